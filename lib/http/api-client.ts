@@ -1,0 +1,148 @@
+import FormData from 'form-data';
+import type { Readable } from 'node:stream';
+import { OAuthSigner } from '../auth/oauth.js';
+import { parseApiKey } from '../auth/api-key.js';
+import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, sleep, type BackoffPolicy } from './backoff.js';
+import { errorFromResponse } from './classify.js';
+import { isTransient, MaasAuthError, MaasError } from './errors.js';
+import { HttpTransport, type TransportOptions, type TransportResponse } from './transport.js';
+
+export type QueryValue = string | number | boolean | readonly (string | number)[] | undefined;
+
+export interface ApiRequest {
+  query?: Record<string, QueryValue> | undefined;
+  /** Sent as multipart/form-data, as the maas CLI does (maas-cli.md §3.3–3.4). */
+  form?: Record<string, string | number | boolean | undefined> | undefined;
+  body?: Buffer | Readable | undefined;
+  headers?: Record<string, string> | undefined;
+  signal?: AbortSignal | undefined;
+  headersTimeoutMs?: number | undefined;
+  /**
+   * Whether the request may be repeated after an ambiguous failure. GETs are; POST/PUT/DELETE
+   * are not unless the caller says so (design.md §1: never retry non-idempotent calls blindly).
+   */
+  idempotent?: boolean | undefined;
+  /** Sign the request (default true when the client has credentials). */
+  anonymous?: boolean | undefined;
+}
+
+export interface RetryNotice {
+  method: string;
+  url: string;
+  attempt: number;
+  delayMs: number;
+  error: MaasError;
+}
+
+export interface ApiClientOptions extends TransportOptions {
+  /** Normalised API URL, e.g. http://maas:5240/MAAS/api/2.0/ */
+  apiUrl: string;
+  /** `consumer:token:secret`, or null for anonymous access. */
+  apiKey: string | null;
+  backoff?: BackoffPolicy | undefined;
+  onRetry?: ((notice: RetryNotice) => void) | undefined;
+}
+
+/** Signed requests against the MAAS API 2.0, typed errors, and retries for idempotent calls. */
+export class MaasApiClient {
+  readonly apiUrl: string;
+  readonly origin: string;
+  readonly transport: HttpTransport;
+  readonly signer: OAuthSigner | null;
+  readonly backoff: BackoffPolicy;
+  onRetry: ((notice: RetryNotice) => void) | undefined;
+
+  constructor(opts: ApiClientOptions) {
+    this.apiUrl = opts.apiUrl.endsWith('/') ? opts.apiUrl : `${opts.apiUrl}/`;
+    this.origin = new URL(this.apiUrl).origin;
+    this.transport = new HttpTransport(opts);
+    this.signer = opts.apiKey ? new OAuthSigner(parseApiKey(opts.apiKey)) : null;
+    this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
+    this.onRetry = opts.onRetry;
+  }
+
+  /** Absolute URL for a path relative to the API URL, or for an absolute `/MAAS/…` path. */
+  url(path: string, query?: Record<string, QueryValue>): string {
+    const u = path.startsWith('/') ? new URL(path, this.origin) : new URL(path, this.apiUrl);
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v === undefined) continue;
+      for (const item of Array.isArray(v) ? v : [v]) u.searchParams.append(k, String(item));
+    }
+    return u.toString();
+  }
+
+  async request(method: string, path: string, req: ApiRequest = {}): Promise<TransportResponse> {
+    const url = this.url(path, req.query);
+    const idempotent = req.idempotent ?? method === 'GET';
+    let attempt = 0;
+    let clockFixed = false;
+    for (;;) {
+      try {
+        return await this.#once(method, url, req);
+      } catch (err) {
+        if (!(err instanceof MaasError)) throw err;
+        // MAAS rejects stale timestamps before the handler runs (maas-api.md §2.2), so a retry
+        // with the server's clock is safe even for non-idempotent calls.
+        if (!clockFixed && err instanceof MaasAuthError && err.code === 'EXPIRED_TIMESTAMP' && this.#adoptServerClock()) {
+          clockFixed = true;
+          continue;
+        }
+        if (!idempotent || !isTransient(err) || attempt >= this.backoff.retries || req.signal?.aborted) throw err;
+        const delayMs = backoffDelay(this.backoff, attempt, retryAfterOf(err));
+        this.onRetry?.({ method, url, attempt: attempt + 1, delayMs, error: err });
+        await sleep(delayMs, req.signal);
+        attempt += 1;
+      }
+    }
+  }
+
+  async json<T>(method: string, path: string, req: ApiRequest = {}): Promise<T> {
+    const res = await this.request(method, path, { ...req, headers: { accept: 'application/json', ...req.headers } });
+    try {
+      return JSON.parse(res.text) as T;
+    } catch (cause) {
+      throw new MaasError(`MAAS answered ${method} ${path} with something that is not JSON.`, {
+        method,
+        url: this.url(path),
+        status: res.status,
+        body: res.text.slice(0, 500),
+        cause,
+        hint: 'Check that the URL points at the MAAS API (…/MAAS/api/2.0/), not at a proxy or web page.',
+      });
+    }
+  }
+
+  async #once(method: string, url: string, req: ApiRequest): Promise<TransportResponse> {
+    const headers: Record<string, string> = { ...req.headers };
+    let body: string | Buffer | Readable | undefined = req.body;
+    if (req.form) {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(req.form)) if (v !== undefined) form.append(k, String(v));
+      Object.assign(headers, form.getHeaders());
+      body = form.getBuffer();
+    }
+    if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length);
+    // A fresh nonce and timestamp for every attempt (maas-api.md §2.2).
+    if (this.signer && !req.anonymous) headers['authorization'] = this.signer.authorization(method, url);
+    const res = await this.transport.send({ method, url, headers, body, signal: req.signal, headersTimeoutMs: req.headersTimeoutMs });
+    if (res.status >= 200 && res.status < 300) return res;
+    const error = errorFromResponse({ method, url }, res.status, res.text, res.contentType);
+    (error as MaasError & { retryAfterMs?: number }).retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+    throw error;
+  }
+
+  #adoptServerClock(): boolean {
+    const skew = this.transport.clockSkewMs;
+    if (!this.signer || skew === undefined) return false;
+    this.signer.clockOffsetSeconds = Math.round(skew / 1000);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+}
+
+export function retryAfterOf(err: unknown): number | undefined {
+  return (err as { retryAfterMs?: number } | null)?.retryAfterMs;
+}

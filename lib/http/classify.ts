@@ -1,0 +1,132 @@
+import {
+  MaasAbortError,
+  MaasAuthError,
+  MaasConflictError,
+  MaasError,
+  MaasNetworkError,
+  MaasNotFoundError,
+  MaasPermissionError,
+  MaasServerError,
+  MaasTimeoutError,
+  MaasValidationError,
+} from './errors.js';
+
+interface RequestInfo {
+  method: string;
+  url: string;
+}
+
+/** Turn a non-2xx MAAS response into the typed error for its meaning (maas-api.md §2.3, §2.6). */
+export function errorFromResponse(
+  req: RequestInfo,
+  status: number,
+  body: string,
+  contentType: string | undefined,
+): MaasError {
+  const base = { method: req.method, url: req.url, status, body };
+  const text = body.trim();
+  const summary = text.length > 0 && !text.startsWith('<') ? text.split('\n')[0]!.slice(0, 300) : `HTTP ${status}`;
+  if (status === 401) {
+    const expired = text.includes('Expired timestamp');
+    return new MaasAuthError(`MAAS rejected the credentials: ${summary}`, {
+      ...base,
+      code: expired ? 'EXPIRED_TIMESTAMP' : 'UNAUTHORIZED',
+      hint: expired
+        ? 'This machine\'s clock differs from the MAAS server\'s by more than 300 s: fix the clock (NTP) and retry.'
+        : 'Check the API key (maas-esxi login PROFILE URL KEY) or the MAAS_API_KEY variable.',
+    });
+  }
+  if (status === 403) {
+    return new MaasPermissionError(`MAAS refused the operation: ${summary}`, {
+      ...base,
+      hint: 'Use the API key of a MAAS administrator (uploading boot resources needs admin rights).',
+    });
+  }
+  if (status === 404) {
+    return new MaasNotFoundError(`Not found: ${summary}`, {
+      ...base,
+      hint: text.startsWith('Unknown API endpoint') ? 'Check the MAAS URL: it should end in /MAAS/ (e.g. http://HOST:5240/MAAS/).' : undefined,
+    });
+  }
+  if (status === 413) {
+    return new MaasValidationError('The request body is larger than the server accepts (HTTP 413 from the proxy in front of MAAS).', {
+      ...base,
+      code: 'BODY_TOO_LARGE',
+      hint: 'Use a smaller --chunk-size (the MAAS snap\'s nginx accepts at most 10 MiB per request).',
+    });
+  }
+  if (status === 409) {
+    return new MaasConflictError(`MAAS reported a conflict: ${summary}`, base);
+  }
+  if (status >= 500) {
+    return new MaasServerError(`MAAS server error (HTTP ${status}): ${summary}`, {
+      ...base,
+      hint: 'The MAAS region may be overloaded or restarting; retry later (uploads resume where they stopped).',
+    });
+  }
+  let fields: Record<string, string[]> | undefined;
+  if (contentType?.includes('json')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) fields = parsed as Record<string, string[]>;
+    } catch {
+      /* not JSON after all: keep the text */
+    }
+  }
+  const message = fields
+    ? Object.entries(fields)
+        .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(' ') : String(v)}`)
+        .join('; ')
+    : summary;
+  return new MaasValidationError(`MAAS rejected the request: ${message}`, { ...base, fields });
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS|ERR_SSL|HOSTNAME_MISMATCH|ERR_TLS_CERT)/;
+
+/** Turn a transport failure (no response) into a typed error. */
+export function errorFromTransport(req: RequestInfo, err: unknown, signal?: AbortSignal): MaasError {
+  if (err instanceof MaasError) return err;
+  if (signal?.aborted) {
+    return new MaasAbortError('Cancelled.', { ...req, code: 'ABORTED', cause: signal.reason });
+  }
+  const code = (err as { code?: string } | null)?.code ?? '';
+  const message = err instanceof Error ? err.message : String(err);
+  const host = safeHost(req.url);
+  if (TIMEOUT_CODES.has(code)) {
+    return new MaasTimeoutError(`Timed out talking to ${host} (${code}).`, {
+      ...req,
+      code,
+      cause: err,
+      hint: 'The link or the server is stalled; retry, or raise --timeout on very slow links.',
+    });
+  }
+  if (TLS_CODES.test(code) || /certificate/i.test(message)) {
+    return new MaasNetworkError(`TLS certificate verification failed for ${host}: ${message}`, {
+      ...req,
+      code: code || 'TLS',
+      cause: err,
+      hint: 'Pass the MAAS CA with --cacerts FILE (or MAAS_API_CACERT), or use --insecure/-k to skip the check.',
+    });
+  }
+  const hint =
+    code === 'ECONNREFUSED'
+      ? `Nothing listens at ${host}: check the MAAS URL and that the region controller is running.`
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? `Cannot resolve ${host}: check the MAAS URL.`
+        : 'Check the network path to MAAS; retry (uploads resume where they stopped).';
+  return new MaasNetworkError(`Cannot reach ${host}: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`, {
+    ...req,
+    code: code || 'NETWORK',
+    cause: err,
+    hint,
+  });
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The error hierarchy of the SDK (design.md §2). One base class, subclasses by meaning.
+ * Every error carries what the CLI needs to explain it — method, URL, status, MAAS's own
+ * body text and a one-line `hint` with the fix — and never the Authorization header.
+ */
+
+export type MaasErrorName =
+  | 'MaasError'
+  | 'MaasAuthError'
+  | 'MaasPermissionError'
+  | 'MaasNotFoundError'
+  | 'MaasValidationError'
+  | 'MaasConflictError'
+  | 'MaasServerError'
+  | 'MaasNetworkError'
+  | 'MaasTimeoutError'
+  | 'MaasAbortError'
+  | 'MaasConfigError'
+  | 'UploadIntegrityError'
+  | 'UploadConflictError'
+  | 'UploadInputError'
+  | 'UploadRetryError'
+  | 'PackerError'
+  | 'PrerequisiteError';
+
+export interface MaasErrorOptions {
+  method?: string | undefined;
+  url?: string | undefined;
+  status?: number | undefined;
+  /** MAAS's response body, as text (validation errors: the JSON text). */
+  body?: string | undefined;
+  hint?: string | undefined;
+  code?: string | undefined;
+  cause?: unknown;
+}
+
+export class MaasError extends Error {
+  override name: MaasErrorName = 'MaasError';
+  readonly method: string | undefined;
+  readonly url: string | undefined;
+  readonly status: number | undefined;
+  readonly body: string | undefined;
+  readonly hint: string | undefined;
+  readonly code: string | undefined;
+
+  constructor(message: string, options: MaasErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.method = options.method;
+    this.url = options.url === undefined ? undefined : redactUrl(options.url);
+    this.status = options.status;
+    this.body = options.body;
+    this.hint = options.hint;
+    this.code = options.code;
+  }
+
+  /** A plain object for `--json` output; contains no secrets by construction. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.name, message: this.message };
+    for (const key of ['method', 'url', 'status', 'body', 'hint', 'code'] as const) {
+      if (this[key] !== undefined) out[key] = this[key];
+    }
+    return out;
+  }
+}
+
+/** 401: MAAS rejected the credentials (reference/maas-api.md §2.3). */
+export class MaasAuthError extends MaasError {
+  override name = 'MaasAuthError' as const;
+}
+/** 403: authenticated, but not allowed (reference/maas-api.md §2.5). */
+export class MaasPermissionError extends MaasError {
+  override name = 'MaasPermissionError' as const;
+}
+export class MaasNotFoundError extends MaasError {
+  override name = 'MaasNotFoundError' as const;
+}
+/** 400: MAAS refused the request; `fields` holds MAAS's per-field messages (maas-api.md §3.8). */
+export class MaasValidationError extends MaasError {
+  override name = 'MaasValidationError' as const;
+  readonly fields: Record<string, string[]> | undefined;
+  constructor(message: string, options: MaasErrorOptions & { fields?: Record<string, string[]> } = {}) {
+    super(message, options);
+    this.fields = options.fields;
+  }
+  override toJSON(): Record<string, unknown> {
+    const out = super.toJSON();
+    if (this.fields) out['fields'] = this.fields;
+    return out;
+  }
+}
+/** 409 (serialization conflict after MAAS's own retries, maas-api.md §2.6). */
+export class MaasConflictError extends MaasError {
+  override name = 'MaasConflictError' as const;
+}
+/** 5xx, or a proxy in front of MAAS failing. */
+export class MaasServerError extends MaasError {
+  override name = 'MaasServerError' as const;
+}
+/** Connection refused/reset, DNS, TLS: nothing usable came back. */
+export class MaasNetworkError extends MaasError {
+  override name = 'MaasNetworkError' as const;
+}
+export class MaasTimeoutError extends MaasError {
+  override name = 'MaasTimeoutError' as const;
+}
+/** The caller's AbortSignal fired. */
+export class MaasAbortError extends MaasError {
+  override name = 'MaasAbortError' as const;
+}
+/** Local configuration problem: unknown profile, malformed key, unreadable CA file. */
+export class MaasConfigError extends MaasError {
+  override name = 'MaasConfigError' as const;
+}
+/** The server's copy cannot be trusted any more (maas-api.md §4.5). */
+export class UploadIntegrityError extends MaasError {
+  override name = 'UploadIntegrityError' as const;
+}
+/** Local file or saved state disagree with what is being uploaded. */
+export class UploadConflictError extends MaasError {
+  override name = 'UploadConflictError' as const;
+}
+/** Bad upload input found before any network write (design.md §3 step 1). */
+export class UploadInputError extends MaasError {
+  override name = 'UploadInputError' as const;
+}
+export class PackerError extends MaasError {
+  override name = 'PackerError' as const;
+}
+export class PrerequisiteError extends MaasError {
+  override name = 'PrerequisiteError' as const;
+}
+
+/** Strip credentials that may hide in a URL (userinfo, oauth_* query parameters). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = 'REDACTED';
+      u.password = '';
+    }
+    for (const key of [...u.searchParams.keys()]) {
+      if (/^oauth_(signature|token|consumer_key)$/i.test(key)) u.searchParams.set(key, 'REDACTED');
+    }
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** True for failures where repeating the same idempotent request may succeed. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof MaasNetworkError || err instanceof MaasTimeoutError) return true;
+  if (err instanceof MaasServerError) return true;
+  if (err instanceof MaasConflictError) return true;
+  return false;
+}
+
+/** An upload stopped after its retry budget ran out; rerunning resumes it (exit code 5). */
+export class UploadRetryError extends MaasError {
+  override name = 'UploadRetryError' as const;
+}

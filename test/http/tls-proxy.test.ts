@@ -1,0 +1,79 @@
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { MaasApiClient } from '../../lib/http/api-client.js';
+import { MaasNetworkError } from '../../lib/http/errors.js';
+import { exitCodeFor } from '../../lib/cli/exit-codes.js';
+
+function makeCert(dir: string): { key: string; cert: string } {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+}
+
+t.test('TLS: a private CA is trusted with ca, refused without it, skipped with insecure', async (t) => {
+  const { key, cert } = makeCert(t.testdir({}));
+  const server = createHttpsServer({ key, cert }, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"version": "3.8.0"}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  const apiUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}/MAAS/api/2.0/`;
+  const noRetry = { baseMs: 1, maxMs: 1, retries: 0 };
+
+  const strict = new MaasApiClient({ apiUrl, apiKey: null, backoff: noRetry });
+  const err = (await strict.json('GET', 'version/').catch((e: unknown) => e)) as MaasNetworkError;
+  await strict.close();
+  t.ok(err instanceof MaasNetworkError);
+  t.match(err.message, /TLS certificate verification failed/);
+  t.match(err.hint, /--cacerts/);
+  t.equal(exitCodeFor(err), 1, 'TLS failure is a local error (exit 1), like the maas CLI');
+
+  const withCa = new MaasApiClient({ apiUrl, apiKey: null, ca: cert });
+  t.same(await withCa.json('GET', 'version/'), { version: '3.8.0' });
+  await withCa.close();
+
+  const insecure = new MaasApiClient({ apiUrl, apiKey: null, insecure: true });
+  t.same(await insecure.json('GET', 'version/'), { version: '3.8.0' });
+  await insecure.close();
+});
+
+t.test('HTTPS_PROXY is honoured and the CA reaches the tunnelled TLS (ecosystem.md §2.5)', async (t) => {
+  const { key, cert } = makeCert(t.testdir({}));
+  const target = createHttpsServer({ key, cert }, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('"via proxy"');
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  const targetPort = (target.address() as AddressInfo).port;
+  let connects = 0;
+  const proxy = createHttpServer();
+  proxy.on('connect', (req, socket, head) => {
+    connects += 1;
+    const [host, port] = String(req.url).split(':');
+    const upstream = connect(Number(port), host!, () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  t.teardown(async () => {
+    target.closeAllConnections();
+    proxy.closeAllConnections();
+    await new Promise<void>((r) => target.close(() => r()));
+    await new Promise<void>((r) => proxy.close(() => r()));
+  });
+  const env = { HTTPS_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, NO_PROXY: '' };
+  const api = new MaasApiClient({ apiUrl: `https://127.0.0.1:${targetPort}/MAAS/api/2.0/`, apiKey: null, ca: cert, env });
+  t.equal(await api.json('GET', 'version/'), 'via proxy');
+  await api.close();
+  t.equal(connects, 1, 'the request went through the proxy');
+});
