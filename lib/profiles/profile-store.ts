@@ -1,0 +1,211 @@
+import { closeSync, constants, chmodSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { MaasConfigError } from '../http/errors.js';
+import { normaliseApiUrl } from './api-url.js';
+import { caCertPath, removeProfileCaCert } from './ca-file.js';
+import { chooseProfileDb, homeFromEnv } from './db-location.js';
+import { decodeProfileData, encodeProfileData, type MaasProfile } from './profile-record.js';
+
+// The official schema, verbatim (maas-cli.md §1.2, `M:src/maascli/config.py:18-26`).
+const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS profiles (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, data BLOB)';
+// Python's sqlite3 waits 5 s on a locked database; do at least the same (maas-cli.md §1.7 rule 4).
+const BUSY_TIMEOUT_MS = 5000;
+
+export interface ProfileStoreOptions {
+  /** Use this file instead of searching (profileDbCandidates). */
+  path?: string;
+  home?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Open read-write and create the file (0600) if missing — only `login` does this. */
+  create?: boolean;
+}
+
+type Row = { name: string; data: unknown };
+
+/**
+ * The maas CLI's profile database, read and written exactly as the official CLI does
+ * (maas-cli.md §1). Opened read-only (maas-cli.md §1.7 rule 4); `save` and `remove` switch to
+ * a read-write connection when called. A missing database reads as empty and is only created
+ * by `save` (login), as `maas login` is the only command that creates it (§1.5).
+ */
+export class ProfileStore {
+  readonly path: string;
+  /** The HOME the maas CLI uses alongside this file: `.maascli.certs/` lives here. */
+  readonly certsHome: string;
+  #db: Database.Database | undefined;
+  #writable = false;
+
+  private constructor(path: string) {
+    this.path = path;
+    this.certsHome = dirname(path);
+  }
+
+  static open(opts: ProfileStoreOptions = {}): ProfileStore {
+    const env = opts.env ?? process.env;
+    const home = opts.home ?? homeFromEnv(env);
+    const path = opts.path ?? chooseProfileDb({ home, env }).path;
+    const store = new ProfileStore(path);
+    if (opts.create) store.#openWritable(true);
+    else store.#openReadOnly();
+    return store;
+  }
+
+  /** Every profile, in the order `maas list` shows them (rowid). */
+  list(): MaasProfile[] {
+    const db = this.#db;
+    if (!db || !this.#hasTable(db)) return [];
+    const rows = this.#run(() => db.prepare('SELECT name, data FROM profiles ORDER BY rowid').all() as Row[]);
+    return rows.map((r) => decodeProfileData(String(r.name), r.data, this.path));
+  }
+
+  /** Names only: never parses (so never fails on) the data column. */
+  names(): string[] {
+    const db = this.#db;
+    if (!db || !this.#hasTable(db)) return [];
+    const rows = this.#run(() => db.prepare('SELECT name FROM profiles ORDER BY rowid').all() as { name: unknown }[]);
+    return rows.map((r) => String(r.name));
+  }
+
+  get(name: string): MaasProfile | undefined {
+    const db = this.#db;
+    if (!db || !this.#hasTable(db)) return undefined;
+    const row = this.#run(() => db.prepare('SELECT name, data FROM profiles WHERE name = ?').get(name) as Row | undefined);
+    return row ? decodeProfileData(String(row.name), row.data, this.path) : undefined;
+  }
+
+  /** `maas login`'s write: INSERT OR REPLACE of the five official keys as Python JSON text. */
+  save(profile: MaasProfile): void {
+    validateProfile(profile);
+    const db = this.#openWritable(true);
+    const data = encodeProfileData(profile);
+    // A JS string binds as TEXT, which is what Python's sqlite3 stores for a str (§1.2).
+    this.#run(() => db.prepare('INSERT OR REPLACE INTO profiles (name, data) VALUES (?, ?)').run(profile.name, data));
+  }
+
+  /**
+   * `maas logout`: delete the row (no error if absent) and `~/.maascli.certs/<name>.pem`
+   * (maas-cli.md §1.6). Returns whether a row was deleted. Never creates the database.
+   */
+  remove(name: string): boolean {
+    let deleted = false;
+    const db = this.#openWritable(false);
+    if (db && this.#hasTable(db)) {
+      deleted = this.#run(() => db.prepare('DELETE FROM profiles WHERE name = ?').run(name)).changes > 0;
+    }
+    removeProfileCaCert(this.certsHome, name);
+    return deleted;
+  }
+
+  /** `~/.maascli.certs/<name>.pem` next to this database. */
+  caCertPath(name: string): string {
+    return caCertPath(this.certsHome, name);
+  }
+
+  close(): void {
+    this.#db?.close();
+    this.#db = undefined;
+    this.#writable = false;
+  }
+
+  #openReadOnly(): void {
+    if (!exists(this.path)) return; // a missing database reads as empty (maas-cli.md §1.5)
+    try {
+      this.#db = new Database(this.path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    } catch (err) {
+      throw this.#error('open', err);
+    }
+  }
+
+  /** Switch to a read-write connection; with `create`, make the 0600 file and the table first. */
+  #openWritable(create: true): Database.Database;
+  #openWritable(create: false): Database.Database | undefined;
+  #openWritable(create: boolean): Database.Database | undefined {
+    if (this.#db && this.#writable) return this.#db;
+    this.close();
+    if (create) createPrivateFile(this.path);
+    else if (!exists(this.path)) return undefined;
+    try {
+      const db = new Database(this.path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+      if (create) db.exec(CREATE_TABLE);
+      this.#db = db;
+      this.#writable = true;
+      return db;
+    } catch (err) {
+      throw this.#error('open', err);
+    }
+  }
+
+  #hasTable(db: Database.Database): boolean {
+    // The file may exist without the table (touched by a login that failed before connect).
+    return this.#run(
+      () => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'profiles'").get() !== undefined,
+    );
+  }
+
+  #run<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof MaasConfigError) throw err;
+      throw this.#error('use', err);
+    }
+  }
+
+  #error(what: 'open' | 'use', err: unknown): MaasConfigError {
+    const code = (err as { code?: string }).code;
+    const detail = err instanceof Error ? err.message : String(err);
+    return new MaasConfigError(`Cannot ${what} the profile database ${this.path}: ${detail}`, {
+      hint:
+        code === 'SQLITE_BUSY'
+          ? 'Another program holds a lock on the profile database; retry in a moment.'
+          : 'Check that the file is a readable maas CLI profile database (set MAAS_ESXI_PROFILE_DB to use another).',
+      code,
+      cause: err,
+    });
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    closeSync(openSync(path, constants.O_RDONLY));
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+/**
+ * `Path(dbpath).touch(mode=0o600)` (maas-cli.md §1.5): create with 0600 before SQLite opens it,
+ * and never change the mode of an existing file. We chmod a file we just created because a
+ * umask could otherwise leave it unwritable (0400) or — never more open than 0600 — odd.
+ */
+function createPrivateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw new MaasConfigError(`Cannot create the profile database ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    chmodSync(path, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function validateProfile(p: MaasProfile): void {
+  const bad = (what: string): never => {
+    throw new MaasConfigError(`Cannot save profile '${String(p.name)}': ${what}.`);
+  };
+  if (typeof p.name !== 'string' || p.name === '') bad('the name is empty');
+  if (typeof p.url !== 'string' || normaliseApiUrl(p.url) !== p.url) bad('the URL is not a normalised API URL');
+  if (p.credentials !== null) {
+    if (!Array.isArray(p.credentials) || p.credentials.length !== 3 || !p.credentials.every((c) => typeof c === 'string')) {
+      bad('credentials must be three strings or null');
+    }
+  }
+  if (p.cacerts !== null && typeof p.cacerts !== 'string') bad('cacerts must be PEM text or null');
+}
