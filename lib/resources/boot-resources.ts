@@ -1,0 +1,72 @@
+import type { Readable } from 'node:stream';
+import type { MaasApiClient } from '../http/api-client.js';
+import type { BootResource, BootResourceSummary, CreateBootResourceParams } from './types.js';
+
+export interface UploadChunkOptions {
+  /** The file's `upload_uri` (absolute path) or a full URL. */
+  uploadUri: string;
+  body: Readable | Buffer;
+  /** Exact byte count of `body`; MAAS answers `Missing data.` without it (maas-api.md §4.2). */
+  length: number;
+  signal?: AbortSignal | undefined;
+  /** Per-request headers timeout; long for the final chunk, which hashes the file (§4.6). */
+  headersTimeoutMs?: number | undefined;
+}
+
+/** `boot-resources/` and `boot-resource/{id}/` (maas-api.md §1.3, §3, §4, §5). */
+export class BootResources {
+  constructor(protected readonly api: MaasApiClient) {}
+
+  /** `GET boot-resources/[?type=synced|uploaded]` — summaries without sets. */
+  list(type?: 'all' | 'synced' | 'uploaded', signal?: AbortSignal): Promise<BootResourceSummary[]> {
+    return this.api.json('GET', 'boot-resources/', { query: { type }, signal });
+  }
+
+  /** `GET boot-resources/{id}/` — with sets, newest first. */
+  read(id: number, signal?: AbortSignal): Promise<BootResource> {
+    return this.api.json('GET', `boot-resources/${id}/`, { signal });
+  }
+
+  /**
+   * `POST boot-resources/` with sha256 and size but no content (maas-api.md §4.8 step 1).
+   * Never retried automatically: every create adds a set (§3.6).
+   */
+  create(params: CreateBootResourceParams, signal?: AbortSignal): Promise<BootResource> {
+    const { keep_old, ...rest } = params;
+    return this.api.json('POST', 'boot-resources/', {
+      form: { ...rest, keep_old: keep_old === undefined ? undefined : String(keep_old) },
+      signal,
+    });
+  }
+
+  /** `DELETE boot-resources/{id}/` (204). Unknown ids answer 500 on MAAS (§5.3). */
+  async delete(id: number, signal?: AbortSignal): Promise<void> {
+    await this.api.request('DELETE', `boot-resources/${id}/`, { signal, idempotent: true });
+  }
+
+  async import(signal?: AbortSignal): Promise<string> {
+    return (await this.api.request('POST', 'boot-resources/', { query: { op: 'import' }, signal, idempotent: true })).text;
+  }
+
+  async stopImport(signal?: AbortSignal): Promise<string> {
+    return (await this.api.request('POST', 'boot-resources/', { query: { op: 'stop_import' }, signal, idempotent: true })).text;
+  }
+
+  isImporting(signal?: AbortSignal): Promise<boolean> {
+    return this.api.json('GET', 'boot-resources/', { query: { op: 'is_importing' }, signal });
+  }
+
+  /**
+   * One chunk PUT. MAAS appends the body blindly (§4.1, §4.4), so this is never retried here:
+   * the uploader decides what to send after re-reading the server's offset.
+   */
+  async uploadChunk(opts: UploadChunkOptions): Promise<void> {
+    await this.api.request('PUT', opts.uploadUri, {
+      body: opts.body,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(opts.length) },
+      signal: opts.signal,
+      headersTimeoutMs: opts.headersTimeoutMs,
+      idempotent: false,
+    });
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Typed MAAS API 2.0 shapes for the resources this product uses (maas-api.md §1.5, §1.7, §3.9, §5).
+ * Field names are MAAS's own so JSON printed by the CLI matches what `maas` prints.
+ */
+
+/** `GET version/` (maas-api.md §1.5). */
+export interface MaasVersionInfo {
+  capabilities: string[];
+  /** e.g. "3.6.0", "3.7.0~beta2", "3.8.0~rc1", or "None" when no controller reported one. */
+  version: string;
+  subversion: string;
+}
+
+/** Behaviour eras (maas-api.md §0, §8). */
+export type MaasEra = '3.4' | '3.5' | '3.8';
+
+/** `GET users/?op=whoami` (maas-api.md §1.7). */
+export interface MaasUser {
+  username: string;
+  email: string;
+  is_local: boolean;
+  is_superuser: boolean;
+  resource_uri: string;
+}
+
+/** Upload filetypes accepted by `boot-resources create` (maas-api.md §3.2). */
+export const BOOT_RESOURCE_FILETYPES = [
+  'tgz',
+  'tbz',
+  'txz',
+  'ddtgz',
+  'ddtbz',
+  'ddtxz',
+  'ddtar',
+  'ddbz2',
+  'ddgz',
+  'ddxz',
+  'ddraw',
+] as const;
+export type BootResourceFiletype = (typeof BOOT_RESOURCE_FILETYPES)[number];
+
+export type BootResourceType = 'Synced' | 'Uploaded' | 'Generated';
+
+export interface BootResourceFile {
+  filename: string;
+  filetype: string;
+  sha256: string;
+  size: number;
+  complete: boolean;
+  /** Present only while incomplete; meaning differs per era (maas-api.md §4.3). */
+  progress?: number;
+  /** Present only while incomplete on uploaded resources: `/MAAS/api/2.0/boot-resources/<r>/upload/<f>/`. */
+  upload_uri?: string;
+  /** 3.5.2+/3.6+. */
+  filename_on_disk?: string;
+}
+
+export interface BootResourceSet {
+  version: string;
+  label: string;
+  size: number;
+  complete: boolean;
+  progress?: number;
+  files: Record<string, BootResourceFile>;
+}
+
+/** An item of `GET boot-resources/` (no sets, maas-api.md §5.1). */
+export interface BootResourceSummary {
+  id: number;
+  type: BootResourceType;
+  name: string;
+  architecture: string;
+  resource_uri: string;
+  last_deployed?: string | null;
+  base_image?: string;
+  subarches?: string;
+  title?: string;
+  [extra: string]: unknown;
+}
+
+/** `GET boot-resources/{id}/` and the 201 of create (maas-api.md §3.9); sets newest first. */
+export interface BootResource extends BootResourceSummary {
+  sets: Record<string, BootResourceSet>;
+}
+
+/** Fields of `POST boot-resources/` (maas-api.md §3.2); `content` is deliberately absent. */
+export interface CreateBootResourceParams {
+  name: string;
+  architecture: string;
+  sha256: string;
+  size: number;
+  title?: string | undefined;
+  filetype?: BootResourceFiletype | undefined;
+  base_image?: string | undefined;
+  keep_old?: boolean | undefined;
+}

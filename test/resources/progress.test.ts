@@ -1,0 +1,55 @@
+import t from 'tap';
+import { deriveServerOffset, findFileBySha256 } from '../../lib/resources/progress.js';
+import { eraOf } from '../../lib/resources/era.js';
+import { esxiReleaseTitle, defaultTitle } from '../../lib/resources/esxi-title.js';
+
+t.test('era from version/ (maas-api.md §1.5, §8)', async (t) => {
+  t.equal(eraOf('3.4.10'), '3.4');
+  t.equal(eraOf('2.9.2'), '3.4');
+  t.equal(eraOf('3.5.0'), '3.5');
+  t.equal(eraOf('3.7.0~beta2'), '3.5');
+  t.equal(eraOf('3.8.0~rc1'), '3.8');
+  t.equal(eraOf('4.0.0'), '3.8');
+  t.equal(eraOf('None'), '3.8', 'unknown → the strictest era');
+});
+
+t.test('maas-api.md §4.3: offset = Math.round(progress*size/100) is exact for 3.5+', async (t) => {
+  // Reproduce the server's float: Python computes 100.0*received/size with one IEEE division.
+  let mismatches = 0;
+  let seed = 42;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = 0; i < 200_000; i++) {
+    const size = Math.floor(rnd() * 2 ** 40) + 1;
+    const received = Math.floor(rnd() * size);
+    const progress = (100.0 * received) / size;
+    const parsed = JSON.parse(JSON.stringify(progress)) as number;
+    if (deriveServerOffset({ size, progress: parsed, complete: false }, '3.5') !== received) mismatches++;
+  }
+  t.equal(mismatches, 0);
+  t.equal(deriveServerOffset({ size: 100, progress: 0, complete: false }, '3.8'), 0);
+  t.equal(deriveServerOffset({ size: 100, complete: true }, '3.8'), 100, 'complete → all bytes');
+  t.equal(deriveServerOffset({ size: 100, complete: false }, '3.8'), 100, 'missing progress → complete (§4.8 step 3)');
+  t.equal(deriveServerOffset({ size: 6_000_000_000, progress: 25, complete: false }, '3.8', 2), 3_000_000_000, 'two regions');
+});
+
+t.test('maas-api.md §4.3: ≤3.4 file progress is size/received', async (t) => {
+  t.equal(deriveServerOffset({ size: 10_000, progress: 10_000 / 4_096, complete: false }, '3.4'), 4_096);
+  t.equal(deriveServerOffset({ size: 10_000, progress: 0, complete: false }, '3.4'), 0);
+});
+
+t.test('the file is chosen by sha256, newest set first (maas-cli.md §3.7 "newest-set selection")', async (t) => {
+  const f = (sha: string) => ({ filename: 'root-dd.gz', filetype: 'root-dd.gz', sha256: sha, size: 1, complete: false });
+  const r = { sets: { '20260301.10': { files: { a: f('new') } }, '20260301.9': { files: { a: f('old') } } } };
+  t.equal(findFileBySha256(r, 'old')?.setVersion, '20260301.9');
+  t.equal(findFileBySha256(r, 'new')?.setVersion, '20260301.10');
+  t.equal(findFileBySha256(r, 'none'), undefined);
+});
+
+t.test('ESXi titles as MAAS formats them (maas-api.md §7.3)', async (t) => {
+  t.equal(esxiReleaseTitle('7.0'), 'VMware ESXi 7.0');
+  t.equal(esxiReleaseTitle('6.7.0'), 'VMware ESXi 6.7.0');
+  t.equal(esxiReleaseTitle('8.0u3'), 'VMware ESXi 8.0 u3');
+  t.equal(esxiReleaseTitle('9'), 'VMware ESXi 9');
+  t.equal(defaultTitle('esxi/8.0'), 'VMware ESXi 8.0');
+  t.equal(defaultTitle('custom/foo'), undefined);
+});
