@@ -1,0 +1,29 @@
+/** Transfer rate over a sliding window, for progress bars and ETA. */
+export class RateMeter {
+  readonly #samples: Array<{ t: number; bytes: number }> = [];
+  constructor(
+    private readonly windowMs = 5_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Record the running total of bytes moved. */
+  record(totalBytes: number): void {
+    const t = this.now();
+    this.#samples.push({ t, bytes: totalBytes });
+    while (this.#samples.length > 2 && t - this.#samples[0]!.t > this.windowMs) this.#samples.shift();
+  }
+
+  /** Bytes per second over the window (0 until two samples exist). */
+  rate(): number {
+    const first = this.#samples[0];
+    const last = this.#samples[this.#samples.length - 1];
+    if (!first || !last || last.t <= first.t) return 0;
+    return ((last.bytes - first.bytes) * 1000) / (last.t - first.t);
+  }
+
+  /** Seconds to move `remaining` bytes at the current rate, or undefined when unknown. */
+  eta(remaining: number): number | undefined {
+    const r = this.rate();
+    return r > 0 ? remaining / r : undefined;
+  }
+}

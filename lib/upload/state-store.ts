@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BootResourceFiletype, MaasEra } from '../resources/types.js';
+import { writeFileAtomic } from './atomic-file.js';
+
+/** What identifies one upload of one file to one MAAS (design.md §3 step 2). */
+export interface UploadFingerprint {
+  apiUrl: string;
+  name: string;
+  architecture: string;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+/** The resume state of one upload: `$XDG_STATE_HOME/maas-esxi/uploads/<id>.json`, mode 0600. */
+export interface UploadState {
+  version: 1;
+  id: string;
+  fingerprint: UploadFingerprint;
+  params: {
+    name: string;
+    architecture: string;
+    title?: string | undefined;
+    filetype: BootResourceFiletype;
+    base_image?: string | undefined;
+  };
+  profile?: string | undefined;
+  sha256: string;
+  chunkSize: number;
+  era: MaasEra;
+  resourceId: number;
+  uploadUri: string;
+  /** Bytes the server acknowledged at the last save. Informational: the server is the truth. */
+  offset: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function fingerprintId(f: UploadFingerprint): string {
+  const text = [f.apiUrl, f.name, f.architecture, f.path, f.size, Math.round(f.mtimeMs * 1000), f.ino].join('\n');
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+export class UploadStateStore {
+  readonly dir: string;
+
+  constructor(stateDir: string) {
+    this.dir = join(stateDir, 'uploads');
+  }
+
+  #file(id: string): string {
+    if (!/^[0-9a-f]{16}$/.test(id)) throw new Error(`Not an upload id: ${id}`);
+    return join(this.dir, `${id}.json`);
+  }
+
+  async get(id: string): Promise<UploadState | undefined> {
+    try {
+      const parsed = JSON.parse(await readFile(this.#file(id), 'utf8')) as UploadState;
+      return parsed.version === 1 ? parsed : undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (err instanceof SyntaxError) return undefined;
+      throw err;
+    }
+  }
+
+  async save(state: UploadState): Promise<void> {
+    await writeFileAtomic(this.#file(state.id), `${JSON.stringify(state, null, 2)}\n`);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const file = this.#file(id);
+    try {
+      await rm(file);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  /** Every saved upload, oldest first; unreadable files are skipped. */
+  async list(): Promise<UploadState[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const states: UploadState[] = [];
+    for (const name of names) {
+      const m = /^([0-9a-f]{16})\.json$/.exec(name);
+      if (!m) continue;
+      const s = await this.get(m[1]!);
+      if (s) states.push(s);
+    }
+    return states.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+}

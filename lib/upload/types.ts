@@ -1,0 +1,112 @@
+import type { BackoffPolicy } from '../http/backoff.js';
+import type { MaasError } from '../http/errors.js';
+import type { BootResource, BootResourceFile, BootResourceFiletype } from '../resources/types.js';
+
+export interface UploadOptions {
+  /** e.g. `esxi/8.0` (maas-api.md §7.1: needs no base_image). */
+  name: string;
+  /** e.g. `amd64/generic`. */
+  architecture: string;
+  /** Always send one: an empty title shows as an empty release name in MAAS (§7.3). */
+  title?: string | undefined;
+  /** Default `ddgz`, what packer builds for ESXi. */
+  filetype?: BootResourceFiletype | undefined;
+  base_image?: string | undefined;
+  /** The image to upload. */
+  path: string;
+  /** Bytes per PUT: default 8 MiB, at most 10 MiB (maas-api.md §4.7). */
+  chunkSize?: number | undefined;
+  signal?: AbortSignal | undefined;
+  /** Use saved state and look for a matching incomplete upload on the server (default true). */
+  resume?: boolean | undefined;
+  /** A sha256 already known for this exact file (e.g. computed by the Packer build). */
+  sha256?: string | undefined;
+  /** Where resume state and the hash cache live; default `$XDG_STATE_HOME/maas-esxi`. */
+  stateDir?: string | undefined;
+  /** Recorded in the state so `uploads resume` can reconnect with the same profile. */
+  profile?: string | undefined;
+  /** Failed attempts in a row before giving up; the count resets whenever the offset advances. */
+  retries?: number | undefined;
+  backoff?: BackoffPolicy | undefined;
+  /** Idle/answer timeout of an ordinary chunk (ecosystem.md P9). Default 2 min. */
+  chunkTimeoutMs?: number | undefined;
+  /** Timeout of the final chunk, during which MAAS hashes the whole file (§4.6). Default 30 min. */
+  finalChunkTimeoutMs?: number | undefined;
+  /**
+   * After a failure in which the whole chunk was sent, how long to watch the server's offset
+   * before concluding the chunk was not applied (a slow server may still be writing it; §4.4).
+   * Defaults: 10 s for an ordinary chunk, 5 min for the final one.
+   */
+  settleMs?: number | undefined;
+  finalSettleMs?: number | undefined;
+  pollIntervalMs?: number | undefined;
+  /**
+   * Region controllers behind the MAAS URL (default 1). MAAS's progress averages over regions
+   * (maas-api.md §4.3), so the resume offset needs the count.
+   */
+  regions?: number | undefined;
+  /** Multi-region: how long to wait for the other regions to sync the file (§4.6). Default 30 min. */
+  syncTimeoutMs?: number | undefined;
+}
+
+export type UploadPhase = 'check' | 'hash' | 'locate' | 'create' | 'upload' | 'verify' | 'sync' | 'done';
+
+export interface UploadProgress {
+  phase: UploadPhase;
+  /** Bytes handed to the connection, including the chunk in flight. */
+  bytesSent: number;
+  /** Bytes the server has acknowledged. */
+  bytesAcked: number;
+  total: number;
+  /** Bytes per second over the last few seconds. */
+  rate: number;
+  /** Seconds left at that rate, when known. */
+  eta: number | undefined;
+}
+
+export interface UploadRetry {
+  attempt: number;
+  delayMs: number;
+  offset: number;
+  error: MaasError;
+}
+
+export type UploadAction = 'create' | 'resume' | 'already-present';
+
+export interface UploadPlan {
+  stateId: string;
+  sha256: string;
+  size: number;
+  chunkSize: number;
+  chunks: number;
+  action: UploadAction;
+  resumeFrom: number;
+  resourceId: number | undefined;
+  era: string;
+}
+
+export interface UploadResult {
+  resource: BootResource;
+  file: BootResourceFile;
+  sha256: string;
+  size: number;
+  action: UploadAction;
+  /** Offset the upload started from in this run (0 for a fresh upload). */
+  resumedFrom: number;
+  /** Bytes handed to the network in this run. */
+  bytesSent: number;
+  /** Bytes sent more than once because an attempt failed. */
+  bytesResent: number;
+  retries: number;
+  /** The resource was created again after an integrity failure (maas-api.md §4.5). */
+  recreated: boolean;
+  elapsedMs: number;
+  stateId: string;
+}
+
+export interface UploadEvents {
+  phase: [phase: UploadPhase, detail?: string];
+  progress: [progress: UploadProgress];
+  retry: [retry: UploadRetry];
+  warning: [message: string];
+}
