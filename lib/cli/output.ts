@@ -1,0 +1,102 @@
+import { scrubSecrets } from '../auth/redact.js';
+import { MaasError } from '../http/errors.js';
+
+export interface TerminalStream {
+  write(chunk: string): boolean;
+  isTTY?: boolean | undefined;
+  columns?: number | undefined;
+}
+
+/** Everything a command may touch of its environment; tests pass their own (gh's IOStreams idea). */
+export interface CliIO {
+  stdout: TerminalStream;
+  stderr: TerminalStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean | undefined };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  home: string;
+}
+
+export interface OutputFlags {
+  json: boolean;
+  quiet: boolean;
+  color: boolean;
+}
+
+/**
+ * The only way commands write. stdout carries results only; logs and progress go to stderr;
+ * `--json` prints exactly one JSON document (result or error); every line is scrubbed of the
+ * API key as a last line of defence (DEVELOPERS.md standards).
+ */
+export class Output {
+  readonly #secrets: string[] = [];
+  #resultWritten = false;
+
+  constructor(
+    readonly io: CliIO,
+    readonly flags: OutputFlags,
+  ) {}
+
+  /** Register a secret (API key and its parts) that must never be printed. */
+  protect(...secrets: (string | null | undefined)[]): void {
+    for (const s of secrets) if (s) this.#secrets.push(s, ...s.split(':').filter((p) => p.length >= 8));
+  }
+
+  scrub(text: string): string {
+    return scrubSecrets(text, this.#secrets);
+  }
+
+  get stderrIsTTY(): boolean {
+    return Boolean(this.io.stderr.isTTY);
+  }
+
+  /** A result on stdout: JSON with MAAS's 4-space indentation. */
+  result(value: unknown): void {
+    this.#resultWritten = true;
+    this.io.stdout.write(this.scrub(`${JSON.stringify(value, null, 4)}\n`));
+  }
+
+  /** Plain text on stdout (non-JSON commands such as `list` and `completion`). */
+  text(text: string): void {
+    this.io.stdout.write(this.scrub(text.endsWith('\n') ? text : `${text}\n`));
+  }
+
+  /** Informational line on stderr; silent with --quiet. */
+  info(line: string): void {
+    if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${line}\n`));
+  }
+
+  warn(line: string): void {
+    if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${this.#paint('33', 'warning:')} ${line}\n`));
+  }
+
+  /** Raw write to stderr for progress renderers (already formatted). */
+  progress(text: string): void {
+    if (!this.flags.quiet) this.io.stderr.write(this.scrub(text));
+  }
+
+  /** One error: a single line with the fix on stderr, or the error document with --json. */
+  error(err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    if (this.flags.json) {
+      if (this.#resultWritten) return;
+      const doc = e instanceof MaasError ? e.toJSON() : { name: e.name, message: e.message };
+      this.io.stdout.write(this.scrub(`${JSON.stringify({ error: doc }, null, 4)}\n`));
+      return;
+    }
+    const hint = e instanceof MaasError && e.hint ? ` ${e.hint}` : '';
+    this.io.stderr.write(this.scrub(`${this.#paint('31', 'maas-esxi: error:')} ${e.message}${hint}\n`));
+  }
+
+  #paint(code: string, text: string): string {
+    return this.flags.color ? `\u001b[${code}m${text}\u001b[0m` : text;
+  }
+}
+
+/** Colour only on a TTY, never with NO_COLOR set (no-color.org), forced by FORCE_COLOR. */
+export function wantsColor(io: CliIO, flag: boolean | undefined): boolean {
+  if (flag === false) return false;
+  if (io.env['NO_COLOR'] !== undefined && io.env['NO_COLOR'] !== '') return false;
+  if (io.env['FORCE_COLOR'] !== undefined && io.env['FORCE_COLOR'] !== '0') return true;
+  return Boolean(io.stderr.isTTY);
+}

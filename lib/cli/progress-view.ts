@@ -1,0 +1,102 @@
+import cliProgress from 'cli-progress';
+import { formatBytes, formatDuration } from './format.js';
+import type { Output } from './output.js';
+
+export interface ProgressSample {
+  label: string;
+  done: number;
+  total: number;
+  /** Bytes per second, 0 when unknown. */
+  rate: number;
+  eta: number | undefined;
+}
+
+/**
+ * Progress on stderr: a bar on a TTY (cli-progress), one line every few seconds otherwise
+ * (cli-progress prints nothing off a TTY, ecosystem.md P11), nothing with --quiet.
+ */
+export interface ProgressView {
+  update(sample: ProgressSample): void;
+  /** A log line that must not be torn by the bar. */
+  log(line: string): void;
+  stop(): void;
+}
+
+export function createProgressView(out: Output, opts: { intervalMs?: number; now?: () => number } = {}): ProgressView {
+  if (out.flags.quiet) return { update: () => undefined, log: () => undefined, stop: () => undefined };
+  return out.stderrIsTTY ? new BarView(out) : new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now);
+}
+
+function describe(s: ProgressSample): { pct: string; amount: string; speed: string; eta: string } {
+  const pct = s.total > 0 ? ((100 * s.done) / s.total).toFixed(1) : '0.0';
+  return {
+    pct,
+    amount: `${formatBytes(s.done)} / ${formatBytes(s.total)}`,
+    speed: s.rate > 0 ? `${formatBytes(s.rate)}/s` : '--/s',
+    eta: formatDuration(s.eta),
+  };
+}
+
+class LineView implements ProgressView {
+  #last = -Infinity;
+  #label = '';
+  constructor(
+    private readonly out: Output,
+    private readonly intervalMs: number,
+    private readonly now: () => number,
+  ) {}
+  update(s: ProgressSample): void {
+    const t = this.now();
+    const finished = s.done >= s.total;
+    if (s.label === this.#label && !finished && t - this.#last < this.intervalMs) return;
+    if (s.label === this.#label && finished && t === this.#last) return;
+    this.#label = s.label;
+    this.#last = t;
+    const d = describe(s);
+    this.out.progress(`${s.label} ${d.amount} (${d.pct}%) ${d.speed} ETA ${d.eta}\n`);
+  }
+  log(line: string): void {
+    this.out.info(line);
+  }
+  stop(): void {}
+}
+
+class BarView implements ProgressView {
+  readonly #bar: cliProgress.SingleBar;
+  #active = false;
+  #label = '';
+  constructor(private readonly out: Output) {
+    this.#bar = new cliProgress.SingleBar({
+      stream: { write: (s: string) => out.progress(s), isTTY: true, columns: out.io.stderr.columns ?? 100, cursorTo: undefined } as unknown as NodeJS.WritableStream,
+      format: '{label} [{bar}] {pct}% | {amount} | {speed} | ETA {etaText}',
+      barsize: 30,
+      hideCursor: false,
+      clearOnComplete: false,
+      fps: 10,
+    });
+  }
+  update(s: ProgressSample): void {
+    const d = describe(s);
+    const payload = { label: s.label.padEnd(9), pct: d.pct, amount: d.amount, speed: d.speed, etaText: d.eta };
+    if (!this.#active || s.label !== this.#label) {
+      if (this.#active) this.#bar.stop();
+      this.#bar.start(Math.max(1, s.total), s.done, payload);
+      this.#active = true;
+      this.#label = s.label;
+      return;
+    }
+    this.#bar.setTotal(Math.max(1, s.total));
+    this.#bar.update(s.done, payload);
+  }
+  log(line: string): void {
+    if (this.#active) {
+      this.#bar.stop();
+      this.#active = false;
+    }
+    this.out.info(line);
+  }
+  stop(): void {
+    if (this.#active) this.#bar.stop();
+    this.#active = false;
+  }
+}

@@ -1,0 +1,30 @@
+import { homedir } from 'node:os';
+import { runCli } from './main.js';
+
+/**
+ * Process wiring for bin/maas-esxi: Ctrl-C (SIGINT/SIGTERM) aborts the running command, which
+ * saves its resume state and exits 130; a second Ctrl-C exits at once.
+ */
+export async function run(): Promise<void> {
+  const controller = new AbortController();
+  let interrupted = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    interrupted += 1;
+    if (interrupted > 1) process.exit(130);
+    if (!process.argv.includes('--quiet') && !process.argv.includes('-q')) {
+      process.stderr.write(`\nmaas-esxi: ${sig} received; stopping cleanly (press Ctrl-C again to quit at once)…\n`);
+    }
+    controller.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
+  const code = await runCli(
+    process.argv.slice(2),
+    { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), home: process.env['HOME'] || homedir() },
+    { signal: controller.signal },
+  );
+  process.exitCode = code;
+}

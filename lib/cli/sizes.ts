@@ -1,0 +1,10 @@
+import { UsageError } from './grammar.js';
+
+/** Parse `8388608`, `8M`, `8MiB`, `512K`, `512KiB` (binary units) into bytes. */
+export function parseByteSize(text: string, what: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(k|ki|kib|kb|m|mi|mib|mb|g|gi|gib|gb)?\s*$/i.exec(text);
+  if (!m) throw new UsageError(`${what} '${text}' is not a size.`, `Write it in bytes or with a unit, e.g. ${what}=8MiB.`);
+  const unit = (m[2] ?? '').toLowerCase()[0];
+  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  return Math.round(Number(m[1]) * factor);
+}

@@ -1,0 +1,46 @@
+import t from 'tap';
+import { pairsToRecord, parseDataPair, UsageError } from '../../lib/cli/grammar.js';
+import { exitCodeFor } from '../../lib/cli/exit-codes.js';
+import { parseByteSize } from '../../lib/cli/sizes.js';
+import * as E from '../../lib/http/errors.js';
+
+t.test('key=value / key@=file split at the first token, as the maas CLI (maas-cli.md §3.2)', async (t) => {
+  t.same(parseDataPair('a=b=c'), { key: 'a', value: 'b=c', fromFile: false });
+  t.same(parseDataPair('content@=/path/img.gz'), { key: 'content', path: '/path/img.gz', fromFile: true });
+  t.same(parseDataPair('a=b@=c'), { key: 'a', value: 'b@=c', fromFile: false });
+  t.same(parseDataPair('a@b=c'), { key: 'a@b', value: 'c', fromFile: false });
+  t.same(parseDataPair('name='), { key: 'name', value: '', fromFile: false });
+  t.same(parseDataPair('=x'), { key: '', value: 'x', fromFile: false });
+  t.same(parseDataPair('content@='), { key: 'content', path: '', fromFile: true });
+  const err = t.throws(() => parseDataPair('novalue')) as UsageError;
+  t.equal(err.message, "'novalue' is not a name=value or name@=filename pair");
+  t.equal(exitCodeFor(err), 2);
+  t.same(pairsToRecord([parseDataPair('a=1'), parseDataPair('a=2')])['a'], { key: 'a', value: '2', fromFile: false }, 'last wins (§3.6)');
+});
+
+t.test('exit codes follow the documented table (design.md §4)', async (t) => {
+  t.equal(exitCodeFor(new E.MaasAbortError('x')), 130);
+  t.equal(exitCodeFor(new E.UploadRetryError('x')), 5);
+  t.equal(exitCodeFor(new E.MaasServerError('x')), 5);
+  t.equal(exitCodeFor(new E.MaasTimeoutError('x')), 5);
+  t.equal(exitCodeFor(new E.MaasNetworkError('x', { hint: 'retry' })), 5);
+  t.equal(exitCodeFor(new E.UploadIntegrityError('x')), 7);
+  t.equal(exitCodeFor(new E.MaasAuthError('x')), 4);
+  t.equal(exitCodeFor(new E.MaasPermissionError('x')), 4);
+  t.equal(exitCodeFor(new E.MaasValidationError('x')), 2);
+  t.equal(exitCodeFor(new E.MaasNotFoundError('x')), 2);
+  t.equal(exitCodeFor(new E.PackerError('x')), 3);
+  t.equal(exitCodeFor(new E.PackerError('x', { code: 'CANCELLED' })), 130);
+  t.equal(exitCodeFor(new E.UploadInputError('x')), 1);
+  t.equal(exitCodeFor(new E.PrerequisiteError('x')), 1);
+  t.equal(exitCodeFor(new E.MaasConfigError('x')), 1);
+  t.equal(exitCodeFor(new Error('x')), 1);
+});
+
+t.test('sizes accept bytes and binary units', async (t) => {
+  t.equal(parseByteSize('8388608', 'chunk-size'), 8 * 1024 * 1024);
+  t.equal(parseByteSize('8M', 'chunk-size'), 8 * 1024 * 1024);
+  t.equal(parseByteSize('8MiB', 'chunk-size'), 8 * 1024 * 1024);
+  t.equal(parseByteSize('512k', 'chunk-size'), 512 * 1024);
+  t.throws(() => parseByteSize('lots', 'chunk-size'), /not a size/);
+});
