@@ -2,6 +2,7 @@ import FormData from 'form-data';
 import type { Readable } from 'node:stream';
 import { OAuthSigner } from '../auth/oauth.js';
 import { parseApiKey } from '../auth/api-key.js';
+import { scrubSecrets } from '../auth/redact.js';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, sleep, type BackoffPolicy } from './backoff.js';
 import { errorFromResponse } from './classify.js';
 import { isTransient, MaasAuthError, MaasError } from './errors.js';
@@ -51,12 +52,15 @@ export class MaasApiClient {
   readonly signer: OAuthSigner | null;
   readonly backoff: BackoffPolicy;
   onRetry: ((notice: RetryNotice) => void) | undefined;
+  readonly #secrets: string[];
 
   constructor(opts: ApiClientOptions) {
     this.apiUrl = opts.apiUrl.endsWith('/') ? opts.apiUrl : `${opts.apiUrl}/`;
     this.origin = new URL(this.apiUrl).origin;
     this.transport = new HttpTransport(opts);
-    this.signer = opts.apiKey ? new OAuthSigner(parseApiKey(opts.apiKey)) : null;
+    const credentials = opts.apiKey ? parseApiKey(opts.apiKey) : null;
+    this.signer = credentials ? new OAuthSigner(credentials) : null;
+    this.#secrets = credentials ? [opts.apiKey as string, credentials.tokenKey, credentials.tokenSecret, credentials.consumerKey] : [];
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.onRetry = opts.onRetry;
   }
@@ -126,9 +130,19 @@ export class MaasApiClient {
     if (this.signer && !req.anonymous) headers['authorization'] = this.signer.authorization(method, url);
     const res = await this.transport.send({ method, url, headers, body, signal: req.signal, headersTimeoutMs: req.headersTimeoutMs });
     if (res.status >= 200 && res.status < 300) return res;
-    const error = errorFromResponse({ method, url }, res.status, res.text, res.contentType);
+    const error = errorFromResponse({ method, url }, res.status, this.#scrub(res.text), res.contentType);
     (error as MaasError & { retryAfterMs?: number }).retryAfterMs = parseRetryAfter(res.headers['retry-after']);
     throw error;
+  }
+
+  /**
+   * MAAS echoes credentials in some error bodies ("Invalid access token: <token key>", and the
+   * expected signature — the token secret — on a bad signature, maas-api.md §2.3): keep them out
+   * of errors, logs and output.
+   */
+  #scrub(text: string): string {
+    const redacted = text.replace(/(Expected signature base string: )[^'"\n]*/g, '$1[REDACTED]');
+    return this.#secrets.length ? scrubSecrets(redacted, this.#secrets) : redacted;
   }
 
   #adoptServerClock(): boolean {

@@ -141,7 +141,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     const state = await this.#saveState(located, resource, file, deriveServerOffset(file, era, this.#opts.regions));
     let offset = deriveServerOffset(file, era, this.#opts.regions);
     const resumedFrom = offset;
-    if (action === 'resume') this.emit('phase', 'upload', `resuming at byte ${offset} of ${size}`);
+    if (action === 'resume') this.emit('phase', 'upload', `at byte ${offset} of ${size}`);
     else this.emit('phase', 'upload');
 
     let attempts = 0;
@@ -565,8 +565,8 @@ async function locateUpload(deps: UploadDeps, o: UploadOptions, store: UploadSta
     on.warning(`This machine's clock differs from the MAAS server's by ${Math.round(skewMs / 1000)} s; signing requests with the server's time.`);
   }
 
-  on.phase('hash');
   let sha256 = await hashCache.get(st);
+  on.phase('hash', o.sha256 ? 'given' : sha256 ? 'cached' : undefined);
   if (o.sha256) {
     if (!/^[0-9a-fA-F]{64}$/.test(o.sha256)) throw new UploadInputError(`'${o.sha256}' is not a sha256.`, { code: 'BAD_SHA256', hint: 'Pass 64 hexadecimal digits, or leave it out to let maas-esxi hash the file.' });
     sha256 = o.sha256.toLowerCase();

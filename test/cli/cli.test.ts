@@ -13,7 +13,7 @@ async function sim(t: { teardown(fn: () => unknown): void }, era: '3.4' | '3.7' 
 }
 
 /** The API key, and each of its secret parts, must never appear in any output. */
-function assertNoSecret(t: { notOk(v: unknown, m?: string): void }, key: string, ...outputs: string[]): void {
+function assertNoSecret(t: { notOk: (v: unknown, msg: string) => unknown }, key: string, ...outputs: string[]): void {
   const [, tokenKey, secret] = key.split(':');
   for (const o of outputs) {
     t.notOk(o.includes(secret!), 'token secret never printed');

@@ -263,6 +263,19 @@ t.test('permission and authentication failures (maas-api.md §2.3, §2.5)', asyn
   t.match(authErr.body, /Invalid API key/);
   t.equal(exitCodeFor(authErr), 4);
   t.notMatch(JSON.stringify(authErr) + authErr.message, /cccccccccccc/, 'the secret is not in the error');
+
+  // A known token with a wrong secret: MAAS answers with the expected signature, i.e. the real
+  // secret (maas-api.md §2.3). Neither secret may surface.
+  const [ck, tk, realSecret] = env.sim.adminKey.split(':') as [string, string, string];
+  const wrong = MaasClient.connect({ url: env.sim.url, apiKey: `${ck}:${tk}:${'w'.repeat(32)}` });
+  t.teardown(() => wrong.close());
+  const sigErr = (await wrong.whoami().catch((e: unknown) => e)) as MaasAuthError;
+  t.ok(sigErr instanceof MaasAuthError);
+  t.match(sigErr.body, /Invalid signature/);
+  const all = JSON.stringify(sigErr) + sigErr.message + String(sigErr.body);
+  t.notOk(all.includes(realSecret), 'the real secret echoed by MAAS is redacted');
+  t.notOk(all.includes('w'.repeat(32)), 'our secret is redacted');
+  t.notOk(all.includes(tk), 'the token key is redacted');
 });
 
 t.test('retries exhausted: exit 5, state kept, a rerun finishes the job', async (t) => {

@@ -99,9 +99,9 @@ export async function runUpload(ctx: CliContext, flags: GlobalFlags, client: Maa
 export async function followUpload(ctx: CliContext, upload: BootResourceUpload): Promise<UploadResult> {
   const view = createProgressView(ctx.out);
   upload.on('phase', (phase, detail) => {
-    if (phase === 'hash') view.log('Hashing the image (sha256)…');
+    if (phase === 'hash') view.log(detail === 'cached' ? 'Using the cached sha256 of the image.' : detail === 'given' ? 'Using the sha256 computed by the build.' : 'Hashing the image (sha256)…');
     else if (phase === 'create') view.log('Creating the boot resource…');
-    else if (phase === 'upload' && detail) view.log(`Resuming: ${detail}.`);
+    else if (phase === 'upload' && detail) view.log(`Resuming ${detail}.`);
     else if (phase === 'verify') view.log('Waiting for MAAS to verify the image…');
     else if (phase === 'sync') view.log('Waiting for the other region controllers to copy the image…');
   });

@@ -1,0 +1,111 @@
+import { deleteBootResource, importBootResources, isImporting, listBootResources, readBootResource, stopImport } from './boot-resources.js';
+import { createBootResource } from './create.js';
+import type { EraFacts } from './eras.js';
+import { CAPABILITIES } from './eras.js';
+import { pyJson } from './py-format.js';
+import type { SimResponse } from './responses.js';
+import { JSON_UTF8 } from './responses.js';
+import type { HandlerRequest, SimContext } from './sim-context.js';
+import { uploadChunk } from './upload.js';
+import { listUsers, readUser, whoami } from './users.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface ActionDef {
+  /** Python method name as `describe/` shows it (`import` for `import_resources`). */
+  name: string;
+  method: HttpMethod;
+  /** null = the CRUD method itself (maas-api.md §1.2). */
+  op: string | null;
+  doc: string;
+  run(sim: SimContext, req: HandlerRequest): SimResponse | Promise<SimResponse>;
+}
+
+export interface HandlerDef {
+  name: string;
+  doc: string;
+  /** Matched against the path after `/MAAS/api/2.0/`; captures are the URI params. */
+  route: RegExp;
+  path(era: EraFacts): string;
+  params(era: EraFacts): string[];
+  /** Served without authentication (maas-api.md §2.4). */
+  anonymous?: boolean;
+  /** `hidden = True` handlers are left out of `describe/` (maas-api.md §1.6). */
+  hidden?(era: EraFacts): boolean;
+  actions: ActionDef[];
+}
+
+const P = '/MAAS/api/2.0/';
+
+/** `GET version/` (maas-api.md §1.5): compact `json.dumps`, not piston's emitter. */
+function version(sim: SimContext): SimResponse {
+  const body = pyJson({ capabilities: CAPABILITIES, version: sim.version, subversion: '' });
+  return { status: 200, headers: { 'Content-Type': JSON_UTF8 }, body, inResource: true };
+}
+
+/** The API handlers this simulator implements, as MAAS registers them (maas-api.md §1.3). */
+export const HANDLERS: HandlerDef[] = [
+  {
+    name: 'VersionHandler',
+    doc: 'Information about this MAAS instance.\n\nThis returns a JSON dictionary with information about this\nMAAS instance::\n\n    {\n        \'version\': \'1.8.0\',\n        \'subversion\': \'alpha10+bzr3750\',\n        \'capabilities\': [\'capability1\', \'capability2\', ...]\n    }',
+    route: /^version\/$/,
+    path: () => `${P}version/`,
+    params: () => [],
+    anonymous: true,
+    actions: [{ name: 'read', method: 'GET', op: null, doc: 'Version and capabilities of this MAAS instance.', run: version }],
+  },
+  {
+    name: 'UsersHandler',
+    doc: 'Manage the user accounts of this MAAS.',
+    route: /^users\/$/,
+    path: () => `${P}users/`,
+    params: () => [],
+    actions: [
+      { name: 'read', method: 'GET', op: null, doc: 'List users', run: listUsers },
+      { name: 'whoami', method: 'GET', op: 'whoami', doc: 'Retrieve logged-in user\n\nReturns the currently logged-in user.', run: whoami },
+    ],
+  },
+  {
+    name: 'UserHandler',
+    doc: 'Manage a user account.',
+    route: /^users\/([^/]+)\/$/,
+    path: () => `${P}users/{username}/`,
+    params: () => ['username'],
+    actions: [{ name: 'read', method: 'GET', op: null, doc: 'Retrieve user details', run: readUser }],
+  },
+  {
+    name: 'BootResourcesHandler',
+    doc: 'Manage the boot resources.',
+    route: /^boot-resources\/$/,
+    path: () => `${P}boot-resources/`,
+    params: () => [],
+    actions: [
+      { name: 'create', method: 'POST', op: null, doc: 'Upload a new boot resource\n\nUploads a new boot resource.', run: createBootResource },
+      { name: 'import', method: 'POST', op: 'import', doc: 'Import boot resources\n\nImport the boot resources.', run: importBootResources },
+      { name: 'is_importing', method: 'GET', op: 'is_importing', doc: 'Importing status\n\nGet the status of importing resources.', run: isImporting },
+      { name: 'read', method: 'GET', op: null, doc: 'List boot resources\n\nList all boot resources', run: listBootResources },
+      { name: 'stop_import', method: 'POST', op: 'stop_import', doc: 'Stop import boot resources\n\nStop import the boot resources.', run: stopImport },
+    ],
+  },
+  {
+    name: 'BootResourceHandler',
+    doc: 'Manage a boot resource.',
+    route: /^boot-resources\/([^/]+)\/$/,
+    path: () => `${P}boot-resources/{id}/`,
+    params: () => ['id'],
+    actions: [
+      { name: 'delete', method: 'DELETE', op: null, doc: 'Delete a boot resource\n\nDelete a boot resource by id.', run: deleteBootResource },
+      { name: 'read', method: 'GET', op: null, doc: 'Read a boot resource\n\nReads a boot resource by id', run: readBootResource },
+    ],
+  },
+  {
+    name: 'BootResourceFileUploadHandler',
+    doc: 'Upload a boot resource file.',
+    route: /^boot-resources\/([^/]+)\/upload\/([^/]+)\/$/,
+    // URL kwargs differ by era although the URL is the same (maas-api.md §1.3).
+    path: (era) => (era.uploadHandlerDescribed ? `${P}boot-resources/{resource_id}/upload/{id}/` : `${P}boot-resources/{id}/upload/{file_id}/`),
+    params: (era) => (era.uploadHandlerDescribed ? ['resource_id', 'id'] : ['id', 'file_id']),
+    hidden: (era) => !era.uploadHandlerDescribed,
+    actions: [{ name: 'update', method: 'PUT', op: null, doc: 'Upload piece of boot resource file.', run: uploadChunk }],
+  },
+];

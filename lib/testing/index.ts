@@ -1,0 +1,17 @@
+/**
+ * `maas-esxi/testing`: a faithful in-process MAAS region API 2.0 for tests, demos and benchmarks
+ * (design.md §5, reference/maas-api.md §9).
+ */
+export { startMaasSimulator } from './server.js';
+export { generateApiKey } from './sim-users.js';
+export type {
+  FaultAction,
+  FaultMatch,
+  FaultPlan,
+  FaultRule,
+  MaasEra,
+  MaasSimulator,
+  RequestRecord,
+  SimUser,
+  SimulatorOptions,
+} from './types.js';

@@ -1,0 +1,60 @@
+import { pyJson, type PyValue } from './py-format.js';
+
+/** What a handler answers; the server adds `Date` and framing. */
+export interface SimResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+  /**
+   * Built inside piston's resource (handler results, Http404, 405, the anonymous challenge), so it
+   * carries `X-MAAS-API-Hash` and `Vary: Authorization`; errors that escape to Django's middleware
+   * do not (maas-api.md §1.4).
+   */
+  inResource?: boolean;
+  /** Upload PUTs: the chunk changed stored state (for the request log). */
+  applied?: boolean;
+}
+
+export const TEXT_UTF8 = 'text/plain; charset=utf-8';
+export const JSON_UTF8 = 'application/json; charset=utf-8';
+
+export function textResponse(status: number, body: string, contentType = TEXT_UTF8): SimResponse {
+  return { status, headers: { 'Content-Type': contentType }, body };
+}
+
+/** piston's JSONEmitter: `indent=4`, `ensure_ascii=False` (maas-api.md §1.4). */
+export function pistonJson(status: number, value: PyValue): SimResponse {
+  return {
+    status,
+    headers: { 'Content-Type': JSON_UTF8 },
+    body: pyJson(value, { indent: 4, ensureAscii: false }),
+    inResource: true,
+  };
+}
+
+/** A response that aborts the handler (MAAS raises; Django's middleware renders). */
+export class SimHttpError extends Error {
+  constructor(readonly response: SimResponse) {
+    super(typeof response.body === 'string' ? response.body : `HTTP ${response.status}`);
+  }
+}
+
+/** MAASAPIBadRequest / MAASAPIForbidden / PermissionDenied / plain ValidationError (maas-api.md §2.6). */
+export function apiError(status: number, message: string): SimHttpError {
+  return new SimHttpError(textResponse(status, message));
+}
+
+/** `Http404` from get_object_or_404: `text/plain` without charset, inside the resource (§2.6). */
+export function notFound(message: string): SimHttpError {
+  return new SimHttpError({ ...textResponse(404, message, 'text/plain'), inResource: true });
+}
+
+/** Any other exception: 500 with Python's `str(exception)` (maas-api.md §2.6). */
+export function serverError(message: string): SimHttpError {
+  return new SimHttpError(textResponse(500, message));
+}
+
+/** MAASAPIValidationError: compact `json.dumps(form.errors)` (maas-api.md §3.8). */
+export function validationError(errors: Record<string, string[]>): SimHttpError {
+  return new SimHttpError({ status: 400, headers: { 'Content-Type': JSON_UTF8 }, body: pyJson(errors) });
+}

@@ -1,0 +1,161 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { apiHash, describeBody } from './describe.js';
+import { mediaType, parseRequestData, type RequestData } from './form-data.js';
+import { HANDLERS, type ActionDef, type HandlerDef } from './handler-table.js';
+import { checkOAuth } from './oauth-check.js';
+import type { ReceivedBody } from './request-body.js';
+import { SimHttpError, textResponse, type SimResponse, TEXT_UTF8 } from './responses.js';
+import type { HandlerRequest, SimContext } from './sim-context.js';
+
+const API_ROOT = '/MAAS/api/';
+const API_V2 = '/MAAS/api/2.0/';
+
+export interface IncomingCall {
+  method: string;
+  url: URL;
+  headers: IncomingHttpHeaders;
+  body: ReceivedBody;
+}
+
+export interface DispatchResult {
+  response: SimResponse;
+  /** Nonce reserved by authentication; the server releases it if the request failed (§2.2). */
+  nonceKey?: string;
+  /** Name of the handler that served the call, if any. */
+  handler?: string;
+}
+
+/** Django's plain 404 page outside the API URL conf. */
+function djangoNotFound(): SimResponse {
+  return textResponse(
+    404,
+    '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n',
+    'text/html; charset=utf-8',
+  );
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+function withResourceHeaders(sim: SimContext, r: SimResponse): SimResponse {
+  if (!r.inResource) return r;
+  return { ...r, headers: { ...r.headers, 'X-MAAS-API-Hash': apiHash(sim.era), Vary: 'Authorization' } };
+}
+
+interface RouteMatch {
+  handler: HandlerDef;
+  params: string[];
+  /** From an `.../op-<op>` route (maas-api.md §1.2). */
+  pathOp: string | undefined;
+}
+
+function matchRoute(rel: string): RouteMatch | undefined {
+  for (const handler of HANDLERS) {
+    const m = handler.route.exec(rel);
+    if (m) return { handler, params: m.slice(1).map((p) => p ?? ''), pathOp: undefined };
+    // Every route ending in `/` also has an `op-<op>` twin without the trailing slash (3.3.0+).
+    const opRoute = new RegExp(`${handler.route.source.replace(/\$$/, '')}op-([^/]+)$`);
+    const o = opRoute.exec(rel);
+    if (o) return { handler, params: o.slice(1, -1).map((p) => p ?? ''), pathOp: o[o.length - 1] };
+  }
+  return undefined;
+}
+
+/**
+ * Route one request as MAAS does: URL conf, then piston's resource (authentication → allowed
+ * methods → request data → `op` dispatch → handler), with the error rendering of §2.6.
+ */
+export async function dispatch(sim: SimContext, nonces: Set<string>, call: IncomingCall): Promise<DispatchResult> {
+  const path = safeDecode(call.url.pathname);
+  if (path === `${API_ROOT}version/`) return { response: textResponse(200, '2.0', 'text/plain') };
+  if (path.startsWith(`${API_ROOT}1.0/`)) {
+    return { response: textResponse(410, 'The 1.0 API is no longer available. Please use API version 2.0.', 'text/plain') };
+  }
+  if (!path.startsWith(API_V2)) return { response: djangoNotFound() };
+  const rel = path.slice(API_V2.length);
+  if (rel === 'describe/') {
+    const origin = `http://${call.headers.host ?? call.url.host}`;
+    return { response: { status: 200, headers: { 'Content-Type': 'application/json' }, body: describeBody(sim.era, origin) } };
+  }
+  const route = matchRoute(rel);
+  // The catch-all: no redirect for a missing slash, anonymous too (maas-api.md §1.1).
+  if (!route) return { response: textResponse(404, `Unknown API endpoint: ${path}.`, TEXT_UTF8) };
+
+  const { handler } = route;
+  const method = call.method.toUpperCase();
+  const type = mediaType(call.headers['content-type']);
+  const isForm = type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data';
+  // Django only parses form bodies for POST; PUT bodies stay raw unless piston decodes them.
+  let data: RequestData | undefined =
+    method === 'POST' && isForm ? parseRequestData(call.headers['content-type'], await call.body.toBuffer()) : undefined;
+  const formParams = data?.kind === 'form' ? data.params : undefined;
+
+  let nonceKey: string | undefined;
+  let user: HandlerRequest['user'];
+  if (!handler.anonymous) {
+    const auth = checkOAuth({
+      era: sim.era,
+      users: sim.store.data.users,
+      nonces,
+      nowSeconds: Math.floor(sim.now() / 1000),
+      method,
+      url: call.url,
+      authorization: call.headers.authorization,
+      formParams,
+    });
+    if (auth.kind === 'none') {
+      // The macaroon authenticator's challenge: rc.FORBIDDEN (maas-api.md §2.3, §2.4).
+      return { response: withResourceHeaders(sim, { ...textResponse(401, 'Forbidden', 'text/plain'), inResource: true }), handler: handler.name };
+    }
+    if (auth.kind === 'fail') return { response: auth.response, handler: handler.name };
+    nonceKey = auth.nonceKey;
+    user = auth.user;
+    if (user.active === false) {
+      return { response: textResponse(403, 'User is not allowed access to this API.'), nonceKey, handler: handler.name };
+    }
+  }
+
+  const allowed = [...new Set(handler.actions.map((a) => a.method))];
+  if (!allowed.includes(method as ActionDef['method'])) {
+    const r: SimResponse = { status: 405, headers: { 'Content-Type': 'text/html; charset=utf-8', Allow: allowed.join(', ') }, body: '', inResource: true };
+    return { response: withResourceHeaders(sim, r), nonceKey, handler: handler.name };
+  }
+
+  if ((method === 'POST' || method === 'PUT') && data === undefined) {
+    // piston's translate_mime; for raw PUT chunks only the decodable types matter (§4.1).
+    const decodes = isForm || type === 'application/json' || type === 'application/x-yaml' || type === 'text/yaml';
+    data = decodes && type !== 'multipart/form-data' ? parseRequestData(call.headers['content-type'], await call.body.toBuffer()) : { kind: 'none' };
+  }
+  data ??= { kind: 'none' };
+  if (data.kind === 'invalid') {
+    return { response: withResourceHeaders(sim, { ...textResponse(400, 'Bad Request', 'text/plain'), inResource: true }), nonceKey, handler: handler.name };
+  }
+
+  const formOp = method === 'POST' && data.kind === 'form' ? data.fields.get('op') : undefined;
+  const op = call.url.searchParams.get('op') || formOp || route.pathOp || null;
+  const action = handler.actions.find((a) => a.method === method && a.op === op);
+  let response: SimResponse;
+  try {
+    if (!action) throw new SimHttpError(textResponse(400, `Unrecognised signature: method=${method} op=${op ?? 'None'}`));
+    response = await action.run(sim, {
+      method,
+      path,
+      query: call.url.searchParams,
+      headers: call.headers,
+      host: call.headers.host ?? call.url.host,
+      user,
+      data,
+      body: call.body,
+      params: route.params,
+    });
+  } catch (e) {
+    if (e instanceof SimHttpError) response = e.response;
+    else response = textResponse(500, e instanceof Error ? e.message : String(e));
+  }
+  return { response: withResourceHeaders(sim, response), nonceKey, handler: handler.name };
+}

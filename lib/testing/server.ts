@@ -1,0 +1,352 @@
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_ARCHITECTURES, DEFAULT_RESERVED_NAMES, ERAS, type EraFacts } from './eras.js';
+import { SimFaultPlan } from './faults.js';
+import { pyJson } from './py-format.js';
+import { fileProgress, resourceToDict } from './render.js';
+import { readRequestBody } from './request-body.js';
+import { textResponse, type SimResponse } from './responses.js';
+import { dispatch } from './routes.js';
+import { initialState } from './seed.js';
+import type { SimContext } from './sim-context.js';
+import { defaultUsers } from './sim-users.js';
+import { SimStore } from './store.js';
+import type { MaasSimulator, RequestRecord, SimulatorOptions } from './types.js';
+
+const HOST = '127.0.0.1';
+const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
+
+/** nginx's reason phrases where they differ from Node's. */
+const NGINX_REASONS: Record<number, string> = {
+  413: 'Request Entity Too Large',
+  503: 'Service Temporarily Unavailable',
+  504: 'Gateway Time-out',
+};
+
+/** nginx's own error page (maas-api.md §4.7): the body is nginx's, not MAAS's. */
+function nginxPage(status: number): string {
+  const line = `${status} ${NGINX_REASONS[status] ?? STATUS_CODES[status] ?? 'Error'}`;
+  return `<html>\r\n<head><title>${line}</title></head>\r\n<body>\r\n<center><h1>${line}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+}
+
+function isAbort(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'AbortError' || (e as NodeJS.ErrnoException).code === 'ABORT_ERR');
+}
+
+class Simulator implements MaasSimulator, SimContext {
+  readonly era: EraFacts;
+  readonly version: string;
+  readonly regions: number;
+  readonly usableArchitectures: readonly string[];
+  readonly reservedNames: ReadonlySet<string>;
+  readonly faults = new SimFaultPlan();
+  readonly requests: RequestRecord[] = [];
+  readonly dataDir: string;
+  importingUntil = 0;
+  store!: SimStore;
+  port: number;
+
+  readonly #opts: SimulatorOptions;
+  readonly #ownsDataDir: boolean;
+  readonly #maxBodyBytes: number;
+  readonly #regionSyncMs: number;
+  readonly #nonces = new Set<string>();
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #sockets = new Set<Socket>();
+  readonly #inflight = new Set<Promise<void>>();
+  readonly #syncTimers = new Set<NodeJS.Timeout>();
+  #server: Server | undefined;
+  #stopping = new AbortController();
+  #closed = false;
+
+  constructor(opts: SimulatorOptions) {
+    this.#opts = opts;
+    this.era = ERAS[opts.era ?? '3.8'];
+    if (!this.era) throw new RangeError(`unknown MAAS era ${String(opts.era)}; use '3.4', '3.7' or '3.8'`);
+    this.version = opts.version ?? this.era.defaultVersion;
+    this.regions = Math.max(1, Math.floor(opts.regions ?? 1));
+    this.usableArchitectures = opts.usableArchitectures ?? DEFAULT_ARCHITECTURES;
+    this.reservedNames = new Set(opts.reservedNames ?? DEFAULT_RESERVED_NAMES);
+    this.#maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    this.#regionSyncMs = opts.regionSyncMs ?? 100;
+    this.port = opts.port ?? 0;
+    this.#ownsDataDir = opts.dataDir === undefined;
+    this.dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'maas-sim-'));
+  }
+
+  now(): number {
+    return (this.#opts.now ?? Date.now)();
+  }
+
+  get url(): string {
+    return `http://${HOST}:${this.port}/MAAS/`;
+  }
+
+  get apiUrl(): string {
+    return `${this.url}api/2.0/`;
+  }
+
+  get adminKey(): string {
+    return this.store.data.users.find((u) => u.isSuperuser)?.apiKey ?? '';
+  }
+
+  get userKey(): string {
+    return this.store.data.users.find((u) => !u.isSuperuser)?.apiKey ?? '';
+  }
+
+  async start(): Promise<void> {
+    this.store = SimStore.open(this.dataDir, () =>
+      initialState({
+        era: this.era,
+        users: this.#opts.users ?? defaultUsers(),
+        usableArchitectures: this.usableArchitectures,
+        regions: this.regions,
+        syncedImages: this.#opts.syncedImages ?? true,
+      }),
+    );
+    if (this.store.data.era !== this.era.era) {
+      throw new Error(`${this.dataDir} holds a MAAS ${this.store.data.era} state; cannot start it as ${this.era.era}`);
+    }
+    this.#stopping = new AbortController();
+    this.#closed = false;
+    const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => this.#track(this.#handle(req, res)));
+    server.on('connection', (s: Socket) => {
+      this.#sockets.add(s);
+      s.on('close', () => this.#sockets.delete(s));
+    });
+    server.on('clientError', (_err, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, HOST, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#server = server;
+    this.port = (server.address() as { port: number }).port;
+    // Files a region completed before a restart still get copied to the others (§4.6).
+    if (this.regions > 1) {
+      for (const f of this.store.data.files) {
+        if (f.sync['0'] === f.size && Object.keys(f.sync).length < this.regions) this.scheduleRegionSync(f.id);
+      }
+    }
+  }
+
+  #track(p: Promise<void>): void {
+    this.#inflight.add(p);
+    void p.finally(() => this.#inflight.delete(p));
+  }
+
+  async #stop(): Promise<void> {
+    if (!this.#server) return;
+    const server = this.#server;
+    this.#server = undefined;
+    this.#stopping.abort();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Idle keep-alive connections get a clean FIN; busy ones are cut like a dying process would.
+    server.closeIdleConnections();
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets.clear();
+    for (const t of this.#syncTimers) clearTimeout(t);
+    this.#syncTimers.clear();
+    // Requests that were applying a chunk finish first, so state.json matches the files.
+    await Promise.allSettled([...this.#inflight]);
+    await closed;
+    this.store.save();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#stop();
+    if (this.#ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  async restart(): Promise<void> {
+    if (this.#closed) throw new Error('the simulator was closed; start a new one');
+    await this.#stop();
+    // Let in-process clients see their pooled connections close before the next request.
+    await sleep(20);
+    await this.start();
+  }
+
+  resource(id: number): unknown {
+    const r = this.store.resource(id);
+    return r ? (JSON.parse(pyJson(resourceToDict(this, r, true))) as unknown) : undefined;
+  }
+
+  fileBytesPath(fileId: number): string {
+    const f = this.store.file(fileId);
+    if (!f) throw new RangeError(`no boot resource file ${fileId}`);
+    // 3.5–3.7 keep an unfinished upload in `<name>.incomplete` (maas-api.md §4.5).
+    if (this.era.era === '3.7' && !fileProgress(this, f).complete && f.sync['0'] !== f.size) {
+      return this.store.partialPath(f.filenameOnDisk);
+    }
+    return this.store.bytesPath(f.filenameOnDisk);
+  }
+
+  fileReceived(fileId: number): number {
+    const f = this.store.file(fileId);
+    if (!f) throw new RangeError(`no boot resource file ${fileId}`);
+    if (this.era.era === '3.4') return this.store.data.largeFiles[f.filenameOnDisk]?.received ?? 0;
+    return f.sync['0'] ?? 0;
+  }
+
+  scheduleRegionSync(fileId: number): void {
+    if (this.regions <= 1) return;
+    const timer = setTimeout(() => {
+      this.#syncTimers.delete(timer);
+      const f = this.store.file(fileId);
+      if (!f || f.sync['0'] !== f.size) return;
+      for (let r = 1; r < this.regions; r++) f.sync[String(r)] = f.size;
+      this.store.save();
+    }, this.#regionSyncMs);
+    this.#syncTimers.add(timer);
+  }
+
+  async withFileLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(key) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const settled = run.then(() => undefined, () => undefined);
+    this.#locks.set(key, settled);
+    void settled.then(() => {
+      if (this.#locks.get(key) === settled) this.#locks.delete(key);
+    });
+    return run;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${HOST}:${this.port}`}`);
+    const record: RequestRecord = {
+      method,
+      path: url.pathname,
+      query: url.search,
+      status: 0,
+      bodyBytes: 0,
+      receivedAt: this.now(),
+    };
+    this.requests.push(record);
+    // Captured now: IncomingMessage drops its socket reference once the body stream is destroyed.
+    const socket = req.socket;
+    const signal = this.#stopping.signal;
+    const bodyOptions = {
+      spoolDir: this.store.spoolDir,
+      bytesPerSecond: () => this.faults.bytesPerSecond,
+      signal,
+    };
+    try {
+      const latency = this.faults.latencyMs;
+      if (latency) await sleep(latency, undefined, { signal });
+      const fault = this.faults.take(method, req.url ?? '/');
+      if (fault) record.fault = fault.type;
+
+      if (fault?.type === 'cut' && !fault.apply) {
+        const read = await readRequestBody(req, { ...bodyOptions, stopAfter: fault.afterBytes });
+        record.bodyBytes = read.outcome === 'complete' ? read.body.length : read.bytes;
+        if (read.outcome === 'complete') await read.body.dispose();
+        socket.destroy();
+        return;
+      }
+      if (fault?.type === 'status') {
+        const read = await readRequestBody(req, bodyOptions);
+        if (read.outcome !== 'complete') return;
+        record.bodyBytes = read.body.length;
+        await read.body.dispose();
+        const r = textResponse(fault.status, fault.body ?? nginxPage(fault.status), fault.body === undefined ? 'text/html' : 'text/plain');
+        if (fault.retryAfter !== undefined) r.headers['Retry-After'] = String(fault.retryAfter);
+        await this.#send(res, r, record);
+        return;
+      }
+
+      // nginx rejects an oversized body before MAAS sees it (maas-api.md §4.7).
+      const declared = Number(req.headers['content-length'] ?? 0);
+      const limited = Number.isFinite(this.#maxBodyBytes);
+      if (limited && declared > this.#maxBodyBytes) {
+        await this.#send413(req, res, record);
+        return;
+      }
+      const read = await readRequestBody(req, { ...bodyOptions, maxBytes: limited ? this.#maxBodyBytes : undefined });
+      if (read.outcome === 'tooLarge') {
+        record.bodyBytes = read.bytes;
+        await this.#send413(req, res, record);
+        return;
+      }
+      if (read.outcome !== 'complete') {
+        record.bodyBytes = read.bytes;
+        return;
+      }
+      record.bodyBytes = read.body.length;
+      let result;
+      try {
+        result = await dispatch(this, this.#nonces, { method, url, headers: req.headers, body: read.body });
+      } finally {
+        await read.body.dispose();
+      }
+      // A failed request rolls its nonce back with the transaction (maas-api.md §2.2).
+      if (result.nonceKey && result.response.status >= 400) this.#nonces.delete(result.nonceKey);
+      if (result.handler === 'BootResourceFileUploadHandler' && method === 'PUT') {
+        record.applied = result.response.applied === true;
+      }
+      if (fault?.type === 'cut' && fault.apply) {
+        // Lost response: the chunk is applied, the client never hears back (design.md §5).
+        socket.destroy();
+        return;
+      }
+      if (fault?.type === 'hang') await sleep(fault.ms, undefined, { signal });
+      await this.#send(res, result.response, record);
+    } catch (e) {
+      if (isAbort(e) || res.destroyed) {
+        socket.destroy();
+        return;
+      }
+      await this.#send(res, textResponse(500, e instanceof Error ? e.message : String(e)), record).catch(() => {});
+    }
+  }
+
+  /** nginx answers 413 and closes; we drain the body first so the client reads the answer, not a reset. */
+  async #send413(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
+    let drained = 0;
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) drained += chunk.length;
+    } catch {
+      return;
+    }
+    record.bodyBytes = Math.max(record.bodyBytes, drained);
+    const r = textResponse(413, nginxPage(413), 'text/html');
+    r.headers.Connection = 'close';
+    await this.#send(res, r, record);
+  }
+
+  async #send(res: ServerResponse, r: SimResponse, record: RequestRecord): Promise<void> {
+    if (res.destroyed || res.headersSent) return;
+    const body = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : r.body;
+    const bps = this.faults.bytesPerSecond;
+    if (bps && body.length > 0) await sleep((body.length / bps) * 1000, undefined, { signal: this.#stopping.signal });
+    if (res.destroyed) return;
+    res.sendDate = false;
+    const headers: Record<string, string | number> = { ...r.headers, Date: new Date(this.now()).toUTCString() };
+    if (r.status !== 204 && r.status !== 304) headers['Content-Length'] = body.length;
+    res.writeHead(r.status, headers);
+    record.status = r.status;
+    res.end(r.status === 204 ? undefined : body);
+  }
+}
+
+/** Start an in-process MAAS region API 2.0 on 127.0.0.1 (see reference/maas-api.md §9). */
+export async function startMaasSimulator(opts: SimulatorOptions = {}): Promise<MaasSimulator> {
+  const sim = new Simulator(opts);
+  try {
+    await sim.start();
+  } catch (e) {
+    await sim.close().catch(() => {});
+    throw e;
+  }
+  return sim;
+}
+
+

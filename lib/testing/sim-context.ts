@@ -1,0 +1,48 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { EraFacts } from './eras.js';
+import type { RequestData } from './form-data.js';
+import type { RenderContext } from './render.js';
+import type { ReceivedBody } from './request-body.js';
+import { apiError } from './responses.js';
+import type { SimStore } from './store.js';
+import type { SimUser } from './types.js';
+
+/** Everything a handler may touch: the simulated region's configuration and database. */
+export interface SimContext extends RenderContext {
+  readonly era: EraFacts;
+  readonly store: SimStore;
+  readonly regions: number;
+  readonly version: string;
+  readonly usableArchitectures: readonly string[];
+  readonly reservedNames: ReadonlySet<string>;
+  now(): number;
+  /** `is_importing` is true until this wall-clock time (maas-api.md §5.4). */
+  importingUntil: number;
+  /** Multi-region: the other regions copy a file the receiving region completed (§4.6). */
+  scheduleRegionSync(fileId: number): void;
+  /** Serialise work on one stored file, as MAAS serialises transactions on its sync row (§4.4). */
+  withFileLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** One request as a handler sees it, after authentication and body decoding. */
+export interface HandlerRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  /** Host header as sent, for absolute URIs in `describe/`. */
+  readonly host: string;
+  readonly user: SimUser | undefined;
+  readonly data: RequestData;
+  readonly body: ReceivedBody;
+  /** Route captures, e.g. the resource and file ids. */
+  readonly params: readonly string[];
+}
+
+/**
+ * Permission check of every boot-resource write, before any other handler logic
+ * (maas-api.md §2.5): superuser on ≤3.7, `can_edit_boot_entities` on 3.8 (which superusers have).
+ */
+export function requireWriter(sim: SimContext, req: HandlerRequest): void {
+  if (!req.user?.isSuperuser) throw apiError(403, sim.era.writeForbidden);
+}

@@ -1,0 +1,125 @@
+/** Public types of the MAAS simulator (`maas-esxi/testing`). */
+
+/**
+ * Behaviour era to imitate (maas-api.md §0, §8): '3.4' = era A (Postgres large objects),
+ * '3.7' = era B (3.5–3.7, positional writes on disk), '3.8' = era C (append-mode writes).
+ */
+export type MaasEra = '3.4' | '3.7' | '3.8';
+
+export interface SimUser {
+  username: string;
+  email?: string;
+  isSuperuser: boolean;
+  /** false = the key is known but MAAS answers 403 (maas-api.md §2.2 step 5). */
+  active?: boolean;
+  /** `consumer_key:token_key:token_secret` (maas-api.md §2.1). */
+  apiKey: string;
+}
+
+export interface SimulatorOptions {
+  era?: MaasEra;
+  /** Reported by `version/`; default per era ('3.4.10', '3.7.3', '3.8.0'). */
+  version?: string;
+  /** Default 0 (any free port); the host is always 127.0.0.1. */
+  port?: number;
+  /** Uploaded bytes (`files/`) and `state.json`; default a fresh temp dir, removed on close. */
+  dataDir?: string;
+  /** Default: superuser `admin` and non-admin `user`, with generated keys. */
+  users?: SimUser[];
+  /** Valid `architecture` values (maas-api.md §3.4). Default ['amd64/generic', 'arm64/generic']. */
+  usableArchitectures?: string[];
+  /** Names a boot source offers (maas-api.md §1.8, §3.3); registered OS names are always reserved. */
+  reservedNames?: string[];
+  /** nginx `client_max_body_size` (maas-api.md §4.7). Default 10 MiB; Infinity disables. */
+  maxBodyBytes?: number;
+  /** Region controllers (maas-api.md §4.3, §4.6). Default 1. */
+  regions?: number;
+  /** Multi-region: delay after the final PUT before the other regions have the file. Default 100. */
+  regionSyncMs?: number;
+  /** Clock in ms for OAuth timestamps, set versions and the `Date` header. Default Date.now. */
+  now?: () => number;
+  /**
+   * Seed one complete synced `ubuntu/<series>` resource per usable architecture, as a MAAS that
+   * has imported Ubuntu has (that is what makes architectures usable, maas-api.md §3.4). Default true.
+   */
+  syncedImages?: boolean;
+}
+
+export interface RequestRecord {
+  method: string;
+  /** URL path without the query string. */
+  path: string;
+  /** The query string including `?`, or ''. */
+  query: string;
+  /** Status sent; 0 when the connection was cut before an answer. */
+  status: number;
+  /** Request body bytes the server read. */
+  bodyBytes: number;
+  /** `now()` when the request arrived. */
+  receivedAt: number;
+  /** Upload PUTs only: whether the chunk changed the stored bytes/counter. */
+  applied?: boolean;
+  /** The injected fault that shaped this request, if any. */
+  fault?: FaultAction['type'];
+}
+
+export type FaultAction =
+  /** Read `afterBytes` of the body, then destroy the socket; nothing is applied. */
+  | { type: 'cut'; afterBytes: number; apply: false }
+  /** Read the whole body, process it normally, then destroy the socket without answering. */
+  | { type: 'cut'; apply: true }
+  /** Answer this status after reading the body; nothing is applied. */
+  | { type: 'status'; status: number; body?: string; retryAfter?: number }
+  /** Process normally, but answer only after `ms`. */
+  | { type: 'hang'; ms: number };
+
+export interface FaultMatch {
+  method?: string;
+  /** Tested against the request target (path and query string). */
+  path?: RegExp;
+  /** 1-based index among the requests this rule matches. */
+  nth?: number;
+  /** Fire on every k-th matching request. */
+  every?: number;
+  /** How many times the rule may fire: default 1, or unlimited when `every` is set. */
+  times?: number;
+}
+
+export interface FaultRule {
+  match: FaultMatch;
+  action: FaultAction;
+}
+
+export interface FaultPlan {
+  add(rule: FaultRule): void;
+  clear(): void;
+  /** How many times any rule has fired. */
+  readonly fired: number;
+  /** Limit the request-body read rate (and response writes); null = unlimited. */
+  throttle(bytesPerSecond: number | null): void;
+  /** Delay before handling every request; null = none. */
+  latency(ms: number | null): void;
+}
+
+export interface MaasSimulator {
+  /** 'http://127.0.0.1:PORT/MAAS/' */
+  readonly url: string;
+  /** 'http://127.0.0.1:PORT/MAAS/api/2.0/' */
+  readonly apiUrl: string;
+  readonly port: number;
+  readonly adminKey: string;
+  readonly userKey: string;
+  readonly dataDir: string;
+  readonly faults: FaultPlan;
+  readonly requests: RequestRecord[];
+  /** Stop listening, destroy open sockets, wait for in-flight writes, persist state. */
+  close(): Promise<void>;
+  /** close() then listen again on the same port from the persisted state. */
+  restart(): Promise<void>;
+  /** The JSON MAAS would return for `GET boot-resources/{id}/` (undefined if unknown). */
+  resource(id: number): unknown;
+  /** Where the stored bytes of a file live (compare their sha256 with the source). */
+  fileBytesPath(fileId: number): string;
+  /** The server's byte counter for a file (receiving region; ≤3.4 the large object's length). */
+  fileReceived(fileId: number): number;
+}

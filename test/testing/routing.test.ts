@@ -1,0 +1,155 @@
+import t from 'tap';
+import { startMaasSimulator } from '../../lib/testing/index.js';
+import { call, form } from '../fixtures/testing/maas-call.js';
+
+t.test('URL layout and dispatch (maas-api.md §1)', async (t) => {
+  const sim = await startMaasSimulator({ era: '3.8' });
+  t.teardown(() => sim.close());
+  const key = sim.adminKey;
+
+  t.test('§1.1: missing trailing slash → 404 "Unknown API endpoint: <path>." (no redirect), anonymous too', async (t) => {
+    const r = await call(sim, 'GET', 'boot-resources', { key });
+    t.equal(r.status, 404);
+    t.equal(r.text, 'Unknown API endpoint: /MAAS/api/2.0/boot-resources.');
+    t.equal(r.headers['content-type'], 'text/plain; charset=utf-8');
+    const anon = await call(sim, 'DELETE', 'no-such-thing/');
+    t.equal(anon.status, 404);
+    t.equal(anon.text, 'Unknown API endpoint: /MAAS/api/2.0/no-such-thing/.');
+    const root = await call(sim, 'GET', '/MAAS/api/2.0/');
+    t.equal(root.text, 'Unknown API endpoint: /MAAS/api/2.0/.');
+  });
+
+  t.test('§1.1: GET /MAAS/api/version/ → 200 text "2.0"; /MAAS/api/1.0/ → 410', async (t) => {
+    const v = await call(sim, 'GET', '/MAAS/api/version/');
+    t.equal(v.status, 200);
+    t.equal(v.text, '2.0');
+    t.equal(v.headers['content-type'], 'text/plain');
+    const old = await call(sim, 'GET', '/MAAS/api/1.0/nodes/');
+    t.equal(old.status, 410);
+    t.equal(old.text, 'The 1.0 API is no longer available. Please use API version 2.0.');
+  });
+
+  t.test('§1.2: unknown op → 400 "Unrecognised signature: method=GET op=foo"', async (t) => {
+    const r = await call(sim, 'GET', 'boot-resources/?op=foo', { key });
+    t.equal(r.status, 400);
+    t.equal(r.text, 'Unrecognised signature: method=GET op=foo');
+    t.equal(r.headers['content-type'], 'text/plain; charset=utf-8');
+    const wrongMethod = await call(sim, 'GET', 'boot-resources/?op=import', { key });
+    t.equal(wrongMethod.text, 'Unrecognised signature: method=GET op=import', 'import is a POST op');
+  });
+
+  t.test('§1.2: op= with an empty value is the CRUD method', async (t) => {
+    const r = await call(sim, 'GET', 'boot-resources/?op=', { key });
+    t.equal(r.status, 200);
+    t.ok(Array.isArray(r.json()));
+  });
+
+  t.test('§1.2: op from a form body and from the op-<op> path alias', async (t) => {
+    const viaForm = await call(sim, 'POST', 'boot-resources/', { key, ...form({ op: 'import' }) });
+    t.equal(viaForm.status, 200);
+    t.equal(viaForm.text, 'Import of boot resources started');
+    const viaPath = await call(sim, 'POST', 'boot-resources/op-stop_import', { key });
+    t.equal(viaPath.status, 200);
+    t.equal(viaPath.text, 'Import of boot resources is being stopped');
+    const whoami = await call(sim, 'GET', 'users/op-whoami', { key });
+    t.equal(whoami.json().username, 'admin');
+  });
+
+  t.test('§1.2: method not exported → 405, empty body, Allow lists the methods', async (t) => {
+    const r = await call(sim, 'PUT', 'boot-resources/', { key, body: 'x' });
+    t.equal(r.status, 405);
+    t.equal(r.text, '');
+    t.same(String(r.headers.allow).split(', ').sort(), ['GET', 'POST']);
+    const one = await call(sim, 'POST', 'boot-resources/1/', { key });
+    t.same(String(one.headers.allow).split(', ').sort(), ['DELETE', 'GET']);
+    const upload = await call(sim, 'GET', 'boot-resources/1/upload/1/', { key });
+    t.equal(upload.status, 405);
+    t.equal(upload.headers.allow, 'PUT');
+  });
+
+  t.test('§1.4: X-MAAS-API-Hash on handler responses and Http404, not on middleware errors', async (t) => {
+    const ok = await call(sim, 'GET', 'boot-resources/', { key });
+    t.match(ok.headers['x-maas-api-hash'], /^[0-9a-f]{40}$/);
+    t.equal(ok.headers.vary, 'Authorization');
+    const missing = await call(sim, 'GET', 'boot-resources/99999/', { key });
+    t.equal(missing.status, 404);
+    t.equal(missing.text, 'No BootResource matches the given query.');
+    t.equal(missing.headers['content-type'], 'text/plain', 'Http404: no charset');
+    t.equal(missing.headers['x-maas-api-hash'], ok.headers['x-maas-api-hash']);
+    const bad = await call(sim, 'GET', 'boot-resources/?op=foo', { key });
+    t.equal(bad.headers['x-maas-api-hash'], undefined);
+    const oauth = await call(sim, 'GET', 'boot-resources/', { key: 'a:b:c' });
+    t.equal(oauth.status, 401);
+    t.equal(oauth.headers['x-maas-api-hash'], undefined);
+  });
+
+  t.test('§1.4/§1.5: a real Date header on every response', async (t) => {
+    const r = await call(sim, 'GET', 'version/');
+    const date = Date.parse(String(r.headers.date));
+    t.ok(Math.abs(date - Date.now()) < 5000);
+  });
+
+  t.test('§1.5: version/ is compact JSON with capabilities, version and empty subversion', async (t) => {
+    const r = await call(sim, 'GET', 'version/');
+    t.equal(r.headers['content-type'], 'application/json; charset=utf-8');
+    t.match(r.text, /^\{"capabilities": \["networks-management", /);
+    t.same(Object.keys(r.json()), ['capabilities', 'version', 'subversion']);
+    t.equal(r.json().version, '3.8.0');
+    t.equal(r.json().subversion, '');
+    t.ok(r.json().capabilities.includes('authenticate-api'));
+  });
+
+  t.test('§1.7: users/?op=whoami shape, 4-space indent', async (t) => {
+    const r = await call(sim, 'GET', 'users/?op=whoami', { key: sim.userKey });
+    t.equal(r.headers['content-type'], 'application/json; charset=utf-8');
+    t.same(r.json(), { username: 'user', email: 'user@example.com', is_local: true, is_superuser: false, resource_uri: '/MAAS/api/2.0/users/user/' });
+    t.match(r.text, /^\{\n {4}"username": "user",\n/);
+  });
+
+  t.test('§5.4: import ops and is_importing', async (t) => {
+    t.equal((await call(sim, 'POST', 'boot-resources/?op=import', { key })).status, 200);
+    const busy = await call(sim, 'GET', 'boot-resources/?op=is_importing', { key: sim.userKey });
+    t.equal(busy.headers['content-type'], 'application/json; charset=utf-8');
+    t.equal(busy.text, 'true');
+    const stop = await call(sim, 'POST', 'boot-resources/?op=stop_import', { key });
+    t.equal(stop.headers['content-type'], 'text/plain; charset=utf-8');
+    t.equal((await call(sim, 'GET', 'boot-resources/?op=is_importing', { key })).text, 'false');
+  });
+});
+
+t.test('§1.6: describe/ per era', async (t) => {
+  for (const era of ['3.7', '3.8'] as const) {
+    t.test(era, async (t) => {
+      const sim = await startMaasSimulator({ era });
+      t.teardown(() => sim.close());
+      const r = await call(sim, 'GET', 'describe/');
+      t.equal(r.status, 200);
+      t.equal(r.headers['content-type'], 'application/json', 'exactly application/json (maascli login checks it, maas-cli.md §2.2)');
+      const doc = r.json();
+      t.same(Object.keys(doc), ['doc', 'handlers', 'hash', 'resources'], 'sort_keys');
+      t.equal(doc.doc, 'MAAS API');
+      const names: string[] = doc.resources.map((x: { name: string }) => x.name);
+      t.same(names, [...names].sort(), 'resources sorted by name');
+      for (const n of ['BootResourceHandler', 'BootResourcesHandler', 'UsersHandler', 'VersionHandler']) t.ok(names.includes(n), n);
+      t.equal(names.includes('BootResourceFileUploadHandler'), era === '3.8', 'upload handler hidden ≤3.7, visible 3.8');
+      const br = doc.resources.find((x: { name: string }) => x.name === 'BootResourcesHandler');
+      t.equal(br.anon, null);
+      t.equal(br.auth.path, '/MAAS/api/2.0/boot-resources/');
+      t.equal(br.auth.uri, `http://127.0.0.1:${sim.port}/MAAS/api/2.0/boot-resources/`, 'uri absolute per request');
+      t.same(br.auth.actions.map((a: { name: string }) => a.name), ['create', 'import', 'is_importing', 'read', 'stop_import']);
+      t.same(br.auth.actions[1], { doc: br.auth.actions[1].doc, method: 'POST', name: 'import', op: 'import', restful: false });
+      const one = doc.resources.find((x: { name: string }) => x.name === 'BootResourceHandler');
+      t.same(one.auth.params, ['id']);
+      t.equal(one.auth.path, '/MAAS/api/2.0/boot-resources/{id}/');
+      if (era === '3.8') {
+        const up = doc.resources.find((x: { name: string }) => x.name === 'BootResourceFileUploadHandler');
+        t.equal(up.auth.path, '/MAAS/api/2.0/boot-resources/{resource_id}/upload/{id}/');
+        t.same(up.auth.params, ['resource_id', 'id']);
+      }
+      const hashHeader = (await call(sim, 'GET', 'boot-resources/', { key: sim.adminKey })).headers['x-maas-api-hash'];
+      t.equal(doc.hash, hashHeader, 'hash = X-MAAS-API-Hash');
+      t.equal(doc.handlers.length, doc.resources.length);
+      t.equal(doc.handlers[0].name, 'VersionHandler', 'anon handlers first');
+    });
+  }
+});
