@@ -1,0 +1,62 @@
+"""maas-esxi.pyz entry point: `python maas-esxi.pyz firstboot|network|storage|metadata`."""
+
+import argparse
+import logging
+import os
+import sys
+
+from .commands import CommandRunner
+from .curtin_state import STATE_FILE, load_curtin_config
+from .datastore import apply_storage
+from .firstboot import FirstBoot, Paths
+from .metadata import Credentials, MetadataClient
+from .network_apply import apply_network
+
+DEFAULT_STATE_DIR = "/altbootbank/maas"
+DEFAULT_LOG = "/var/log/maas.log"
+
+
+def setup_logging(log_file):
+    logger = logging.getLogger("maas-esxi")
+    logger.setLevel(logging.INFO)
+    formatter = logging.Formatter("%(asctime)s maas-esxi %(levelname)s %(message)s")
+    handlers = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        handlers.append(logging.FileHandler(log_file))
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        logger.addHandler(handler)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="maas-esxi")
+    parser.add_argument("--state-dir", default=DEFAULT_STATE_DIR,
+                        help="directory with curtin.json (default %(default)s)")
+    parser.add_argument("--log", default=DEFAULT_LOG, help="log file (default %(default)s)")
+    parser.add_argument("--root", default="/", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("firstboot", help="configure this host as MAAS describes it")
+    sub.add_parser("network", help="apply only the network configuration")
+    sub.add_parser("storage", help="only grow or create datastore1")
+    get = sub.add_parser("metadata", help="GET a metadata path, e.g. latest/meta-data/local-hostname")
+    get.add_argument("path")
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    setup_logging(args.log)
+    runner = CommandRunner()
+    if args.command == "firstboot":
+        return FirstBoot(args.state_dir, runner, Paths(args.root)).run()
+    config = load_curtin_config(os.path.join(args.state_dir, STATE_FILE))
+    if args.command == "network":
+        return 1 if apply_network(config.get("network"), runner) else 0
+    if args.command == "storage":
+        return 1 if apply_storage(config.get("storage"), runner) else 0
+    body = MetadataClient(Credentials.from_curtin_config(config)).get(args.path)
+    sys.stdout.write(body.decode("utf-8", "replace") if body is not None else "")
+    return 0 if body is not None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""A recorded ESXi/Linux command: logs its argv and replays a canned answer.
+
+Installed by fake_host.FakeHost under each command's name (esxcli,
+partedUtil, vmkfstools, ...). Scenario file (JSON):
+  {"responses": {"esxcli --formatter=csv network nic list": {"stdout": "...", "rc": 0},
+                 "vmware -v": "VMware ESXi 8.0.2 build-22380479\n"},
+   "mount_root": "/tmp/.../devices"}
+A command line without a response succeeds silently (mutating commands).
+`mount -t vfat /dev/X DIR` / `umount DIR` copy the fake device directory
+mount_root/X into DIR and back, so what a hook writes can be inspected.
+"""
+
+import json
+import os
+import shutil
+import sys
+
+
+def main():
+    name = os.path.basename(sys.argv[0])
+    argv = [name] + sys.argv[1:]
+    stdin = None
+    if not sys.stdin.isatty():
+        try:
+            stdin = sys.stdin.read()
+        except (OSError, ValueError):
+            stdin = None
+    with open(os.environ["FAKE_ESXI_LOG"], "a") as log:
+        log.write(json.dumps({"argv": argv, "stdin": stdin or None}) + "\n")
+    with open(os.environ["FAKE_ESXI_SCENARIO"]) as handle:
+        scenario = json.load(handle)
+    mount_root = scenario.get("mount_root")
+    if name == "mount" and mount_root:
+        device, target = argv[-2], argv[-1]
+        source = os.path.join(mount_root, os.path.basename(device))
+        if not os.path.isdir(source):
+            sys.stderr.write("mount: %s: special device does not exist\n" % device)
+            return 32
+        with open(os.path.join(mount_root, ".mounted"), "a") as handle:
+            handle.write("%s %s\n" % (target, source))
+        for entry in os.listdir(source):
+            path = os.path.join(source, entry)
+            (shutil.copytree if os.path.isdir(path) else shutil.copy)(path, os.path.join(target, entry))
+        return 0
+    if name == "umount" and mount_root:
+        target = argv[-1]
+        with open(os.path.join(mount_root, ".mounted")) as handle:
+            source = dict(line.split() for line in handle if line.strip())[target]
+        shutil.rmtree(source)
+        shutil.copytree(target, source)
+        for entry in os.listdir(target):
+            path = os.path.join(target, entry)
+            (shutil.rmtree if os.path.isdir(path) else os.unlink)(path)
+        return 0
+    response = scenario.get("responses", {}).get(" ".join(argv), {})
+    if not isinstance(response, dict):  # a plain string is the command's stdout
+        response = {"stdout": response}
+    sys.stdout.write(response.get("stdout", ""))
+    sys.stderr.write(response.get("stderr", ""))
+    return int(response.get("rc", 0))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Test helpers: a PATH of recorded fake commands, fixtures, the recipe's paths."""
+
+import json
+import logging
+import os
+import shutil
+import stat
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+RECIPE = os.path.join(REPO, "packer", "vmware-esxi")
+PAYLOAD = os.path.join(RECIPE, "payload")
+FIXTURES = os.path.join(REPO, "test", "fixtures", "recipe")
+
+COMMANDS = ("esxcli", "localcli", "partedUtil", "vmkfstools", "vmware", "auto-backup.sh",
+            "chkconfig", "mount", "umount", "sync", "udevadm")
+
+if PAYLOAD not in sys.path:
+    sys.path.insert(0, PAYLOAD)
+for extra in (os.path.join(RECIPE, "scripts"), os.path.join(RECIPE, "hooks")):
+    if extra not in sys.path:
+        sys.path.insert(0, extra)
+
+
+# Keep the payload's log lines out of the test output (tests assert on problems).
+_LOG = logging.getLogger("maas-esxi")
+_LOG.addHandler(logging.NullHandler())
+_LOG.propagate = False
+
+
+def fixture_path(*parts):
+    return os.path.join(FIXTURES, *parts)
+
+
+def fixture_text(*parts):
+    with open(fixture_path(*parts)) as handle:
+        return handle.read()
+
+
+def fixture_json(*parts):
+    from collections import OrderedDict
+    with open(fixture_path(*parts)) as handle:
+        return json.load(handle, object_pairs_hook=OrderedDict)
+
+
+class FakeHost(object):
+    """A temp dir with fake commands first on PATH; use as a context manager."""
+
+    def __init__(self, responses=None, mount_root=None):
+        self.dir = tempfile.mkdtemp(prefix="fake-esxi-")
+        self.bin = os.path.join(self.dir, "bin")
+        os.mkdir(self.bin)
+        self.log = os.path.join(self.dir, "commands.log")
+        self.scenario = os.path.join(self.dir, "scenario.json")
+        with open(os.path.join(HERE, "fake_command.py")) as handle:
+            body = handle.read()
+        for name in COMMANDS:
+            path = os.path.join(self.bin, name)
+            with open(path, "w") as handle:
+                # -S: skip site-packages for a faster start (stdlib only).
+                handle.write("#!%s -S\n%s" % (sys.executable, body))
+            os.chmod(path, stat.S_IRWXU)
+        self.responses = dict(responses or {})
+        self.mount_root = mount_root
+        self.write_scenario()
+        open(self.log, "w").close()
+        self.saved_env = None
+
+    def write_scenario(self):
+        with open(self.scenario, "w") as handle:
+            json.dump({"responses": self.responses, "mount_root": self.mount_root}, handle)
+
+    def respond(self, command, stdout="", rc=0, stderr=""):
+        self.responses[command] = {"stdout": stdout, "rc": rc, "stderr": stderr}
+        self.write_scenario()
+
+    def env(self):
+        env = dict(os.environ)
+        env["PATH"] = self.bin + os.pathsep + env.get("PATH", "")
+        env["FAKE_ESXI_LOG"] = self.log
+        env["FAKE_ESXI_SCENARIO"] = self.scenario
+        return env
+
+    def __enter__(self):
+        self.saved_env = dict(os.environ)
+        os.environ.update(self.env())
+        return self
+
+    def __exit__(self, *exc):
+        os.environ.clear()
+        os.environ.update(self.saved_env)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def calls(self):
+        with open(self.log) as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+
+    def commands(self):
+        """Every recorded command line as one string."""
+        return [" ".join(call["argv"]) for call in self.calls()]
+
+    def mutations(self):
+        """Command lines that change the host (queries filtered out)."""
+        queries = ("--formatter=csv", " get", "getptbl", "getUsableSectors", "vmware -v",
+                   "vmkfstools -P")
+        return [c for c in self.commands() if not any(q in c for q in queries)]

@@ -1,0 +1,196 @@
+"""Network config -> esxcli, run against recorded fake esxcli (maas-curtin-config.md §2)."""
+
+import copy
+import unittest
+
+from esxi_state import CLEANUP, responses
+from fake_host import FakeHost, fixture_json
+from maas_esxi.commands import CommandRunner
+from maas_esxi.network_apply import apply_network
+from maas_esxi.network_config import NetworkConfigError, parse_network_config
+from maas_esxi.network_plan import plan_network
+
+NICS = {"3c:fd:fe:a0:00:01": "vmnic0", "3c:fd:fe:a0:00:02": "vmnic1",
+        "3c:fd:fe:a0:00:03": "vmnic2", "3c:fd:fe:a0:00:04": "vmnic3"}
+
+FULL_PLAN = [
+    # eno1: vSwitch0; vmk0 = first IPv4 + the IPv6 address (dual stack), vmk1 = the alias
+    "esxcli network vswitch standard add --vswitch-name=vSwitch0",
+    "esxcli network vswitch standard set --vswitch-name=vSwitch0 --mtu=1500",
+    "esxcli network vswitch standard uplink add --uplink-name=vmnic0 --vswitch-name=vSwitch0",
+    "esxcli network vswitch standard portgroup add --portgroup-name=eno1 --vswitch-name=vSwitch0",
+    "esxcli network ip interface add --interface-name=vmk0 --portgroup-name=eno1 --mtu=1500 --mac-address=3c:fd:fe:a0:00:01",
+    "esxcli network ip interface ipv4 set --interface-name=vmk0 --type=static --ipv4=10.20.0.21 --netmask=255.255.255.0",
+    "esxcli network ip interface ipv6 address add --interface-name=vmk0 --ipv6=2001:db8:20::21/64",
+    "esxcli network vswitch standard portgroup add --portgroup-name=eno1:1 --vswitch-name=vSwitch0",
+    "esxcli network ip interface add --interface-name=vmk1 --portgroup-name=eno1:1 --mtu=1500",
+    "esxcli network ip interface ipv4 set --interface-name=vmk1 --type=static --ipv4=10.20.0.22 --netmask=255.255.255.0",
+    # bond0 (active-backup, primary = eno3 whose MAC the bond carries): vSwitch1, explicit failover
+    "esxcli network vswitch standard add --vswitch-name=vSwitch1",
+    "esxcli network vswitch standard set --vswitch-name=vSwitch1 --mtu=9000",
+    "esxcli network vswitch standard uplink add --uplink-name=vmnic2 --vswitch-name=vSwitch1",
+    "esxcli network vswitch standard uplink add --uplink-name=vmnic1 --vswitch-name=vSwitch1",
+    "esxcli network vswitch standard policy failover set --vswitch-name=vSwitch1 --active-uplinks=vmnic2 --standby-uplinks=vmnic1 --load-balancing=explicit",
+    # bond0 itself is unconfigured: a port group without vmk, free for VMs
+    "esxcli network vswitch standard portgroup add --portgroup-name=bond0 --vswitch-name=vSwitch1",
+    # VLANs on the bond's vSwitch
+    "esxcli network vswitch standard portgroup add --portgroup-name=bond0.100 --vswitch-name=vSwitch1",
+    "esxcli network vswitch standard portgroup set --portgroup-name=bond0.100 --vlan-id=100",
+    "esxcli network ip interface add --interface-name=vmk2 --portgroup-name=bond0.100 --mtu=1500",
+    "esxcli network ip interface ipv4 set --interface-name=vmk2 --type=static --ipv4=10.100.0.21 --netmask=255.255.255.0",
+    "esxcli network vswitch standard portgroup add --portgroup-name=bond0.200 --vswitch-name=vSwitch1",
+    "esxcli network vswitch standard portgroup set --portgroup-name=bond0.200 --vlan-id=200",
+    "esxcli network ip interface add --interface-name=vmk3 --portgroup-name=bond0.200 --mtu=9000",
+    "esxcli network ip interface ipv4 set --interface-name=vmk3 --type=dhcp",
+    # routes (eno4 is unconfigured: untouched)
+    "esxcli network ip route ipv4 add --gateway=10.20.0.1 --network=default",
+    "esxcli network ip route ipv4 add --gateway=10.20.0.254 --network=192.168.50.0/24",
+    "esxcli network ip route ipv6 add --gateway=2001:db8:20::1 --network=default",
+    "esxcli network ip interface tag add --interface-name=vmk0 --tagname=Management",
+    # global DNS first, then per-subnet servers missing from it (§0.8)
+    "esxcli network ip dns server add --server=10.20.0.2",
+    "esxcli network ip dns server add --server=10.100.0.2",
+    "esxcli network ip dns search add --domain=maas",
+    "esxcli network ip dns search add --domain=example.com",
+]
+
+
+def plan_lines(network):
+    plan = plan_network(parse_network_config(network), NICS)
+    return [" ".join(argv) for argv in plan.commands], plan
+
+
+def bond_config(mode):
+    config = copy.deepcopy(fixture_json("maas", "network-v1-bond.json"))
+    config["config"][2]["params"]["bond-mode"] = mode
+    return config
+
+
+class NetworkApplyTest(unittest.TestCase):
+    def test_v1_full_config_runs_cleanup_then_exact_plan(self):
+        with FakeHost(responses()) as host:
+            problems = apply_network(fixture_json("maas", "network-v1-full.json"), CommandRunner())
+            self.assertEqual(problems, [])
+            self.assertEqual(host.commands(), CLEANUP + FULL_PLAN)
+
+    def test_v2_config_of_the_same_network_gives_the_same_commands(self):
+        v1, _ = plan_lines(fixture_json("maas", "network-v1-full.json"))
+        v2, _ = plan_lines(fixture_json("maas", "network-v2-full.json"))
+        self.assertEqual(v1, FULL_PLAN)
+        self.assertEqual(v2, FULL_PLAN)
+
+    def test_curtin_wrapped_network_key_is_accepted(self):
+        lines, _ = plan_lines({"network": fixture_json("maas", "network-v1-full.json")})
+        self.assertEqual(lines, FULL_PLAN)
+
+    def test_failing_command_is_reported_and_the_rest_still_runs(self):
+        failing = "esxcli network vswitch standard uplink add --uplink-name=vmnic0 --vswitch-name=vSwitch0"
+        with FakeHost(responses(**{failing: {"rc": 1, "stderr": "Uplink already in use\n"}})) as host:
+            problems = apply_network(fixture_json("maas", "network-v1-full.json"), CommandRunner())
+            self.assertEqual(len(problems), 1)
+            self.assertIn("Uplink already in use", problems[0])
+            self.assertEqual(host.commands()[-1], FULL_PLAN[-1])
+
+    def test_nic_missing_on_host_is_an_error_and_interface_skipped(self):
+        config = fixture_json("maas", "network-v1-full.json")
+        config["config"][0]["mac_address"] = "00:00:00:00:00:99"
+        lines, plan = plan_lines(config)
+        self.assertTrue(any("00:00:00:00:00:99" in e for e in plan.errors))
+        self.assertFalse(any("eno1" in line for line in lines))
+        # the bond now gets vSwitch0 and the first vmk
+        self.assertIn("esxcli network vswitch standard add --vswitch-name=vSwitch0", lines)
+        self.assertIn("esxcli network ip interface tag add --interface-name=vmk0 --tagname=Management", lines)
+
+
+class BondModeTest(unittest.TestCase):
+    def test_supported_modes_map_to_teaming_policies(self):
+        expected = {
+            "balance-rr": "--active-uplinks=vmnic1,vmnic0 --load-balancing=portid",
+            "active-backup": "--active-uplinks=vmnic1 --standby-uplinks=vmnic0 --load-balancing=explicit",
+            "802.3ad": "--active-uplinks=vmnic1,vmnic0 --load-balancing=iphash",
+        }
+        for mode, policy in expected.items():
+            lines, plan = plan_lines(bond_config(mode))
+            self.assertEqual(plan.errors, [], mode)
+            self.assertIn("esxcli network vswitch standard policy failover set "
+                          "--vswitch-name=vSwitch0 " + policy, lines, mode)
+            self.assertIn("esxcli network ip interface add --interface-name=vmk0 "
+                          "--portgroup-name=bond0 --mtu=1500 --mac-address=3c:fd:fe:a0:00:02", lines)
+
+    def test_lacp_settings_are_ignored_with_a_warning(self):
+        _, plan = plan_lines(bond_config("802.3ad"))
+        self.assertTrue(any("LACP rate" in w for w in plan.warnings))
+
+    def test_other_modes_are_refused_with_a_clear_message(self):
+        for mode in ("balance-xor", "broadcast", "balance-tlb", "balance-alb"):
+            lines, plan = plan_lines(bond_config(mode))
+            self.assertEqual(len(plan.errors), 1, mode)
+            self.assertIn("bond mode %r is refused" % mode, plan.errors[0])
+            self.assertFalse(any("vswitch standard add" in line for line in lines), mode)
+            # DNS is still configured
+            self.assertIn("esxcli network ip dns server add --server=10.20.0.2", lines)
+
+    def test_mode_defaults_to_balance_rr_like_maas(self):
+        config = bond_config("x")
+        del config["config"][2]["params"]["bond-mode"]
+        lines, plan = plan_lines(config)
+        self.assertEqual(plan.errors, [])
+        self.assertTrue(any(line.endswith("--load-balancing=portid") for line in lines))
+
+
+class BridgeAndDhcpTest(unittest.TestCase):
+    def test_bridge_skipped_and_dhcp_variants(self):
+        lines, plan = plan_lines(fixture_json("maas", "network-v1-bridge-dhcp.json"))
+        self.assertEqual(plan.errors, [])
+        self.assertTrue(any("br0: bridges are not supported" in w for w in plan.warnings))
+        self.assertEqual(lines, [
+            "esxcli network vswitch standard add --vswitch-name=vSwitch0",
+            "esxcli network vswitch standard set --vswitch-name=vSwitch0 --mtu=1500",
+            "esxcli network vswitch standard uplink add --uplink-name=vmnic0 --vswitch-name=vSwitch0",
+            "esxcli network vswitch standard portgroup add --portgroup-name=eno1 --vswitch-name=vSwitch0",
+            "esxcli network ip interface add --interface-name=vmk0 --portgroup-name=eno1 --mtu=1500 --mac-address=3c:fd:fe:a0:00:01",
+            "esxcli network ip interface ipv4 set --interface-name=vmk0 --type=dhcp",
+            "esxcli network vswitch standard add --vswitch-name=vSwitch1",
+            "esxcli network vswitch standard set --vswitch-name=vSwitch1 --mtu=1500",
+            "esxcli network vswitch standard uplink add --uplink-name=vmnic2 --vswitch-name=vSwitch1",
+            "esxcli network vswitch standard portgroup add --portgroup-name=eno3 --vswitch-name=vSwitch1",
+            "esxcli network ip interface add --interface-name=vmk1 --portgroup-name=eno3 --mtu=1500 --mac-address=3c:fd:fe:a0:00:03",
+            "esxcli network ip interface ipv6 set --interface-name=vmk1 --enable-ipv6=true --enable-dhcpv6=true",
+            "esxcli network vswitch standard add --vswitch-name=vSwitch2",
+            "esxcli network vswitch standard set --vswitch-name=vSwitch2 --mtu=1500",
+            "esxcli network vswitch standard uplink add --uplink-name=vmnic3 --vswitch-name=vSwitch2",
+            "esxcli network vswitch standard portgroup add --portgroup-name=eno4 --vswitch-name=vSwitch2",
+            "esxcli network ip interface add --interface-name=vmk2 --portgroup-name=eno4 --mtu=1500 --mac-address=3c:fd:fe:a0:00:04",
+            "esxcli network ip interface ipv4 set --interface-name=vmk2 --type=dhcp",
+            "esxcli network ip interface ipv6 set --interface-name=vmk2 --enable-ipv6=true --enable-dhcpv6=true",
+            # no gateway anywhere: Management goes to vmk0
+            "esxcli network ip interface tag add --interface-name=vmk0 --tagname=Management",
+            "esxcli network ip dns server add --server=10.30.0.2",
+            "esxcli network ip dns search add --domain=maas",
+        ])
+
+    def test_unconfigured_vlan_parent_gets_a_vm_port_group(self):
+        config = {"version": 1, "config": [
+            {"id": "eno1", "type": "physical", "name": "eno1", "mac_address": "3c:fd:fe:a0:00:01",
+             "mtu": 1500, "subnets": [{"type": "manual"}]},
+            {"id": "eno1.5", "type": "vlan", "name": "eno1.5", "vlan_link": "eno1", "vlan_id": 5,
+             "mtu": 1500, "subnets": [{"type": "static", "address": "10.5.0.2/24"}]},
+        ]}
+        lines, plan = plan_lines(config)
+        self.assertEqual(plan.errors, [])
+        self.assertEqual(lines[:5], [
+            "esxcli network vswitch standard add --vswitch-name=vSwitch0",
+            "esxcli network vswitch standard set --vswitch-name=vSwitch0 --mtu=1500",
+            "esxcli network vswitch standard uplink add --uplink-name=vmnic0 --vswitch-name=vSwitch0",
+            "esxcli network vswitch standard portgroup add --portgroup-name=eno1 --vswitch-name=vSwitch0",
+            "esxcli network vswitch standard portgroup add --portgroup-name=eno1.5 --vswitch-name=vSwitch0",
+        ])
+        self.assertFalse(any("--portgroup-name=eno1 --mtu" in line for line in lines))
+
+    def test_unsupported_version_is_refused(self):
+        with self.assertRaises(NetworkConfigError):
+            parse_network_config({"version": 3})
+
+
+if __name__ == "__main__":
+    unittest.main()
