@@ -1,0 +1,490 @@
+/**
+ * Runs one `packer build` for an image and reports it as typed events.
+ *
+ *   const build = startPackerBuild({ iso, outputDir, signal });
+ *   build.on('phase', p => …).on('console', line => …);
+ *   const { artifactPath, sha256 } = await build.done();
+ *
+ * Success = exit code 0, no `error-count`, and a `.dd.gz` artifact announced by Packer (from the
+ * compress post-processor) that exists — never a file merely lying there (reference/packer.md
+ * §3.3, §3.4.3). Cancellation (AbortSignal or cancel()) sends SIGINT to Packer's process group,
+ * Packer's graceful interrupt (§3.7), waits `graceMs`, then SIGKILLs the group and any process
+ * that still belongs to the build, unmounts leftovers and removes the build directory; done()
+ * then rejects with MaasAbortError (code CANCELLED) — the CLI maps it to exit 130.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdir, stat } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { execa, type ResultPromise } from 'execa';
+import { MaasAbortError, PackerError } from '../http/errors.js';
+import { ArtifactCollector, findCompressedImage } from './artifacts.js';
+import { prepareBuildDir, removeBuildDir, type BuildDir } from './build-dir.js';
+import { consoleLineFromDebugLog, FileTail, cleanConsoleLine, qemuDiagnostics } from './console-tail.js';
+import { BUILD_MARKER_ENV, killBuildProcesses, signalGroup } from './leftovers.js';
+import { parseMachineReadableLine, type PackerEvent } from './machine-readable.js';
+import { moveArtifact } from './move-artifact.js';
+import { failureFromOutcome, PackerBuildError, type RunOutcome } from './packer-failure.js';
+import { inspectIso } from './iso-inspect.js';
+import { buildKickstartImage, KICKSTART_VARIABLE, majorMinor, ROOT_PASSWORD_ENV, templateBuildsKickstart } from './kickstart.js';
+import { detectPacker, type PackerInstallation } from './packer-version.js';
+import { phaseForUiText, type BuildPhase } from './phases.js';
+import { defaultTemplateDir } from './template-dir.js';
+import { readTemplateInfo, type TemplateInfo } from './template-info.js';
+import { resolveTemplateVars, STANDARD_VARIABLES, varArgs } from './template-vars.js';
+
+export interface BuildOptions {
+  /** The ESXi installer ISO; passed as `vmware_esxi_iso_path` when the template declares it. */
+  iso: string;
+  /** Default: our template, `<package>/packer/vmware-esxi`. A packer-maas `vmware-esxi/` works too. */
+  templateDir?: string;
+  /** Where the `.dd.gz` ends up. Default: the current directory. */
+  outputDir?: string;
+  /** Packer duration for the install (`timeout` variable, e.g. `1h`). */
+  timeout?: string;
+  /** Further template variables (`--var k=v`); each must be declared by the template. */
+  vars?: Record<string, string>;
+  /** Passed as `esxi_version` when the template declares it. */
+  esxiVersion?: string;
+  signal?: AbortSignal;
+  /** Keep the build directory (debugging). Default false. */
+  keepBuildDir?: boolean;
+  /** After SIGINT, how long Packer may take to clean up before everything is killed. Default 60 s. */
+  graceMs?: number;
+  /** Base environment for Packer. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Parent of the build directory (holds the raw disk!). Default: the OS temp dir. */
+  workDir?: string;
+  /** Serial console log the template writes (relative to the build dir). Default: detected. */
+  consoleLog?: string;
+  /** Console log poll interval. Default 1000 ms. */
+  consolePollMs?: number;
+  /** Kickstart snippet merged into our template's kickstart (its --kickstart-extra). */
+  kickstartExtra?: string;
+}
+
+export interface BuildResult {
+  artifactPath: string;
+  size: number;
+  sha256: string;
+  elapsedMs: number;
+  packerVersion: string;
+  /** Set only with keepBuildDir. */
+  buildDir: string | null;
+}
+
+export interface PhaseChange {
+  name: BuildPhase;
+  elapsedMs: number;
+}
+
+export interface PackerBuildEvents {
+  event: [PackerEvent];
+  phase: [PhaseChange];
+  console: [string];
+  log: [string];
+}
+
+/** What prepare() settled before Packer runs. */
+interface BuildPlan {
+  packer: PackerInstallation;
+  template: TemplateInfo;
+  dir: BuildDir;
+  /** Final `-var` values. */
+  vars: Record<string, string>;
+  env: NodeJS.ProcessEnv;
+  outputDir: string;
+  consoleCandidates: string[];
+  /** Our PACKER_LOG_PATH, unless the user runs with their own PACKER_LOG. */
+  debugLog: string | undefined;
+}
+
+const DEFAULT_GRACE_MS = 60_000;
+/** Our template's variable for the serial console file (`-serial file:…`). */
+const SERIAL_LOG_VARIABLE = 'serial_log';
+const STDERR_TAIL = 40;
+
+export class PackerBuild extends EventEmitter<PackerBuildEvents> {
+  /** The build directory once prepared (removed again at the end unless keepBuildDir). */
+  buildDir: string | null = null;
+  /** Directories to remove at the end (the build dir and, if it had to live elsewhere, TMPDIR). */
+  private buildPaths: string[] = [];
+  /** Packer's pid while it runs (leader of its own process group). */
+  pid: number | undefined;
+  phase: BuildPhase | undefined;
+
+  private readonly opts: BuildOptions;
+  private readonly controller = new AbortController();
+  private readonly startedAt = Date.now();
+  private readonly promise: Promise<BuildResult>;
+  private child: ResultPromise | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+
+  constructor(opts: BuildOptions) {
+    super();
+    this.opts = opts;
+    const outer = opts.signal;
+    const forward = (): void => this.cancel(outer?.reason);
+    if (outer) {
+      if (outer.aborted) this.controller.abort(outer.reason);
+      else outer.addEventListener('abort', forward, { once: true });
+    }
+    this.controller.signal.addEventListener('abort', () => this.onAbort(), { once: true });
+    // Start on the next turn so listeners attached right after construction see every event.
+    this.promise = new Promise<void>((r) => setImmediate(r))
+      .then(() => this.run())
+      .finally(() => outer?.removeEventListener('abort', forward));
+    this.promise.catch(() => undefined); // callers who never call done() must not crash the process
+  }
+
+  done(): Promise<BuildResult> {
+    return this.promise;
+  }
+
+  /** Stop the build; done() rejects with MaasAbortError (code CANCELLED). */
+  cancel(reason?: unknown): void {
+    if (!this.controller.signal.aborted) this.controller.abort(reason ?? 'cancelled');
+  }
+
+  get elapsedMs(): number {
+    return Date.now() - this.startedAt;
+  }
+
+  private get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  private async run(): Promise<BuildResult> {
+    const opts = this.opts;
+    const tails: FileTail[] = [];
+    try {
+      this.enterPhase('prepare');
+      const plan = await this.prepare((dir) => {
+        this.buildDir = dir.root;
+        this.buildPaths = dir.paths;
+      });
+      const { dir } = plan;
+
+      const pollMs = opts.consolePollMs ?? 1000;
+      tails.push(new FileTail(plan.consoleCandidates, (line) => this.consoleLine(line), pollMs));
+      if (plan.debugLog && plan.template.serialStdio) tails.push(new FileTail([plan.debugLog], (line) => this.consoleLine(line), pollMs, consoleLineFromDebugLog));
+      tails.forEach((tail) => tail.start());
+
+      const args = ['build', '-machine-readable', '-color=false', ...varArgs(plan.vars), plan.template.templateArg];
+      this.log(`running: packer ${args.map(redactVarArg).join(' ')} (in ${dir.cwd})`);
+      const outcome = await this.runPacker(plan.packer.path, args, dir, plan.env, { userLog: !plan.debugLog });
+      for (const tail of tails.splice(0)) await tail.stop();
+
+      // Anything still running that belongs to the build (scripts that ignored SIGINT, daemons).
+      const leftovers = await killBuildProcesses({ sessionId: outcome.pid, buildDir: dir.root });
+      for (const p of leftovers) this.log(`killed leftover process ${p.pid}: ${p.command}`);
+
+      if (this.signal.aborted) throw this.abortError();
+      if (outcome.exitCode !== 0 || outcome.errorCount > 0 || outcome.signal) {
+        if (plan.debugLog) outcome.diagnostics = await qemuDiagnostics(plan.debugLog);
+        throw failureFromOutcome(outcome);
+      }
+      return await this.deliver(plan, outcome);
+    } catch (err) {
+      if (this.signal.aborted && !(err instanceof MaasAbortError)) throw this.abortError(err);
+      throw err;
+    } finally {
+      for (const tail of tails) await tail.stop();
+      clearTimeout(this.graceTimer);
+      const root = this.buildDir;
+      if (root) {
+        // Even without a child (cancel during prepare) make sure nothing of ours survives.
+        await killBuildProcesses({ buildDir: root }, 2000).catch(() => []);
+        if (!opts.keepBuildDir) {
+          for (const problem of await removeBuildDir({ paths: this.buildPaths })) this.log(problem);
+          this.buildDir = null;
+        } else {
+          this.log(`build directory kept: ${this.buildPaths.join(', ')}`);
+        }
+      }
+    }
+  }
+
+  /** Everything before Packer starts: Packer, template, variables, build dir, kickstart, env. */
+  private async prepare(onBuildDir: (dir: BuildDir) => void): Promise<BuildPlan> {
+    const opts = this.opts;
+    const env = opts.env ?? process.env;
+    this.throwIfCancelled();
+    const packer = await detectPacker({ env, signal: this.signal });
+    this.log(`using Packer ${packer.version} at ${packer.path}`);
+    const template = await readTemplateInfo(opts.templateDir ?? defaultTemplateDir());
+    const declared = new Set(template.variables.map((v) => v.name));
+    const isoPath = resolve(opts.iso);
+
+    // The template's esxi_version (and our kickstart) take major.minor: from the option, else
+    // read from the ISO's volume id / BOOT.CFG.
+    let esxiVersion = opts.esxiVersion === undefined ? undefined : (majorMinor(opts.esxiVersion) ?? opts.esxiVersion);
+    if (esxiVersion === undefined && declared.has(STANDARD_VARIABLES.esxiVersion) && opts.vars?.[STANDARD_VARIABLES.esxiVersion] === undefined) {
+      const detected = await inspectIso(isoPath).then((i) => i.esxiVersion, () => undefined);
+      esxiVersion = detected === undefined ? undefined : majorMinor(detected);
+      this.log(esxiVersion ? `ESXi ${detected} detected on the ISO: ${STANDARD_VARIABLES.esxiVersion}=${esxiVersion}` : "could not read the ESXi version from the ISO; the template's default applies");
+    }
+    const { vars, notes } = resolveTemplateVars(template, {
+      iso: opts.iso,
+      ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
+      ...(esxiVersion !== undefined ? { esxiVersion } : {}),
+      ...(opts.vars ? { vars: opts.vars } : {}),
+    });
+    for (const note of notes) this.log(note);
+    if (vars[STANDARD_VARIABLES.iso] !== undefined) await assertReadableFile(isoPath);
+
+    const outputDir = resolve(opts.outputDir ?? process.cwd());
+    await mkdir(outputDir, { recursive: true });
+    this.throwIfCancelled();
+    const dir = await prepareBuildDir(template, packer, opts.workDir ? { workDir: opts.workDir } : {});
+    onBuildDir(dir);
+    for (const note of dir.notes) this.log(note);
+    this.throwIfCancelled();
+
+    // Console: the option; else our template's serial_log variable, pointed into the build dir;
+    // else a literal -serial file: path; else the usual names; else Packer's debug log.
+    if (declared.has(SERIAL_LOG_VARIABLE) && vars[SERIAL_LOG_VARIABLE] === undefined) {
+      vars[SERIAL_LOG_VARIABLE] = opts.consoleLog ? resolve(dir.cwd, opts.consoleLog) : join(dir.cwd, 'serial.log');
+    }
+    const consoleCandidates = [opts.consoleLog, vars[SERIAL_LOG_VARIABLE], template.consoleLog, 'serial.log', 'console.log']
+      .filter((p): p is string => !!p)
+      .map((p) => (isAbsolute(p) ? p : join(dir.cwd, p)));
+
+    const childEnv: NodeJS.ProcessEnv = {
+      ...env,
+      CHECKPOINT_DISABLE: env['CHECKPOINT_DISABLE'] ?? '1', // no call home; offline hosts (§3.6)
+      TMPDIR: dir.tmp, // Packer's shell scripts and packer-maas FUSE mounts land in the build dir (§3.7)
+      PACKER_TMP_DIR: dir.tmp,
+      [BUILD_MARKER_ENV]: dir.root,
+      ...(vars[STANDARD_VARIABLES.iso] !== undefined ? { VMWARE_ESXI_ISO_PATH: isoPath } : {}),
+    };
+    // Packer's debug log: the user's if they enabled it (then on stderr or in their
+    // PACKER_LOG_PATH); otherwise ours, in the build dir, so a failure can quote qemu's own
+    // stderr instead of "Please run with PACKER_LOG=1" (§3.4.5), and templates with
+    // `-serial stdio` still get a console (§3.8).
+    const userLog = !!env['PACKER_LOG'] && env['PACKER_LOG'] !== '0';
+    const debugLog = userLog ? undefined : join(dir.root, 'packer.log');
+    if (debugLog) {
+      childEnv['PACKER_LOG'] = '1';
+      childEnv['PACKER_LOG_PATH'] = debugLog;
+    }
+
+    // Our template's kickstart stick (unless the caller brought their own image). Only this step
+    // sees the root password; Packer and its debug log don't.
+    if (templateBuildsKickstart(template, dir.cwd) && vars[KICKSTART_VARIABLE] === undefined) {
+      const version = vars[STANDARD_VARIABLES.esxiVersion] ?? template.variables.find((v) => v.name === STANDARD_VARIABLES.esxiVersion)?.literalDefault ?? '8.0';
+      const ks = await buildKickstartImage({
+        cwd: dir.cwd,
+        esxiVersion: version,
+        env: childEnv,
+        signal: this.signal,
+        ...(opts.kickstartExtra ? { kickstartExtra: resolve(opts.kickstartExtra) } : {}),
+      });
+      for (const line of ks.output) this.log(line);
+      vars[KICKSTART_VARIABLE] = ks.image;
+    }
+    delete childEnv[ROOT_PASSWORD_ENV];
+    this.throwIfCancelled();
+    return { packer, template, dir, vars, env: childEnv, outputDir, consoleCandidates, debugLog };
+  }
+
+  /** Packer succeeded: find its image, move it to the output directory, hash it. */
+  private async deliver(plan: BuildPlan, outcome: RunOutcome & { collector: ArtifactCollector }): Promise<BuildResult> {
+    const image = findCompressedImage(outcome.collector.artifacts);
+    if (!image) {
+      throw new PackerBuildError('Packer finished without a .dd.gz image from a compress post-processor', {
+        code: 'NO_ARTIFACT',
+        body: outcome.collector.artifacts.map((a) => `${a.build} #${a.index} ${a.builderId}: ${a.files.join(', ') || a.string}`).join('\n') || 'no artifacts',
+        hint: 'The template must end with a compress post-processor writing *.dd.gz (inside a post-processors {} chain).',
+        exitCode: outcome.exitCode,
+      });
+    }
+    const src = resolve(plan.dir.cwd, image.file);
+    if (!(await stat(src).then((s) => s.isFile(), () => false))) {
+      throw new PackerBuildError(`Packer reported ${image.file} but the file does not exist`, {
+        code: 'ARTIFACT_MISSING',
+        hint: "Check the compress post-processor's output path.",
+        exitCode: outcome.exitCode,
+      });
+    }
+    this.enterPhase('artifact');
+    const delivered = await moveArtifact(src, plan.outputDir, this.signal);
+    this.log(`image ${delivered.path} (${delivered.size} bytes, sha256 ${delivered.sha256})`);
+    return {
+      artifactPath: delivered.path,
+      size: delivered.size,
+      sha256: delivered.sha256,
+      elapsedMs: this.elapsedMs,
+      packerVersion: plan.packer.version,
+      buildDir: this.opts.keepBuildDir ? plan.dir.root : null,
+    };
+  }
+
+  private async runPacker(
+    packerPath: string,
+    args: string[],
+    dir: BuildDir,
+    env: NodeJS.ProcessEnv,
+    how: { userLog: boolean },
+  ): Promise<RunOutcome & { pid: number | undefined; collector: ArtifactCollector }> {
+    this.throwIfCancelled();
+    const collector = new ArtifactCollector();
+    const outcome: RunOutcome = { exitCode: undefined, signal: undefined, errorCount: 0, buildErrors: [], uiErrors: [], stderrTail: [], buildStarted: false };
+
+    // detached: Packer leads its own process group, so a terminal Ctrl-C reaches only us and we
+    // decide how to stop it; the whole group can be signalled at once (§3.7).
+    const child = execa(packerPath, args, {
+      cwd: dir.cwd,
+      env,
+      extendEnv: false,
+      detached: true,
+      cleanup: false,
+      reject: false,
+      buffer: false,
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      encoding: 'utf8',
+    });
+    this.child = child;
+    this.pid = child.pid;
+    const pid = child.pid;
+    // If our process exits abruptly, don't leave a detached Packer (and a VM) running.
+    const onExit = (): void => {
+      if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+    };
+    process.once('exit', onExit);
+    if (this.signal.aborted) this.onAbort();
+
+    const stdoutDone = new Promise<void>((done) => {
+      const rl = createInterface({ input: child.stdout!, crlfDelay: Infinity });
+      rl.on('line', (line) => this.onStdoutLine(line, collector, outcome));
+      rl.on('close', done);
+    });
+    const stderrDone = new Promise<void>((done) => {
+      const rl = createInterface({ input: child.stderr!, crlfDelay: Infinity });
+      rl.on('line', (line) => {
+        // With the user's PACKER_LOG on stderr, its `Qemu stdout:` lines are the console.
+        const consoleText = how.userLog ? consoleLineFromDebugLog(line) : undefined;
+        if (consoleText !== undefined) {
+          const cleaned = cleanConsoleLine(consoleText);
+          if (cleaned) this.consoleLine(cleaned);
+          return;
+        }
+        const isLogLine = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /.test(line);
+        this.log(line);
+        if (!isLogLine && line.trim()) {
+          outcome.stderrTail.push(line);
+          if (outcome.stderrTail.length > STDERR_TAIL) outcome.stderrTail.shift();
+        }
+      });
+      rl.on('close', done);
+    });
+
+    try {
+      const [result] = await Promise.all([child, stdoutDone, stderrDone]);
+      outcome.exitCode = result.exitCode;
+      outcome.signal = result.signal;
+    } finally {
+      process.removeListener('exit', onExit);
+      this.child = undefined;
+    }
+    return { ...outcome, pid, collector };
+  }
+
+  private onStdoutLine(line: string, collector: ArtifactCollector, outcome: RunOutcome): void {
+    const ev = parseMachineReadableLine(line);
+    if (!ev) {
+      if (line.trim()) this.log(line);
+      return;
+    }
+    collector.add(ev);
+    switch (ev.type) {
+      case 'ui':
+      case 'build-finished': {
+        if (ev.level === 'error') outcome.uiErrors.push(ev.text);
+        if (/^==> [^:]+: /.test(ev.text) || ev.type === 'build-finished') outcome.buildStarted = true;
+        const phase = phaseForUiText(ev.text);
+        if (phase && !this.signal.aborted) this.enterPhase(phase);
+        break;
+      }
+      case 'error-count':
+        outcome.errorCount = ev.count;
+        break;
+      case 'error':
+        outcome.buildErrors.push(ev.message);
+        break;
+    }
+    this.emit('event', ev);
+  }
+
+  private onAbort(): void {
+    this.enterPhase('cancel');
+    const child = this.child;
+    const pid = child?.pid;
+    if (!child || pid === undefined) return; // not started yet or already finished: run() handles it
+    this.log('cancelling: SIGINT to Packer\'s process group');
+    signalGroup(pid, 'SIGINT');
+    const grace = this.opts.graceMs ?? DEFAULT_GRACE_MS;
+    const buildDir = this.buildDir;
+    this.graceTimer = setTimeout(() => {
+      if (!this.child || !buildDir) return;
+      this.log(`Packer did not stop within ${grace} ms: killing the build's processes`);
+      void killBuildProcesses({ sessionId: pid, buildDir });
+    }, grace);
+    this.graceTimer.unref();
+  }
+
+  private throwIfCancelled(): void {
+    if (this.signal.aborted) throw this.abortError();
+  }
+
+  private abortError(cause?: unknown): MaasAbortError {
+    const reason = this.signal.reason as unknown;
+    const why = typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : '';
+    return new MaasAbortError(`Packer build cancelled${why ? `: ${why}` : ''}`, {
+      code: 'CANCELLED',
+      hint: 'Nothing was kept; run the build again.',
+      cause: cause ?? reason,
+    });
+  }
+
+  private enterPhase(name: BuildPhase): void {
+    if (this.phase === name) return;
+    this.phase = name;
+    const elapsedMs = this.elapsedMs;
+    this.emit('event', { type: 'phase', name, elapsedMs, timestamp: Math.floor(Date.now() / 1000), target: '' });
+    this.emit('phase', { name, elapsedMs });
+  }
+
+  private consoleLine(line: string): void {
+    this.emit('event', { type: 'console', line, timestamp: Math.floor(Date.now() / 1000), target: '' });
+    this.emit('console', line);
+  }
+
+  private log(text: string): void {
+    this.emit('log', text);
+  }
+}
+
+export function startPackerBuild(opts: BuildOptions): PackerBuild {
+  return new PackerBuild(opts);
+}
+
+/** `-var` values of password-like variables stay out of logs. */
+function redactVarArg(arg: string): string {
+  const m = /^([\w-]+)=/.exec(arg);
+  return m?.[1] && /pass|secret|token|key/i.test(m[1]) ? `${m[1]}=REDACTED` : arg;
+}
+
+async function assertReadableFile(path: string): Promise<void> {
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new Error('not a file');
+  } catch {
+    throw new PackerError(`ISO ${path} does not exist or is not a file`, {
+      code: 'ISO_NOT_FOUND',
+      hint: 'Pass --iso with the path of the ESXi installer ISO.',
+    });
+  }
+}
