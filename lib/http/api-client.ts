@@ -1,4 +1,4 @@
-import FormData from 'form-data';
+import { FormData } from 'undici';
 import type { Readable } from 'node:stream';
 import { OAuthSigner } from '../auth/oauth.js';
 import { parseApiKey } from '../auth/api-key.js';
@@ -118,12 +118,13 @@ export class MaasApiClient {
 
   async #once(method: string, url: string, req: ApiRequest): Promise<TransportResponse> {
     const headers: Record<string, string> = { ...req.headers };
-    let body: string | Buffer | Readable | undefined = req.body;
+    let body: string | Buffer | Readable | FormData | undefined = req.body;
     if (req.form) {
+      // undici's own FormData (never the global one, ecosystem.md P6): undici sets the boundary
+      // and length itself. The form-data package would load mime-db (~15 MiB RSS) for six fields.
       const form = new FormData();
       for (const [k, v] of Object.entries(req.form)) if (v !== undefined) form.append(k, String(v));
-      Object.assign(headers, form.getHeaders());
-      body = form.getBuffer();
+      body = form;
     }
     if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length);
     // A fresh nonce and timestamp for every attempt (maas-api.md §2.2).

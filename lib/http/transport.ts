@@ -1,4 +1,4 @@
-import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, request, type Dispatcher, type FormData } from 'undici';
 import type { Readable } from 'node:stream';
 import { redactHeaders } from '../auth/redact.js';
 import { errorFromTransport } from './classify.js';
@@ -27,7 +27,7 @@ export interface TransportRequest {
   method: string;
   url: string;
   headers?: Record<string, string> | undefined;
-  body?: string | Buffer | Readable | null | undefined;
+  body?: string | Buffer | Readable | FormData | null | undefined;
   signal?: AbortSignal | undefined;
   headersTimeoutMs?: number | undefined;
 }

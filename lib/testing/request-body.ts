@@ -151,8 +151,11 @@ export async function readRequestBody(req: IncomingMessage, opts: ReadBodyOption
       const bps = opts.bytesPerSecond();
       if (bps !== null && bps > 0) {
         // Token bucket: each chunk "costs" length/bps seconds of link time.
+        // Timers oversleep by a millisecond or so; keep that as credit (up to 50 ms of idle
+        // link) so the average rate is the configured one, not a fraction of it.
         const now = performance.now();
-        nextDue = Math.max(nextDue, now) + (chunk.length / bps) * 1000;
+        if (nextDue < now - 50) nextDue = now;
+        nextDue += (chunk.length / bps) * 1000;
         if (nextDue - now > 1) await sleep(nextDue - now, undefined, { signal: opts.signal });
       }
     }

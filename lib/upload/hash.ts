@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 
@@ -13,18 +12,30 @@ export interface HashProgress {
   total: number;
 }
 
-/** Streamed SHA-256 (lowercase hex, as MAAS compares it, maas-api.md §3.2) of a whole file. */
+/**
+ * Streamed SHA-256 (lowercase hex, as MAAS compares it, maas-api.md §3.2) of a whole file.
+ * One 4 MiB buffer is reused for every read, so memory stays flat whatever the image size
+ * (a read stream would allocate, and leave to the GC, a new buffer per read).
+ */
 export async function sha256File(
   path: string,
   opts: { signal?: AbortSignal | undefined; onProgress?: ((p: HashProgress) => void) | undefined; total?: number } = {},
 ): Promise<string> {
   const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(HASH_READ_BYTES);
   let bytesHashed = 0;
-  const stream = createReadStream(path, { highWaterMark: HASH_READ_BYTES, signal: opts.signal });
-  for await (const chunk of stream) {
-    hash.update(chunk as Buffer);
-    bytesHashed += (chunk as Buffer).length;
-    opts.onProgress?.({ bytesHashed, total: opts.total ?? bytesHashed });
+  const fh = await open(path, 'r');
+  try {
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const { bytesRead } = await fh.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      bytesHashed += bytesRead;
+      opts.onProgress?.({ bytesHashed, total: opts.total ?? bytesHashed });
+    }
+  } finally {
+    await fh.close();
   }
   return hash.digest('hex');
 }

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { createReadStream, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from '../http/backoff.js';
 import { retryAfterOf, type MaasApiClient } from '../http/api-client.js';
 import {
@@ -20,7 +20,7 @@ import { deriveServerOffset, findFileBySha256 } from '../resources/progress.js';
 import { readVersion } from '../resources/server.js';
 import type { BootResource, BootResourceFile, BootResourceFiletype, MaasEra } from '../resources/types.js';
 import { assertChunkSize, assertFiletype, assertNameAndArchitecture, DEFAULT_CHUNK_SIZE } from './checks.js';
-import { CountingStream } from './counting-stream.js';
+import { ChunkSource } from './chunk-source.js';
 import { HashCache, sha256File } from './hash.js';
 import { RateMeter } from './rate.js';
 import { assertFiletypeMatches, sniffImageType } from './sniff.js';
@@ -79,6 +79,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     // Start on the next microtask so that callers can attach listeners first.
     this.#promise = Promise.resolve()
       .then(() => this.#run())
+      .finally(() => this.#chunks?.close())
       .catch((err: unknown) => {
         if (err instanceof MaasAbortError && !err.message.startsWith('Upload interrupted')) {
           throw new MaasAbortError('Interrupted before any data was sent; nothing to resume yet.', { code: 'ABORTED', cause: err, hint: 'Rerun the same command to start again.' });
@@ -293,25 +294,18 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
   async #sendChunk(file: BootResourceFile, offset: number, length: number, final: boolean, onSent: (n: number) => void): Promise<void> {
     const uploadUri = file.upload_uri;
     if (!uploadUri) throw new UploadIntegrityError('The server file has no upload_uri although it is incomplete.');
-    // A fresh ranged read per attempt: undici never retries a stream body (ecosystem.md P5).
-    const source = createReadStream(this.#located().path, { start: offset, end: offset + length - 1, highWaterMark: 1024 * 1024 });
-    const counter = new CountingStream(onSent);
-    const piping = pipeline(source, counter).catch(() => undefined);
-    try {
-      await this.#deps.resources.uploadChunk({
-        uploadUri,
-        body: counter,
-        length,
-        signal: this.#opts.signal,
-        headersTimeoutMs: final ? (this.#opts.finalChunkTimeoutMs ?? 30 * 60_000) : (this.#opts.chunkTimeoutMs ?? 120_000),
-      });
-    } finally {
-      source.destroy();
-      counter.destroy();
-      await piping;
-    }
+    // A fresh body per attempt, read from disk: undici never retries a stream body (ecosystem.md P5).
+    this.#chunks ??= new ChunkSource(this.#located().path, this.#located().chunkSize);
+    await this.#deps.resources.uploadChunk({
+      uploadUri,
+      body: Readable.from(this.#chunks.chunk(offset, length, onSent), { objectMode: false }),
+      length,
+      signal: this.#opts.signal,
+      headersTimeoutMs: final ? (this.#opts.finalChunkTimeoutMs ?? 30 * 60_000) : (this.#opts.chunkTimeoutMs ?? 120_000),
+    });
   }
 
+  #chunks: ChunkSource | undefined;
   #locatedCache: Located | undefined;
   #located(): Located {
     if (!this.#locatedCache) throw new Error('upload not located yet');
