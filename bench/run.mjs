@@ -1,0 +1,167 @@
+// `npm run bench`: performance of hashing and uploading, each measured against a baseline in the
+// same run on the same machine and the same MAAS simulator (127.0.0.1 only). Prints a table and
+// writes bench/out/results.json. Not part of the tests.
+//
+//   BENCH_HASH_GIB=1 BENCH_UPLOAD_GIB=1 BENCH_RSS_GIB="1 4" BENCH_FLAKY_MIB=256 npm run bench
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = (p) => join(root, 'dist', p);
+const { sha256File } = await import(dist('upload/hash.js'));
+const { MaasClient } = await import(dist('client/maas-client.js'));
+const { OAuthSigner } = await import(dist('auth/oauth.js'));
+const { parseApiKey } = await import(dist('auth/api-key.js'));
+const { startMaasSimulator } = await import(dist('testing/index.js'));
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const env = (k, d) => process.env[k] ?? d;
+const work = mkdtempSync(join(env('BENCH_DIR', tmpdir()), 'maas-esxi-bench-'));
+const rows = [];
+const log = (s) => process.stderr.write(`${s}\n`);
+
+/** A file of `bytes` incompressible bytes (16 MiB random block repeated). */
+function makeFile(name, bytes) {
+  const path = join(work, name);
+  const block = randomBytes(16 * MiB);
+  const fd = openSync(path, 'w');
+  for (let left = bytes; left > 0; left -= block.length) writeSync(fd, block, 0, Math.min(left, block.length));
+  closeSync(fd);
+  return path;
+}
+
+const time = async (fn) => {
+  const t0 = process.hrtime.bigint();
+  const value = await fn();
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, value };
+};
+
+function startServe(args) {
+  const child = spawn(process.execPath, [dist('testing/serve.js'), '--port', '0', '--era', '3.8', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve({ ...JSON.parse(buf.slice(0, nl)), child });
+    });
+    child.on('exit', (c) => reject(new Error(`simulator exited ${c}`)));
+  });
+}
+const stopServe = (s) => new Promise((r) => { s.child.on('exit', r); s.child.kill('SIGTERM'); });
+
+function fileOf(resource) {
+  return Object.values(Object.values(resource.sets)[0].files)[0];
+}
+
+async function benchHash() {
+  const size = Number(env('BENCH_HASH_GIB', '1')) * GiB;
+  const path = makeFile('hash.bin', size);
+  execFileSync('cat', [path], { stdio: ['ignore', 'ignore', 'inherit'] }); // warm the page cache for both
+  const base = await time(async () => execFileSync('sha256sum', [path]).toString().split(' ')[0]);
+  const ours = await time(() => sha256File(path));
+  if (base.value !== ours.value) throw new Error('sha256 mismatch between sha256sum and sha256File');
+  const ratio = base.seconds / ours.seconds;
+  rows.push({ bench: `hash ${size / GiB} GiB`, baseline: `sha256sum ${(size / MiB / base.seconds).toFixed(0)} MiB/s`, ours: `${(size / MiB / ours.seconds).toFixed(0)} MiB/s`, ratio: ratio.toFixed(2), goal: '≥ 0.90', met: ratio >= 0.9 });
+  rmSync(path);
+}
+
+async function benchThroughput() {
+  const size = Number(env('BENCH_UPLOAD_GIB', '1')) * GiB;
+  const path = makeFile('upload.raw', size);
+  const sim = await startServe(['--max-body-bytes', String(64 * GiB), '--data-dir', join(work, 'sim-throughput')]);
+  const client = MaasClient.connect({ url: sim.url, apiKey: sim.adminKey });
+  const sha256 = await sha256File(path);
+  // Baseline: curl -T of the same bytes in one PUT to a fresh resource's upload_uri.
+  const created = await client.bootResources.create({ name: 'esxi/curl', architecture: 'amd64/generic', sha256, size, title: 'curl', filetype: 'ddraw' });
+  const uploadUrl = new URL(fileOf(created).upload_uri, sim.url).toString();
+  const auth = new OAuthSigner(parseApiKey(sim.adminKey)).authorization('PUT', uploadUrl);
+  const base = await time(async () =>
+    // --request-target: with -T, curl would append the file name to a URL ending in '/'.
+    execFileSync('curl', ['-sS', '-f', '-T', path, '--request-target', new URL(uploadUrl).pathname, '-H', `Authorization: ${auth}`, '-H', 'Content-Type: application/octet-stream', '-H', 'Expect:', new URL('/', uploadUrl).toString()]).toString(),
+  );
+  const ours = await time(() =>
+    client.bootResources.upload({ name: 'esxi/ours', title: 'ours', architecture: 'amd64/generic', filetype: 'ddraw', path, sha256, stateDir: join(work, 'state') }).done(),
+  );
+  await client.close();
+  await stopServe(sim);
+  const ratio = base.seconds / ours.seconds;
+  rows.push({ bench: `upload ${size / GiB} GiB (8 MiB chunks)`, baseline: `curl -T one PUT ${(size / MiB / base.seconds).toFixed(0)} MiB/s`, ours: `${(size / MiB / ours.seconds).toFixed(0)} MiB/s`, ratio: ratio.toFixed(2), goal: '≥ 0.90', met: ratio >= 0.9 });
+  rmSync(path);
+}
+
+/** Peak RSS of a whole CLI upload (hashing included) in its own process, for several image sizes. */
+async function benchMemory() {
+  const sizes = env('BENCH_RSS_GIB', '1 4').split(/\s+/).map(Number);
+  const results = [];
+  for (const gib of sizes) {
+    const path = makeFile(`rss-${gib}.raw`, gib * GiB);
+    const sim = await startServe(['--max-body-bytes', String(10 * MiB), '--data-dir', join(work, `sim-rss-${gib}`)]);
+    const report = join(work, `rss-${gib}.json`);
+    execFileSync(process.execPath, [join(root, 'bench', 'upload-child.mjs'), sim.url, sim.adminKey, path, join(work, `state-rss-${gib}`), report], { stdio: ['ignore', 'ignore', 'inherit'] });
+    await stopServe(sim);
+    const measured = JSON.parse(readFileSync(report, 'utf8'));
+    if (measured.exitCode !== 0) throw new Error(`the ${gib} GiB upload failed with exit ${measured.exitCode}`);
+    results.push({ gib, ...measured });
+    rmSync(path);
+  }
+  for (const r of results) {
+    rows.push({ bench: `peak RSS, ${r.gib} GiB upload`, baseline: '-', ours: `${(r.maxRssKiB / 1024).toFixed(0)} MiB`, ratio: '-', goal: '≤ 100 MiB', met: r.maxRssKiB / 1024 <= 100 });
+  }
+  if (results.length >= 2) {
+    const growth = results[results.length - 1].maxRssKiB / results[0].maxRssKiB;
+    rows.push({ bench: `RSS growth ${results[0].gib}→${results[results.length - 1].gib} GiB`, baseline: '-', ours: `×${growth.toFixed(2)}`, ratio: '-', goal: 'flat (≤ ×1.15)', met: growth <= 1.15 });
+  }
+}
+
+/** Throttled link, 5 % of chunk requests cut (half after the chunk was applied, half before). */
+async function benchFlaky() {
+  const size = Number(env('BENCH_FLAKY_MIB', '512')) * MiB;
+  const link = Number(env('BENCH_LINK_MIB_S', '32')) * MiB;
+  const chunk = 4 * MiB;
+  const path = makeFile('flaky.raw', size);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(work, 'sim-flaky') });
+  sim.faults.throttle(link);
+  // About 5 % of chunk requests cut: every 20th after the chunk was applied (lost answer), every
+  // 30th half-way through the body (lost chunk); the first rule wins where both match.
+  sim.faults.add({ match: { method: 'PUT', every: 20, times: 1000 }, action: { type: 'cut', apply: true } });
+  sim.faults.add({ match: { method: 'PUT', every: 30, times: 1000 }, action: { type: 'cut', afterBytes: chunk / 2, apply: false } });
+  const client = MaasClient.connect({ url: sim.url, apiKey: sim.adminKey });
+  const sha256 = await sha256File(path);
+  const ours = await time(() =>
+    client.bootResources.upload({ name: 'esxi/flaky', title: 'flaky', architecture: 'amd64/generic', filetype: 'ddraw', path, sha256, chunkSize: chunk, stateDir: join(work, 'state-flaky') }).done(),
+  );
+  await client.close();
+  await sim.close();
+  const puts = sim.requests.filter((r) => r.method === 'PUT').length;
+  const faults = sim.faults.fired;
+  const goodput = size / ours.seconds;
+  const ratio = goodput / link;
+  rows.push({ bench: `goodput ${size / MiB} MiB, ${faults} cuts in ${puts} PUTs (${((100 * faults) / puts).toFixed(1)} %)`, baseline: `link ${(link / MiB).toFixed(0)} MiB/s`, ours: `${(goodput / MiB).toFixed(1)} MiB/s`, ratio: ratio.toFixed(2), goal: '≥ 0.90', met: ratio >= 0.9 });
+  const perFault = faults > 0 ? ours.value.bytesResent / faults : 0;
+  rows.push({ bench: 'bytes re-sent per fault', baseline: `chunk ${chunk / MiB} MiB`, ours: `${(perFault / MiB).toFixed(2)} MiB`, ratio: (perFault / chunk).toFixed(2), goal: '≤ 1 chunk', met: perFault <= chunk });
+  rmSync(path);
+}
+
+const only = env('BENCH_ONLY', 'hash,throughput,memory,flaky').split(',');
+try {
+  mkdirSync(join(root, 'bench', 'out'), { recursive: true });
+  if (only.includes('hash')) { log('… hashing'); await benchHash(); }
+  if (only.includes('throughput')) { log('… upload throughput'); await benchThroughput(); }
+  if (only.includes('memory')) { log('… peak RSS'); await benchMemory(); }
+  if (only.includes('flaky')) { log('… flaky link'); await benchFlaky(); }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+const cols = ['bench', 'baseline', 'ours', 'ratio', 'goal', 'met'];
+const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+const line = (r) => `| ${cols.map((c, i) => String(r[c]).padEnd(widths[i])).join(' | ')} |`;
+console.log(line(Object.fromEntries(cols.map((c) => [c, c]))));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const r of rows) console.log(line({ ...r, met: r.met ? 'yes' : 'NO' }));
+writeFileSync(join(root, 'bench', 'out', 'results.json'), JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2));
