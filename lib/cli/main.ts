@@ -86,8 +86,10 @@ export async function runCli(args: string[], io: CliIO, opts: { signal?: AbortSi
       pending = work(flagsOf(argv, io), argv);
     };
 
-  const profiles = knownProfiles(io);
   const first = args[0];
+  // Profile names become commands; a top-level command does not need them (nor SQLite loaded).
+  const needsProfiles = first === undefined || first.startsWith('-') || !TOP_LEVEL.includes(first) || first === 'completion' || first === 'help';
+  const profiles = needsProfiles ? knownProfiles(io) : [];
   if (first !== undefined && !first.startsWith('-') && !TOP_LEVEL.includes(first) && !profiles.includes(first)) {
     const err = new UsageError(
       `Unknown profile '${first}'${profiles.length ? ` (profiles: ${profiles.join(', ')})` : ''}.`,

@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type { SingleBar } from 'cli-progress';
 import { formatBytes, formatDuration } from './format.js';
 import type { Output } from './output.js';
 
@@ -62,10 +63,12 @@ class LineView implements ProgressView {
 }
 
 class BarView implements ProgressView {
-  readonly #bar: cliProgress.SingleBar;
+  readonly #bar: SingleBar;
   #active = false;
   #label = '';
   constructor(private readonly out: Output) {
+    // Loaded on a TTY only: piped and CI runs never need it.
+    const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
     this.#bar = new cliProgress.SingleBar({
       stream: { write: (s: string) => out.progress(s), isTTY: true, columns: out.io.stderr.columns ?? 100, cursorTo: undefined } as unknown as NodeJS.WritableStream,
       format: '{label} [{bar}] {pct}% | {amount} | {speed} | ETA {etaText}',

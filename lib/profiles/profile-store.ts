@@ -1,6 +1,14 @@
 import { closeSync, constants, chmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+
+/** The native SQLite binding loads on first use only: commands run from MAAS_API_* never pay for it. */
+let sqlite: typeof Database | undefined;
+function openDatabase(path: string, options: Database.Options): Database.Database {
+  sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  return new sqlite(path, options);
+}
 import { MaasConfigError } from '../http/errors.js';
 import { normaliseApiUrl } from './api-url.js';
 import { caCertPath, removeProfileCaCert } from './ca-file.js';
@@ -111,7 +119,7 @@ export class ProfileStore {
   #openReadOnly(): void {
     if (!exists(this.path)) return; // a missing database reads as empty (maas-cli.md §1.5)
     try {
-      this.#db = new Database(this.path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+      this.#db = openDatabase(this.path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
     } catch (err) {
       throw this.#error('open', err);
     }
@@ -126,7 +134,7 @@ export class ProfileStore {
     if (create) createPrivateFile(this.path);
     else if (!exists(this.path)) return undefined;
     try {
-      const db = new Database(this.path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+      const db = openDatabase(this.path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
       if (create) db.exec(CREATE_TABLE);
       this.#db = db;
       this.#writable = true;

@@ -35,7 +35,8 @@ export interface UploadOptions {
   /**
    * After a failure in which the whole chunk was sent, how long to watch the server's offset
    * before concluding the chunk was not applied (a slow server may still be writing it; §4.4).
-   * Defaults: 10 s for an ordinary chunk, 5 min for the final one.
+   * Defaults: 3 s for an ordinary chunk (MAAS appends a chunk in well under a second once its
+   * proxy has the body), 5 min for the final one.
    */
   settleMs?: number | undefined;
   finalSettleMs?: number | undefined;

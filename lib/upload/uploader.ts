@@ -40,6 +40,16 @@ const SHA_MISMATCH = 'Saved content does not match given SHA256 value.';
 const NO_SPACE = 'No space left on device';
 const COMPLETE_FILE = 'Cannot upload to a complete file.';
 
+/** One chunk PUT attempt, as far as the client can see it. */
+interface Attempt {
+  /** Bytes handed to the connection. */
+  sent: number;
+  length: number;
+  final: boolean;
+  /** From the start of the request to the failure. */
+  elapsedMs: number;
+}
+
 interface Located {
   st: Stats;
   path: string;
@@ -75,7 +85,8 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     const stateDir = opts.stateDir ?? defaultStateDir();
     this.#store = new UploadStateStore(stateDir);
     this.#hashCache = new HashCache(stateDir);
-    this.#backoff = { ...(opts.backoff ?? DEFAULT_BACKOFF), retries: opts.retries ?? 8 };
+    // A dropped connection is worth retrying quickly; Retry-After still wins when a server asks.
+    this.#backoff = { ...(opts.backoff ?? { ...DEFAULT_BACKOFF, baseMs: 250 }), retries: opts.retries ?? 8 };
     // Start on the next microtask so that callers can attach listeners first.
     this.#promise = Promise.resolve()
       .then(() => this.#run())
@@ -152,7 +163,9 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     let repeatedFirstChunk = false;
     /** Set after any ambiguous failure: the server's offset must be re-read before sending. */
     let mustResync = false;
-    let lastAttempt = { sent: 0, length: 0, final: false };
+    let lastAttempt: Attempt = { sent: 0, length: 0, final: false, elapsedMs: 0 };
+    /** Fastest whole-chunk transfer seen, bytes per ms (request and answer included). */
+    let fastest: number | undefined;
 
     const failedAttempt = async (err: MaasError): Promise<void> => {
       attempts += 1;
@@ -176,7 +189,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
         if (mustResync) {
           try {
             const before = offset;
-            const settled = await this.#settle(resource.id, sha256, era, offset, lastAttempt);
+            const settled = await this.#settle(resource.id, sha256, era, offset, lastAttempt, fastest);
             file = settled.file;
             offset = settled.offset;
             // Bytes of the failed attempt that the server did not keep will be sent again.
@@ -195,12 +208,15 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
         await this.#assertUnchanged(located, state.id);
         const length = Math.min(located.chunkSize, size - offset);
         const final = offset + length === size;
-        lastAttempt = { sent: 0, length, final };
+        lastAttempt = { sent: 0, length, final, elapsedMs: 0 };
+        const attemptStarted = Date.now();
         try {
           await this.#sendChunk(file, offset, length, final, (sent) => {
             lastAttempt.sent = sent;
             this.#progress('upload', offset + sent, offset, size);
           });
+          const took = Math.max(1, Date.now() - attemptStarted);
+          fastest = Math.max(fastest ?? 0, length / took);
           offset += length;
           bytesSent += length;
           attempts = 0;
@@ -209,6 +225,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
           await this.#store.save(state);
           this.#progress('upload', offset, offset, size, true);
         } catch (err) {
+          lastAttempt.elapsedMs = Date.now() - attemptStarted;
           bytesSent += lastAttempt.sent;
           const e = this.#typed(err, offset, size);
           const text = (e.body ?? '').trim();
@@ -316,14 +333,17 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
    * After an ambiguous failure, find out what the server holds. If the whole chunk went out, the
    * server may still be applying it (the final one hashes the whole file, §4.6), so watch the
    * offset for a while before deciding it was not applied: resending an applied chunk corrupts
-   * the upload (§4.4).
+   * the upload (§4.4). "Sent" only means handed to the kernel, whose buffers hold megabytes; so
+   * when the failure came sooner than the fastest whole chunk so far could have crossed the link
+   * (with 25 % margin), the server cannot hold the complete body, and nothing is waited for.
    */
   async #settle(
     resourceId: number,
     sha256: string,
     era: MaasEra,
     offset: number,
-    last: { sent: number; length: number; final: boolean },
+    last: Attempt,
+    fastestBytesPerMs: number | undefined,
   ): Promise<{ file: BootResourceFile; offset: number }> {
     const read = async (): Promise<{ file: BootResourceFile; offset: number }> => {
       const { file } = await this.#confirm(resourceId, sha256, era);
@@ -331,9 +351,10 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     };
     let current = await read();
     const fullySent = last.length > 0 && last.sent >= last.length;
-    if (!fullySent || current.offset !== offset) return current;
-    const window = last.final ? (this.#opts.finalSettleMs ?? 5 * 60_000) : (this.#opts.settleMs ?? 10_000);
-    const poll = this.#opts.pollIntervalMs ?? 2_000;
+    const couldHaveArrived = fastestBytesPerMs === undefined || fastestBytesPerMs * last.elapsedMs * 1.25 >= last.length;
+    if (!fullySent || !couldHaveArrived || current.offset !== offset) return current;
+    const window = last.final ? (this.#opts.finalSettleMs ?? 5 * 60_000) : (this.#opts.settleMs ?? 3_000);
+    const poll = this.#opts.pollIntervalMs ?? (last.final ? 2_000 : 250);
     const deadline = Date.now() + window;
     while (Date.now() < deadline) {
       await sleep(Math.min(poll, Math.max(0, deadline - Date.now())), this.#opts.signal).catch(() => undefined);

@@ -1,5 +1,8 @@
 import type { Argv } from 'yargs';
-import { checkPrerequisites, startPackerBuild, type BuildOptions, type BuildResult, type PrerequisiteCheck } from '../../packer/index.js';
+import type { BuildOptions, BuildResult, PrerequisiteCheck } from '../../packer/index.js';
+
+/** The Packer module (and execa) load only for the commands that build: uploads stay lean. */
+const packer = (): Promise<typeof import('../../packer/index.js')> => import('../../packer/index.js');
 import { PrerequisiteError } from '../../http/errors.js';
 import type { CliContext, GlobalFlags } from '../context.js';
 import { formatBytes, formatDuration } from '../format.js';
@@ -52,7 +55,7 @@ function renderChecks(out: Output, checks: PrerequisiteCheck[]): string {
 }
 
 async function preflight(ctx: CliContext, flags: GlobalFlags, opts: BuildOptions): Promise<void> {
-  const report = await checkPrerequisites({ iso: opts.iso, templateDir: opts.templateDir, outputDir: opts.outputDir, env: ctx.io.env, signal: ctx.signal });
+  const report = await (await packer()).checkPrerequisites({ iso: opts.iso, templateDir: opts.templateDir, outputDir: opts.outputDir, env: ctx.io.env, signal: ctx.signal });
   const failed = report.checks.filter((c) => !c.ok && c.severity === 'error');
   for (const c of report.checks.filter((c) => !c.ok && c.severity === 'warning')) ctx.out.warn(`${c.title}: ${c.detail}${c.fix ? ` (${c.fix})` : ''}`);
   if (failed.length > 0) {
@@ -65,7 +68,7 @@ async function preflight(ctx: CliContext, flags: GlobalFlags, opts: BuildOptions
 /** Run a Packer build with live progress on stderr (or JSON lines with --json). */
 async function runBuild(ctx: CliContext, flags: GlobalFlags, opts: BuildOptions): Promise<BuildResult> {
   await preflight(ctx, flags, opts);
-  const build = startPackerBuild(opts);
+  const build = (await packer()).startPackerBuild(opts);
   const started = Date.now();
   let phase = 'starting';
   let lastConsole = '';
@@ -111,7 +114,7 @@ export function registerBuildCommands(y: Argv, ctx: CliContext, handle: Handle):
       describe: 'check the build host: packer, qemu, /dev/kvm, disk space, the ISO',
       builder: (b: Argv) => b.option('iso', { type: 'string', describe: 'also check this ESXi ISO' }).option('template', { type: 'string' }).option('output', { type: 'string' }),
       handler: handle(async (flags, argv) => {
-        const report = await checkPrerequisites({
+        const report = await (await packer()).checkPrerequisites({
           iso: argv['iso'] === undefined ? undefined : String(argv['iso']),
           templateDir: argv['template'] === undefined ? undefined : String(argv['template']),
           outputDir: argv['output'] === undefined ? ctx.io.cwd : String(argv['output']),
