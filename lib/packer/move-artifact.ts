@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Transform, Writable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { sha256File } from '../upload/hash.js';
 import { pipeline } from 'node:stream/promises';
 
 export interface DeliveredArtifact {
@@ -27,20 +28,8 @@ export async function moveArtifact(src: string, outputDir: string, signal?: Abor
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
     return copyAndHash(src, dest, signal);
   }
-  const sha256 = await sha256File(dest, signal);
+  const sha256 = await sha256File(dest, { signal });
   return { path: dest, size: (await stat(dest)).size, sha256 };
-}
-
-export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      cb();
-    },
-  });
-  await pipeline(createReadStream(path, { highWaterMark: READ_CHUNK }), sink, { signal });
-  return hash.digest('hex');
 }
 
 async function copyAndHash(src: string, dest: string, signal?: AbortSignal): Promise<DeliveredArtifact> {

@@ -67,8 +67,9 @@ export class UploadStateStore {
     }
   }
 
-  async save(state: UploadState): Promise<void> {
-    await writeFileAtomic(this.#file(state.id), `${JSON.stringify(state, null, 2)}\n`);
+  /** `durable: false` for the frequent progress updates (see writeFileAtomic). */
+  async save(state: UploadState, durable = true): Promise<void> {
+    await writeFileAtomic(this.#file(state.id), `${JSON.stringify(state, null, 2)}\n`, durable);
   }
 
   async remove(id: string): Promise<boolean> {

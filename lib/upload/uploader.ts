@@ -222,7 +222,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
           attempts = 0;
           state.offset = offset;
           state.updatedAt = new Date().toISOString();
-          await this.#store.save(state);
+          await this.#store.save(state, false);
           this.#progress('upload', offset, offset, size, true);
         } catch (err) {
           lastAttempt.elapsedMs = Date.now() - attemptStarted;
