@@ -17,7 +17,8 @@ const packerVersion = probe.exitCode === 0 ? (/,version,([\d.]+)/.exec(String(pr
 async function validate(dir: string, vars: Record<string, string>, template = TEMPLATE) {
   const args = ['validate', ...Object.entries(vars).flatMap(([k, v]) => ['-var', `${k}=${v}`]), template];
   const res = await execa('packer', args, { cwd: dir, reject: false, all: true, env: { CHECKPOINT_DISABLE: '1', PACKER_LOG: '0' } });
-  return { code: res.exitCode, text: String(res.all ?? '') };
+  // Packer wraps its diagnostics at a width that depends on the paths in them: compare words.
+  return { code: res.exitCode, text: String(res.all ?? '').replace(/\s+/g, ' ') };
 }
 
 if (!packerVersion) {
