@@ -11,5 +11,11 @@ const lock = join(root, 'package-lock.json');
 const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
 if (stale) {
   process.stderr.write('maas-esxi: installing dependencies (npm ci)…\n');
-  execSync(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund', { cwd: root, stdio: ['ignore', 2, 2] });
+  // Native addons (better-sqlite3) are compiled with the local Node headers: no prebuilt binary
+  // is downloaded at install time.
+  execSync(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund', {
+    cwd: root,
+    stdio: ['ignore', 2, 2],
+    env: { ...process.env, npm_config_build_from_source: 'true' },
+  });
 }

@@ -4,6 +4,7 @@ import type { MaasClient } from '../client/maas-client.js';
 import { ProfileStore } from '../profiles/index.js';
 import { defaultStateDir } from '../upload/state-dir.js';
 import { connectWith, type CliContext, type GlobalFlags } from './context.js';
+import { MaasAbortError } from '../http/errors.js';
 import { exitCodeFor, EXIT } from './exit-codes.js';
 import { UsageError } from './grammar.js';
 import { Output, wantsColor, type CliIO } from './output.js';
@@ -152,7 +153,9 @@ export async function runCli(args: string[], io: CliIO, opts: { signal?: AbortSi
     await pending;
     return EXIT.OK;
   } catch (err) {
-    out.error(err);
-    return exitCodeFor(err);
+    // Ctrl-C may surface as the signal's own reason from any await (a timer, a file read).
+    const cause = signal.aborted && !(err instanceof MaasAbortError) ? new MaasAbortError('Interrupted.', { code: 'ABORTED', cause: err }) : err;
+    out.error(cause);
+    return exitCodeFor(cause);
   }
 }

@@ -77,6 +77,8 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
   readonly #started = Date.now();
   readonly #promise: Promise<UploadResult>;
   #lastProgressEmit = 0;
+  /** Resume state exists on disk for this upload (for the interruption message). */
+  #stateSaved = false;
 
   constructor(deps: UploadDeps, opts: UploadOptions) {
     super();
@@ -92,10 +94,13 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
       .then(() => this.#run())
       .finally(() => this.#chunks?.close())
       .catch((err: unknown) => {
-        if (err instanceof MaasAbortError && !err.message.startsWith('Upload interrupted')) {
-          throw new MaasAbortError('Interrupted before any data was sent; nothing to resume yet.', { code: 'ABORTED', cause: err, hint: 'Rerun the same command to start again.' });
-        }
-        throw err;
+        // Whatever was in progress (hashing, a retry wait, a request), a cancelled upload is a
+        // MaasAbortError, so callers and the CLI (exit 130) need only one check.
+        if (!this.#opts.signal?.aborted || (err instanceof MaasAbortError && err.message.startsWith('Upload interrupted'))) throw err;
+        throw new MaasAbortError(
+          this.#stateSaved ? 'Upload interrupted; its state is saved.' : 'Interrupted before any data was sent; nothing to resume yet.',
+          { code: 'ABORTED', cause: err, hint: this.#stateSaved ? 'Rerun the same command to resume.' : 'Rerun the same command to start again.' },
+        );
       });
     this.#promise.catch(() => undefined);
   }
@@ -480,6 +485,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     };
     Object.assign(state, { resourceId: resource.id, uploadUri: file.upload_uri ?? state.uploadUri, offset, updatedAt: now });
     await this.#store.save(state);
+    this.#stateSaved = true;
     return state;
   }
 
@@ -584,8 +590,9 @@ async function locateUpload(deps: UploadDeps, o: UploadOptions, store: UploadSta
   on.phase('hash', o.sha256 ? 'given' : sha256 ? 'cached' : undefined);
   if (o.sha256) {
     if (!/^[0-9a-fA-F]{64}$/.test(o.sha256)) throw new UploadInputError(`'${o.sha256}' is not a sha256.`, { code: 'BAD_SHA256', hint: 'Pass 64 hexadecimal digits, or leave it out to let maas-esxi hash the file.' });
+    // Trusted for this run only: a mistyped or stale hash must not poison the cache, where it
+    // would fail every later upload of this file.
     sha256 = o.sha256.toLowerCase();
-    await hashCache.set(st, sha256, path);
   } else if (!sha256) {
     sha256 = await sha256File(path, { signal: o.signal, total: st.size, onProgress: on.hash });
     await hashCache.set(st, sha256, path);

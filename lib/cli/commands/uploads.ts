@@ -1,4 +1,7 @@
 import type { Argv } from 'yargs';
+import { stat } from 'node:fs/promises';
+import { UploadConflictError } from '../../http/errors.js';
+import { findFileBySha256 } from '../../resources/progress.js';
 import { UploadStateStore, type UploadState } from '../../upload/state-store.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../grammar.js';
@@ -54,21 +57,35 @@ export function uploadsCommand(ctx: CliContext, run: Run) {
       const state = await find(argv['id']);
       if (action === 'forget') {
         if (argv['delete-remote']) {
-          await client.bootResources.delete(state.resourceId, ctx.signal);
-          ctx.out.info(`Deleted boot resource ${state.resourceId}.`);
+          if (state.fingerprint.apiUrl !== client.api.apiUrl) {
+            throw new UsageError(`Upload ${state.id} went to ${state.fingerprint.apiUrl}, not to this profile's MAAS.`, 'Use the profile of that MAAS, or forget it without --delete-remote.');
+          }
+          // The id may since hold a newer image (a re-create keeps it, maas-api.md §3.6): delete
+          // only while it still has this upload's unfinished file.
+          const resource = await client.bootResources.read(state.resourceId, ctx.signal).catch(() => undefined);
+          const mine = resource && findFileBySha256(resource, state.sha256);
+          if (mine && !mine.file.complete) {
+            await client.bootResources.delete(state.resourceId, ctx.signal);
+            ctx.out.info(`Deleted boot resource ${state.resourceId}.`);
+          } else {
+            ctx.out.warn(`Boot resource ${state.resourceId} no longer holds this unfinished upload; left it alone.`);
+          }
         }
         await store().remove(state.id);
         ctx.out.info(`Forgot upload ${state.id}.`);
         ctx.out.result(summary(state));
         return;
       }
-      await runUpload(
-        ctx,
-        flags,
-        client,
-        { ...state.params, path: state.fingerprint.path, sha256: state.sha256, chunkSize: state.chunkSize },
-        uploadFlagsOf(argv),
-      );
+      // The saved sha256 is only valid for the very same file (a rebuilt image has the same path).
+      const st = await stat(state.fingerprint.path).catch(() => undefined);
+      const same = st && st.size === state.fingerprint.size && st.mtimeMs === state.fingerprint.mtimeMs && st.ino === state.fingerprint.ino;
+      if (!same) {
+        throw new UploadConflictError(`${state.fingerprint.path} is missing or has changed since upload ${state.id} started.`, {
+          code: 'FILE_CHANGED',
+          hint: `Run create again to upload the current file, and 'uploads forget ${state.id}' to drop the old state.`,
+        });
+      }
+      await runUpload(ctx, flags, client, { ...state.params, path: state.fingerprint.path, sha256: state.sha256, chunkSize: state.chunkSize }, uploadFlagsOf(argv));
     }),
   };
 }
