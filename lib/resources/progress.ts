@@ -15,6 +15,27 @@ export function deriveServerOffset(file: Pick<BootResourceFile, 'size' | 'progre
   return Math.min(file.size, Math.round((progress * file.size * regions) / 100));
 }
 
+/**
+ * After an ambiguous failure the server holds one of `candidates` (the offset before the chunk,
+ * or after it). MAAS 3.5+ divides progress by the number of region controllers (maas-api.md
+ * §4.3), which a client cannot read; so test each candidate against the reported float for 1–16
+ * regions, `regions` first. Falls back to deriveServerOffset when nothing matches exactly.
+ */
+export function matchServerOffset(
+  file: Pick<BootResourceFile, 'size' | 'progress' | 'complete'>,
+  era: MaasEra,
+  candidates: readonly number[],
+  regions = 1,
+): number {
+  if (file.complete || file.progress === undefined || era === '3.4') return deriveServerOffset(file, era, regions);
+  const counts = [regions, ...Array.from({ length: 16 }, (_, i) => i + 1).filter((n) => n !== regions)];
+  for (const n of counts) {
+    const held = deriveServerOffset(file, era, n);
+    if (candidates.includes(held)) return held;
+  }
+  return deriveServerOffset(file, era, regions);
+}
+
 /** The newest set's file with the given sha256 (sets are emitted newest first, maas-api.md §3.9). */
 export function findFileBySha256(
   resource: { sets?: Record<string, { files: Record<string, BootResourceFile> }> },

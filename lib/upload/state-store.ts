@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { UploadConflictError } from '../http/errors.js';
 import { join } from 'node:path';
 import type { BootResourceFiletype, MaasEra } from '../resources/types.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -83,6 +84,35 @@ export class UploadStateStore {
     }
   }
 
+  /**
+   * Exclusive use of one upload by this process: two runs appending the same chunks would
+   * corrupt the server's copy (maas-api.md §4.4). A lock left by a dead process is taken over.
+   * Returns the release function.
+   */
+  async lock(id: string): Promise<() => Promise<void>> {
+    const path = `${this.#file(id)}.lock`;
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fh = await open(path, 'wx', 0o600);
+        await fh.writeFile(String(process.pid));
+        await fh.close();
+        return () => rm(path, { force: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+          throw new UploadConflictError(`This upload is already running in process ${holder}.`, {
+            code: 'UPLOAD_LOCKED',
+            hint: 'Wait for it to finish (or stop it); two runs would corrupt the upload.',
+          });
+        }
+        await rm(path, { force: true });
+      }
+    }
+    throw new UploadConflictError(`Could not lock upload ${id}.`, { code: 'UPLOAD_LOCKED', hint: `Remove ${path} if no maas-esxi is running.` });
+  }
+
   /** Every saved upload, oldest first; unreadable files are skipped. */
   async list(): Promise<UploadState[]> {
     let names: string[];
@@ -100,5 +130,14 @@ export class UploadStateStore {
       if (s) states.push(s);
     }
     return states.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -10,13 +10,14 @@ import {
   MaasAbortError,
   MaasError,
   MaasNotFoundError,
+  MaasTimeoutError,
   MaasValidationError,
   UploadConflictError,
   UploadIntegrityError,
   UploadRetryError,
 } from '../http/errors.js';
 import type { BootResources } from '../resources/boot-resources.js';
-import { deriveServerOffset, findFileBySha256 } from '../resources/progress.js';
+import { deriveServerOffset, findFileBySha256, matchServerOffset } from '../resources/progress.js';
 import { readVersion } from '../resources/server.js';
 import type { BootResource, BootResourceFile, BootResourceFiletype, MaasEra } from '../resources/types.js';
 import { assertChunkSize, assertFiletype, assertNameAndArchitecture, DEFAULT_CHUNK_SIZE } from './checks.js';
@@ -48,6 +49,8 @@ interface Attempt {
   final: boolean;
   /** From the start of the request to the failure. */
   elapsedMs: number;
+  /** The attempt ended in a timeout (the server may still be processing it). */
+  timedOut?: boolean;
 }
 
 interface Located {
@@ -92,7 +95,10 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     // Start on the next microtask so that callers can attach listeners first.
     this.#promise = Promise.resolve()
       .then(() => this.#run())
-      .finally(() => this.#chunks?.close())
+      .finally(async () => {
+        await this.#chunks?.close();
+        await this.#unlock?.();
+      })
       .catch((err: unknown) => {
         // Whatever was in progress (hashing, a retry wait, a request), a cancelled upload is a
         // MaasAbortError, so callers and the CLI (exit 130) need only one check.
@@ -135,6 +141,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
       warning: (m) => this.emit('warning', m),
     });
     this.#locatedCache = located;
+    this.#unlock = await this.#store.lock(located.stateId);
     const { st, sha256, era } = located;
     const size = st.size;
     const signal = this.#opts.signal;
@@ -231,13 +238,16 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
           this.#progress('upload', offset, offset, size, true);
         } catch (err) {
           lastAttempt.elapsedMs = Date.now() - attemptStarted;
+          lastAttempt.timedOut = err instanceof MaasTimeoutError;
           bytesSent += lastAttempt.sent;
           const e = this.#typed(err, offset, size);
           const text = (e.body ?? '').trim();
           if (e instanceof MaasValidationError && text === COMPLETE_FILE) {
-            mustResync = true;
-            lastAttempt.sent = 0;
-            continue;
+            // This region holds every byte (an earlier attempt's answer was lost, or other
+            // regions are still syncing, maas-api.md §4.6): nothing more to send.
+            offset = size;
+            mustResync = false;
+            break;
           }
           if (e instanceof MaasValidationError && (text === TOO_MUCH_DATA || text === SHA_MISMATCH || text === NO_SPACE)) {
             bytesResent += lastAttempt.sent;
@@ -328,6 +338,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
   }
 
   #chunks: ChunkSource | undefined;
+  #unlock: (() => Promise<void>) | undefined;
   #locatedCache: Located | undefined;
   #located(): Located {
     if (!this.#locatedCache) throw new Error('upload not located yet');
@@ -352,13 +363,19 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
   ): Promise<{ file: BootResourceFile; offset: number }> {
     const read = async (): Promise<{ file: BootResourceFile; offset: number }> => {
       const { file } = await this.#confirm(resourceId, sha256, era);
-      return { file, offset: deriveServerOffset(file, era, this.#opts.regions) };
+      // Before the failed attempt the server held exactly `offset` (every earlier chunk was
+      // answered 200); now it holds that or the chunk more.
+      const held = matchServerOffset(file, era, [offset, offset + last.length], this.#opts.regions);
+      return { file, offset: Math.max(held, offset) };
     };
     let current = await read();
     const fullySent = last.length > 0 && last.sent >= last.length;
     const couldHaveArrived = fastestBytesPerMs === undefined || fastestBytesPerMs * last.elapsedMs * 1.25 >= last.length;
     if (!fullySent || !couldHaveArrived || current.offset !== offset) return current;
-    const window = last.final ? (this.#opts.finalSettleMs ?? 5 * 60_000) : (this.#opts.settleMs ?? 3_000);
+    // A server slow enough to time out may still be working on the request: wait at least as
+    // long as the attempt ran (up to a minute) before concluding it was not applied.
+    const base = last.final ? (this.#opts.finalSettleMs ?? 5 * 60_000) : (this.#opts.settleMs ?? 3_000);
+    const window = Math.max(base, Math.min(last.elapsedMs, 60_000) * (last.timedOut ? 1 : 0));
     const poll = this.#opts.pollIntervalMs ?? (last.final ? 2_000 : 250);
     const deadline = Date.now() + window;
     while (Date.now() < deadline) {

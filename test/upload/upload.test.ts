@@ -314,3 +314,20 @@ t.test('multi-region: completes after the other regions sync (maas-api.md §4.6)
   t.equal(result.file.complete, true);
   t.ok(phases.includes('sync'), 'waited for the sync');
 });
+
+t.test('two runs of the same upload at once: the second is refused, nothing corrupted (maas-api.md §4.4)', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8' });
+  const image = makeImage(tempDir(t), 600 * KiB);
+  env.sim.faults.latency(20);
+  const first = env.client.bootResources.upload(env.options(image));
+  await new Promise<void>((resolve) => first.on('phase', (p) => p === 'upload' && resolve()));
+  const other = MaasClient.connect({ url: env.sim.url, apiKey: env.sim.adminKey });
+  t.teardown(() => other.close());
+  const err = (await other.bootResources.upload(env.options(image)).done().catch((e: unknown) => e)) as UploadConflictError;
+  t.ok(err instanceof UploadConflictError);
+  t.equal(err.code, 'UPLOAD_LOCKED');
+  const result = await first.done();
+  t.equal(result.file.complete, true);
+  t.equal(await env.storedSha256(uploadedFileId(env.sim)), image.sha256);
+  t.same(readdirSync(join(env.stateDir, 'uploads')), [], 'lock released with the state');
+});

@@ -13,7 +13,8 @@ export function uploadOptions(y: Argv): Argv {
     .option('chunk-size', { type: 'string', describe: 'bytes per request (default 8MiB, max 10MiB: the MAAS snap\'s nginx limit)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'plan only: sha256, size, chunk count, resume point; writes nothing' })
     .option('resume', { type: 'boolean', default: true, describe: 'resume a matching unfinished upload (--no-resume starts afresh)' })
-    .option('retries', { type: 'number', describe: 'failed attempts in a row before giving up (default 8; resets on progress)' });
+    .option('retries', { type: 'number', describe: 'failed attempts in a row before giving up (default 8; resets on progress)' })
+    .option('regions', { type: 'number', describe: 'region controllers behind the URL (default 1): MAAS averages progress over them' });
 }
 
 export function uploadFlagsOf(argv: Record<string, unknown>): UploadFlags {
@@ -23,6 +24,7 @@ export function uploadFlagsOf(argv: Record<string, unknown>): UploadFlags {
     dryRun: Boolean(argv['dry-run']),
     resume: argv['resume'] !== false,
     retries: typeof argv['retries'] === 'number' ? argv['retries'] : undefined,
+    regions: typeof argv['regions'] === 'number' && argv['regions'] >= 1 ? Math.floor(argv['regions']) : undefined,
   };
 }
 

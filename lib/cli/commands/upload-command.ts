@@ -19,6 +19,7 @@ export interface UploadFlags {
   dryRun?: boolean | undefined;
   resume?: boolean | undefined;
   retries?: number | undefined;
+  regions?: number | undefined;
 }
 
 /** Turn `name=… content@=FILE …` into upload options, with the fixes spelled out. */
@@ -76,6 +77,7 @@ export async function runUpload(ctx: CliContext, flags: GlobalFlags, client: Maa
     chunkSize: uflags.chunkSize ?? opts.chunkSize,
     resume: uflags.resume ?? true,
     retries: uflags.retries,
+    regions: uflags.regions,
     signal: ctx.signal,
     stateDir: ctx.stateDir,
   };

@@ -1,0 +1,39 @@
+import t from 'tap';
+import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
+import { matchServerOffset } from '../../lib/resources/progress.js';
+
+t.test('maas-api.md §4.3: the held offset is recognised whatever the number of regions', async (t) => {
+  const size = 10_000_000;
+  const chunk = 1_048_576;
+  for (const n of [1, 2, 3]) {
+    for (const held of [5 * chunk, 6 * chunk]) {
+      const progress = (100 * held) / (size * n);
+      t.equal(matchServerOffset({ size, progress, complete: false }, '3.8', [5 * chunk, 6 * chunk]), held, `${n} region(s), holds ${held}`);
+    }
+  }
+  // When the float fits both candidates for different region counts (offset 1 chunk vs 2 chunks
+  // on 1 vs 2 regions), the configured count decides.
+  const twoRegionsHoldTwo = (100 * 2 * chunk) / (size * 2);
+  t.equal(matchServerOffset({ size, progress: twoRegionsHoldTwo, complete: false }, '3.8', [chunk, 2 * chunk], 2), 2 * chunk);
+  t.equal(matchServerOffset({ size, progress: twoRegionsHoldTwo, complete: false }, '3.8', [chunk, 2 * chunk], 1), chunk);
+});
+
+t.test('two regions, regions unknown to the client: a lost answer is not mistaken for a lost chunk', async (t) => {
+  const env = await uploadEnv(t, { era: '3.7', regions: 2, regionSyncMs: 200 });
+  const image = makeImage(tempDir(t), 600 * KiB);
+  env.sim.faults.add({ match: { method: 'PUT', nth: 4 }, action: { type: 'cut', apply: true } });
+  const result = await env.client.bootResources.upload(env.options(image)).done();
+  t.equal(result.file.complete, true);
+  t.equal(result.recreated, false, 'no integrity recovery was needed');
+  t.equal(env.sim.requests.filter((r) => r.method === 'PUT' && r.status === 400).length, 0, 'no "Too much data received."');
+});
+
+t.test('two regions: a lost answer to the final chunk ends in the sync wait, not a PUT loop', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8', regions: 2, regionSyncMs: 400 });
+  const image = makeImage(tempDir(t), 200 * KiB);
+  const chunks = Math.ceil(image.size / (64 * KiB));
+  env.sim.faults.add({ match: { method: 'PUT', nth: chunks }, action: { type: 'cut', apply: true } });
+  const result = await env.client.bootResources.upload(env.options(image, { finalSettleMs: 50 })).done();
+  t.equal(result.file.complete, true);
+  t.ok(env.sim.requests.filter((r) => r.method === 'PUT').length <= chunks + 1, 'at most one extra PUT');
+});
