@@ -4,9 +4,9 @@
  * on 127.0.0.1; plus the Python 3.5 compatibility check (ESXi 6.7 ships Python 3.5).
  */
 import t from 'tap';
-import { runPythonSuite } from '../fixtures/recipe/python-suite.js';
+import { testPythonSuites } from '../fixtures/recipe/python-suite.js';
 
-for (const [name, pattern] of [
+testPythonSuites(t, [
   ['network config -> esxcli (v1, v2, bonds, VLANs, aliases, bridges, DHCP)', 'test_network.py'],
   ['datastore1 on the boot disk (SATA, NVMe, 6.7 grow, 7+ create, safety)', 'test_storage.py'],
   ['metadata client: OAuth PLAINTEXT, clock skew, retries, events', 'test_metadata.py'],
@@ -14,11 +14,4 @@ for (const [name, pattern] of [
   ['first boot end to end (built maas-esxi.pyz)', 'test_firstboot.py'],
   ['curtin hook in a fake ephemeral environment', 'test_curtin_hook.py'],
   ['Python 3.5 compatibility of ESXi-side code', 'test_py35_syntax.py'],
-] as const) {
-  t.test(name, async (t) => {
-    const res = await runPythonSuite(pattern);
-    t.equal(res.exitCode, 0, 'python3 -m unittest exits 0', { output: res.output.slice(-4000) });
-    t.ok(res.ok, 'unittest reports OK');
-    t.ok(res.ran > 0, `ran ${res.ran} tests`);
-  });
-}
+]);
