@@ -55,6 +55,13 @@ t.test('build alone prints the artifact as JSON; doctor prints the checks table'
   t.equal(r.code, 0, r.stderr);
   const doc = JSON.parse(r.stdout) as { artifact: string; sha256: string; size: number };
   t.equal(doc.sha256, await sha256Of(doc.artifact));
+  const j = await cli(['build', '--iso', iso, '--template', template('file-chain'), '--output', join(home, 'j'), '--json'], { home, env });
+  t.equal(j.code, 0, j.stderr);
+  const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event?: { type: string }; result?: { sha256: string; artifact: string } });
+  t.ok(lines.length > 3, 'one JSON line per event');
+  t.ok(lines.slice(0, -1).every((l) => l.event), 'events first');
+  t.ok(lines.some((l) => l.event?.type === 'artifact'), 'artifact events are included');
+  t.equal(lines[lines.length - 1]!.result!.sha256, await sha256Of(lines[lines.length - 1]!.result!.artifact), 'the final line is the result');
   const d = await cli(['doctor', '--iso', iso], { home, env });
   t.match(d.stdout, /^status +check +detail/m);
   t.match(d.stdout, /packer/i);

@@ -136,7 +136,9 @@ export function registerBuildCommands(y: Argv, ctx: CliContext, handle: Handle):
       handler: handle(async (flags, argv) => {
         const result = await runBuild(ctx, flags, buildOptionsOf(ctx, argv));
         ctx.out.info(`Built ${result.artifactPath} (${formatBytes(result.size)}) in ${formatDuration(result.elapsedMs / 1000)}; sha256 ${result.sha256}.`);
-        ctx.out.result(describeResult(result));
+        // --json: a stream of JSON lines, the events then the result, each one line.
+        if (flags.json) ctx.out.text(JSON.stringify({ result: describeResult(result) }));
+        else ctx.out.result(describeResult(result));
       }),
     });
 }
