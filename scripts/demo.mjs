@@ -17,7 +17,8 @@ const cli = join(root, 'bin', 'maas-esxi.js');
 const work = mkdtempSync(join(tmpdir(), 'maas-esxi-demo-'));
 const home = join(work, 'home');
 const env = { ...process.env, HOME: home, XDG_STATE_HOME: join(home, '.local', 'state'), MAAS_API_URL: '', MAAS_API_KEY: '' };
-const say = (s) => process.stderr.write(`\n\u001b[1m▶ ${s}\u001b[0m\n`);
+const bold = process.stderr.isTTY && !process.env.NO_COLOR;
+const say = (s) => process.stderr.write(bold ? `\n\u001b[1m▶ ${s}\u001b[0m\n` : `\n▶ ${s}\n`);
 
 function run(args, { input, interruptAfterMs } = {}) {
   return new Promise((resolve) => {
