@@ -1,5 +1,5 @@
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startMaasSimulator, type MaasSimulator } from '../../lib/testing/index.js';
@@ -30,7 +30,11 @@ t.test('login → list → logout round trip; the DB row is readable by plain SQ
   t.same(JSON.parse(login.stdout), { name: 'admin', url: `${s.apiUrl}`, anonymous: false, cacerts: false });
   const db = join(home, '.maascli.db');
   t.equal(statSync(db).mode & 0o777, 0o600);
-  const row = execFileSync('sqlite3', [db, 'SELECT name, typeof(data), data FROM profiles']).toString();
+  // A plain SQLite query, as any SQLite client (and the official CLI) would read the row.
+  const sqlite = new Database(db, { readonly: true });
+  const r = sqlite.prepare('SELECT name, typeof(data) AS kind, data FROM profiles').get() as { name: string; kind: string; data: string };
+  sqlite.close();
+  const row = `${r.name}|${r.kind}|${r.data}`;
   t.match(row, /^admin\|text\|\{"credentials": \[/, 'official format: TEXT data, json.dumps separators');
   t.match(row, /"description": \{/, 'a real describe/ document is stored for the official CLI');
 
