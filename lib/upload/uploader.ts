@@ -26,7 +26,7 @@ import { HashCache, sha256File } from './hash.js';
 import { RateMeter } from './rate.js';
 import { assertFiletypeMatches, sniffImageType } from './sniff.js';
 import { defaultStateDir } from './state-dir.js';
-import { fingerprintId, UploadStateStore, type UploadState } from './state-store.js';
+import { fingerprintId, UploadStateStore, type UploadFingerprint, type UploadState } from './state-store.js';
 import { UploadInputError } from '../http/errors.js';
 import type { UploadAction, UploadEvents, UploadOptions, UploadPlan, UploadResult } from './types.js';
 
@@ -59,6 +59,7 @@ interface Located {
   sha256: string;
   era: MaasEra;
   stateId: string;
+  fingerprint: UploadFingerprint;
   filetype: BootResourceFiletype;
   chunkSize: number;
   state: UploadState | undefined;
@@ -162,8 +163,8 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
       return this.#finish(located, resource, file, action, size, 0, 0, 0, false);
     }
 
-    const state = await this.#saveState(located, resource, file, deriveServerOffset(file, era, this.#opts.regions));
     let offset = deriveServerOffset(file, era, this.#opts.regions);
+    const state = await this.#saveState(located, resource, file, offset);
     const resumedFrom = offset;
     if (action === 'resume') this.emit('phase', 'upload', `at byte ${offset} of ${size}`);
     else this.emit('phase', 'upload');
@@ -279,7 +280,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
       }
 
       this.emit('phase', 'verify');
-      const verified = await this.#confirm(resource.id, sha256, era);
+      const verified = await this.#confirm(resource.id, sha256);
       resource = verified.resource;
       file = verified.file;
       if (file.complete) break;
@@ -362,7 +363,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     fastestBytesPerMs: number | undefined,
   ): Promise<{ file: BootResourceFile; offset: number }> {
     const read = async (): Promise<{ file: BootResourceFile; offset: number }> => {
-      const { file } = await this.#confirm(resourceId, sha256, era);
+      const { file } = await this.#confirm(resourceId, sha256);
       // Before the failed attempt the server held exactly `offset` (every earlier chunk was
       // answered 200); now it holds that or the chunk more.
       const held = matchServerOffset(file, era, [offset, offset + last.length], this.#opts.regions);
@@ -387,8 +388,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     return current;
   }
 
-  async #confirm(resourceId: number, sha256: string, era: MaasEra): Promise<{ resource: BootResource; file: BootResourceFile }> {
-    void era;
+  async #confirm(resourceId: number, sha256: string): Promise<{ resource: BootResource; file: BootResourceFile }> {
     let resource: BootResource;
     try {
       resource = await this.#deps.resources.read(resourceId, this.#opts.signal);
@@ -417,7 +417,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     const deadline = Date.now() + (this.#opts.syncTimeoutMs ?? 30 * 60_000);
     const poll = this.#opts.pollIntervalMs ?? 2_000;
     for (;;) {
-      const got = await this.#confirm(resourceId, sha256, this.#located().era);
+      const got = await this.#confirm(resourceId, sha256);
       if (got.file.complete) return got;
       if (Date.now() >= deadline) {
         this.emit('warning', 'The upload is complete on one region; the others are still copying it (MAAS finishes this on its own).');
@@ -488,7 +488,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     const state: UploadState = existing ?? {
       version: 1,
       id: located.stateId,
-      fingerprint: fingerprintOf(this.#deps, o, located),
+      fingerprint: located.fingerprint,
       params: { name: o.name, architecture: o.architecture, title: o.title, filetype: located.filetype, base_image: o.base_image },
       profile: o.profile,
       sha256: located.sha256,
@@ -543,18 +543,6 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     };
   }
 
-}
-
-function fingerprintOf(deps: UploadDeps, o: UploadOptions, located: Pick<Located, 'path' | 'st'>): UploadState['fingerprint'] {
-  return {
-    apiUrl: deps.api.apiUrl,
-    name: o.name,
-    architecture: o.architecture,
-    path: located.path,
-    size: located.st.size,
-    mtimeMs: located.st.mtimeMs,
-    ino: located.st.ino,
-  };
 }
 
 interface LocateEvents {
@@ -616,7 +604,8 @@ async function locateUpload(deps: UploadDeps, o: UploadOptions, store: UploadSta
   }
 
   on.phase('locate');
-  const stateId = fingerprintId({ apiUrl: deps.api.apiUrl, name: o.name, architecture: o.architecture, path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+  const fingerprint: UploadFingerprint = { apiUrl: deps.api.apiUrl, name: o.name, architecture: o.architecture, path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+  const stateId = fingerprintId(fingerprint);
   const resume = o.resume ?? true;
   const state = resume ? await store.get(stateId) : undefined;
   let found: Located['found'];
@@ -630,7 +619,7 @@ async function locateUpload(deps: UploadDeps, o: UploadOptions, store: UploadSta
     }
   }
   if (!found && resume) found = await findOnServer(deps, o, sha256, st.size);
-  return { st, path, sha256, era, stateId, filetype, chunkSize, state, found };
+  return { st, path, sha256, era, stateId, fingerprint, filetype, chunkSize, state, found };
 }
 
 /**

@@ -7,7 +7,6 @@ import { PrerequisiteError } from '../../http/errors.js';
 import type { CliContext, GlobalFlags } from '../context.js';
 import { formatBytes, formatDuration } from '../format.js';
 import { parseDataPair, UsageError } from '../grammar.js';
-import type { Output } from '../output.js';
 import { uploadFlagsOf, uploadOptions, type Run } from './resources.js';
 import { runUpload, uploadOptionsFromPairs } from './upload-command.js';
 
@@ -46,8 +45,7 @@ function buildOptionsOf(ctx: CliContext, argv: Record<string, unknown>): BuildOp
   };
 }
 
-function renderChecks(out: Output, checks: PrerequisiteCheck[]): string {
-  void out;
+function renderChecks(checks: PrerequisiteCheck[]): string {
   const rows = checks.map((c) => [c.ok ? 'ok' : c.severity === 'error' ? 'FAIL' : 'warn', c.title, c.ok ? c.detail : `${c.detail}${c.fix ? ` — fix: ${c.fix}` : ''}`]);
   const w0 = Math.max(6, ...rows.map((r) => r[0]!.length));
   const w1 = Math.max(5, ...rows.map((r) => r[1]!.length));
@@ -59,7 +57,7 @@ async function preflight(ctx: CliContext, flags: GlobalFlags, opts: BuildOptions
   const failed = report.checks.filter((c) => !c.ok && c.severity === 'error');
   for (const c of report.checks.filter((c) => !c.ok && c.severity === 'warning')) ctx.out.warn(`${c.title}: ${c.detail}${c.fix ? ` (${c.fix})` : ''}`);
   if (failed.length > 0) {
-    if (!flags.json) ctx.out.progress(`${renderChecks(ctx.out, report.checks)}\n`);
+    if (!flags.json) ctx.out.progress(`${renderChecks(report.checks)}\n`);
     const first = failed[0]!;
     throw new PrerequisiteError(`${failed.length} build prerequisite(s) failed; first: ${first.title}: ${first.detail}.`, { code: 'PREREQUISITES', hint: first.fix });
   }
@@ -122,7 +120,7 @@ export function registerBuildCommands(y: Argv, ctx: CliContext, handle: Handle):
           signal: ctx.signal,
         });
         if (flags.json) ctx.out.result(report);
-        else ctx.out.text(renderChecks(ctx.out, report.checks));
+        else ctx.out.text(renderChecks(report.checks));
         if (!report.ok) {
           const first = report.checks.find((c) => !c.ok && c.severity === 'error')!;
           throw new PrerequisiteError(`Build prerequisites missing: ${first.title}.`, { code: 'PREREQUISITES', hint: first.fix });
