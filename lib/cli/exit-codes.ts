@@ -11,6 +11,7 @@ import {
   MaasTimeoutError,
   MaasValidationError,
   PackerError,
+  UploadConflictError,
   UploadIntegrityError,
   UploadRetryError,
 } from '../http/errors.js';
@@ -32,6 +33,10 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof MaasConfigError) return err.code === 'USAGE' ? EXIT.REJECTED : EXIT.LOCAL;
   if (err instanceof PackerError) return EXIT.PACKER;
   if (err instanceof UploadIntegrityError) return EXIT.INTEGRITY;
+  // The same image under another name (MAAS 3.8): a choice for the user, like a refused request.
+  if (err instanceof UploadConflictError && err.code === 'SAME_IMAGE') return EXIT.REJECTED;
+  // Another client is uploading right now: wait, then rerun.
+  if (err instanceof UploadConflictError && err.code === 'UPLOAD_BUSY') return EXIT.TEMPORARY;
   if (err instanceof MaasAuthError || err instanceof MaasPermissionError) return EXIT.AUTH;
   if (err instanceof MaasValidationError || err instanceof MaasNotFoundError) return EXIT.REJECTED;
   if (err instanceof UploadRetryError || err instanceof MaasTimeoutError || err instanceof MaasServerError || err instanceof MaasConflictError) {

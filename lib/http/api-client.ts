@@ -89,6 +89,10 @@ export class MaasApiClient {
         // with the server's clock is safe even for non-idempotent calls.
         if (!clockFixed && err instanceof MaasAuthError && err.code === 'EXPIRED_TIMESTAMP' && this.#adoptServerClock()) {
           clockFixed = true;
+          // A stream body was consumed by the refused attempt: repeating the request would send
+          // an empty body under its Content-Length (MAAS: "Missing data."). The caller re-reads
+          // the server's state and sends a fresh body, now signed with the server's clock.
+          if (isStream(req.body)) throw err;
           continue;
         }
         if (!idempotent || !isTransient(err) || attempt >= this.backoff.retries || req.signal?.aborted) throw err;
@@ -156,6 +160,10 @@ export class MaasApiClient {
   async close(): Promise<void> {
     await this.transport.close();
   }
+}
+
+function isStream(body: ApiRequest['body']): boolean {
+  return body !== undefined && !Buffer.isBuffer(body);
 }
 
 export function retryAfterOf(err: unknown): number | undefined {

@@ -1,4 +1,5 @@
-import { Agent, EnvHttpProxyAgent, request, type Dispatcher, type FormData } from 'undici';
+import { Agent, buildConnector, EnvHttpProxyAgent, request, type Dispatcher, type FormData } from 'undici';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { redactHeaders } from '../auth/redact.js';
 import { errorFromTransport } from './classify.js';
@@ -55,6 +56,8 @@ export class HttpTransport {
   readonly #opts: TransportOptions;
   /** Offset of the server's clock from ours (ms), from the last Date header seen. */
   clockSkewMs: number | undefined;
+  /** Open connections (direct, not proxied), so that a request can be abandoned with a reset. */
+  readonly #sockets = new Set<Socket>();
 
   constructor(opts: TransportOptions = {}) {
     this.#opts = opts;
@@ -73,6 +76,17 @@ export class HttpTransport {
     };
     const env = opts.env ?? process.env;
     const proxied = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((k) => env[k]);
+    const connector = buildConnector({ ...tls, timeout: opts.connectTimeoutMs ?? 30_000 });
+    const tracked: buildConnector.connector = (options, callback) =>
+      connector(options, (err, socket) => {
+        if (socket) {
+          const s = socket as Socket;
+          this.#sockets.add(s);
+          s.once('close', () => this.#sockets.delete(s));
+        }
+        // The connector's callback type is a union of (error, null) and (null, socket).
+        (callback as (e: Error | null, s: typeof socket) => void)(err, socket);
+      });
     this.dispatcher = proxied
       ? new EnvHttpProxyAgent({
           ...common,
@@ -81,7 +95,21 @@ export class HttpTransport {
           httpsProxy: env['https_proxy'] ?? env['HTTPS_PROXY'],
           noProxy: env['no_proxy'] ?? env['NO_PROXY'],
         })
-      : new Agent(common);
+      : new Agent({ ...common, connect: tracked });
+  }
+
+  /**
+   * Abandon whatever is in flight by resetting the connection (TCP RST): the kernel drops the
+   * bytes it still holds for the server, so no late body can arrive after we gave up on it — a
+   * plain close would still deliver them (design: docs/maas-upload-protocol.md). Proxied
+   * connections are closed the ordinary way.
+   */
+  resetConnections(): void {
+    for (const s of this.#sockets) {
+      if (typeof s.resetAndDestroy === 'function' && !s.destroyed) s.resetAndDestroy();
+      else s.destroy();
+    }
+    this.#sockets.clear();
   }
 
   async send(req: TransportRequest): Promise<TransportResponse> {

@@ -8,6 +8,7 @@ import { JSON_UTF8 } from './responses.js';
 import type { HandlerRequest, SimContext } from './sim-context.js';
 import { uploadChunk } from './upload.js';
 import { listUsers, readUser, whoami } from './users.js';
+import { listRegionControllers } from './region-controllers.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -72,6 +73,14 @@ export const HANDLERS: HandlerDef[] = [
     path: () => `${P}users/{username}/`,
     params: () => ['username'],
     actions: [{ name: 'read', method: 'GET', op: null, doc: 'Retrieve user details', run: readUser }],
+  },
+  {
+    name: 'RegionControllersHandler',
+    doc: 'Manage the collection of all region controllers in MAAS.',
+    route: /^regioncontrollers\/$/,
+    path: () => `${P}regioncontrollers/`,
+    params: () => [],
+    actions: [{ name: 'read', method: 'GET', op: null, doc: 'List Nodes visible to the user', run: listRegionControllers }],
   },
   {
     name: 'BootResourcesHandler',

@@ -109,6 +109,85 @@ export type ReadBodyResult =
 
 let spoolCounter = 0;
 
+/** Bytes a throttled link holds between the client's socket and the server (send queue + wire). */
+const WIRE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A throttled link, modelled as a queue between the client's socket and the handler: the socket
+ * is read as fast as the client writes (up to WIRE_BYTES ahead, as kernel buffers and the wire
+ * would hold), and the bytes come out at the link rate. What happens to the queue when the client
+ * stops is TCP's: after a FIN (a plain close) the queued bytes still arrive — a late body after
+ * a client abort, which the server then applies as usual; after a reset (RST) the client's
+ * kernel discards its send queue, so whatever had not crossed the link never arrives.
+ */
+async function* throughLink(req: IncomingMessage, bytesPerSecond: () => number | null, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let reset = false;
+  let wake: (() => void) | undefined;
+  const poke = (): void => {
+    wake?.();
+    wake = undefined;
+  };
+  const socket = req.socket;
+  const onData = (c: Buffer): void => {
+    queue.push(c);
+    queued += c.length;
+    if (queued > WIRE_BYTES) req.pause();
+    poke();
+  };
+  const onEnd = (): void => {
+    ended = true;
+    poke();
+  };
+  const onClose = (hadError: boolean): void => {
+    if (hadError) reset = true;
+    ended = true;
+    poke();
+  };
+  const onError = (): void => {
+    reset = true;
+    poke();
+  };
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('aborted', onError);
+  req.on('error', onError);
+  socket?.on('close', onClose);
+  socket?.on('error', onError);
+  let nextDue = performance.now();
+  try {
+    for (;;) {
+      if (reset) throw new Error('connection reset by the client');
+      const chunk = queue.shift();
+      if (!chunk) {
+        if (ended) return;
+        await new Promise<void>((r) => (wake = r));
+        continue;
+      }
+      queued -= chunk.length;
+      if (queued <= WIRE_BYTES) req.resume();
+      const bps = bytesPerSecond();
+      if (bps !== null && bps > 0) {
+        const now = performance.now();
+        if (nextDue < now - 50) nextDue = now;
+        nextDue += (chunk.length / bps) * 1000;
+        if (nextDue - now > 1) await sleep(nextDue - now, undefined, { signal });
+      }
+      if (reset) throw new Error('connection reset by the client');
+      yield chunk;
+    }
+  } finally {
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('aborted', onError);
+    req.off('error', onError);
+    socket?.off('close', onClose);
+    socket?.off('error', onError);
+  }
+}
+
 /**
  * Receive a request body completely before anything is applied — nginx buffers request bodies
  * before proxying to regiond (maas-api.md §4.7), so MAAS never sees half a chunk.
@@ -127,8 +206,10 @@ export async function readRequestBody(req: IncomingMessage, opts: ReadBodyOption
   };
   if (opts.stopAfter === 0) return fail('cut');
   let tooLarge = false;
+  const throttled = opts.bytesPerSecond() !== null;
+  const source: AsyncIterable<Buffer> = throttled ? throughLink(req, opts.bytesPerSecond, opts.signal) : (req as AsyncIterable<Buffer>);
   try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
       length += chunk.length;
       if (tooLarge) continue;
       if (opts.maxBytes !== undefined && length > opts.maxBytes) {
@@ -148,7 +229,7 @@ export async function readRequestBody(req: IncomingMessage, opts: ReadBodyOption
         }
       }
       if (opts.stopAfter !== undefined && length >= opts.stopAfter) return await fail('cut');
-      const bps = opts.bytesPerSecond();
+      const bps = throttled ? null : opts.bytesPerSecond();
       if (bps !== null && bps > 0) {
         // Token bucket: each chunk "costs" length/bps seconds of link time.
         // Timers oversleep by a millisecond or so; keep that as credit (up to 50 ms of idle
@@ -162,7 +243,7 @@ export async function readRequestBody(req: IncomingMessage, opts: ReadBodyOption
   } catch {
     return fail('aborted');
   }
-  if (!req.complete) return fail('aborted');
+  if (!req.complete && !(throttled && length > 0 && length === Number(req.headers?.['content-length']))) return fail('aborted');
   if (tooLarge) return fail('tooLarge');
   if (spool) {
     await spool.fh.close();

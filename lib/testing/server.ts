@@ -1,5 +1,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { truncate } from 'node:fs/promises';
+import { exists } from './file-bytes.js';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +61,7 @@ class Simulator implements MaasSimulator, SimContext {
   readonly #sockets = new Set<Socket>();
   readonly #inflight = new Set<Promise<void>>();
   readonly #syncTimers = new Set<NodeJS.Timeout>();
+  readonly #late = new Set<Promise<void>>();
   #server: Server | undefined;
   #stopping = new AbortController();
   #closed = false;
@@ -166,12 +169,45 @@ class Simulator implements MaasSimulator, SimContext {
     if (this.#ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 
-  async restart(): Promise<void> {
+  async restart(opts: { loseTailBytes?: number } = {}): Promise<void> {
     if (this.#closed) throw new Error('the simulator was closed; start a new one');
     await this.#stop();
+    if (opts.loseTailBytes) await this.#loseTail(opts.loseTailBytes);
     // Let in-process clients see their pooled connections close before the next request.
     await sleep(20);
     await this.start();
+  }
+
+  async settled(): Promise<void> {
+    while (this.#late.size > 0) await Promise.allSettled([...this.#late]);
+  }
+
+  /**
+   * Cut the last `bytes` received from every incomplete file, counter and stored bytes alike.
+   * MAAS keeps the two in different places — the counter in the BootResourceFileSync row
+   * (src/maasserver/models/bootresourcefile.py BootResourceFileSync), the bytes in the image
+   * store, appended without an fsync (src/maasservicelayer/utils/image_local_files.py
+   * SyncLocalBootResourceFile.append_chunk) — so a region restored from an earlier snapshot of
+   * both holds less than it acknowledged. A client must resend from the lower offset.
+   */
+  async #loseTail(bytes: number): Promise<void> {
+    const data = this.store.data;
+    for (const f of data.files) {
+      if (this.era.era === '3.4') {
+        const lf = data.largeFiles[f.filenameOnDisk];
+        if (!lf || lf.received === lf.totalSize) continue;
+        lf.received = Math.max(0, lf.received - bytes);
+        if (await exists(this.store.bytesPath(f.filenameOnDisk))) await truncate(this.store.bytesPath(f.filenameOnDisk), lf.received);
+        continue;
+      }
+      const held = f.sync['0'] ?? 0;
+      if (held === 0 || held === f.size) continue;
+      f.sync['0'] = Math.max(0, held - bytes);
+      // 3.5–3.7 write at the counter into a full-size `.incomplete` file; 3.8 appends.
+      const path = this.era.era === '3.8' ? this.store.bytesPath(f.filenameOnDisk) : undefined;
+      if (path && (await exists(path))) await truncate(path, f.sync['0']);
+    }
+    this.store.save();
   }
 
   resource(id: number): unknown {
@@ -252,6 +288,15 @@ class Simulator implements MaasSimulator, SimContext {
         socket.destroy();
         return;
       }
+      if (fault?.type === 'late') {
+        const read = await readRequestBody(req, bodyOptions);
+        if (read.outcome !== 'complete') return;
+        record.bodyBytes = read.body.length;
+        const late = this.#applyLate(socket, fault.delayMs, { method, url, headers: req.headers, body: read.body }, record).catch(() => undefined);
+        this.#late.add(late);
+        void late.finally(() => this.#late.delete(late));
+        return;
+      }
       if (fault?.type === 'status') {
         const read = await readRequestBody(req, bodyOptions);
         if (read.outcome !== 'complete') return;
@@ -305,6 +350,21 @@ class Simulator implements MaasSimulator, SimContext {
         return;
       }
       await this.#send(res, textResponse(500, e instanceof Error ? e.message : String(e)), record).catch(() => {});
+    }
+  }
+
+  /**
+   * The 'late' fault: the proxy holds a complete body and regiond applies it `delayMs` later; the
+   * answer never reaches the client, which sees only silence until it gives up.
+   */
+  async #applyLate(_socket: Socket, delayMs: number, call: Parameters<typeof dispatch>[2], record: RequestRecord): Promise<void> {
+    try {
+      await sleep(delayMs);
+      const result = await dispatch(this, this.#nonces, call);
+      if (result.nonceKey && result.response.status >= 400) this.#nonces.delete(result.nonceKey);
+      record.applied = result.response.applied === true;
+    } finally {
+      await call.body.dispose();
     }
   }
 

@@ -71,7 +71,13 @@ export type FaultAction =
   /** Answer this status after reading the body; nothing is applied. */
   | { type: 'status'; status: number; body?: string; retryAfter?: number }
   /** Process normally, but answer only after `ms`. */
-  | { type: 'hang'; ms: number };
+  | { type: 'hang'; ms: number }
+  /**
+   * Late body: read the whole body, apply it `delayMs` later, never answer. This is nginx, which
+   * buffers the whole request body before it proxies it, and regiond, which runs the handler to
+   * completion whether or not the client is still there, while the answer is lost.
+   */
+  | { type: 'late'; delayMs: number };
 
 export interface FaultMatch {
   method?: string;
@@ -114,12 +120,18 @@ export interface MaasSimulator {
   readonly requests: RequestRecord[];
   /** Stop listening, destroy open sockets, wait for in-flight writes, persist state. */
   close(): Promise<void>;
-  /** close() then listen again on the same port from the persisted state. */
-  restart(): Promise<void>;
+  /**
+   * close() then listen again on the same port from the persisted state. `loseTailBytes` cuts
+   * that many of the last received bytes (counter and stored bytes alike) from every incomplete
+   * file, as a region whose database and image storage came back from an earlier snapshot.
+   */
+  restart(opts?: { loseTailBytes?: number }): Promise<void>;
   /** The JSON MAAS would return for `GET boot-resources/{id}/` (undefined if unknown). */
   resource(id: number): unknown;
   /** Where the stored bytes of a file live (compare their sha256 with the source). */
   fileBytesPath(fileId: number): string;
   /** The server's byte counter for a file (receiving region; ≤3.4 the large object's length). */
   fileReceived(fileId: number): number;
+  /** Resolves when every late-body fault (see FaultAction 'late') has been applied. */
+  settled(): Promise<void>;
 }

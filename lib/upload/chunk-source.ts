@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import type { RateLimiter } from './rate-limit.js';
 
 /** Bytes read from disk per step while a chunk is being sent. */
 const SLICE_BYTES = 256 * 1024;
@@ -25,12 +26,13 @@ export class ChunkSource {
   }
 
   /** The body of one chunk PUT: `length` bytes from `offset`, reporting bytes handed over. */
-  async *chunk(offset: number, length: number, onSent: (sent: number) => void): AsyncGenerator<Buffer> {
+  async *chunk(offset: number, length: number, onSent: (sent: number) => void, limiter?: RateLimiter): AsyncGenerator<Buffer> {
     if (length > this.#buffer.length) throw new RangeError(`chunk of ${length} bytes exceeds the ${this.#buffer.length}-byte buffer`);
     this.#fh ??= await open(this.path, 'r');
     let done = 0;
     while (done < length) {
-      const want = Math.min(SLICE_BYTES, length - done);
+      const want = Math.min(limiter ? limiter.sliceBytes(SLICE_BYTES) : SLICE_BYTES, length - done);
+      if (limiter) await limiter.take(want);
       const { bytesRead } = await this.#fh.read(this.#buffer, done, want, offset + done);
       if (bytesRead === 0) throw new Error(`${this.path} ended early at byte ${offset + done} (was it truncated?)`);
       const slice = this.#buffer.subarray(done, done + bytesRead);

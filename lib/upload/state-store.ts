@@ -36,6 +36,11 @@ export interface UploadState {
   uploadUri: string;
   /** Bytes the server acknowledged at the last save. Informational: the server is the truth. */
   offset: number;
+  /**
+   * The chunk PUT whose answer has not been seen (recorded before it is sent). A rerun that finds
+   * one watches the server's offset first: MAAS may still apply that body.
+   */
+  inFlight?: { offset: number; length: number; final: boolean } | undefined;
   createdAt: string;
   updatedAt: string;
 }

@@ -48,9 +48,40 @@ export interface UploadOptions {
   regions?: number | undefined;
   /** Multi-region: how long to wait for the other regions to sync the file (§4.6). Default 30 min. */
   syncTimeoutMs?: number | undefined;
+  /** Upload at most this many bytes per second (`--limit-rate`); chunks shrink to fit the signature window. */
+  limitRate?: number | undefined;
+  /**
+   * After `signal` aborts while a chunk's whole body is on its way, how long to wait for MAAS's
+   * answer before abandoning it (default 30 s); `forceSignal` ends the wait at once.
+   */
+  interruptGraceMs?: number | undefined;
+  forceSignal?: AbortSignal | undefined;
+  /**
+   * MAAS 3.8 stores one file per sha256: uploading an image MAAS already holds under another name
+   * would empty that copy until the new upload completes. 'refuse' (default) stops with an
+   * explanation; 'reuse' reports the existing resource; 'rebuild' accepts the window.
+   */
+  sameImage?: 'refuse' | 'reuse' | 'rebuild' | undefined;
+  /**
+   * Before resuming an unfinished upload found on the server without our own state, watch its
+   * offset this long: if it moves, another client is uploading it. Default 3 s.
+   */
+  joinCheckMs?: number | undefined;
 }
 
-export type UploadPhase = 'check' | 'hash' | 'locate' | 'create' | 'upload' | 'verify' | 'sync' | 'done';
+export type UploadPhase =
+  | 'check'
+  | 'hash'
+  | 'locate'
+  | 'create'
+  | 'upload'
+  /** Waiting for the server's offset to show whether an unanswered chunk was applied. */
+  | 'settle'
+  /** Interrupted with a chunk on its way: waiting (bounded) for MAAS's answer. */
+  | 'confirm'
+  | 'verify'
+  | 'sync'
+  | 'done';
 
 export interface UploadProgress {
   phase: UploadPhase;

@@ -1,98 +1,108 @@
 import { EventEmitter } from 'node:events';
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
 import { Readable } from 'node:stream';
 import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from '../http/backoff.js';
 import { retryAfterOf, type MaasApiClient } from '../http/api-client.js';
 import {
   isTransient,
   MaasAbortError,
+  MaasAuthError,
   MaasError,
   MaasNotFoundError,
-  MaasTimeoutError,
-  MaasValidationError,
   UploadConflictError,
   UploadIntegrityError,
   UploadRetryError,
 } from '../http/errors.js';
 import type { BootResources } from '../resources/boot-resources.js';
-import { deriveServerOffset, findFileBySha256, matchServerOffset } from '../resources/progress.js';
-import { readVersion } from '../resources/server.js';
-import type { BootResource, BootResourceFile, BootResourceFiletype, MaasEra } from '../resources/types.js';
-import { assertChunkSize, assertFiletype, assertNameAndArchitecture, DEFAULT_CHUNK_SIZE } from './checks.js';
+import type { BootResource, BootResourceFile } from '../resources/types.js';
+import { classifyChunkOutcome, type ChunkOutcome } from './chunk-outcome.js';
+import { chunkSizeFor, LinkEstimate } from './chunk-size.js';
 import { ChunkSource } from './chunk-source.js';
-import { HashCache, sha256File } from './hash.js';
+import { HashCache } from './hash.js';
+import { locateUpload, NO_EVENTS, type HashLookup, type Located, type UploadStateStorage } from './locate.js';
+import { RateLimiter } from './rate-limit.js';
 import { RateMeter } from './rate.js';
-import { assertFiletypeMatches, sniffImageType } from './sniff.js';
+import { deriveServerOffset, findFileBySha256, matchServerOffset } from './server-offset.js';
 import { defaultStateDir } from './state-dir.js';
-import { fingerprintId, UploadStateStore, type UploadFingerprint, type UploadState } from './state-store.js';
-import { UploadInputError } from '../http/errors.js';
+import { UploadStateStore, type UploadState } from './state-store.js';
 import type { UploadAction, UploadEvents, UploadOptions, UploadPlan, UploadResult } from './types.js';
 
+export type { HashLookup, UploadStateStorage } from './locate.js';
+
+/** What an upload talks to; the state store and the hash cache default to files under `stateDir`. */
 export interface UploadDeps {
   api: MaasApiClient;
   resources: BootResources;
+  store?: UploadStateStorage | undefined;
+  hashCache?: HashLookup | undefined;
 }
 
-/** Server texts that mean the server's copy can no longer be trusted (maas-api.md §4.2, §4.5). */
+/** Server texts that mean the server's copy can no longer be trusted (BootResourceFileUploadHandler.update). */
 const TOO_MUCH_DATA = 'Too much data received.';
 const SHA_MISMATCH = 'Saved content does not match given SHA256 value.';
 const NO_SPACE = 'No space left on device';
 const COMPLETE_FILE = 'Cannot upload to a complete file.';
 
-/** One chunk PUT attempt, as far as the client can see it. */
+/** One chunk PUT as the client saw it. */
 interface Attempt {
-  /** Bytes handed to the connection. */
-  sent: number;
+  offset: number;
   length: number;
   final: boolean;
-  /** From the start of the request to the failure. */
+  handedOver: number;
   elapsedMs: number;
-  /** The attempt ended in a timeout (the server may still be processing it). */
-  timedOut?: boolean;
+  status: number | undefined;
+  error: MaasError | undefined;
+  timedOut: boolean;
 }
 
-interface Located {
-  st: Stats;
-  path: string;
-  sha256: string;
-  era: MaasEra;
-  stateId: string;
-  fingerprint: UploadFingerprint;
-  filetype: BootResourceFiletype;
-  chunkSize: number;
+/** Everything one run of the upload knows; the steps below read and advance it. */
+interface Session {
+  located: Located;
+  size: number;
+  resource: BootResource;
+  file: BootResourceFile;
+  action: UploadAction;
   state: UploadState | undefined;
-  /** Existing server-side file to resume or report, when one was found. */
-  found: { resource: BootResource; file: BootResourceFile } | undefined;
+  /** Bytes the server holds, as far as we know. */
+  offset: number;
+  resumedFrom: number;
+  bytesSent: number;
+  bytesResent: number;
+  retries: number;
+  /** Failed attempts since the offset last advanced. */
+  attempts: number;
+  recreated: boolean;
+  repeatedFirstChunk: boolean;
 }
 
 /**
  * One resumable upload of an image file to a MAAS boot resource (design.md §3). Starts as soon
- * as it is constructed; listen for events, then await `done()`.
+ * as it is constructed; listen for events, then await `done()`. The steps, in order:
+ * locate → create → send (→ settle after a chunk without an answer) → verify → ready.
  */
 export class BootResourceUpload extends EventEmitter<UploadEvents> {
-  readonly #deps: UploadDeps;
+  readonly #deps: Required<UploadDeps>;
   readonly #opts: UploadOptions;
-  readonly #store: UploadStateStore;
-  readonly #hashCache: HashCache;
   readonly #backoff: BackoffPolicy;
   readonly #rate = new RateMeter();
   readonly #started = Date.now();
   readonly #promise: Promise<UploadResult>;
+  readonly #link: LinkEstimate;
+  readonly #limiter: RateLimiter | undefined;
+  #chunks: ChunkSource | undefined;
+  #unlock: (() => Promise<void>) | undefined;
   #lastProgressEmit = 0;
-  /** Resume state exists on disk for this upload (for the interruption message). */
   #stateSaved = false;
 
   constructor(deps: UploadDeps, opts: UploadOptions) {
     super();
-    this.#deps = deps;
+    this.#deps = withDefaults(deps, opts);
     this.#opts = opts;
-    const stateDir = opts.stateDir ?? defaultStateDir();
-    this.#store = new UploadStateStore(stateDir);
-    this.#hashCache = new HashCache(stateDir);
     // A dropped connection is worth retrying quickly; Retry-After still wins when a server asks.
     this.#backoff = { ...(opts.backoff ?? { ...DEFAULT_BACKOFF, baseMs: 250 }), retries: opts.retries ?? 8 };
+    this.#link = new LinkEstimate(opts.limitRate);
+    this.#limiter = opts.limitRate ? new RateLimiter(opts.limitRate) : undefined;
     // Start on the next microtask so that callers can attach listeners first.
     this.#promise = Promise.resolve()
       .then(() => this.#run())
@@ -101,8 +111,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
         await this.#unlock?.();
       })
       .catch((err: unknown) => {
-        // Whatever was in progress (hashing, a retry wait, a request), a cancelled upload is a
-        // MaasAbortError, so callers and the CLI (exit 130) need only one check.
+        // Whatever was in progress, a cancelled upload is a MaasAbortError (exit 130).
         if (!this.#opts.signal?.aborted || (err instanceof MaasAbortError && err.message.startsWith('Upload interrupted'))) throw err;
         throw new MaasAbortError(
           this.#stateSaved ? 'Upload interrupted; its state is saved.' : 'Interrupted before any data was sent; nothing to resume yet.',
@@ -116,12 +125,11 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     return this.#promise;
   }
 
-  /** Everything up to (not including) the first write: used by `done()` and by `--dry-run`. */
+  /** Everything up to (not including) the first write: used by `--dry-run`. */
   static async plan(deps: UploadDeps, opts: UploadOptions): Promise<UploadPlan> {
-    const stateDir = opts.stateDir ?? defaultStateDir();
-    const located = await locateUpload(deps, opts, new UploadStateStore(stateDir), new HashCache(stateDir), NO_EVENTS);
+    const located = await locateUpload(withDefaults(deps, opts), opts, NO_EVENTS);
     const action: UploadAction = !located.found ? 'create' : located.found.file.complete ? 'already-present' : 'resume';
-    const resumeFrom = located.found ? deriveServerOffset(located.found.file, located.era, opts.regions) : 0;
+    const resumeFrom = located.found ? deriveServerOffset(located.found.file, located.era, located.regions.count) : 0;
     return {
       stateId: located.stateId,
       sha256: located.sha256,
@@ -136,183 +144,47 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
   }
 
   async #run(): Promise<UploadResult> {
-    const located = await locateUpload(this.#deps, this.#opts, this.#store, this.#hashCache, {
+    const located = await this.#locate();
+    const s = located.found ? await this.#adopt(located) : await this.#create(located);
+    if (!s.file.complete) {
+      await this.#settleInFlight(s);
+      await this.#refuseToJoin(s);
+      s.resumedFrom = s.offset;
+      this.emit('phase', 'upload', s.action === 'resume' ? `at byte ${s.offset} of ${s.size}` : undefined);
+      while (!(await this.#verify(s))) await this.#send(s);
+    }
+    return this.#ready(s);
+  }
+
+  // ── locate ──────────────────────────────────────────────────────────────────────────────
+
+  async #locate(): Promise<Located> {
+    const located = await locateUpload(this.#deps, this.#opts, {
       phase: (phase, detail) => this.emit('phase', phase, detail),
       hash: (p) => this.#progress('hash', p.bytesHashed, 0, p.total),
       warning: (m) => this.emit('warning', m),
     });
-    this.#locatedCache = located;
-    this.#unlock = await this.#store.lock(located.stateId);
-    const { st, sha256, era } = located;
-    const size = st.size;
-    const signal = this.#opts.signal;
-    let recreated = false;
-
-    let resource: BootResource;
-    let file: BootResourceFile;
-    let action: UploadAction;
-    if (located.found) {
-      ({ resource, file } = located.found);
-      action = file.complete ? 'already-present' : 'resume';
-    } else {
-      ({ resource, file } = await this.#create(located));
-      action = file.complete ? 'already-present' : 'create';
-    }
-    if (file.complete) {
-      if (located.state) await this.#store.remove(located.stateId);
-      return this.#finish(located, resource, file, action, size, 0, 0, 0, false);
-    }
-
-    let offset = deriveServerOffset(file, era, this.#opts.regions);
-    const state = await this.#saveState(located, resource, file, offset);
-    const resumedFrom = offset;
-    if (action === 'resume') this.emit('phase', 'upload', `at byte ${offset} of ${size}`);
-    else this.emit('phase', 'upload');
-
-    let attempts = 0;
-    let retries = 0;
-    let bytesSent = 0;
-    let bytesResent = 0;
-    let repeatedFirstChunk = false;
-    /** Set after any ambiguous failure: the server's offset must be re-read before sending. */
-    let mustResync = false;
-    let lastAttempt: Attempt = { sent: 0, length: 0, final: false, elapsedMs: 0 };
-    /** Fastest whole-chunk transfer seen, bytes per ms (request and answer included). */
-    let fastest: number | undefined;
-
-    const failedAttempt = async (err: MaasError): Promise<void> => {
-      attempts += 1;
-      retries += 1;
-      if (attempts > this.#backoff.retries) {
-        await this.#store.save({ ...state, offset, updatedAt: new Date().toISOString() });
-        throw new UploadRetryError(
-          `Upload paused at ${offset} of ${size} bytes after ${attempts} failed attempts in a row: ${err.message}`,
-          { code: 'RETRIES_EXHAUSTED', cause: err, status: err.status, url: err.url, method: err.method, hint: 'Rerun the same command to resume from the server\'s offset.' },
-        );
-      }
-      const delayMs = backoffDelay(this.#backoff, attempts - 1, retryAfterOf(err));
-      this.emit('retry', { attempt: attempts, delayMs, offset, error: err });
-      await sleep(delayMs, signal).catch(() => undefined);
-      this.#throwIfAborted(offset, size);
-    };
-
-    for (;;) {
-      while (offset < size || mustResync) {
-        this.#throwIfAborted(offset, size);
-        if (mustResync) {
-          try {
-            const before = offset;
-            const settled = await this.#settle(resource.id, sha256, era, offset, lastAttempt, fastest);
-            file = settled.file;
-            offset = settled.offset;
-            // Bytes of the failed attempt that the server did not keep will be sent again.
-            if (offset <= before) bytesResent += lastAttempt.sent;
-            else if (offset > before) attempts = 0;
-            mustResync = false;
-            await this.#saveState(located, resource, file, offset, state);
-            continue;
-          } catch (err) {
-            const e = this.#typed(err, offset, size);
-            if (!isTransient(e)) throw e;
-            await failedAttempt(e);
-            continue;
-          }
-        }
-        await this.#assertUnchanged(located, state.id);
-        const length = Math.min(located.chunkSize, size - offset);
-        const final = offset + length === size;
-        lastAttempt = { sent: 0, length, final, elapsedMs: 0 };
-        const attemptStarted = Date.now();
-        try {
-          await this.#sendChunk(file, offset, length, final, (sent) => {
-            lastAttempt.sent = sent;
-            this.#progress('upload', offset + sent, offset, size);
-          });
-          const took = Math.max(1, Date.now() - attemptStarted);
-          fastest = Math.max(fastest ?? 0, length / took);
-          offset += length;
-          bytesSent += length;
-          attempts = 0;
-          state.offset = offset;
-          state.updatedAt = new Date().toISOString();
-          await this.#store.save(state, false);
-          this.#progress('upload', offset, offset, size, true);
-        } catch (err) {
-          lastAttempt.elapsedMs = Date.now() - attemptStarted;
-          lastAttempt.timedOut = err instanceof MaasTimeoutError;
-          bytesSent += lastAttempt.sent;
-          const e = this.#typed(err, offset, size);
-          const text = (e.body ?? '').trim();
-          if (e instanceof MaasValidationError && text === COMPLETE_FILE) {
-            // This region holds every byte (an earlier attempt's answer was lost, or other
-            // regions are still syncing, maas-api.md §4.6): nothing more to send.
-            offset = size;
-            mustResync = false;
-            break;
-          }
-          if (e instanceof MaasValidationError && (text === TOO_MUCH_DATA || text === SHA_MISMATCH || text === NO_SPACE)) {
-            bytesResent += lastAttempt.sent;
-            // 3.8: a stale shared copy of the same sha256 makes the very first PUT fail once and
-            // deletes that copy; repeating that PUT then works (maas-api.md §4.5, §4.8 step 5).
-            if (era === '3.8' && text === TOO_MUCH_DATA && offset === 0 && !repeatedFirstChunk) {
-              repeatedFirstChunk = true;
-              this.emit('warning', 'MAAS discarded a stale copy of this image; sending the first chunk again.');
-              continue;
-            }
-            if (recreated || text === NO_SPACE) await this.#giveUp(located, resource, text, e);
-            this.emit('warning', `MAAS reported "${text}"; its partial copy is unusable, creating the resource again and restarting from 0.`);
-            ({ resource, file } = await this.#create(located));
-            recreated = true;
-            repeatedFirstChunk = false;
-            offset = deriveServerOffset(file, era, this.#opts.regions);
-            Object.assign(state, { resourceId: resource.id, uploadUri: file.upload_uri ?? state.uploadUri, offset });
-            await this.#store.save(state);
-            if (file.complete) break;
-            continue;
-          }
-          if (!isTransient(e)) {
-            await this.#store.save({ ...state, offset, updatedAt: new Date().toISOString() });
-            throw e;
-          }
-          mustResync = true;
-          await failedAttempt(e);
-        }
-      }
-
-      this.emit('phase', 'verify');
-      const verified = await this.#confirm(resource.id, sha256);
-      resource = verified.resource;
-      file = verified.file;
-      if (file.complete) break;
-      const held = deriveServerOffset(file, era, this.#opts.regions);
-      if (held >= size || (era !== '3.4' && file.progress !== undefined && file.progress > 0 && held < size && offset >= size)) {
-        // Multi-region: the receiving region has it all; the others copy it (maas-api.md §4.6).
-        const synced = await this.#waitForSync(resource.id, sha256, size);
-        resource = synced.resource;
-        file = synced.file;
-        break;
-      }
-      // The server holds less than we sent (e.g. it restarted and lost the tail): go on from there.
-      offset = held;
-    }
-
-    await this.#store.remove(state.id);
-    return this.#finish(located, resource, file, action, size, resumedFrom, bytesSent, bytesResent, recreated, retries);
+    this.#unlock = await this.#deps.store.lock(located.stateId);
+    return located;
   }
 
-  async #create(located: Located): Promise<{ resource: BootResource; file: BootResourceFile }> {
+  /** Continue an upload found through our state or on the server. */
+  async #adopt(located: Located): Promise<Session> {
+    const { resource, file, via } = located.found!;
+    const s = this.#session(located, resource, file, file.complete ? 'already-present' : 'resume');
+    if (via === 'same-image') this.emit('warning', `MAAS already holds this image as ${resource.name} (boot resource ${resource.id}); reporting that resource.`);
+    if (!file.complete) await this.#saveState(s);
+    else if (located.state) await this.#deps.store.remove(located.stateId);
+    return s;
+  }
+
+  // ── create ──────────────────────────────────────────────────────────────────────────────
+
+  async #create(located: Located, recreate?: Session): Promise<Session> {
     this.emit('phase', 'create');
     const o = this.#opts;
     const resource = await this.#deps.resources.create(
-      {
-        name: o.name,
-        architecture: o.architecture,
-        sha256: located.sha256,
-        size: located.st.size,
-        title: o.title,
-        filetype: located.filetype,
-        base_image: o.base_image,
-      },
+      { name: o.name, architecture: o.architecture, sha256: located.sha256, size: located.st.size, title: o.title, filetype: located.filetype, base_image: o.base_image },
       o.signal,
     );
     const found = findFileBySha256(resource, located.sha256);
@@ -321,122 +193,403 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
         hint: 'This MAAS behaves unexpectedly; check its logs, then retry.',
       });
     }
-    return { resource, file: found.file };
+    const s = recreate ?? this.#session(located, resource, found.file, 'create');
+    Object.assign(s, { resource, file: found.file, offset: deriveServerOffset(found.file, located.era, located.regions.count) });
+    if (s.file.complete) s.action = 'already-present';
+    else await this.#saveState(s);
+    return s;
   }
 
-  async #sendChunk(file: BootResourceFile, offset: number, length: number, final: boolean, onSent: (n: number) => void): Promise<void> {
-    const uploadUri = file.upload_uri;
-    if (!uploadUri) throw new UploadIntegrityError('The server file has no upload_uri although it is incomplete.');
-    // A fresh body per attempt, read from disk: undici never retries a stream body (ecosystem.md P5).
-    this.#chunks ??= new ChunkSource(this.#located().path, this.#located().chunkSize);
-    await this.#deps.resources.uploadChunk({
-      uploadUri,
-      body: Readable.from(this.#chunks.chunk(offset, length, onSent), { objectMode: false }),
-      length,
-      signal: this.#opts.signal,
-      headersTimeoutMs: final ? (this.#opts.finalChunkTimeoutMs ?? 30 * 60_000) : (this.#opts.chunkTimeoutMs ?? 120_000),
-    });
-  }
-
-  #chunks: ChunkSource | undefined;
-  #unlock: (() => Promise<void>) | undefined;
-  #locatedCache: Located | undefined;
-  #located(): Located {
-    if (!this.#locatedCache) throw new Error('upload not located yet');
-    return this.#locatedCache;
+  #session(located: Located, resource: BootResource, file: BootResourceFile, action: UploadAction): Session {
+    return {
+      located,
+      size: located.st.size,
+      resource,
+      file,
+      action,
+      state: undefined,
+      offset: deriveServerOffset(file, located.era, located.regions.count),
+      resumedFrom: 0,
+      bytesSent: 0,
+      bytesResent: 0,
+      retries: 0,
+      attempts: 0,
+      recreated: false,
+      repeatedFirstChunk: false,
+    };
   }
 
   /**
-   * After an ambiguous failure, find out what the server holds. If the whole chunk went out, the
-   * server may still be applying it (the final one hashes the whole file, §4.6), so watch the
-   * offset for a while before deciding it was not applied: resending an applied chunk corrupts
-   * the upload (§4.4). "Sent" only means handed to the kernel, whose buffers hold megabytes; so
-   * when the failure came sooner than the fastest whole chunk so far could have crossed the link
-   * (with 25 % margin), the server cannot hold the complete body, and nothing is waited for.
+   * A previous run left a chunk without an answer (Ctrl-C past the grace period, SIGKILL, a
+   * crash): MAAS may still apply its body, so watch the offset before sending anything.
    */
-  async #settle(
-    resourceId: number,
-    sha256: string,
-    era: MaasEra,
-    offset: number,
-    last: Attempt,
-    fastestBytesPerMs: number | undefined,
-  ): Promise<{ file: BootResourceFile; offset: number }> {
-    const read = async (): Promise<{ file: BootResourceFile; offset: number }> => {
-      const { file } = await this.#confirm(resourceId, sha256);
-      // Before the failed attempt the server held exactly `offset` (every earlier chunk was
-      // answered 200); now it holds that or the chunk more.
-      const held = matchServerOffset(file, era, [offset, offset + last.length], this.#opts.regions);
-      return { file, offset: Math.max(held, offset) };
-    };
-    let current = await read();
-    const fullySent = last.length > 0 && last.sent >= last.length;
-    const couldHaveArrived = fastestBytesPerMs === undefined || fastestBytesPerMs * last.elapsedMs * 1.25 >= last.length;
-    if (!fullySent || !couldHaveArrived || current.offset !== offset) return current;
-    // A server slow enough to time out may still be working on the request: wait at least as
-    // long as the attempt ran (up to a minute) before concluding it was not applied.
-    const base = last.final ? (this.#opts.finalSettleMs ?? 5 * 60_000) : (this.#opts.settleMs ?? 3_000);
-    const window = Math.max(base, Math.min(last.elapsedMs, 60_000) * (last.timedOut ? 1 : 0));
-    const poll = this.#opts.pollIntervalMs ?? (last.final ? 2_000 : 250);
-    const deadline = Date.now() + window;
-    while (Date.now() < deadline) {
-      await sleep(Math.min(poll, Math.max(0, deadline - Date.now())), this.#opts.signal).catch(() => undefined);
-      this.#throwIfAborted(offset, this.#located().st.size);
-      current = await read();
-      if (current.offset !== offset) return current;
-    }
-    return current;
+  async #settleInFlight(s: Session): Promise<void> {
+    const inFlight = s.located.state?.inFlight;
+    if (!inFlight || s.located.found?.via !== 'state') return;
+    await this.#settle(s, { ...inFlight, handedOver: inFlight.length, elapsedMs: 0, status: undefined, error: undefined, timedOut: false });
+    if (s.state) s.state.inFlight = undefined;
   }
 
-  async #confirm(resourceId: number, sha256: string): Promise<{ resource: BootResource; file: BootResourceFile }> {
+  /**
+   * An unfinished upload found on the server without our own state may belong to a client that
+   * is still sending: two clients appending the same chunks corrupt it. Watch its offset first.
+   */
+  async #refuseToJoin(s: Session): Promise<void> {
+    if (s.located.found?.via !== 'server') return;
+    const window = this.#opts.joinCheckMs ?? 3_000;
+    if (window <= 0) return;
+    const before = s.offset;
+    this.emit('phase', 'settle', `checking that no other client is uploading boot resource ${s.resource.id}`);
+    await this.#sleep(window);
+    await this.#readOffset(s, undefined);
+    if (s.offset !== before) {
+      await this.#deps.store.remove(s.located.stateId);
+      throw new UploadConflictError(
+        `Another client is uploading this image to boot resource ${s.resource.id} right now (MAAS's copy grew from ${before} to ${s.offset} bytes in ${window / 1000} s).`,
+        { code: 'UPLOAD_BUSY', hint: 'Let that upload finish (then rerun: it reports the image as present), or stop it first; two clients would corrupt the image.' },
+      );
+    }
+  }
+
+  // ── send ────────────────────────────────────────────────────────────────────────────────
+
+  /** Send chunks from the server's offset to the end, handling each chunk's outcome. */
+  async #send(s: Session): Promise<void> {
+    while (s.offset < s.size) {
+      this.#throwIfAborted(s);
+      await this.#assertUnchanged(s);
+      const length = Math.min(chunkSizeFor(s.located.chunkSize, this.#link.bytesPerSecond), s.size - s.offset);
+      const final = s.offset + length === s.size;
+      s.state!.inFlight = { offset: s.offset, length, final };
+      await this.#deps.store.save(s.state!, false);
+      const attempt = await this.#putChunk(s, s.offset, length, final);
+      s.bytesSent += attempt.handedOver;
+      const outcome = classifyChunkOutcome(attempt);
+      if (outcome === 'applied') {
+        this.#link.record(length, attempt.elapsedMs);
+        s.offset += length;
+        s.attempts = 0;
+        s.state!.inFlight = undefined;
+        s.state!.offset = s.offset;
+        s.state!.updatedAt = new Date().toISOString();
+        await this.#deps.store.save(s.state!, false);
+        this.#progress('upload', s.offset, s.offset, s.size, true);
+        continue;
+      }
+      await this.#afterFailure(s, attempt, outcome);
+    }
+  }
+
+  /**
+   * One chunk PUT, never retried here. Its own timeout (idle while sending, then the wait for the
+   * answer) and Ctrl-C abandon it by resetting the connection, so that no body arrives late. A
+   * Ctrl-C after the whole body was handed over first waits (bounded) for MAAS's answer.
+   */
+  async #putChunk(s: Session, offset: number, length: number, final: boolean): Promise<Attempt> {
+    const attempt: Attempt = { offset, length, final, handedOver: 0, elapsedMs: 0, status: undefined, error: undefined, timedOut: false };
+    const uploadUri = s.file.upload_uri;
+    if (!uploadUri) throw new UploadIntegrityError('The server file has no upload_uri although it is incomplete.');
+    this.#chunks ??= new ChunkSource(s.located.path, s.located.chunkSize);
+    const ac = new AbortController();
+    const abandon = (): void => {
+      if (ac.signal.aborted) return;
+      this.#deps.api.transport.resetConnections();
+      ac.abort(new Error('abandoned'));
+    };
+    const answerTimeout = final ? (this.#opts.finalChunkTimeoutMs ?? 30 * 60_000) : (this.#opts.chunkTimeoutMs ?? 120_000);
+    const idleTimeout = this.#opts.chunkTimeoutMs ?? 120_000;
+    let timer = setTimeout(() => ((attempt.timedOut = true), abandon()), idleTimeout);
+    const rearm = (ms: number): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => ((attempt.timedOut = true), abandon()), ms);
+    };
+    let grace: NodeJS.Timeout | undefined;
+    const onInterrupt = (): void => {
+      if (attempt.handedOver < length) return abandon();
+      this.emit('phase', 'confirm', 'waiting for MAAS to confirm the last chunk');
+      grace = setTimeout(abandon, this.#opts.interruptGraceMs ?? 30_000);
+    };
+    const signal = this.#opts.signal;
+    const force = this.#opts.forceSignal;
+    signal?.addEventListener('abort', onInterrupt, { once: true });
+    force?.addEventListener('abort', abandon, { once: true });
+    const started = Date.now();
+    try {
+      await this.#deps.resources.uploadChunk({
+        uploadUri,
+        body: Readable.from(
+          this.#chunks.chunk(
+            offset,
+            length,
+            (sent) => {
+              attempt.handedOver = sent;
+              rearm(sent >= length ? answerTimeout : idleTimeout);
+              this.#progress('upload', offset + sent, offset, s.size);
+            },
+            this.#limiter,
+          ),
+          { objectMode: false },
+        ),
+        length,
+        signal: ac.signal,
+        // Ours fires first; undici's own would close without a reset.
+        headersTimeoutMs: answerTimeout + 60_000,
+      });
+      attempt.status = 200;
+    } catch (err) {
+      const e = err instanceof MaasError ? err : new MaasError(err instanceof Error ? err.message : String(err), { cause: err });
+      attempt.error = e;
+      attempt.status = ac.signal.aborted ? undefined : e.status;
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(grace);
+      signal?.removeEventListener('abort', onInterrupt);
+      force?.removeEventListener('abort', abandon);
+      attempt.elapsedMs = Date.now() - started;
+    }
+    return attempt;
+  }
+
+  /** A chunk that was not (or not certainly) applied: decide what to send next. */
+  async #afterFailure(s: Session, attempt: Attempt, outcome: Exclude<ChunkOutcome, 'applied'>): Promise<void> {
+    const e = attempt.error!;
+    const text = (e.body ?? '').trim();
+    if (outcome === 'not-applied') s.state!.inFlight = undefined;
+    if (this.#opts.signal?.aborted) {
+      await this.#deps.store.save({ ...s.state!, offset: s.offset, updatedAt: new Date().toISOString() });
+      this.#throwIfAborted(s);
+    }
+    if (outcome === 'not-applied' && e.status === 400 && text === COMPLETE_FILE) {
+      // This region holds every byte (an earlier answer was lost): verify decides.
+      s.offset = s.size;
+      return;
+    }
+    if (outcome === 'not-applied' && e.status === 400 && (text === TOO_MUCH_DATA || text === SHA_MISMATCH || text === NO_SPACE)) {
+      s.bytesResent += attempt.handedOver;
+      return this.#recover(s, text, e);
+    }
+    if (e instanceof MaasNotFoundError) return this.#replaced(s, e);
+    if (e instanceof MaasAuthError && e.code === 'EXPIRED_TIMESTAMP') {
+      // The body crossed too slowly for MAAS's 300 s window (the client now signs with the
+      // server's clock): measure the link from this attempt so the next chunk fits, then resend.
+      this.#link.record(attempt.handedOver, attempt.elapsedMs);
+      this.emit('warning', `MAAS refused a chunk as signed too long ago; sending ${chunkSizeFor(s.located.chunkSize, this.#link.bytesPerSecond)}-byte chunks from now on.`);
+      s.bytesResent += attempt.handedOver;
+      await this.#failed(s, e, 0);
+      await this.#readOffset(s, attempt);
+      return;
+    }
+    if (!isTransient(e) && outcome === 'not-applied' && attempt.status !== undefined) {
+      await this.#deps.store.save({ ...s.state!, offset: s.offset, updatedAt: new Date().toISOString() });
+      throw e;
+    }
+    await this.#failed(s, e);
+    const before = s.offset;
+    if (outcome === 'not-applied') await this.#readOffset(s, attempt);
+    else await this.#settle(s, attempt);
+    if (s.offset <= before) s.bytesResent += attempt.handedOver;
+    else s.attempts = 0;
+  }
+
+  /** Count a failed attempt, give up when the budget is spent, else back off. */
+  async #failed(s: Session, e: MaasError, fixedDelayMs?: number): Promise<void> {
+    s.attempts += 1;
+    s.retries += 1;
+    if (s.attempts > this.#backoff.retries) {
+      await this.#deps.store.save({ ...s.state!, offset: s.offset, updatedAt: new Date().toISOString() });
+      throw new UploadRetryError(`Upload paused at ${s.offset} of ${s.size} bytes after ${s.attempts} failed attempts in a row: ${e.message}`, {
+        code: 'RETRIES_EXHAUSTED',
+        cause: e,
+        status: e.status,
+        url: e.url,
+        method: e.method,
+        hint: 'Rerun the same command to resume from the server\'s offset.',
+      });
+    }
+    const delayMs = fixedDelayMs ?? backoffDelay(this.#backoff, s.attempts - 1, retryAfterOf(e));
+    this.emit('retry', { attempt: s.attempts, delayMs, offset: s.offset, error: e });
+    await this.#sleep(delayMs);
+    this.#throwIfAborted(s);
+  }
+
+  // ── settle ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * After a chunk without an answer, the server may still be applying it (the final one hashes
+   * the whole file first), so watch its offset for a bounded while before concluding it was
+   * not applied: resending an applied chunk corrupts the upload.
+   */
+  async #settle(s: Session, attempt: Attempt): Promise<void> {
+    const before = s.offset;
+    await this.#readOffset(s, attempt);
+    if (s.offset !== before) return;
+    const base = attempt.final ? (this.#opts.finalSettleMs ?? 5 * 60_000) : (this.#opts.settleMs ?? 3_000);
+    // A server slow enough to time out may still be working: wait as long as the attempt ran (≤ 1 min).
+    const window = Math.max(base, attempt.timedOut ? Math.min(attempt.elapsedMs, 60_000) : 0);
+    const poll = this.#opts.pollIntervalMs ?? (attempt.final ? 2_000 : 250);
+    const deadline = Date.now() + window;
+    this.emit('phase', 'settle', `checking whether MAAS applied the chunk at byte ${before} (up to ${Math.ceil(window / 1000)} s)`);
+    while (Date.now() < deadline) {
+      await this.#sleep(Math.min(poll, Math.max(0, deadline - Date.now())));
+      this.#throwIfAborted(s);
+      await this.#readOffset(s, attempt);
+      if (s.offset !== before) return;
+    }
+  }
+
+  /**
+   * Re-read the server's offset: the truth in both directions. Below ours means MAAS lost bytes
+   * it had acknowledged: send again from there. Beyond what we sent means someone else sends.
+   */
+  async #readOffset(s: Session, attempt: Attempt | undefined): Promise<void> {
+    const { resource, file } = await this.#confirm(s);
+    s.resource = resource;
+    s.file = file;
+    const { era, regions } = s.located;
+    const candidates = attempt ? [attempt.offset, attempt.offset + attempt.length] : [s.offset];
+    const held = regions.names.length > 0 ? deriveServerOffset(file, era, regions.count) : matchServerOffset(file, era, candidates, regions.count);
+    const limit = attempt ? attempt.offset + attempt.length : s.offset;
+    if (!file.complete && held > Math.max(limit, s.offset)) {
+      await this.#deps.store.remove(s.located.stateId);
+      throw new UploadConflictError(`Boot resource ${s.resource.id} grew to ${held} bytes, beyond the ${limit} this upload sent: another client is uploading it.`, {
+        code: 'UPLOAD_BUSY',
+        hint: 'Let the other upload finish, or stop it and rerun.',
+      });
+    }
+    if (held < s.offset) this.emit('warning', `MAAS holds ${held} bytes, fewer than the ${s.offset} it acknowledged; sending again from there.`);
+    s.offset = held;
+    if (s.state) {
+      s.state.offset = held;
+      await this.#deps.store.save(s.state, false);
+    }
+  }
+
+  // ── verify ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Every byte is sent: true when MAAS reports the file complete with our sha256. If it holds
+   * less (it lost a tail), the offset goes back and sending resumes; multi-region waits for the
+   * other regions, bounded.
+   */
+  async #verify(s: Session): Promise<boolean> {
+    if (s.offset < s.size) return false;
+    this.emit('phase', 'verify');
+    const { resource, file } = await this.#confirm(s);
+    s.resource = resource;
+    s.file = file;
+    if (file.complete) return true;
+    const held = deriveServerOffset(file, s.located.era, s.located.regions.count);
+    if (held >= s.size && s.located.regions.count > 1) {
+      await this.#waitForSync(s);
+      return true;
+    }
+    this.emit('warning', `MAAS holds ${held} of ${s.size} bytes after the last chunk; sending again from byte ${held}.`);
+    await this.#failed(s, new MaasError(`MAAS holds ${held} of ${s.size} bytes after the last chunk.`), 0);
+    s.offset = held;
+    return false;
+  }
+
+  async #waitForSync(s: Session): Promise<void> {
+    this.emit('phase', 'sync', 'waiting for the other region controllers to copy the image');
+    const timeoutMs = this.#opts.syncTimeoutMs ?? 30 * 60_000;
+    const deadline = Date.now() + timeoutMs;
+    const poll = this.#opts.pollIntervalMs ?? 2_000;
+    for (;;) {
+      const got = await this.#confirm(s);
+      s.resource = got.resource;
+      s.file = got.file;
+      if (got.file.complete) return;
+      if (Date.now() >= deadline) {
+        const { count, names } = s.located.regions;
+        const holding = Math.round(((got.file.progress ?? 0) * count) / 100);
+        await this.#deps.store.remove(s.located.stateId);
+        throw new UploadRetryError(
+          `MAAS has the image on ${holding} of ${count} region controllers (${names.join(', ')}) after ${Math.round(timeoutMs / 1000)} s; the others are still copying it.`,
+          { code: 'SYNC_TIMEOUT', hint: 'MAAS finishes the copy on its own; rerun the same command later to confirm (nothing is sent again).' },
+        );
+      }
+      this.#progress('sync', s.size, s.size, s.size);
+      await this.#sleep(poll);
+      this.#throwIfAborted(s);
+    }
+  }
+
+  // ── ready ───────────────────────────────────────────────────────────────────────────────
+
+  async #ready(s: Session): Promise<UploadResult> {
+    await this.#deps.store.remove(s.located.stateId);
+    this.emit('phase', 'done', s.action === 'already-present' ? 'an identical image is already in MAAS' : undefined);
+    return {
+      resource: s.resource,
+      file: s.file,
+      sha256: s.located.sha256,
+      size: s.size,
+      action: s.action,
+      resumedFrom: s.recreated ? 0 : s.resumedFrom,
+      bytesSent: s.bytesSent,
+      bytesResent: s.bytesResent,
+      retries: s.retries,
+      recreated: s.recreated,
+      elapsedMs: Date.now() - this.#started,
+      stateId: s.located.stateId,
+    };
+  }
+
+  // ── recovery and helpers ────────────────────────────────────────────────────────────────
+
+  /** MAAS's copy can no longer be trusted: create the resource again once, else give up. */
+  async #recover(s: Session, text: string, e: MaasError): Promise<void> {
+    // 3.8: a stale copy of the same sha256 makes the very first PUT fail once and deletes that
+    // copy (SyncLocalBootResourceFile.append_chunk); repeating that PUT then works.
+    if (s.located.era === '3.8' && text === TOO_MUCH_DATA && s.offset === 0 && !s.repeatedFirstChunk) {
+      s.repeatedFirstChunk = true;
+      this.emit('warning', 'MAAS discarded a stale copy of this image; sending the first chunk again.');
+      return;
+    }
+    if (s.recreated || text === NO_SPACE) await this.#giveUp(s, text, e);
+    this.emit('warning', `MAAS reported "${text}"; its partial copy is unusable, creating the resource again and restarting from 0.`);
+    await this.#create(s.located, s);
+    s.recreated = true;
+    s.repeatedFirstChunk = false;
+  }
+
+  async #replaced(s: Session, cause: MaasError): Promise<never> {
+    await this.#deps.store.remove(s.located.stateId);
+    throw new UploadConflictError(`Boot resource ${s.resource.id} no longer has this upload's file: another upload replaced it.`, {
+      code: 'REPLACED',
+      cause,
+      hint: 'Check that no other client uploads the same name, then rerun to upload again.',
+    });
+  }
+
+  async #confirm(s: Session): Promise<{ resource: BootResource; file: BootResourceFile }> {
     let resource: BootResource;
     try {
-      resource = await this.#deps.resources.read(resourceId, this.#opts.signal);
+      resource = await this.#deps.resources.read(s.resource.id, this.#opts.signal);
     } catch (err) {
       if (err instanceof MaasNotFoundError) {
-        await this.#store.remove(this.#located().stateId);
-        throw new UploadConflictError(`Boot resource ${resourceId} was deleted on the server during the upload.`, {
+        await this.#deps.store.remove(s.located.stateId);
+        throw new UploadConflictError(`Boot resource ${s.resource.id} was deleted on the server during the upload.`, {
           cause: err,
           hint: 'Rerun the command to start a new upload.',
         });
       }
       throw err;
     }
-    const found = findFileBySha256(resource, sha256);
-    if (!found) {
-      await this.#store.remove(this.#located().stateId);
-      throw new UploadConflictError(`Boot resource ${resourceId} no longer has a file with this image's sha256 (another upload replaced it).`, {
-        hint: 'Rerun the command to upload again.',
-      });
-    }
+    const found = findFileBySha256(resource, s.located.sha256);
+    if (!found) return this.#replaced(s, new MaasError('file not found'));
     return { resource, file: found.file };
   }
 
-  async #waitForSync(resourceId: number, sha256: string, size: number): Promise<{ resource: BootResource; file: BootResourceFile }> {
-    this.emit('phase', 'sync', 'waiting for the other region controllers to copy the image');
-    const deadline = Date.now() + (this.#opts.syncTimeoutMs ?? 30 * 60_000);
-    const poll = this.#opts.pollIntervalMs ?? 2_000;
-    for (;;) {
-      const got = await this.#confirm(resourceId, sha256);
-      if (got.file.complete) return got;
-      if (Date.now() >= deadline) {
-        this.emit('warning', 'The upload is complete on one region; the others are still copying it (MAAS finishes this on its own).');
-        return got;
-      }
-      this.#progress('sync', size, size, size);
-      await sleep(poll, this.#opts.signal).catch(() => undefined);
-      this.#throwIfAborted(size, size);
-    }
-  }
-
   /** An unrecoverable integrity failure: remove the broken resource so nothing half-made remains. */
-  async #giveUp(located: Located, resource: BootResource, text: string, cause: MaasError): Promise<never> {
-    await this.#store.remove(located.stateId);
-    let cleanup = `deleted the incomplete boot resource ${resource.id}`;
+  async #giveUp(s: Session, text: string, cause: MaasError): Promise<never> {
+    await this.#deps.store.remove(s.located.stateId);
+    const id = s.resource.id;
+    let cleanup = `deleted the incomplete boot resource ${id}`;
     try {
-      await this.#deps.resources.delete(resource.id);
+      await this.#deps.resources.delete(id);
     } catch (err) {
-      cleanup = `could not delete boot resource ${resource.id} (${err instanceof Error ? err.message : String(err)}); delete it with \`maas-esxi PROFILE boot-resource delete ${resource.id}\``;
+      cleanup = `could not delete boot resource ${id} (${err instanceof Error ? err.message : String(err)}); delete it with \`maas-esxi PROFILE boot-resource delete ${id}\``;
     }
     throw new UploadIntegrityError(`MAAS reported "${text}" and the upload cannot be recovered; ${cleanup}.`, {
       cause,
@@ -444,29 +597,25 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
       body: cause.body,
       url: cause.url,
       method: cause.method,
-      hint:
-        text === NO_SPACE
-          ? 'Free disk space on the region controller (image storage), then rerun.'
-          : 'Check that nothing else uploads the same image at the same time, then rerun.',
+      hint: text === NO_SPACE ? 'Free disk space on the region controller (image storage), then rerun.' : 'Check that nothing else uploads the same image at the same time, then rerun.',
     });
   }
 
-  #typed(err: unknown, offset: number, size: number): MaasError {
-    this.#throwIfAborted(offset, size);
-    if (err instanceof MaasError) return err;
-    return new MaasError(err instanceof Error ? err.message : String(err), { cause: err });
-  }
-
-  #throwIfAborted(offset: number, size: number): void {
+  #throwIfAborted(s: Session): void {
     if (!this.#opts.signal?.aborted) return;
-    throw new MaasAbortError(`Upload interrupted at ${offset} of ${size} bytes; its state is saved.`, {
+    throw new MaasAbortError(`Upload interrupted at ${s.offset} of ${s.size} bytes; its state is saved.`, {
       code: 'ABORTED',
       cause: this.#opts.signal.reason,
       hint: 'Rerun the same command to resume.',
     });
   }
 
-  async #assertUnchanged(located: Located, stateId: string): Promise<void> {
+  async #sleep(ms: number): Promise<void> {
+    await sleep(ms, this.#opts.signal).catch(() => undefined);
+  }
+
+  async #assertUnchanged(s: Session): Promise<void> {
+    const { located } = s;
     let now: Stats;
     try {
       now = await stat(located.path);
@@ -474,7 +623,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
       throw new UploadConflictError(`${located.path} disappeared during the upload.`, { cause, hint: 'Restore the file and rerun to resume.' });
     }
     if (now.size !== located.st.size || now.mtimeMs !== located.st.mtimeMs || now.ino !== located.st.ino) {
-      await this.#store.remove(stateId);
+      await this.#deps.store.remove(located.stateId);
       throw new UploadConflictError(`${located.path} changed during the upload (size or modification time differs).`, {
         code: 'FILE_CHANGED',
         hint: 'Wait until whatever writes the file has finished, then rerun to upload the new content.',
@@ -482,10 +631,11 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     }
   }
 
-  async #saveState(located: Located, resource: BootResource, file: BootResourceFile, offset: number, existing?: UploadState): Promise<UploadState> {
+  async #saveState(s: Session): Promise<void> {
     const now = new Date().toISOString();
     const o = this.#opts;
-    const state: UploadState = existing ?? {
+    const { located } = s;
+    s.state ??= {
       version: 1,
       id: located.stateId,
       fingerprint: located.fingerprint,
@@ -494,16 +644,16 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
       sha256: located.sha256,
       chunkSize: located.chunkSize,
       era: located.era,
-      resourceId: resource.id,
-      uploadUri: file.upload_uri ?? '',
-      offset,
+      resourceId: s.resource.id,
+      uploadUri: s.file.upload_uri ?? '',
+      offset: s.offset,
+      inFlight: located.state?.inFlight,
       createdAt: located.state?.createdAt ?? now,
       updatedAt: now,
     };
-    Object.assign(state, { resourceId: resource.id, uploadUri: file.upload_uri ?? state.uploadUri, offset, updatedAt: now });
-    await this.#store.save(state);
+    Object.assign(s.state, { resourceId: s.resource.id, uploadUri: s.file.upload_uri ?? s.state.uploadUri, offset: s.offset, updatedAt: now });
+    await this.#deps.store.save(s.state);
     this.#stateSaved = true;
-    return state;
   }
 
   #progress(phase: 'hash' | 'upload' | 'sync', sent: number, acked: number, total: number, force = false): void {
@@ -513,126 +663,14 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     this.#lastProgressEmit = now;
     this.emit('progress', { phase, bytesSent: sent, bytesAcked: acked, total, rate: this.#rate.rate(), eta: this.#rate.eta(total - sent) });
   }
-
-  #finish(
-    located: Located,
-    resource: BootResource,
-    file: BootResourceFile,
-    action: UploadAction,
-    size: number,
-    resumedFrom: number,
-    bytesSent: number,
-    bytesResent: number,
-    recreated: boolean,
-    retries = 0,
-  ): UploadResult {
-    this.emit('phase', 'done', action === 'already-present' ? 'an identical image is already in MAAS' : undefined);
-    return {
-      resource,
-      file,
-      sha256: located.sha256,
-      size,
-      action,
-      resumedFrom,
-      bytesSent,
-      bytesResent,
-      retries,
-      recreated,
-      elapsedMs: Date.now() - this.#started,
-      stateId: located.stateId,
-    };
-  }
-
 }
 
-interface LocateEvents {
-  phase: (phase: 'check' | 'hash' | 'locate', detail?: string) => void;
-  hash: (p: { bytesHashed: number; total: number }) => void;
-  warning: (message: string) => void;
-}
-const NO_EVENTS: LocateEvents = { phase: () => undefined, hash: () => undefined, warning: () => undefined };
-
-/** Check, hash and find any existing upload (design.md §3 steps 1–3); writes nothing to MAAS. */
-async function locateUpload(deps: UploadDeps, o: UploadOptions, store: UploadStateStore, hashCache: HashCache, on: LocateEvents): Promise<Located> {
-  on.phase('check');
-  const filetype = o.filetype ?? 'ddgz';
-  assertFiletype(filetype);
-  const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  assertChunkSize(chunkSize);
-  const path = resolvePath(o.path);
-  let st: Stats;
-  try {
-    st = await stat(path);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new UploadInputError(code === 'ENOENT' ? `No such file: ${path}` : `Cannot read ${path}: ${(cause as Error).message}`, {
-      code: code ?? 'UNREADABLE',
-      cause,
-      hint: 'Check the path given in content@=FILE.',
-    });
-  }
-  if (!st.isFile()) throw new UploadInputError(`${path} is not a regular file.`, { code: 'NOT_A_FILE', hint: 'Point content@= at the image file (e.g. vmware-esxi.dd.gz).' });
-  if (st.size === 0) throw new UploadInputError(`${path} is empty.`, { code: 'EMPTY_FILE', hint: 'Rebuild the image; an empty file can never be uploaded to MAAS.' });
-  let sniffed;
-  try {
-    sniffed = await sniffImageType(path);
-  } catch (cause) {
-    throw new UploadInputError(`Cannot read ${path}: ${(cause as Error).message}`, { code: 'UNREADABLE', cause, hint: 'Check the file\'s permissions.' });
-  }
-  assertFiletypeMatches(filetype, sniffed, path);
-
-  const version = await readVersion(deps.api, o.signal);
-  const era = version.era;
-  assertNameAndArchitecture(o.name, o.architecture, era);
-  const skewMs = deps.api.transport.clockSkewMs;
-  if (skewMs !== undefined && Math.abs(skewMs) > 30_000 && deps.api.signer) {
-    // MAAS rejects timestamps older than 300 s (maas-api.md §2.2): sign with the server's clock.
-    deps.api.signer.clockOffsetSeconds = Math.round(skewMs / 1000);
-    on.warning(`This machine's clock differs from the MAAS server's by ${Math.round(skewMs / 1000)} s; signing requests with the server's time.`);
-  }
-
-  let sha256 = await hashCache.get(st);
-  on.phase('hash', o.sha256 ? 'given' : sha256 ? 'cached' : undefined);
-  if (o.sha256) {
-    if (!/^[0-9a-fA-F]{64}$/.test(o.sha256)) throw new UploadInputError(`'${o.sha256}' is not a sha256.`, { code: 'BAD_SHA256', hint: 'Pass 64 hexadecimal digits, or leave it out to let maas-esxi hash the file.' });
-    // Trusted for this run only: a mistyped or stale hash must not poison the cache, where it
-    // would fail every later upload of this file.
-    sha256 = o.sha256.toLowerCase();
-  } else if (!sha256) {
-    sha256 = await sha256File(path, { signal: o.signal, total: st.size, onProgress: on.hash });
-    await hashCache.set(st, sha256, path);
-  }
-
-  on.phase('locate');
-  const fingerprint: UploadFingerprint = { apiUrl: deps.api.apiUrl, name: o.name, architecture: o.architecture, path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
-  const stateId = fingerprintId(fingerprint);
-  const resume = o.resume ?? true;
-  const state = resume ? await store.get(stateId) : undefined;
-  let found: Located['found'];
-  if (state && state.sha256 === sha256) {
-    try {
-      const resource = await deps.resources.read(state.resourceId, o.signal);
-      const match = findFileBySha256(resource, sha256);
-      if (match && (match.file.complete || match.file.upload_uri === state.uploadUri)) found = { resource, file: match.file };
-    } catch (err) {
-      if (!(err instanceof MaasNotFoundError)) throw err;
-    }
-  }
-  if (!found && resume) found = await findOnServer(deps, o, sha256, st.size);
-  return { st, path, sha256, era, stateId, fingerprint, filetype, chunkSize, state, found };
-}
-
-/**
- * Without saved state, look for an uploaded resource with the same name and architecture whose
- * file has the same sha256 and size (maas-api.md §4.8 step 4). ≤3.7 stores `custom/x` as `x`.
- */
-async function findOnServer(deps: UploadDeps, o: UploadOptions, sha256: string, size: number): Promise<Located['found']> {
-  const names = new Set([o.name, o.name.replace(/^custom\//, '')]);
-  const candidates = (await deps.resources.list('uploaded', o.signal)).filter((r) => names.has(r.name) && r.architecture === o.architecture);
-  for (const summary of candidates) {
-    const resource = await deps.resources.read(summary.id, o.signal);
-    const match = findFileBySha256(resource, sha256);
-    if (match && match.file.size === size && (match.file.complete || match.file.upload_uri)) return { resource, file: match.file };
-  }
-  return undefined;
+function withDefaults(deps: UploadDeps, opts: UploadOptions): Required<UploadDeps> {
+  const stateDir = opts.stateDir ?? defaultStateDir();
+  return {
+    api: deps.api,
+    resources: deps.resources,
+    store: deps.store ?? new UploadStateStore(stateDir),
+    hashCache: deps.hashCache ?? new HashCache(stateDir),
+  };
 }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
-import { matchServerOffset } from '../../lib/resources/progress.js';
+import { matchServerOffset } from '../../lib/upload/server-offset.js';
 
 t.test('maas-api.md §4.3: the held offset is recognised whatever the number of regions', async (t) => {
   const size = 10_000_000;

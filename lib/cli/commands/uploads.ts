@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { stat } from 'node:fs/promises';
 import { UploadConflictError } from '../../http/errors.js';
-import { findFileBySha256 } from '../../resources/progress.js';
+import { findFileBySha256 } from '../../upload/server-offset.js';
 import { UploadStateStore, type UploadState } from '../../upload/state-store.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../grammar.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { deriveServerOffset, findFileBySha256 } from '../../lib/resources/progress.js';
+import { deriveServerOffset, findFileBySha256 } from '../../lib/upload/server-offset.js';
 import { eraOf } from '../../lib/resources/era.js';
 import { esxiReleaseTitle, defaultTitle } from '../../lib/resources/esxi-title.js';
 

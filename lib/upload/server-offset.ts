@@ -1,4 +1,4 @@
-import type { BootResourceFile, MaasEra } from './types.js';
+import type { BootResourceFile, MaasEra } from '../resources/types.js';
 
 /**
  * How many bytes of `file` the server holds, from the `progress` it reports (maas-api.md §4.3).

@@ -1,0 +1,213 @@
+import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import type { MaasApiClient } from '../http/api-client.js';
+import { MaasError, MaasNotFoundError, UploadConflictError, UploadInputError } from '../http/errors.js';
+import type { BootResources } from '../resources/boot-resources.js';
+import { readVersion, whoami } from '../resources/server.js';
+import type { BootResource, BootResourceFile, BootResourceFiletype, MaasEra } from '../resources/types.js';
+import { assertChunkSize, assertFiletype, assertNameAndArchitecture, DEFAULT_CHUNK_SIZE } from './checks.js';
+import { sha256File } from './hash.js';
+import { findFileBySha256 } from './server-offset.js';
+import { assertFiletypeMatches, sniffImageType } from './sniff.js';
+import { fingerprintId, type UploadFingerprint, type UploadState } from './state-store.js';
+import type { UploadOptions } from './types.js';
+
+/** Where resume state lives (injectable: `UploadDeps.store`). */
+export interface UploadStateStorage {
+  get(id: string): Promise<UploadState | undefined>;
+  save(state: UploadState, durable?: boolean): Promise<void>;
+  remove(id: string): Promise<boolean>;
+  lock(id: string): Promise<() => Promise<void>>;
+  list(): Promise<UploadState[]>;
+}
+
+/** Where known sha256s live (injectable: `UploadDeps.hashCache`). */
+export interface HashLookup {
+  get(st: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>): Promise<string | undefined>;
+  set(st: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>, sha256: string, path: string): Promise<void>;
+}
+
+export interface LocateDeps {
+  api: MaasApiClient;
+  resources: BootResources;
+  store: UploadStateStorage;
+  hashCache: HashLookup;
+}
+
+/** Region controllers as MAAS counts them for `progress`. */
+export interface Regions {
+  count: number;
+  names: string[];
+}
+
+export interface Located {
+  st: Stats;
+  path: string;
+  sha256: string;
+  era: MaasEra;
+  regions: Regions;
+  stateId: string;
+  fingerprint: UploadFingerprint;
+  filetype: BootResourceFiletype;
+  chunkSize: number;
+  state: UploadState | undefined;
+  /** Existing server-side file to resume or report, when one was found. */
+  found: { resource: BootResource; file: BootResourceFile; via: 'state' | 'server' | 'same-image' } | undefined;
+}
+
+export interface LocateEvents {
+  phase: (phase: 'check' | 'hash' | 'locate', detail?: string) => void;
+  hash: (p: { bytesHashed: number; total: number }) => void;
+  warning: (message: string) => void;
+}
+export const NO_EVENTS: LocateEvents = { phase: () => undefined, hash: () => undefined, warning: () => undefined };
+
+/**
+ * Check, authenticate, hash and find any existing upload (design.md §3 steps 1–3); writes
+ * nothing to MAAS. The credentials are checked before hashing: a wrong key must not cost the
+ * minutes a multi-GB hash takes.
+ */
+export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: LocateEvents): Promise<Located> {
+  on.phase('check');
+  const filetype = o.filetype ?? 'ddgz';
+  assertFiletype(filetype);
+  const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  assertChunkSize(chunkSize);
+  if (o.limitRate !== undefined && !(o.limitRate >= 1024)) {
+    throw new UploadInputError(`Rate limit ${o.limitRate} B/s is too low.`, { code: 'BAD_RATE', hint: 'Use --limit-rate 1K or more (e.g. 500K, 2M).' });
+  }
+  const path = resolvePath(o.path);
+  const st = await statImage(path);
+  let sniffed;
+  try {
+    sniffed = await sniffImageType(path);
+  } catch (cause) {
+    throw new UploadInputError(`Cannot read ${path}: ${(cause as Error).message}`, { code: 'UNREADABLE', cause, hint: 'Check the file\'s permissions.' });
+  }
+  assertFiletypeMatches(filetype, sniffed, path);
+
+  const version = await readVersion(deps.api, o.signal);
+  const era = version.era;
+  assertNameAndArchitecture(o.name, o.architecture, era);
+  // Signed: a wrong or revoked key fails here, before the hash (users/?op=whoami needs auth).
+  await whoami(deps.api, o.signal);
+  const skewMs = deps.api.transport.clockSkewMs;
+  if (skewMs !== undefined && Math.abs(skewMs) > 30_000 && deps.api.signer) {
+    // MAAS rejects timestamps older than 300 s: sign with the server's clock.
+    deps.api.signer.clockOffsetSeconds = Math.round(skewMs / 1000);
+    on.warning(`This machine's clock differs from the MAAS server's by ${Math.round(skewMs / 1000)} s; signing requests with the server's time.`);
+  }
+  const regions = await readRegions(deps, o, on);
+
+  let sha256 = await deps.hashCache.get(st);
+  on.phase('hash', o.sha256 ? 'given' : sha256 ? 'cached' : undefined);
+  if (o.sha256) {
+    if (!/^[0-9a-fA-F]{64}$/.test(o.sha256)) throw new UploadInputError(`'${o.sha256}' is not a sha256.`, { code: 'BAD_SHA256', hint: 'Pass 64 hexadecimal digits, or leave it out to let maas-esxi hash the file.' });
+    // Trusted for this run only: a mistyped hash must not poison the cache.
+    sha256 = o.sha256.toLowerCase();
+  } else if (!sha256) {
+    sha256 = await sha256File(path, { signal: o.signal, total: st.size, onProgress: on.hash });
+    await deps.hashCache.set(st, sha256, path);
+  }
+
+  on.phase('locate');
+  const fingerprint: UploadFingerprint = { apiUrl: deps.api.apiUrl, name: o.name, architecture: o.architecture, path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+  const stateId = fingerprintId(fingerprint);
+  const resume = o.resume ?? true;
+  const state = resume ? await deps.store.get(stateId) : undefined;
+  let found: Located['found'];
+  if (state && state.sha256 === sha256) {
+    try {
+      const resource = await deps.resources.read(state.resourceId, o.signal);
+      const match = findFileBySha256(resource, sha256);
+      if (match && (match.file.complete || match.file.upload_uri === state.uploadUri)) found = { resource, file: match.file, via: 'state' };
+    } catch (err) {
+      if (!(err instanceof MaasNotFoundError)) throw err;
+    }
+  }
+  if (!found && resume) found = await findOnServer(deps, o, sha256, st.size);
+  if (!found && era === '3.8') found = await findSameImage(deps, o, sha256, st.size);
+  return { st, path, sha256, era, regions, stateId, fingerprint, filetype, chunkSize, state, found };
+}
+
+async function statImage(path: string): Promise<Stats> {
+  let st: Stats;
+  try {
+    st = await stat(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new UploadInputError(code === 'ENOENT' ? `No such file: ${path}` : `Cannot read ${path}: ${(cause as Error).message}`, {
+      code: code ?? 'UNREADABLE',
+      cause,
+      hint: 'Check the path given in content@=FILE.',
+    });
+  }
+  if (!st.isFile()) throw new UploadInputError(`${path} is not a regular file.`, { code: 'NOT_A_FILE', hint: 'Point content@= at the image file (e.g. vmware-esxi.dd.gz).' });
+  if (st.size === 0) throw new UploadInputError(`${path} is empty.`, { code: 'EMPTY_FILE', hint: 'Rebuild the image; an empty file can never be uploaded to MAAS.' });
+  return st;
+}
+
+/**
+ * MAAS divides a file's progress by the number of region controllers
+ * (src/maasserver/models/bootresourcefile.py BootResourceFile.progress), so read that number from
+ * `regioncontrollers/` rather than trust `--regions`: a wrong count would skip or resend bytes.
+ */
+async function readRegions(deps: LocateDeps, o: UploadOptions, on: LocateEvents): Promise<Regions> {
+  const configured = o.regions ?? 1;
+  let listed: Array<{ hostname?: string; system_id?: string }>;
+  try {
+    listed = await deps.api.json('GET', 'regioncontrollers/', { signal: o.signal });
+  } catch (err) {
+    if (!(err instanceof MaasError) || o.signal?.aborted) throw err;
+    return { count: configured, names: [] };
+  }
+  if (!Array.isArray(listed) || listed.length === 0) return { count: configured, names: [] };
+  const names = listed.map((r) => r.hostname ?? r.system_id ?? '?');
+  if (o.regions !== undefined && o.regions !== names.length) {
+    on.warning(`--regions ${o.regions} given, but MAAS has ${names.length} region controller${names.length === 1 ? '' : 's'} (${names.join(', ')}); using MAAS's count.`);
+  }
+  return { count: names.length, names };
+}
+
+/**
+ * Without saved state, look for an uploaded resource with the same name and architecture whose
+ * file has the same sha256 and size. ≤3.7 stores `custom/x` as `x`.
+ */
+async function findOnServer(deps: LocateDeps, o: UploadOptions, sha256: string, size: number): Promise<Located['found']> {
+  const names = new Set([o.name, o.name.replace(/^custom\//, '')]);
+  const candidates = (await deps.resources.list('uploaded', o.signal)).filter((r) => names.has(r.name) && r.architecture === o.architecture);
+  for (const summary of candidates) {
+    const resource = await deps.resources.read(summary.id, o.signal);
+    const match = findFileBySha256(resource, sha256);
+    if (match && match.file.size === size && (match.file.complete || match.file.upload_uri)) return { resource, file: match.file, via: 'server' };
+  }
+  return undefined;
+}
+
+/**
+ * MAAS 3.8 names a new file after the existing one with the same sha256
+ * (src/maasserver/models/bootresourcefile.py BootResourceFileManager.calculate_filename_on_disk)
+ * but gives it no sync row, so the upload handler sees an empty file while the disk copy is full:
+ * the first chunk overflows it and SyncLocalBootResourceFile.append_chunk
+ * (src/maasservicelayer/utils/image_local_files.py) deletes the copy the other resource serves.
+ * Nothing in MAAS's API avoids that, so the choice is the user's (UploadOptions.sameImage).
+ */
+async function findSameImage(deps: LocateDeps, o: UploadOptions, sha256: string, size: number): Promise<Located['found']> {
+  const choice = o.sameImage ?? 'refuse';
+  if (choice === 'rebuild') return undefined;
+  for (const summary of await deps.resources.list('uploaded', o.signal)) {
+    const resource = await deps.resources.read(summary.id, o.signal);
+    const match = findFileBySha256(resource, sha256);
+    if (!match?.file.complete || match.file.size !== size) continue;
+    if (choice === 'reuse') return { resource, file: match.file, via: 'same-image' };
+    throw new UploadConflictError(
+      `MAAS already holds this image as boot resource ${resource.id} (${resource.name}, ${resource.architecture}); MAAS 3.8 keeps one file per sha256, so uploading it as ${o.name} would empty that copy until the new upload completes (for good if it is interrupted).`,
+      {
+        code: 'SAME_IMAGE',
+        hint: `Deploy ${resource.name} instead, or rerun with --same-image reuse (report the existing resource) or --same-image rebuild (upload again at once, accepting that ${resource.name} cannot deploy until it completes).`,
+      },
+    );
+  }
+  return undefined;
+}

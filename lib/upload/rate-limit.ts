@@ -1,0 +1,25 @@
+import { sleep } from '../http/backoff.js';
+
+/**
+ * A token bucket for `--limit-rate`: `take(n)` resolves when `n` more bytes may go out. Credit
+ * for idle time is capped at a tenth of a second so a pause never turns into a burst.
+ */
+export class RateLimiter {
+  #nextDue = performance.now();
+  constructor(readonly bytesPerSecond: number) {
+    if (!(bytesPerSecond > 0)) throw new RangeError('rate limit must be > 0 bytes/s');
+  }
+
+  async take(bytes: number, signal?: AbortSignal): Promise<void> {
+    const now = performance.now();
+    if (this.#nextDue < now - 100) this.#nextDue = now - 100;
+    this.#nextDue += (bytes / this.bytesPerSecond) * 1000;
+    const wait = this.#nextDue - now;
+    if (wait > 1) await sleep(wait, signal);
+  }
+
+  /** Bytes per read step: small enough for a smooth rate at low limits. */
+  sliceBytes(max: number): number {
+    return Math.max(4096, Math.min(max, Math.floor(this.bytesPerSecond / 20)));
+  }
+}
