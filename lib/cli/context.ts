@@ -18,6 +18,8 @@ export interface CliContext {
   io: CliIO;
   out: Output;
   signal: AbortSignal;
+  /** A second Ctrl-C: abandon even the wait for MAAS's answer to the last chunk. */
+  forceSignal?: AbortSignal | undefined;
   /** Connect as PROFILE (or `env` for MAAS_API_URL/MAAS_API_KEY), flags > env > profile. */
   connect(profile: string, flags: GlobalFlags, onRetry?: (n: RetryNotice) => void): MaasClient;
   /** Where resume state lives: `$XDG_STATE_HOME/maas-esxi` of the command's environment. */

@@ -61,10 +61,10 @@ function earlyFlags(args: readonly string[], io: CliIO): { json: boolean; quiet:
  * Run the CLI on `args` (without node and script) and return the exit code. Every command is a
  * thin shell over an SDK call; this function only parses, dispatches and renders.
  */
-export async function runCli(args: string[], io: CliIO, opts: { signal?: AbortSignal } = {}): Promise<number> {
+export async function runCli(args: string[], io: CliIO, opts: { signal?: AbortSignal; forceSignal?: AbortSignal } = {}): Promise<number> {
   const out = new Output(io, earlyFlags(args, io));
   const signal = opts.signal ?? new AbortController().signal;
-  const ctx: CliContext = { io, out, signal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };
+  const ctx: CliContext = { io, out, signal, forceSignal: opts.forceSignal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };
   let pending: Promise<void> | undefined;
 
   const run: Run = (work) => (argv) => {

@@ -12,10 +12,15 @@ export async function run(): Promise<void> {
   // (Liftoff) code is plenty, and keeps a multi-GB upload's peak RSS under 100 MiB (bench/).
   setFlagsFromString('--liftoff-only');
   const controller = new AbortController();
+  const force = new AbortController();
   let interrupted = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     interrupted += 1;
-    if (interrupted > 1) process.exit(130);
+    if (interrupted > 1) {
+      // Abandon a chunk in flight with a connection reset first, so no late body lands.
+      force.abort(new Error(`interrupted twice by ${sig}`));
+      process.exit(130);
+    }
     if (!process.argv.includes('--quiet') && !process.argv.includes('-q')) {
       process.stderr.write(`\nmaas-esxi: ${sig} received; stopping cleanly (press Ctrl-C again to quit at once)…\n`);
     }
@@ -29,7 +34,7 @@ export async function run(): Promise<void> {
   const code = await runCli(
     process.argv.slice(2),
     { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), home: process.env['HOME'] || homedir() },
-    { signal: controller.signal },
+    { signal: controller.signal, forceSignal: force.signal },
   );
   process.exitCode = code;
 }

@@ -5,6 +5,27 @@ import { describe, readVersion, whoami } from '../resources/server.js';
 import type { MaasEra, MaasUser, MaasVersionInfo } from '../resources/types.js';
 import { BootResourceUpload } from '../upload/uploader.js';
 import type { UploadOptions, UploadPlan } from '../upload/types.js';
+import { stat } from 'node:fs/promises';
+import { MaasConfigError, UploadConflictError } from '../http/errors.js';
+import type { UploadStateStorage } from '../upload/locate.js';
+import { findFileBySha256 } from '../upload/server-offset.js';
+import { defaultStateDir } from '../upload/state-dir.js';
+import { UploadStateStore, type UploadState } from '../upload/state-store.js';
+
+function storeOf(opts: { stateDir?: string | undefined; store?: UploadStateStorage | undefined }): UploadStateStorage {
+  return opts.store ?? new UploadStateStore(opts.stateDir ?? defaultStateDir());
+}
+
+async function findPending(store: UploadStateStorage, id: string): Promise<UploadState> {
+  const matches = (await store.list()).filter((s) => id !== '' && s.id.startsWith(id));
+  if (matches.length !== 1) {
+    throw new MaasConfigError(matches.length === 0 ? `No saved upload '${id}'.` : `'${id}' matches ${matches.length} uploads.`, {
+      code: 'USAGE',
+      hint: 'List them with: maas-esxi PROFILE uploads list',
+    });
+  }
+  return matches[0]!;
+}
 
 export interface ConnectOptions extends Omit<ApiClientOptions, 'apiUrl' | 'apiKey'> {
   /** MAAS URL in any form `maas login` accepts (http://host:5240/MAAS/ …). */
@@ -34,6 +55,55 @@ export class BootResourcesClient extends BootResources {
   /** Start a resumable upload; await `.done()` for the complete resource. */
   upload(opts: UploadOptions): BootResourceUpload {
     return new BootResourceUpload({ api: this.api, resources: this }, { profile: this.profile, ...opts });
+  }
+
+  /** Unfinished uploads saved under `stateDir` (default `$XDG_STATE_HOME/maas-esxi`), oldest first. */
+  pendingUploads(opts: { stateDir?: string | undefined; store?: UploadStateStorage | undefined } = {}): Promise<UploadState[]> {
+    return storeOf(opts).list();
+  }
+
+  /**
+   * Resume a saved upload by id (a unique prefix is enough). The saved sha256 is trusted only
+   * for the very same file: a rebuilt image at the same path is refused.
+   */
+  async resume(id: string, opts: Partial<UploadOptions> & { store?: UploadStateStorage | undefined } = {}): Promise<BootResourceUpload> {
+    const state = await findPending(storeOf(opts), id);
+    const st = await stat(state.fingerprint.path).catch(() => undefined);
+    if (!st || st.size !== state.fingerprint.size || st.mtimeMs !== state.fingerprint.mtimeMs || st.ino !== state.fingerprint.ino) {
+      throw new UploadConflictError(`${state.fingerprint.path} is missing or has changed since upload ${state.id} started.`, {
+        code: 'FILE_CHANGED',
+        hint: `Run create again to upload the current file, and 'uploads forget ${state.id}' to drop the old state.`,
+      });
+    }
+    const { store, ...rest } = opts;
+    return new BootResourceUpload(
+      { api: this.api, resources: this, store },
+      { ...state.params, path: state.fingerprint.path, sha256: state.sha256, chunkSize: state.chunkSize, profile: this.profile, ...rest },
+    );
+  }
+
+  /**
+   * Drop a saved upload. With `deleteRemote`, also delete its unfinished boot resource — only
+   * while that resource still holds this upload's unfinished file (the id may since hold a newer
+   * image). Returns the forgotten state and whether the resource was deleted.
+   */
+  async forget(id: string, opts: { stateDir?: string | undefined; store?: UploadStateStorage | undefined; deleteRemote?: boolean | undefined; signal?: AbortSignal | undefined } = {}): Promise<{ state: UploadState; deletedResource: boolean }> {
+    const store = storeOf(opts);
+    const state = await findPending(store, id);
+    let deletedResource = false;
+    if (opts.deleteRemote) {
+      if (state.fingerprint.apiUrl !== this.api.apiUrl) {
+        throw new MaasConfigError(`Upload ${state.id} went to ${state.fingerprint.apiUrl}, not to this client's MAAS.`, { code: 'USAGE', hint: 'Use the profile of that MAAS, or forget it without deleting the resource.' });
+      }
+      const resource = await this.read(state.resourceId, opts.signal).catch(() => undefined);
+      const mine = resource && findFileBySha256(resource, state.sha256);
+      if (mine && !mine.file.complete) {
+        await this.delete(state.resourceId, opts.signal);
+        deletedResource = true;
+      }
+    }
+    await store.remove(state.id);
+    return { state, deletedResource };
   }
 
   /** What `upload` would do, without writing anything to MAAS (`--dry-run`). */

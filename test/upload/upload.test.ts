@@ -174,12 +174,12 @@ t.test('an identical image already complete is reported, not uploaded again', as
   t.notOk(env.sim.requests.slice(before).some((r) => r.method !== 'GET'), 'only reads');
 });
 
-t.test('--no-resume on 3.8 re-uploads over a stale shared copy: the first PUT is repeated once (maas-api.md §4.5)', async (t) => {
+t.test('--same-image rebuild on 3.8 re-uploads over the shared copy: the first PUT is repeated once (SyncLocalBootResourceFile.append_chunk)', async (t) => {
   const env = await uploadEnv(t, { era: '3.8' });
   const image = makeImage(tempDir(t), 300 * KiB);
   await env.client.bootResources.upload(env.options(image)).done();
   const warnings: string[] = [];
-  const up = env.client.bootResources.upload(env.options(image, { resume: false, name: 'esxi/8.0u1' }));
+  const up = env.client.bootResources.upload(env.options(image, { resume: false, name: 'esxi/8.0u1', sameImage: 'rebuild' }));
   up.on('warning', (w) => warnings.push(w));
   const result = await up.done();
   t.equal(result.file.complete, true);

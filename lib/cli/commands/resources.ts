@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import type { MaasClient } from '../../client/maas-client.js';
 import type { CliContext, GlobalFlags } from '../context.js';
 import { parseDataPair, UsageError } from '../grammar.js';
-import { parseByteSize } from '../sizes.js';
+import { parseByteSize, parseRate } from '../sizes.js';
 import { runUpload, uploadOptionsFromPairs, type UploadFlags } from './upload-command.js';
 
 export type Run = (work: (client: MaasClient, flags: GlobalFlags, argv: Record<string, unknown>) => Promise<void>) => (argv: Record<string, unknown>) => void;
@@ -14,7 +14,9 @@ export function uploadOptions(y: Argv): Argv {
     .option('dry-run', { type: 'boolean', default: false, describe: 'plan only: sha256, size, chunk count, resume point; writes nothing' })
     .option('resume', { type: 'boolean', default: true, describe: 'resume a matching unfinished upload (--no-resume starts afresh)' })
     .option('retries', { type: 'number', describe: 'failed attempts in a row before giving up (default 8; resets on progress)' })
-    .option('regions', { type: 'number', describe: 'region controllers behind the URL (default 1): MAAS averages progress over them' });
+    .option('regions', { type: 'number', describe: 'region controllers behind the URL (default: as MAAS lists them): MAAS averages progress over them' })
+    .option('limit-rate', { type: 'string', describe: 'upload at most RATE bytes/s, e.g. 500K, 2M, 1G (as curl --limit-rate)' })
+    .option('same-image', { choices: ['refuse', 'reuse', 'rebuild'] as const, describe: 'MAAS 3.8, image already stored under another name: refuse (default), reuse that resource, or rebuild (empties it until done)' });
 }
 
 export function uploadFlagsOf(argv: Record<string, unknown>): UploadFlags {
@@ -25,6 +27,8 @@ export function uploadFlagsOf(argv: Record<string, unknown>): UploadFlags {
     resume: argv['resume'] !== false,
     retries: typeof argv['retries'] === 'number' ? argv['retries'] : undefined,
     regions: typeof argv['regions'] === 'number' && argv['regions'] >= 1 ? Math.floor(argv['regions']) : undefined,
+    limitRate: typeof argv['limit-rate'] === 'string' ? parseRate(argv['limit-rate']) : undefined,
+    sameImage: argv['same-image'] as UploadFlags['sameImage'],
   };
 }
 

@@ -20,6 +20,23 @@ export interface UploadFlags {
   resume?: boolean | undefined;
   retries?: number | undefined;
   regions?: number | undefined;
+  limitRate?: number | undefined;
+  sameImage?: 'refuse' | 'reuse' | 'rebuild' | undefined;
+}
+
+/** The SDK options every upload command derives from its flags and the CLI context. */
+export function uploadRunOptions(ctx: CliContext, uflags: UploadFlags): Partial<UploadOptions> {
+  return {
+    ...(uflags.chunkSize !== undefined ? { chunkSize: uflags.chunkSize } : {}),
+    resume: uflags.resume ?? true,
+    retries: uflags.retries,
+    regions: uflags.regions,
+    limitRate: uflags.limitRate,
+    sameImage: uflags.sameImage,
+    signal: ctx.signal,
+    forceSignal: ctx.forceSignal,
+    stateDir: ctx.stateDir,
+  };
 }
 
 /** Turn `name=… content@=FILE …` into upload options, with the fixes spelled out. */
@@ -72,15 +89,7 @@ export async function uploadOptionsFromPairs(pairs: readonly DataPair[], cwd: st
 /** `create` / `boot-resources create` / `uploads resume`: run an upload with progress. */
 export async function runUpload(ctx: CliContext, flags: GlobalFlags, client: MaasClient, opts: UploadOptions, uflags: UploadFlags): Promise<void> {
   const { out } = ctx;
-  const options: UploadOptions = {
-    ...opts,
-    chunkSize: uflags.chunkSize ?? opts.chunkSize,
-    resume: uflags.resume ?? true,
-    retries: uflags.retries,
-    regions: uflags.regions,
-    signal: ctx.signal,
-    stateDir: ctx.stateDir,
-  };
+  const options: UploadOptions = { ...opts, ...uploadRunOptions(ctx, uflags) };
   if (uflags.dryRun) {
     const plan = await client.bootResources.planUpload(options);
     out.info(
@@ -91,10 +100,14 @@ export async function runUpload(ctx: CliContext, flags: GlobalFlags, client: Maa
     out.result(plan);
     return;
   }
-  const upload = client.bootResources.upload(options);
+  await reportUpload(ctx, flags, client.bootResources.upload(options));
+}
+
+/** Follow an upload to its end, then print its summary and result. */
+export async function reportUpload(ctx: CliContext, flags: GlobalFlags, upload: BootResourceUpload): Promise<void> {
   const result = await followUpload(ctx, upload);
   summarise(ctx, result);
-  out.result(flags.json ? { resource: result.resource, upload: uploadStats(result) } : result.resource);
+  ctx.out.result(flags.json ? { resource: result.resource, upload: uploadStats(result) } : result.resource);
 }
 
 /** Show an upload's phases, progress, retries and warnings on stderr. */
@@ -105,6 +118,8 @@ export async function followUpload(ctx: CliContext, upload: BootResourceUpload):
     else if (phase === 'create') view.log('Creating the boot resource…');
     else if (phase === 'upload' && detail) view.log(`Resuming ${detail}.`);
     else if (phase === 'verify') view.log('Waiting for MAAS to verify the image…');
+    else if (phase === 'settle' && detail) view.log(`Waiting: ${detail}.`);
+    else if (phase === 'confirm') view.log('Waiting for MAAS to confirm the last chunk — Ctrl-C again to quit now.');
     else if (phase === 'sync') view.log('Waiting for the other region controllers to copy the image…');
   });
   upload.on('progress', (p) => {

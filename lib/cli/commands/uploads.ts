@@ -1,11 +1,8 @@
 import type { Argv } from 'yargs';
-import { stat } from 'node:fs/promises';
-import { UploadConflictError } from '../../http/errors.js';
-import { findFileBySha256 } from '../../upload/server-offset.js';
-import { UploadStateStore, type UploadState } from '../../upload/state-store.js';
+import type { UploadState } from '../../upload/state-store.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../grammar.js';
-import { runUpload } from './upload-command.js';
+import { reportUpload, uploadRunOptions } from './upload-command.js';
 import { uploadFlagsOf, uploadOptions, type Run } from './resources.js';
 
 function summary(s: UploadState): Record<string, unknown> {
@@ -24,18 +21,8 @@ function summary(s: UploadState): Record<string, unknown> {
   };
 }
 
-/** `PROFILE uploads [list|resume ID|forget ID]` — the resume state on this machine. */
+/** `PROFILE uploads [list|resume ID|forget ID]` — a thin shell over the SDK's pending uploads. */
 export function uploadsCommand(ctx: CliContext, run: Run) {
-  const store = (): UploadStateStore => new UploadStateStore(ctx.stateDir);
-  const find = async (id: unknown): Promise<UploadState> => {
-    if (typeof id !== 'string' || id === '') throw new UsageError('Which upload?', 'Pass its id; list them with: maas-esxi PROFILE uploads list');
-    const states = await store().list();
-    const matches = states.filter((s) => s.id.startsWith(id));
-    if (matches.length !== 1) {
-      throw new UsageError(matches.length === 0 ? `No saved upload '${id}'.` : `'${id}' matches ${matches.length} uploads.`, 'List them with: maas-esxi PROFILE uploads list');
-    }
-    return matches[0]!;
-  };
   return {
     command: 'uploads [action] [id]',
     describe: 'unfinished resumable uploads: list, resume ID, forget ID',
@@ -48,44 +35,25 @@ export function uploadsCommand(ctx: CliContext, run: Run) {
       ),
     handler: run(async (client, flags, argv) => {
       const action = String(argv['action'] ?? 'list');
+      const stateDir = ctx.stateDir;
       if (action === 'list') {
-        const states = await store().list();
+        const states = await client.bootResources.pendingUploads({ stateDir });
         if (states.length === 0) ctx.out.info('No unfinished uploads.');
         ctx.out.result(states.map(summary));
         return;
       }
-      const state = await find(argv['id']);
+      const id = argv['id'];
+      if (typeof id !== 'string' || id === '') throw new UsageError('Which upload?', 'Pass its id; list them with: maas-esxi PROFILE uploads list');
       if (action === 'forget') {
-        if (argv['delete-remote']) {
-          if (state.fingerprint.apiUrl !== client.api.apiUrl) {
-            throw new UsageError(`Upload ${state.id} went to ${state.fingerprint.apiUrl}, not to this profile's MAAS.`, 'Use the profile of that MAAS, or forget it without --delete-remote.');
-          }
-          // The id may since hold a newer image (a re-create keeps it, maas-api.md §3.6): delete
-          // only while it still has this upload's unfinished file.
-          const resource = await client.bootResources.read(state.resourceId, ctx.signal).catch(() => undefined);
-          const mine = resource && findFileBySha256(resource, state.sha256);
-          if (mine && !mine.file.complete) {
-            await client.bootResources.delete(state.resourceId, ctx.signal);
-            ctx.out.info(`Deleted boot resource ${state.resourceId}.`);
-          } else {
-            ctx.out.warn(`Boot resource ${state.resourceId} no longer holds this unfinished upload; left it alone.`);
-          }
-        }
-        await store().remove(state.id);
+        const { state, deletedResource } = await client.bootResources.forget(id, { stateDir, deleteRemote: Boolean(argv['delete-remote']), signal: ctx.signal });
+        if (deletedResource) ctx.out.info(`Deleted boot resource ${state.resourceId}.`);
+        else if (argv['delete-remote']) ctx.out.warn(`Boot resource ${state.resourceId} no longer holds this unfinished upload; left it alone.`);
         ctx.out.info(`Forgot upload ${state.id}.`);
         ctx.out.result(summary(state));
         return;
       }
-      // The saved sha256 is only valid for the very same file (a rebuilt image has the same path).
-      const st = await stat(state.fingerprint.path).catch(() => undefined);
-      const same = st && st.size === state.fingerprint.size && st.mtimeMs === state.fingerprint.mtimeMs && st.ino === state.fingerprint.ino;
-      if (!same) {
-        throw new UploadConflictError(`${state.fingerprint.path} is missing or has changed since upload ${state.id} started.`, {
-          code: 'FILE_CHANGED',
-          hint: `Run create again to upload the current file, and 'uploads forget ${state.id}' to drop the old state.`,
-        });
-      }
-      await runUpload(ctx, flags, client, { ...state.params, path: state.fingerprint.path, sha256: state.sha256, chunkSize: state.chunkSize }, uploadFlagsOf(argv));
+      const upload = await client.bootResources.resume(id, uploadRunOptions(ctx, uploadFlagsOf(argv)));
+      await reportUpload(ctx, flags, upload);
     }),
   };
 }
