@@ -1,8 +1,10 @@
 import { sleep } from '../http/backoff.js';
 
 /**
- * A token bucket for `--limit-rate`: `take(n)` resolves when `n` more bytes may go out. Credit
- * for idle time is capped at a tenth of a second so a pause never turns into a burst.
+ * A token bucket for `--limit-rate`: `take(n)` resolves when `n` more bytes may go out. Like
+ * curl's --limit-rate it holds the *average*: up to one second of idle time (the wait for MAAS's
+ * answer between chunks) is made up afterwards, never more, so a pause never turns into a burst
+ * of more than a second's worth.
  */
 export class RateLimiter {
   #nextDue = performance.now();
@@ -12,7 +14,7 @@ export class RateLimiter {
 
   async take(bytes: number, signal?: AbortSignal): Promise<void> {
     const now = performance.now();
-    if (this.#nextDue < now - 100) this.#nextDue = now - 100;
+    if (this.#nextDue < now - 1000) this.#nextDue = now - 1000;
     this.#nextDue += (bytes / this.bytesPerSecond) * 1000;
     const wait = this.#nextDue - now;
     if (wait > 1) await sleep(wait, signal);

@@ -324,6 +324,8 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
             (sent) => {
               attempt.handedOver = sent;
               rearm(sent >= length ? answerTimeout : idleTimeout);
+              // MAAS now reads the whole file back to check its sha256: say what we wait for.
+              if (final && sent >= length) this.emit('phase', 'verify', `MAAS is checking the image's sha256 (up to ${Math.round(answerTimeout / 60_000)} min)`);
               this.#progress('upload', offset + sent, offset, s.size);
             },
             this.#limiter,
@@ -406,7 +408,10 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
         hint: 'Rerun the same command to resume from the server\'s offset.',
       });
     }
-    const delayMs = fixedDelayMs ?? backoffDelay(this.#backoff, s.attempts - 1, retryAfterOf(e));
+    // A lost connection's first retry needs no pause: the offset read that follows is the check.
+    // MAAS's own answers (503 …) and repeated failures back off, Retry-After first.
+    const lostConnection = e.status === undefined && s.attempts === 1;
+    const delayMs = fixedDelayMs ?? (lostConnection ? 0 : backoffDelay(this.#backoff, s.attempts - 1, retryAfterOf(e)));
     this.emit('retry', { attempt: s.attempts, delayMs, offset: s.offset, error: e });
     await this.#sleep(delayMs);
     this.#throwIfAborted(s);

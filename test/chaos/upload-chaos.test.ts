@@ -67,7 +67,7 @@ t.test('chaos: random fault schedules never corrupt, re-send or report a false s
           if (action) env.sim.faults.add({ match: { method: 'PUT', nth: f.put }, action });
         }
         const ac = new AbortController();
-        const opts = env.options(image, { signal: ac.signal, chunkTimeoutMs: 250, settleMs: 200, finalSettleMs: 400, interruptGraceMs: 100, retries: 12 });
+        const opts = env.options(image, { signal: ac.signal, chunkTimeoutMs: 250, finalChunkTimeoutMs: 600, settleMs: 200, finalSettleMs: 400, interruptGraceMs: 100, retries: 12 });
         const started = Date.now();
         const up = env.client.bootResources.upload(opts);
         const pending = new Set(faults.filter((f) => f.kind === 'expired' || f.kind === 'restart' || f.kind === 'interrupt'));
@@ -106,7 +106,7 @@ t.test('chaos: random fault schedules never corrupt, re-send or report a false s
         for (const fn of cleanups.reverse()) await fn();
       }
     }),
-    { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: true },
+    { numRuns: RUNS, timeout: 30_000, ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: true },
   );
   t.equal(run >= RUNS, true, `${run} schedules`);
 });
