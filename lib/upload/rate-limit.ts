@@ -7,16 +7,18 @@ import { sleep } from '../http/backoff.js';
  * of more than a second's worth.
  */
 export class RateLimiter {
-  #nextDue = performance.now();
+  /** When the next byte may go; starts with the first byte, so waiting to start earns no credit. */
+  #nextDue: number | undefined;
   constructor(readonly bytesPerSecond: number) {
     if (!(bytesPerSecond > 0)) throw new RangeError('rate limit must be > 0 bytes/s');
   }
 
   async take(bytes: number, signal?: AbortSignal): Promise<void> {
     const now = performance.now();
-    if (this.#nextDue < now - 1000) this.#nextDue = now - 1000;
-    this.#nextDue += (bytes / this.bytesPerSecond) * 1000;
-    const wait = this.#nextDue - now;
+    let due = Math.max(this.#nextDue ?? now, now - 1000);
+    due += (bytes / this.bytesPerSecond) * 1000;
+    this.#nextDue = due;
+    const wait = due - now;
     if (wait > 1) await sleep(wait, signal);
   }
 
