@@ -151,7 +151,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
       await this.#refuseToJoin(s);
       s.resumedFrom = s.offset;
       this.emit('phase', 'upload', s.action === 'resume' ? `at byte ${s.offset} of ${s.size}` : undefined);
-      while (!(await this.#verify(s))) await this.#send(s);
+      while (!(await this.#retrying(s, () => this.#verify(s)))) await this.#send(s);
     }
     return this.#ready(s);
   }
@@ -378,7 +378,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
       this.emit('warning', `MAAS refused a chunk as signed too long ago; sending ${chunkSizeFor(s.located.chunkSize, this.#link.bytesPerSecond)}-byte chunks from now on.`);
       s.bytesResent += attempt.handedOver;
       await this.#failed(s, e, 0);
-      await this.#readOffset(s, attempt);
+      await this.#retrying(s, () => this.#readOffset(s, attempt));
       return;
     }
     if (!isTransient(e) && outcome === 'not-applied' && attempt.status !== undefined) {
@@ -387,8 +387,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     }
     await this.#failed(s, e);
     const before = s.offset;
-    if (outcome === 'not-applied') await this.#readOffset(s, attempt);
-    else await this.#settle(s, attempt);
+    await this.#retrying(s, () => (outcome === 'not-applied' ? this.#readOffset(s, attempt) : this.#settle(s, attempt)));
     if (s.offset <= before) s.bytesResent += attempt.handedOver;
     else s.attempts = 0;
   }
@@ -415,6 +414,18 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     this.emit('retry', { attempt: s.attempts, delayMs, offset: s.offset, error: e });
     await this.#sleep(delayMs);
     this.#throwIfAborted(s);
+  }
+
+  /** Run a read-only step, counting transient failures (MAAS restarting, …) against the budget. */
+  async #retrying<T>(s: Session, step: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await step();
+      } catch (err) {
+        if (!(err instanceof MaasError) || !isTransient(err) || this.#opts.signal?.aborted) throw err;
+        await this.#failed(s, err);
+      }
+    }
   }
 
   // ── settle ──────────────────────────────────────────────────────────────────────────────

@@ -11,6 +11,7 @@ import { fileIdOf, KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload
 const CHUNK = 64 * KiB;
 const RUNS = Number(process.env['CHAOS_RUNS'] ?? 6);
 const SEED = process.env['CHAOS_SEED'] ? Number(process.env['CHAOS_SEED']) : undefined;
+const PATH = process.env['CHAOS_PATH'];
 
 type Fault =
   | { kind: 'cut-before'; put: number; afterBytes: number }
@@ -70,6 +71,8 @@ t.test('chaos: random fault schedules never corrupt, re-send or report a false s
         const opts = env.options(image, { signal: ac.signal, chunkTimeoutMs: 250, finalChunkTimeoutMs: 600, settleMs: 200, finalSettleMs: 400, interruptGraceMs: 100, retries: 12 });
         const started = Date.now();
         const up = env.client.bootResources.upload(opts);
+        const warnings: string[] = [];
+        up.on('warning', (w) => warnings.push(w));
         const pending = new Set(faults.filter((f) => f.kind === 'expired' || f.kind === 'restart' || f.kind === 'interrupt'));
         let busy: Promise<void> | undefined;
         const onPut = setInterval(() => {
@@ -98,7 +101,10 @@ t.test('chaos: random fault schedules never corrupt, re-send or report a false s
         if (!r.file.complete) throw new Error('exit 0 without a complete file');
         if (!lastPut || (await env.storedSha256(fileIdOf(lastPut.path))) !== image.sha256) throw new Error('stored sha256 differs from the source');
         const tooMuch = env.sim.requests.filter((q) => q.method === 'PUT' && q.status === 400).length;
-        if (tooMuch > 0) throw new Error(`${tooMuch} PUT(s) answered 400 (a re-sent applied chunk)`);
+        if (tooMuch > 0) {
+          const trace = env.sim.requests.map((q) => `${q.method} ${q.status}${q.fault ? `(${q.fault})` : ''} ${q.bodyBytes}${q.applied ? '+' : ''}`).join(', ');
+          throw new Error(`${tooMuch} PUT(s) answered 400 (a re-sent applied chunk): ${trace}; warnings: ${warnings.join(' | ')}`);
+        }
         const lostTail = faults.filter((f) => f.kind === 'restart' && f.loseTail).length;
         if (r.bytesResent > (faults.length + lostTail) * CHUNK) throw new Error(`re-sent ${r.bytesResent} bytes for ${faults.length} fault(s)`);
         if (elapsed > 30_000) throw new Error(`took ${elapsed} ms`);
@@ -106,7 +112,7 @@ t.test('chaos: random fault schedules never corrupt, re-send or report a false s
         for (const fn of cleanups.reverse()) await fn();
       }
     }),
-    { numRuns: RUNS, timeout: 30_000, ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: true },
+    { numRuns: RUNS, timeout: 30_000, ...(SEED !== undefined ? { seed: SEED } : {}), ...(PATH ? { path: PATH } : {}), endOnFailure: true },
   );
   t.equal(run >= RUNS, true, `${run} schedules`);
 });
