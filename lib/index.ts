@@ -8,7 +8,7 @@
  *   const result = await up.done();
  */
 export * from './client/index.js';
-export * from './http/errors.js';
+export * from './errors/index.js';
 export { MaasApiClient, type ApiClientOptions, type ApiRequest, type RetryNotice } from './http/api-client.js';
 export { HttpTransport, type TransportOptions } from './http/transport.js';
 export { DEFAULT_BACKOFF, type BackoffPolicy } from './http/backoff.js';

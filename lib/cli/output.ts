@@ -1,5 +1,5 @@
 import { scrubSecrets } from '../auth/redact.js';
-import { MaasError } from '../http/errors.js';
+import { MaasError } from '../errors/index.js';
 
 export interface TerminalStream {
   write(chunk: string): boolean;

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { PackerError } from '../http/errors.js';
+import { PackerError } from '../errors/index.js';
 import type { TemplateInfo } from './template-info.js';
 
 export const KICKSTART_SCRIPT = join('scripts', 'build_kickstart_usb.py');

@@ -5,7 +5,7 @@
  * - ≥ 1.10: no HashiCorp plugins in the binary — the qemu plugin must be installed.
  */
 import { execa } from 'execa';
-import { PackerError } from '../http/errors.js';
+import { PackerError } from '../errors/index.js';
 import { findExecutable } from './find-executable.js';
 import { parseMachineReadableLine } from './machine-readable.js';
 

@@ -8,7 +8,7 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { PackerError } from '../http/errors.js';
+import { PackerError } from '../errors/index.js';
 import type { TemplateInfo } from './template-info.js';
 
 /** Our inputs → the template variable that receives them (when the template declares it). */

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MaasConfigError } from '../http/errors.js';
+import { MaasConfigError } from '../errors/index.js';
 
 /**
  * `~/.maascli.certs/<name>.pem`, the CA bundle `maas login --cacerts` stores per profile

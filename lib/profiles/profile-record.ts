@@ -1,4 +1,4 @@
-import { MaasConfigError } from '../http/errors.js';
+import { MaasConfigError } from '../errors/index.js';
 import { parseApiKey } from '../auth/index.js';
 import { pythonJsonDumps } from './python-json.js';
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { formatApiKey, parseApiKey } from '../auth/index.js';
-import { MaasConfigError, redactUrl } from '../http/errors.js';
+import { MaasConfigError, redactUrl } from '../errors/index.js';
 import { normaliseApiUrl } from './api-url.js';
 import { isSafeFileName, readCaFile } from './ca-file.js';
 import { homeFromEnv } from './db-location.js';

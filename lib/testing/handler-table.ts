@@ -1,10 +1,8 @@
 import { deleteBootResource, importBootResources, isImporting, listBootResources, readBootResource, stopImport } from './boot-resources.js';
 import { createBootResource } from './create.js';
-import type { EraFacts } from './eras.js';
-import { CAPABILITIES } from './eras.js';
+import { CAPABILITIES, type EraFacts } from './eras.js';
 import { pyJson } from './py-format.js';
-import type { SimResponse } from './responses.js';
-import { JSON_UTF8 } from './responses.js';
+import { JSON_UTF8, type SimResponse } from './responses.js';
 import type { HandlerRequest, SimContext } from './sim-context.js';
 import { uploadChunk } from './upload.js';
 import { listUsers, readUser, whoami } from './users.js';

@@ -1,4 +1,4 @@
-import { UploadInputError } from '../http/errors.js';
+import { UploadInputError } from '../errors/index.js';
 import { BOOT_RESOURCE_FILETYPES, type BootResourceFiletype, type MaasEra } from '../resources/types.js';
 
 export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;

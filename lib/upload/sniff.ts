@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { UploadInputError } from '../http/errors.js';
+import { UploadInputError } from '../errors/index.js';
 import type { BootResourceFiletype } from '../resources/types.js';
 
 export type ContainerKind = 'gzip' | 'xz' | 'bzip2' | 'tar' | 'raw';

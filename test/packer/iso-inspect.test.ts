@@ -3,7 +3,7 @@ import t from 'tap';
 import { execa } from 'execa';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrerequisiteError } from '../../lib/http/errors.js';
+import { PrerequisiteError } from '../../lib/errors/index.js';
 import { inspectIso, versionFromBootCfg, versionFromVolumeId } from '../../lib/packer/index.js';
 import { esxiLikeFiles, writeFakeIso } from '../fixtures/packer/fake-iso.js';
 

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrerequisiteError } from '../../lib/http/errors.js';
+import { PrerequisiteError } from '../../lib/errors/index.js';
 import { assertPrerequisites, checkPrerequisites, parseInstalledQemuPlugins, type PrerequisiteReport } from '../../lib/packer/index.js';
 import { esxiLikeFiles, writeFakeIso } from '../fixtures/packer/fake-iso.js';
 import { template } from '../fixtures/packer/paths.js';

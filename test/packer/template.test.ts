@@ -5,7 +5,7 @@
 import t from 'tap';
 import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { PackerError } from '../../lib/http/errors.js';
+import { PackerError } from '../../lib/errors/index.js';
 import { defaultTemplateDir, prepareBuildDir, readTemplateInfo, removeBuildDir, resolveTemplateVars, sizeMiB, varArgs } from '../../lib/packer/index.js';
 import { topLevelBlocks } from '../../lib/packer/hcl-blocks.js';
 import { template, templatesDir } from '../fixtures/packer/paths.js';
