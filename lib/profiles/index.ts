@@ -1,5 +1,4 @@
 export { normaliseApiUrl } from './api-url.js';
-export { pythonJsonDumps } from './python-json.js';
 export {
   type MaasProfile,
   type ProfileSummary,

@@ -1,5 +1,6 @@
 import type { EraFacts } from './eras.js';
-import { PyFloat, type PyValue } from './py-format.js';
+import { PyFloat } from '../python/json-dumps.js';
+import type { PyValue } from './py-format.js';
 import { RTYPE_UPLOADED, type FileRow, type ResourceRow, type SetRow, type SimStore } from './store.js';
 
 export const API_PREFIX = '/MAAS/api/2.0/';
