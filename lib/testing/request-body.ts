@@ -87,7 +87,6 @@ class SpooledBody implements ReceivedBody {
   }
 }
 
-export const EMPTY_BODY: ReceivedBody = new MemoryBody([], 0);
 
 export interface ReadBodyOptions {
   spoolDir: string;
