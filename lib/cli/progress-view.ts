@@ -3,7 +3,7 @@ import type { SingleBar } from 'cli-progress';
 import { formatBytes, formatDuration } from './format.js';
 import type { Output } from './output.js';
 
-export interface ProgressSample {
+interface ProgressSample {
   label: string;
   done: number;
   total: number;
@@ -16,7 +16,7 @@ export interface ProgressSample {
  * Progress on stderr: a bar on a TTY (cli-progress), one line every few seconds otherwise
  * (cli-progress prints nothing off a TTY, ecosystem.md P11), nothing with --quiet.
  */
-export interface ProgressView {
+interface ProgressView {
   update(sample: ProgressSample): void;
   /** A log line that must not be torn by the bar. */
   log(line: string): void;

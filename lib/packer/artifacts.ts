@@ -16,7 +16,7 @@ export interface PackerArtifact {
 }
 
 /** builder-id of the `compress` post-processor (§3.2). */
-export const COMPRESS_BUILDER_ID = 'packer.post-processor.compress';
+const COMPRESS_BUILDER_ID = 'packer.post-processor.compress';
 
 export class ArtifactCollector {
   readonly #byKey = new Map<string, PackerArtifact>();

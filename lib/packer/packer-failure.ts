@@ -101,7 +101,7 @@ const HINTS: [RegExp, string][] = [
   [/Cleanly cancelled|Build was cancelled/, 'The build was interrupted.'],
 ];
 
-export function hintForPackerText(text: string): string {
+function hintForPackerText(text: string): string {
   for (const [re, hint] of HINTS) if (re.test(text)) return hint;
   return 'Rerun with keepBuildDir (--keep-build-dir) to keep the build directory, including Packer\'s debug log (packer.log).';
 }

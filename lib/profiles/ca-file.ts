@@ -61,7 +61,7 @@ export function readCaFile(path: string, source: string): string {
 }
 
 /** Throws unless `pem` starts (after any preamble) with a parseable X.509 certificate. */
-export function assertPem(pem: string, what: string): void {
+function assertPem(pem: string, what: string): void {
   try {
     new X509Certificate(pem);
   } catch {

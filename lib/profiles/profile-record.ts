@@ -1,5 +1,5 @@
 import { MaasConfigError } from '../errors/index.js';
-import { parseApiKey } from '../auth/index.js';
+import { parseApiKey } from '../auth/api-key.js';
 import { pythonJsonDumps } from '../python/json-dumps.js';
 
 /** One row of the maas CLI's profile database (maas-cli.md §1.3). */

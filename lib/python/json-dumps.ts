@@ -17,7 +17,7 @@ export class PyFloat {
   constructor(readonly value: number) {}
 }
 
-export interface PythonJsonOptions {
+interface PythonJsonOptions {
   /** `indent=N` (piston's emitter uses 4); omitted = one line with `, ` and `: `. */
   indent?: number | undefined;
   /** Python's default is true; piston passes `ensure_ascii=False`. */

@@ -77,7 +77,7 @@ function ymd(ms: number): string {
 }
 
 /** `get_next_version_name`: `YYYYmmdd`, then `YYYYmmdd.<max index + 1>` (maas-api.md §3.6 step 3). */
-export function nextSetVersion(existing: readonly string[], nowMs: number): string {
+function nextSetVersion(existing: readonly string[], nowMs: number): string {
   const day = ymd(nowMs);
   const same = existing.filter((v) => v.startsWith(day));
   if (same.length === 0) return day;

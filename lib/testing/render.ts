@@ -13,7 +13,7 @@ export interface RenderContext {
 
 const TYPE_NAMES: Record<number, string> = { 0: 'Synced', 1: 'Generated', 2: 'Uploaded' };
 
-export interface FileProgress {
+interface FileProgress {
   complete: boolean;
   /** What MAAS renders as `progress` (int 0 or a float, per era). */
   progress: PyValue;
@@ -38,7 +38,7 @@ export function fileProgress(ctx: RenderContext, file: FileRow): FileProgress {
 }
 
 /** Set completeness and progress (maas-api.md §4.3): all its files over all regions. */
-export function setProgress(ctx: RenderContext, set: SetRow): FileProgress {
+function setProgress(ctx: RenderContext, set: SetRow): FileProgress {
   const files = ctx.store.filesOf(set.id);
   const total = files.reduce((n, f) => n + f.size, 0);
   if (ctx.era.era === '3.4') {
