@@ -14,7 +14,7 @@ import {
   UploadConflictError,
   UploadIntegrityError,
   UploadRetryError,
-} from '../http/errors.js';
+} from '../errors/index.js';
 
 /** Exit codes (design.md §4; documented in README "Exit codes"). */
 export const EXIT = {

@@ -6,7 +6,7 @@ import type { MaasEra, MaasUser, MaasVersionInfo } from '../resources/types.js';
 import { BootResourceUpload } from '../upload/uploader.js';
 import type { UploadOptions, UploadPlan } from '../upload/types.js';
 import { stat } from 'node:fs/promises';
-import { MaasConfigError, UploadConflictError } from '../http/errors.js';
+import { MaasConfigError, UploadConflictError } from '../errors/index.js';
 import type { UploadStateStorage } from '../upload/locate.js';
 import { findFileBySha256 } from '../upload/server-offset.js';
 import { defaultStateDir } from '../upload/state-dir.js';
@@ -45,16 +45,16 @@ export interface ProfileConnectOptions extends Omit<ConnectOptions, 'url' | 'api
 
 /** Boot resources, plus the resumable upload built on them (design.md §1). */
 export class BootResourcesClient extends BootResources {
-  constructor(
-    api: MaasApiClient,
-    private readonly profile: string | undefined,
-  ) {
+  readonly #profile: string | undefined;
+
+  constructor(api: MaasApiClient, profile: string | undefined) {
     super(api);
+    this.#profile = profile;
   }
 
   /** Start a resumable upload; await `.done()` for the complete resource. */
   upload(opts: UploadOptions): BootResourceUpload {
-    return new BootResourceUpload({ api: this.api, resources: this }, { profile: this.profile, ...opts });
+    return new BootResourceUpload({ api: this.api, resources: this }, { profile: this.#profile, ...opts });
   }
 
   /** Unfinished uploads saved under `stateDir` (default `$XDG_STATE_HOME/maas-esxi`), oldest first. */
@@ -78,7 +78,7 @@ export class BootResourcesClient extends BootResources {
     const { store, ...rest } = opts;
     return new BootResourceUpload(
       { api: this.api, resources: this, store },
-      { ...state.params, path: state.fingerprint.path, sha256: state.sha256, chunkSize: state.chunkSize, profile: this.profile, ...rest },
+      { ...state.params, path: state.fingerprint.path, sha256: state.sha256, chunkSize: state.chunkSize, profile: this.#profile, ...rest },
     );
   }
 

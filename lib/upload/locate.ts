@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { MaasApiClient } from '../http/api-client.js';
-import { MaasError, MaasNotFoundError, UploadConflictError, UploadInputError } from '../http/errors.js';
+import { MaasError, MaasNotFoundError, UploadConflictError, UploadInputError } from '../errors/index.js';
 import type { BootResources } from '../resources/boot-resources.js';
 import { readVersion, whoami } from '../resources/server.js';
 import type { BootResource, BootResourceFile, BootResourceFiletype, MaasEra } from '../resources/types.js';

@@ -3,17 +3,18 @@ import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from '../http/backoff.js';
-import { retryAfterOf, type MaasApiClient } from '../http/api-client.js';
+import type { MaasApiClient } from '../http/api-client.js';
 import {
   isTransient,
   MaasAbortError,
   MaasAuthError,
   MaasError,
   MaasNotFoundError,
+  retryAfterOf,
   UploadConflictError,
   UploadIntegrityError,
   UploadRetryError,
-} from '../http/errors.js';
+} from '../errors/index.js';
 import type { BootResources } from '../resources/boot-resources.js';
 import type { BootResource, BootResourceFile } from '../resources/types.js';
 import { classifyChunkOutcome, type ChunkOutcome } from './chunk-outcome.js';

@@ -4,7 +4,7 @@
 // re-sent per fault, exit 0 only with a verified copy, no run beyond the documented waits.
 import t from 'tap';
 import fc from 'fast-check';
-import { MaasAbortError } from '../../lib/http/errors.js';
+import { MaasAbortError } from '../../lib/errors/index.js';
 import type { FaultAction } from '../../lib/testing/index.js';
 import { fileIdOf, KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
 

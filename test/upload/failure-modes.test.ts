@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MaasClient } from '../../lib/client/maas-client.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
-import { MaasAbortError, MaasAuthError, UploadConflictError, UploadRetryError } from '../../lib/http/errors.js';
+import { MaasAbortError, MaasAuthError, UploadConflictError, UploadRetryError } from '../../lib/errors/index.js';
 import type { MaasSimulator } from '../../lib/testing/index.js';
 import { fileIdOf, KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
 

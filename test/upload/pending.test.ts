@@ -1,6 +1,6 @@
 import t from 'tap';
 import { appendFileSync } from 'node:fs';
-import { MaasConfigError, UploadConflictError } from '../../lib/http/errors.js';
+import { MaasConfigError, UploadConflictError } from '../../lib/errors/index.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
 import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
 
