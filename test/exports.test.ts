@@ -61,6 +61,7 @@ const ENTRY_POINTS: Record<string, { source: string; values: string[]; types: st
       'ConnectionFlags',
       'ConnectionSettings',
       'CreateBootResourceParams',
+      'HashLookup',
       'LoginOptions',
       'LoginResult',
       'MaasEra',
@@ -88,6 +89,7 @@ const ENTRY_POINTS: Record<string, { source: string; values: string[]; types: st
       'UploadResult',
       'UploadRetry',
       'UploadState',
+      'UploadStateStorage',
     ],
   },
   'maas-esxi/packer': {

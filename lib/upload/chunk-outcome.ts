@@ -6,7 +6,7 @@
  */
 export type ChunkOutcome = 'applied' | 'not-applied' | 'unknown';
 
-export interface ChunkAnswer {
+interface ChunkAnswer {
   /** The HTTP status that came back; undefined when no answer arrived (reset, timeout, abort). */
   status: number | undefined;
   /** Bytes of the body handed to the connection. */

@@ -28,7 +28,7 @@ export interface HashLookup {
   set(st: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>, sha256: string, path: string): Promise<void>;
 }
 
-export interface LocateDeps {
+interface LocateDeps {
   api: MaasApiClient;
   resources: BootResources;
   store: UploadStateStorage;
@@ -36,7 +36,7 @@ export interface LocateDeps {
 }
 
 /** Region controllers as MAAS counts them for `progress`. */
-export interface Regions {
+interface Regions {
   count: number;
   names: string[];
 }
@@ -56,7 +56,7 @@ export interface Located {
   found: { resource: BootResource; file: BootResourceFile; via: 'state' | 'server' | 'same-image' } | undefined;
 }
 
-export interface LocateEvents {
+interface LocateEvents {
   phase: (phase: 'check' | 'hash' | 'locate', detail?: string) => void;
   hash: (p: { bytesHashed: number; total: number }) => void;
   warning: (message: string) => void;
