@@ -101,7 +101,7 @@ export class HttpTransport {
   /**
    * Abandon whatever is in flight by resetting the connection (TCP RST): the kernel drops the
    * bytes it still holds for the server, so no late body can arrive after we gave up on it — a
-   * plain close would still deliver them (design: docs/maas-upload-protocol.md). Proxied
+   * plain close would still deliver them (docs/maas-upload-protocol.md). Proxied
    * connections are closed the ordinary way.
    */
   resetConnections(): void {

@@ -149,12 +149,15 @@ async function* throughLink(req: IncomingMessage, bytesPerSecond: () => number |
     reset = true;
     poke();
   };
-  req.on('data', onData);
-  req.on('end', onEnd);
-  req.on('aborted', onError);
-  req.on('error', onError);
-  socket?.on('close', onClose);
-  socket?.on('error', onError);
+  const listeners: Array<[NodeJS.EventEmitter | undefined, string, Parameters<NodeJS.EventEmitter['on']>[1]]> = [
+    [req, 'data', onData],
+    [req, 'end', onEnd],
+    [req, 'aborted', onError],
+    [req, 'error', onError],
+    [socket, 'close', onClose],
+    [socket, 'error', onError],
+  ];
+  for (const [emitter, event, fn] of listeners) emitter?.on(event, fn);
   let nextDue = performance.now();
   try {
     for (;;) {
@@ -178,12 +181,7 @@ async function* throughLink(req: IncomingMessage, bytesPerSecond: () => number |
       yield chunk;
     }
   } finally {
-    req.off('data', onData);
-    req.off('end', onEnd);
-    req.off('aborted', onError);
-    req.off('error', onError);
-    socket?.off('close', onClose);
-    socket?.off('error', onError);
+    for (const [emitter, event, fn] of listeners) emitter?.off(event, fn);
   }
 }
 
@@ -195,7 +193,6 @@ export async function readRequestBody(req: IncomingMessage, opts: ReadBodyOption
   const chunks: Buffer[] = [];
   let length = 0;
   let spool: { fh: FileHandle; path: string } | undefined;
-  let nextDue = performance.now();
   const fail = async (outcome: 'cut' | 'tooLarge' | 'aborted') => {
     if (spool) {
       await spool.fh.close().catch(() => {});
@@ -228,16 +225,6 @@ export async function readRequestBody(req: IncomingMessage, opts: ReadBodyOption
         }
       }
       if (opts.stopAfter !== undefined && length >= opts.stopAfter) return await fail('cut');
-      const bps = throttled ? null : opts.bytesPerSecond();
-      if (bps !== null && bps > 0) {
-        // Token bucket: each chunk "costs" length/bps seconds of link time.
-        // Timers oversleep by a millisecond or so; keep that as credit (up to 50 ms of idle
-        // link) so the average rate is the configured one, not a fraction of it.
-        const now = performance.now();
-        if (nextDue < now - 50) nextDue = now;
-        nextDue += (chunk.length / bps) * 1000;
-        if (nextDue - now > 1) await sleep(nextDue - now, undefined, { signal: opts.signal });
-      }
     }
   } catch {
     return fail('aborted');

@@ -64,7 +64,7 @@ interface LocateEvents {
 export const NO_EVENTS: LocateEvents = { phase: () => undefined, hash: () => undefined, warning: () => undefined };
 
 /**
- * Check, authenticate, hash and find any existing upload (design.md §3 steps 1–3); writes
+ * Check, authenticate, hash and find any existing upload (docs/maas-upload-protocol.md); writes
  * nothing to MAAS. The credentials are checked before hashing: a wrong key must not cost the
  * minutes a multi-GB hash takes.
  */

@@ -78,7 +78,7 @@ interface Session {
 }
 
 /**
- * One resumable upload of an image file to a MAAS boot resource (design.md §3). Starts as soon
+ * One resumable upload of an image file to a MAAS boot resource (docs/maas-upload-protocol.md). Starts as soon
  * as it is constructed; listen for events, then await `done()`. The steps, in order:
  * locate → create → send (→ settle after a chunk without an answer) → verify → ready.
  */

@@ -169,7 +169,11 @@ t.test('boot-resources read / boot-resource read|delete pass MAAS JSON through; 
   const env = { MAAS_API_URL: s.url, MAAS_API_KEY: s.adminKey };
   const image = makeImage(home, 600 * KiB);
   const ac = new AbortController();
-  setTimeout(() => ac.abort(), 500);
+  // Ctrl-C once chunks are flowing (the state exists from the create on).
+  const watch = setInterval(() => {
+    if (s.requests.filter((r) => r.method === 'PUT').length >= 2) ac.abort();
+  }, 5);
+  t.teardown(() => clearInterval(watch));
   s.faults.latency(60);
   const interrupted = await cli(['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`, '--chunk-size', '64KiB'], { home, env, signal: ac.signal });
   t.equal(interrupted.code, 130, 'Ctrl-C → 130');
