@@ -13,6 +13,12 @@ interface ChunkAnswer {
   handedOver: number;
   /** The chunk's length. */
   length: number;
+  /**
+   * Whether the whole body could have crossed the link before the failure, judged against the
+   * fastest whole chunk so far with a 25 % margin ("handed over" only means the kernel took it,
+   * and kernel buffers hold megabytes). Undefined when unknown.
+   */
+  couldHaveArrived?: boolean | undefined;
 }
 
 /**
@@ -23,6 +29,8 @@ interface ChunkAnswer {
  * - 502 and 504 are the proxy's words, not MAAS's: MAAS may have applied the chunk: unknown.
  * - No answer and part of the body never handed over: nginx buffers the whole body before it
  *   passes the request on, so MAAS never saw it: not applied.
+ * - No answer after the whole body was handed over, but sooner than it could have crossed the
+ *   link: not applied, for the same reason.
  * - No answer after the whole body was handed over: unknown; only the server's offset can tell.
  */
 export function classifyChunkOutcome(answer: ChunkAnswer): ChunkOutcome {
@@ -32,5 +40,5 @@ export function classifyChunkOutcome(answer: ChunkAnswer): ChunkOutcome {
     if (status === 502 || status === 504) return 'unknown';
     return 'not-applied';
   }
-  return answer.handedOver < answer.length ? 'not-applied' : 'unknown';
+  return answer.handedOver < answer.length || answer.couldHaveArrived === false ? 'not-applied' : 'unknown';
 }

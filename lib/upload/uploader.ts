@@ -95,6 +95,8 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
   #unlock: (() => Promise<void>) | undefined;
   #lastProgressEmit = 0;
   #stateSaved = false;
+  /** Fastest whole chunk so far (request to answer), bytes per ms. */
+  #fastestBytesPerMs: number | undefined;
 
   constructor(deps: UploadDeps, opts: UploadOptions) {
     super();
@@ -265,9 +267,11 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
       await this.#deps.store.save(s.state!, false);
       const attempt = await this.#putChunk(s, s.offset, length, final);
       s.bytesSent += attempt.handedOver;
-      const outcome = classifyChunkOutcome(attempt);
+      const fastest = this.#fastestBytesPerMs;
+      const outcome = classifyChunkOutcome({ ...attempt, couldHaveArrived: fastest === undefined ? undefined : fastest * attempt.elapsedMs * 1.25 >= length });
       if (outcome === 'applied') {
         this.#link.record(length, attempt.elapsedMs);
+        this.#fastestBytesPerMs = Math.max(fastest ?? 0, length / Math.max(1, attempt.elapsedMs));
         s.offset += length;
         s.attempts = 0;
         s.state!.inFlight = undefined;

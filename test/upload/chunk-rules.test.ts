@@ -14,6 +14,9 @@ t.test('classifyChunkOutcome: a MAAS answer is never ambiguous, only a lost one 
   for (const status of [502, 504]) t.equal(classifyChunkOutcome({ status, ...full }), 'unknown', `HTTP ${status} from the proxy`);
   t.equal(classifyChunkOutcome({ status: undefined, ...full }), 'unknown', 'lost answer after the whole body');
   t.equal(classifyChunkOutcome({ status: undefined, handedOver: 8 * MiB - 1, length: 8 * MiB }), 'not-applied', 'body never complete');
+  t.equal(classifyChunkOutcome({ status: undefined, ...full, couldHaveArrived: false }), 'not-applied', 'failed sooner than the body could cross');
+  t.equal(classifyChunkOutcome({ status: undefined, ...full, couldHaveArrived: true }), 'unknown');
+  t.equal(classifyChunkOutcome({ status: 200, ...full, couldHaveArrived: false }), 'applied', 'an answer decides');
   // Whatever the numbers, an answer decides on its own and 'unknown' needs the whole body out.
   fc.assert(
     fc.property(fc.option(fc.integer({ min: 100, max: 599 }), { nil: undefined }), fc.integer({ min: 1, max: 10 * MiB }), fc.integer({ min: 0, max: 10 * MiB }), (status, length, sent) => {
@@ -21,6 +24,7 @@ t.test('classifyChunkOutcome: a MAAS answer is never ambiguous, only a lost one 
       const outcome = classifyChunkOutcome({ status, handedOver, length });
       if (outcome === 'applied') return status !== undefined && status >= 200 && status < 300;
       if (outcome === 'unknown') return status === 502 || status === 504 || (status === undefined && handedOver === length);
+      // (couldHaveArrived only ever turns 'unknown' into 'not-applied', checked above.)
       return true;
     }),
   );
