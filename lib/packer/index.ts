@@ -1,4 +1,4 @@
-/** The Packer orchestration module: prerequisites, template handling, running builds. */
+/** The Packer orchestration module: the build plan and its prerequisites, template handling, running builds. */
 export {
   parseMachineReadableLine,
   unescapeMachineReadable,
@@ -21,7 +21,10 @@ export { BUILD_PHASES, phaseForUiText, type BuildPhase } from './phases.js';
 export { detectPacker, findPacker, compareVersions, parsePackerVersionOutput, type PackerInstallation } from './packer-version.js';
 export { parseInstalledQemuPlugins } from './qemu-plugin.js';
 export { inspectIso, versionFromVolumeId, versionFromBootCfg, type IsoInfo } from './iso-inspect.js';
-export { checkPrerequisites, assertPrerequisites, type PrerequisiteCheck, type PrerequisiteOptions, type PrerequisiteReport } from './prerequisites.js';
+export { planBuild, assertBuildPlan, BuildPlan, type PlanBuildOptions, type PlannedFatImage, type BuildPlanSummary } from './build-plan.js';
+export { PREREQUISITE_CHECKS, type PrerequisiteCheck } from './prerequisites.js';
+export { readTemplateNeeds, type TemplateNeeds, type TemplateFileNeed, type TemplateTool } from './template-needs.js';
+export { writeFatImage, type FatImageOptions } from './fat-image.js';
 export { defaultTemplateDir } from './template-dir.js';
 export { readTemplateInfo, sizeMiB, type TemplateInfo, type TemplateVariable } from './template-info.js';
 export { resolveTemplateVars, varArgs, STANDARD_VARIABLES, type TemplateVarInputs, type ResolvedTemplateVars } from './template-vars.js';

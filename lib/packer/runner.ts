@@ -25,12 +25,12 @@ import { BUILD_MARKER_ENV, killBuildProcesses, signalGroup } from './leftovers.j
 import { parseMachineReadableLine, type PackerEvent } from './machine-readable.js';
 import { moveArtifact } from './move-artifact.js';
 import { failureFromOutcome, PackerBuildError, type RunOutcome } from './packer-failure.js';
-import { inspectIso } from './iso-inspect.js';
+import { assertBuildPlan, planBuild, preparationPaths, type BuildPlan, type PlanBuildOptions } from './build-plan.js';
+import { writeFatImage } from './fat-image.js';
 import { buildKickstartImage, KICKSTART_VARIABLE, majorMinor, ROOT_PASSWORD_ENV, templateBuildsKickstart } from './kickstart.js';
-import { detectPacker, type PackerInstallation } from './packer-version.js';
+import type { PackerInstallation } from './packer-version.js';
 import { phaseForUiText, type BuildPhase } from './phases.js';
-import { defaultTemplateDir } from './template-dir.js';
-import { readTemplateInfo, type TemplateInfo } from './template-info.js';
+import type { TemplateInfo } from './template-info.js';
 import { resolveTemplateVars, STANDARD_VARIABLES, varArgs } from './template-vars.js';
 
 export interface BuildOptions {
@@ -61,6 +61,13 @@ export interface BuildOptions {
   consolePollMs?: number;
   /** Kickstart snippet merged into our template's kickstart (its --kickstart-extra). */
   kickstartExtra?: string;
+  /** Make what the template needs and maas-esxi can make without root or network (see PlanBuildOptions.prepare). */
+  prepare?: boolean;
+  /**
+   * The plan from `planBuild` for these same options (the CLI shows its checks first); without
+   * it the build plans itself. Either way Packer does not start while a prerequisite fails.
+   */
+  plan?: BuildPlan;
 }
 
 export interface BuildResult {
@@ -86,7 +93,7 @@ export interface PackerBuildEvents {
 }
 
 /** What prepare() settled before Packer runs. */
-interface BuildPlan {
+interface PreparedBuild {
   packer: PackerInstallation;
   template: TemplateInfo;
   dir: BuildDir;
@@ -205,22 +212,25 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     }
   }
 
-  /** Everything before Packer starts: Packer, template, variables, build dir, kickstart, env. */
-  private async prepare(onBuildDir: (dir: BuildDir) => void): Promise<BuildPlan> {
+  /** Everything before Packer starts: the plan (made once, here or by the caller), variables, build dir, kickstart, env. */
+  private async prepare(onBuildDir: (dir: BuildDir) => void): Promise<PreparedBuild> {
     const opts = this.opts;
     const env = opts.env ?? process.env;
     this.throwIfCancelled();
-    const packer = await detectPacker({ env, signal: this.signal });
+    const plan = opts.plan ?? (await planBuild(this.planOptions()));
+    assertPlanFits(plan, opts);
+    assertBuildPlan(plan);
+    this.throwIfCancelled();
+    const packer = plan.packer!;
+    const template = plan.template!;
     this.log(`using Packer ${packer.version} at ${packer.path}`);
-    const template = await readTemplateInfo(opts.templateDir ?? defaultTemplateDir());
     const declared = new Set(template.variables.map((v) => v.name));
-    const isoPath = resolve(opts.iso);
 
     // The template's esxi_version (and our kickstart) take major.minor: from the option, else
-    // read from the ISO's volume id / BOOT.CFG.
+    // what the plan read from the ISO's volume id / BOOT.CFG.
     let esxiVersion = opts.esxiVersion === undefined ? undefined : (majorMinor(opts.esxiVersion) ?? opts.esxiVersion);
     if (esxiVersion === undefined && declared.has(STANDARD_VARIABLES.esxiVersion) && opts.vars?.[STANDARD_VARIABLES.esxiVersion] === undefined) {
-      const detected = await inspectIso(isoPath).then((i) => i.esxiVersion, () => undefined);
+      const detected = plan.iso?.esxiVersion;
       esxiVersion = detected === undefined ? undefined : majorMinor(detected);
       this.log(esxiVersion ? `ESXi ${detected} detected on the ISO: ${STANDARD_VARIABLES.esxiVersion}=${esxiVersion}` : "could not read the ESXi version from the ISO; the template's default applies");
     }
@@ -231,14 +241,21 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
       ...(opts.vars ? { vars: opts.vars } : {}),
     });
     for (const note of notes) this.log(note);
-    if (vars[STANDARD_VARIABLES.iso] !== undefined) await assertReadableFile(isoPath);
+    const isoPath = resolve(opts.iso);
 
-    const outputDir = resolve(opts.outputDir ?? process.cwd());
+    const outputDir = plan.outputDir;
     await mkdir(outputDir, { recursive: true });
     this.throwIfCancelled();
-    const dir = await prepareBuildDir(template, packer, opts.workDir ? { workDir: opts.workDir } : {});
+    const dir = await prepareBuildDir(template, packer, { workDir: plan.workDir });
     onBuildDir(dir);
     for (const note of dir.notes) this.log(note);
+    // `prepare`: what the template's Makefile would make and we can (usb.img from KS.CFG), in the copy.
+    for (const p of plan.preparations) {
+      this.throwIfCancelled();
+      const paths = preparationPaths(p, dir.cwd);
+      await writeFatImage({ ...paths, sizeMiB: p.sizeMiB, env, signal: this.signal });
+      this.log(`prepared ${p.image}: ${p.sizeMiB} MiB FAT image holding ${p.files.join(', ')} (as the template's Makefile makes it)`);
+    }
     this.throwIfCancelled();
 
     // Console: the option; else our template's serial_log variable, pointed into the build dir;
@@ -288,8 +305,22 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     return { packer, template, dir, vars, env: childEnv, outputDir, consoleCandidates, debugLog };
   }
 
+  private planOptions(): PlanBuildOptions {
+    const o = this.opts;
+    return {
+      iso: o.iso,
+      ...(o.templateDir !== undefined ? { templateDir: o.templateDir } : {}),
+      ...(o.outputDir !== undefined ? { outputDir: o.outputDir } : {}),
+      ...(o.workDir !== undefined ? { workDir: o.workDir } : {}),
+      ...(o.vars ? { vars: o.vars } : {}),
+      ...(o.prepare ? { prepare: true } : {}),
+      ...(o.env ? { env: o.env } : {}),
+      signal: this.signal,
+    };
+  }
+
   /** Packer succeeded: find its image, move it to the output directory, hash it. */
-  private async deliver(plan: BuildPlan, outcome: RunOutcome & { collector: ArtifactCollector }): Promise<BuildResult> {
+  private async deliver(plan: PreparedBuild, outcome: RunOutcome & { collector: ArtifactCollector }): Promise<BuildResult> {
     const image = findCompressedImage(outcome.collector.artifacts);
     if (!image) {
       throw new PackerBuildError('Packer finished without a .dd.gz image from a compress post-processor', {
@@ -477,14 +508,17 @@ function redactVarArg(arg: string): string {
   return m?.[1] && /pass|secret|token|key/i.test(m[1]) ? `${m[1]}=REDACTED` : arg;
 }
 
-async function assertReadableFile(path: string): Promise<void> {
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new Error('not a file');
-  } catch {
-    throw new PackerError(`ISO ${path} does not exist or is not a file`, {
-      code: 'ISO_NOT_FOUND',
-      hint: 'Pass --iso with the path of the ESXi installer ISO.',
+/** A plan made for another ISO, template or directory must not drive this build. */
+function assertPlanFits(plan: BuildPlan, opts: BuildOptions): void {
+  const differs: string[] = [];
+  if (plan.isoPath !== resolve(opts.iso)) differs.push(`ISO ${plan.isoPath ?? '(none)'}`);
+  if (plan.template && opts.templateDir !== undefined && plan.template.dir !== resolve(opts.templateDir)) differs.push(`template ${plan.template.dir}`);
+  if (opts.outputDir !== undefined && plan.outputDir !== resolve(opts.outputDir)) differs.push(`output ${plan.outputDir}`);
+  if (opts.prepare && opts.plan && plan.preparations.length === 0 && plan.needs?.files.some((n) => !n.exists && n.fatImage)) differs.push('made without prepare');
+  if (differs.length > 0) {
+    throw new PackerError(`the build plan was made for other inputs: ${differs.join(', ')}`, {
+      code: 'PLAN_MISMATCH',
+      hint: 'Pass planBuild the same iso, templateDir, outputDir and prepare as startPackerBuild.',
     });
   }
 }

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { BuildOptions, BuildResult, PrerequisiteCheck } from '../../packer/index.js';
+import type { BuildOptions, BuildPlan, BuildResult, PrerequisiteCheck } from '../../packer/index.js';
 
 /** The Packer module (and execa) load only for the commands that build: uploads stay lean. */
 const packer = (): Promise<typeof import('../../packer/index.js')> => import('../../packer/index.js');
@@ -19,7 +19,8 @@ function buildOptions(y: Argv): Argv {
     .option('output', { type: 'string', describe: 'directory for vmware-esxi.dd.gz (default: current directory)' })
     .option('timeout', { type: 'string', describe: 'Packer timeout for the installation, e.g. 1h' })
     .option('var', { type: 'string', array: true, describe: 'extra template variable k=v (repeatable)' })
-    .option('keep-build-dir', { type: 'boolean', default: false, describe: 'keep Packer\'s temporary build directory for debugging' });
+    .option('keep-build-dir', { type: 'boolean', default: false, describe: 'keep Packer\'s temporary build directory for debugging' })
+    .option('prepare', { type: 'boolean', default: false, describe: 'make what the template needs when that takes no root or network (packer-maas usb.img from KS.CFG)' });
 }
 
 function varsOf(argv: Record<string, unknown>): Record<string, string> {
@@ -40,6 +41,7 @@ function buildOptionsOf(ctx: CliContext, argv: Record<string, unknown>): BuildOp
     timeout: argv['timeout'] === undefined ? undefined : String(argv['timeout']),
     vars: varsOf(argv),
     keepBuildDir: Boolean(argv['keep-build-dir']),
+    prepare: Boolean(argv['prepare']),
     signal: ctx.signal,
     env: ctx.io.env,
   };
@@ -52,21 +54,20 @@ function renderChecks(checks: PrerequisiteCheck[]): string {
   return [['status', 'check', 'detail'], ...rows].map((r) => `${r[0]!.padEnd(w0)}  ${r[1]!.padEnd(w1)}  ${r[2]}`).join('\n');
 }
 
-async function preflight(ctx: CliContext, flags: GlobalFlags, opts: BuildOptions): Promise<void> {
-  const report = await (await packer()).checkPrerequisites({ iso: opts.iso, templateDir: opts.templateDir, outputDir: opts.outputDir, env: ctx.io.env, signal: ctx.signal });
-  const failed = report.checks.filter((c) => !c.ok && c.severity === 'error');
-  for (const c of report.checks.filter((c) => !c.ok && c.severity === 'warning')) ctx.out.warn(`${c.title}: ${c.detail}${c.fix ? ` (${c.fix})` : ''}`);
-  if (failed.length > 0) {
-    if (!flags.json) ctx.out.progress(`${renderChecks(report.checks)}\n`);
-    const first = failed[0]!;
-    throw new PrerequisiteError(`${failed.length} build prerequisite(s) failed; first: ${first.title}: ${first.detail}.`, { code: 'PREREQUISITES', hint: first.fix });
-  }
+/** Plan once: the checks are shown, and the same plan drives the build. */
+async function preflight(ctx: CliContext, flags: GlobalFlags, opts: BuildOptions): Promise<BuildPlan> {
+  const sdk = await packer();
+  const plan = await sdk.planBuild(opts);
+  for (const c of plan.warnings) ctx.out.warn(`${c.title}: ${c.detail}${c.fix ? ` (${c.fix})` : ''}`);
+  if (!plan.ok && !flags.json) ctx.out.progress(`${renderChecks(plan.checks)}\n`);
+  sdk.assertBuildPlan(plan);
+  return plan;
 }
 
 /** Run a Packer build with live progress on stderr (or JSON lines with --json). */
 async function runBuild(ctx: CliContext, flags: GlobalFlags, opts: BuildOptions): Promise<BuildResult> {
-  await preflight(ctx, flags, opts);
-  const build = (await packer()).startPackerBuild(opts);
+  const plan = await preflight(ctx, flags, opts);
+  const build = (await packer()).startPackerBuild({ ...opts, plan });
   const started = Date.now();
   let phase = 'starting';
   let lastConsole = '';
@@ -112,7 +113,7 @@ export function registerBuildCommands(y: Argv, ctx: CliContext, handle: Handle):
       describe: 'check the build host: packer, qemu, /dev/kvm, disk space, the ISO',
       builder: (b: Argv) => b.option('iso', { type: 'string', describe: 'also check this ESXi ISO' }).option('template', { type: 'string' }).option('output', { type: 'string' }),
       handler: handle(async (flags, argv) => {
-        const report = await (await packer()).checkPrerequisites({
+        const report = await (await packer()).planBuild({
           iso: argv['iso'] === undefined ? undefined : String(argv['iso']),
           templateDir: argv['template'] === undefined ? undefined : String(argv['template']),
           outputDir: argv['output'] === undefined ? ctx.io.cwd : String(argv['output']),
