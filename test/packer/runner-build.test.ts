@@ -9,13 +9,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import { PackerError } from '../../lib/http/errors.js';
+import { PackerError, PrerequisiteError } from '../../lib/http/errors.js';
 import { startPackerBuild, type PackerEvent, type BuildOptions } from '../../lib/packer/index.js';
+import { esxiLikeFiles, writeFakeIso } from '../fixtures/packer/fake-iso.js';
 import { template } from '../fixtures/packer/paths.js';
 
+/** The plan checks the ISO before Packer runs: a tiny one that looks like an ESXi installer. */
 async function fakeIso(dir: string): Promise<string> {
   const iso = join(dir, 'esxi.iso');
-  await writeFile(iso, 'not really an iso');
+  await writeFakeIso(iso, { volumeId: 'ESXI-8.0U3-24022510-STANDARD', files: esxiLikeFiles() });
   return iso;
 }
 
@@ -144,14 +146,17 @@ t.test('validation errors', async (t) => {
   });
 
   t.test('a missing ISO is reported before Packer runs', async (t) => {
-    const err = (await startPackerBuild({ iso: join(work, 'nope.iso'), templateDir: template('file-chain'), outputDir: work }).done().catch((e: unknown) => e)) as PackerError;
-    t.type(err, PackerError);
-    t.equal(err.code, 'ISO_NOT_FOUND');
+    const err = (await startPackerBuild({ iso: join(work, 'nope.iso'), templateDir: template('file-chain'), outputDir: work }).done().catch((e: unknown) => e)) as PrerequisiteError;
+    t.type(err, PrerequisiteError);
+    t.equal(err.code, 'PREREQUISITES');
+    t.match(err.message, /^ESXi installer ISO: ISO .*nope\.iso does not exist$/);
   });
 
   t.test('a template directory that does not exist', async (t) => {
-    const err = (await startPackerBuild({ iso, templateDir: join(work, 'nowhere'), outputDir: work }).done().catch((e: unknown) => e)) as PackerError;
-    t.equal(err.code, 'TEMPLATE_NOT_FOUND');
+    const err = (await startPackerBuild({ iso, templateDir: join(work, 'nowhere'), outputDir: work }).done().catch((e: unknown) => e)) as PrerequisiteError;
+    t.type(err, PrerequisiteError);
+    t.match(err.message, /Packer template: template directory .*nowhere does not exist/);
+    t.match(err.hint, /--template DIR/);
   });
 });
 
