@@ -295,31 +295,25 @@ const disk: Check = async (f) => {
 };
 
 const memory: Check = ({ template: t }) => {
-  const vmMemory = Math.max(MIN_HOST_MEMORY_MIB, t?.memoryMiB ?? 0);
   const memMiB = Math.floor(totalmem() / MiB);
-  const ok = memMiB >= vmMemory;
-  return {
-    id: 'memory',
-    title: 'Host memory',
-    ok,
-    severity: 'warning',
-    detail: `${(memMiB / 1024).toFixed(1)} GiB; the build VM uses ${t?.memoryMiB ? `${t.memoryMiB} MiB` : '8 GiB'} and MAAS recommends 8 GB (16 GB better)`,
-    ...(ok ? {} : { fix: 'Build on a host with at least 8 GB of RAM (ESXi 8 refuses to install with less).' }),
-  };
+  return advice(
+    'memory',
+    'Host memory',
+    memMiB >= Math.max(MIN_HOST_MEMORY_MIB, t?.memoryMiB ?? 0),
+    `${(memMiB / 1024).toFixed(1)} GiB; the build VM uses ${t?.memoryMiB ? `${t.memoryMiB} MiB` : '8 GiB'} and MAAS recommends 8 GB (16 GB better)`,
+    'Build on a host with at least 8 GB of RAM (ESXi 8 refuses to install with less).',
+  );
 };
 
 const hostCpus: Check = () => {
   const count = cpus().length;
-  const ok = count >= MIN_HOST_CPUS;
-  return {
-    id: 'cpus',
-    title: 'Host CPUs',
-    ok,
-    severity: 'warning',
-    detail: `${count} CPU(s); MAAS recommends 4 cores`,
-    ...(ok ? {} : { fix: 'Use a host with 4 or more cores; the installer is slower with fewer.' }),
-  };
+  return advice('cpus', 'Host CPUs', count >= MIN_HOST_CPUS, `${count} CPU(s); MAAS recommends 4 cores`, 'Use a host with 4 or more cores; the installer is slower with fewer.');
 };
+
+/** A warning-level check: the fix is shown only when it failed. */
+function advice(id: string, title: string, ok: boolean, detail: string, fix: string): PrerequisiteCheck {
+  return { id, title, ok, severity: 'warning', detail, ...(ok ? {} : { fix }) };
+}
 
 /** In the order `doctor` shows them. */
 export const PREREQUISITE_CHECKS: readonly Check[] = [
