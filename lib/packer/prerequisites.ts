@@ -222,7 +222,7 @@ const mtools: Check = async ({ template: t, needs, prepare, env }) => {
     : { id: 'mtools', title: 'mtools', ok: false, severity: 'error', detail: `${missing.join(', ')} not found on PATH; the template writes FAT images with mtools`, fix: 'sudo apt-get install mtools' };
 };
 
-const fuse: Check = async ({ template: t, env }) => {
+const fuse: Check = async ({ template: t, needs, env }) => {
   if (!t?.needsFuse) return undefined;
   const base = { id: 'fuse', title: '/dev/fuse', severity: 'warning' as const };
   const fusermount = (await findExecutable('fusermount3', env)) ?? (await findExecutable('fusermount', env));
@@ -236,8 +236,9 @@ const fuse: Check = async ({ template: t, env }) => {
       fix: 'Load FUSE (`sudo modprobe fuse`); in an LXD container pass /dev/fuse through. The post-processor will fail without it.',
     };
   }
-  if (!fusermount) return { ...base, ok: false, detail: 'fusermount is not installed', fix: "sudo apt-get install fuse3 (plus the template's tools: nbdkit, libnbd-bin, fusefat, fuse2fs, mtools)." };
-  return { ...base, ok: true, detail: `/dev/fuse usable, ${fusermount}` };
+  // When the template's scripts run fusermount, `template-tools` already names it (as an error).
+  if (!fusermount && !needs?.tools.some((x) => x.name === 'fusermount')) return { ...base, ok: false, detail: 'fusermount is not installed', fix: "sudo apt-get install fuse3 (plus the template's tools: nbdkit, libnbd-bin, fusefat, fuse2fs, mtools)." };
+  return { ...base, ok: true, detail: `/dev/fuse usable${fusermount ? `, ${fusermount}` : ''}` };
 };
 
 const nbd: Check = async ({ template: t }) => {
