@@ -12,7 +12,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MaasAbortError, PrerequisiteError } from '../http/errors.js';
+import { MaasAbortError, PrerequisiteError } from '../errors/index.js';
 import { inspectIso, type IsoInfo } from './iso-inspect.js';
 import { detectPacker, type PackerInstallation } from './packer-version.js';
 import { PREREQUISITE_CHECKS, type PlanFacts, type PrerequisiteCheck } from './prerequisites.js';

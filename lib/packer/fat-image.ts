@@ -9,7 +9,7 @@
 import { open, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { execa } from 'execa';
-import { PrerequisiteError } from '../http/errors.js';
+import { PrerequisiteError } from '../errors/index.js';
 
 const SECTOR = 512;
 const PARTITION_START = 2048; // sectors: 1 MiB, as `mkpart primary fat32 1MiB 100%`

@@ -17,7 +17,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
-import { MaasAbortError, PackerError } from '../http/errors.js';
+import { MaasAbortError, PackerError } from '../errors/index.js';
 import { ArtifactCollector, findCompressedImage } from './artifacts.js';
 import { prepareBuildDir, removeBuildDir, type BuildDir } from './build-dir.js';
 import { consoleLineFromDebugLog, FileTail, cleanConsoleLine, qemuDiagnostics } from './console-tail.js';
@@ -115,115 +115,115 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
   /** The build directory once prepared (removed again at the end unless keepBuildDir). */
   buildDir: string | null = null;
   /** Directories to remove at the end (the build dir and, if it had to live elsewhere, TMPDIR). */
-  private buildPaths: string[] = [];
+  #buildPaths: string[] = [];
   /** Packer's pid while it runs (leader of its own process group). */
   pid: number | undefined;
   phase: BuildPhase | undefined;
 
-  private readonly opts: BuildOptions;
-  private readonly controller = new AbortController();
-  private readonly startedAt = Date.now();
-  private readonly promise: Promise<BuildResult>;
-  private child: ResultPromise | undefined;
-  private graceTimer: NodeJS.Timeout | undefined;
+  readonly #opts: BuildOptions;
+  readonly #controller = new AbortController();
+  readonly #startedAt = Date.now();
+  readonly #promise: Promise<BuildResult>;
+  #child: ResultPromise | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: BuildOptions) {
     super();
-    this.opts = opts;
+    this.#opts = opts;
     const outer = opts.signal;
     const forward = (): void => this.cancel(outer?.reason);
     if (outer) {
-      if (outer.aborted) this.controller.abort(outer.reason);
+      if (outer.aborted) this.#controller.abort(outer.reason);
       else outer.addEventListener('abort', forward, { once: true });
     }
-    this.controller.signal.addEventListener('abort', () => this.onAbort(), { once: true });
+    this.#controller.signal.addEventListener('abort', () => this.#onAbort(), { once: true });
     // Start on the next turn so listeners attached right after construction see every event.
-    this.promise = new Promise<void>((r) => setImmediate(r))
-      .then(() => this.run())
+    this.#promise = new Promise<void>((r) => setImmediate(r))
+      .then(() => this.#run())
       .finally(() => outer?.removeEventListener('abort', forward));
-    this.promise.catch(() => undefined); // callers who never call done() must not crash the process
+    this.#promise.catch(() => undefined); // callers who never call done() must not crash the process
   }
 
   done(): Promise<BuildResult> {
-    return this.promise;
+    return this.#promise;
   }
 
   /** Stop the build; done() rejects with MaasAbortError (code CANCELLED). */
   cancel(reason?: unknown): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason ?? 'cancelled');
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason ?? 'cancelled');
   }
 
   get elapsedMs(): number {
-    return Date.now() - this.startedAt;
+    return Date.now() - this.#startedAt;
   }
 
-  private get signal(): AbortSignal {
-    return this.controller.signal;
+  get #signal(): AbortSignal {
+    return this.#controller.signal;
   }
 
-  private async run(): Promise<BuildResult> {
-    const opts = this.opts;
+  async #run(): Promise<BuildResult> {
+    const opts = this.#opts;
     const tails: FileTail[] = [];
     try {
-      this.enterPhase('prepare');
-      const plan = await this.prepare((dir) => {
+      this.#enterPhase('prepare');
+      const plan = await this.#prepare((dir) => {
         this.buildDir = dir.root;
-        this.buildPaths = dir.paths;
+        this.#buildPaths = dir.paths;
       });
       const { dir } = plan;
 
       const pollMs = opts.consolePollMs ?? 1000;
-      tails.push(new FileTail(plan.consoleCandidates, (line) => this.consoleLine(line), pollMs));
-      if (plan.debugLog && plan.template.serialStdio) tails.push(new FileTail([plan.debugLog], (line) => this.consoleLine(line), pollMs, consoleLineFromDebugLog));
+      tails.push(new FileTail(plan.consoleCandidates, (line) => this.#consoleLine(line), pollMs));
+      if (plan.debugLog && plan.template.serialStdio) tails.push(new FileTail([plan.debugLog], (line) => this.#consoleLine(line), pollMs, consoleLineFromDebugLog));
       tails.forEach((tail) => tail.start());
 
       const args = ['build', '-machine-readable', '-color=false', ...varArgs(plan.vars), plan.template.templateArg];
-      this.log(`running: packer ${args.map(redactVarArg).join(' ')} (in ${dir.cwd})`);
-      const outcome = await this.runPacker(plan.packer.path, args, dir, plan.env, { userLog: !plan.debugLog });
+      this.#log(`running: packer ${args.map(redactVarArg).join(' ')} (in ${dir.cwd})`);
+      const outcome = await this.#runPacker(plan.packer.path, args, dir, plan.env, { userLog: !plan.debugLog });
       for (const tail of tails.splice(0)) await tail.stop();
 
       // Anything still running that belongs to the build (scripts that ignored SIGINT, daemons).
       const leftovers = await killBuildProcesses({ sessionId: outcome.pid, buildDir: dir.root });
-      for (const p of leftovers) this.log(`killed leftover process ${p.pid}: ${p.command}`);
+      for (const p of leftovers) this.#log(`killed leftover process ${p.pid}: ${p.command}`);
 
-      if (this.signal.aborted) throw this.abortError();
+      if (this.#signal.aborted) throw this.#abortError();
       if (outcome.exitCode !== 0 || outcome.errorCount > 0 || outcome.signal) {
         if (plan.debugLog) outcome.diagnostics = await qemuDiagnostics(plan.debugLog);
         throw failureFromOutcome(outcome);
       }
-      return await this.deliver(plan, outcome);
+      return await this.#deliver(plan, outcome);
     } catch (err) {
-      if (this.signal.aborted && !(err instanceof MaasAbortError)) throw this.abortError(err);
+      if (this.#signal.aborted && !(err instanceof MaasAbortError)) throw this.#abortError(err);
       throw err;
     } finally {
       for (const tail of tails) await tail.stop();
-      clearTimeout(this.graceTimer);
+      clearTimeout(this.#graceTimer);
       const root = this.buildDir;
       if (root) {
         // Even without a child (cancel during prepare) make sure nothing of ours survives.
         await killBuildProcesses({ buildDir: root }, 2000).catch(() => []);
         if (!opts.keepBuildDir) {
-          for (const problem of await removeBuildDir({ paths: this.buildPaths })) this.log(problem);
+          for (const problem of await removeBuildDir({ paths: this.#buildPaths })) this.#log(problem);
           this.buildDir = null;
         } else {
-          this.log(`build directory kept: ${this.buildPaths.join(', ')}`);
+          this.#log(`build directory kept: ${this.#buildPaths.join(', ')}`);
         }
       }
     }
   }
 
   /** Everything before Packer starts: the plan (made once, here or by the caller), variables, build dir, kickstart, env. */
-  private async prepare(onBuildDir: (dir: BuildDir) => void): Promise<PreparedBuild> {
-    const opts = this.opts;
+  async #prepare(onBuildDir: (dir: BuildDir) => void): Promise<PreparedBuild> {
+    const opts = this.#opts;
     const env = opts.env ?? process.env;
-    this.throwIfCancelled();
-    const plan = opts.plan ?? (await planBuild(this.planOptions()));
+    this.#throwIfCancelled();
+    const plan = opts.plan ?? (await planBuild(this.#planOptions()));
     assertPlanFits(plan, opts);
     assertBuildPlan(plan);
-    this.throwIfCancelled();
+    this.#throwIfCancelled();
     const packer = plan.packer!;
     const template = plan.template!;
-    this.log(`using Packer ${packer.version} at ${packer.path}`);
+    this.#log(`using Packer ${packer.version} at ${packer.path}`);
     const declared = new Set(template.variables.map((v) => v.name));
 
     // The template's esxi_version (and our kickstart) take major.minor: from the option, else
@@ -232,7 +232,7 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     if (esxiVersion === undefined && declared.has(STANDARD_VARIABLES.esxiVersion) && opts.vars?.[STANDARD_VARIABLES.esxiVersion] === undefined) {
       const detected = plan.iso?.esxiVersion;
       esxiVersion = detected === undefined ? undefined : majorMinor(detected);
-      this.log(esxiVersion ? `ESXi ${detected} detected on the ISO: ${STANDARD_VARIABLES.esxiVersion}=${esxiVersion}` : "could not read the ESXi version from the ISO; the template's default applies");
+      this.#log(esxiVersion ? `ESXi ${detected} detected on the ISO: ${STANDARD_VARIABLES.esxiVersion}=${esxiVersion}` : "could not read the ESXi version from the ISO; the template's default applies");
     }
     const { vars, notes } = resolveTemplateVars(template, {
       iso: opts.iso,
@@ -240,23 +240,23 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
       ...(esxiVersion !== undefined ? { esxiVersion } : {}),
       ...(opts.vars ? { vars: opts.vars } : {}),
     });
-    for (const note of notes) this.log(note);
+    for (const note of notes) this.#log(note);
     const isoPath = resolve(opts.iso);
 
     const outputDir = plan.outputDir;
     await mkdir(outputDir, { recursive: true });
-    this.throwIfCancelled();
+    this.#throwIfCancelled();
     const dir = await prepareBuildDir(template, packer, { workDir: plan.workDir });
     onBuildDir(dir);
-    for (const note of dir.notes) this.log(note);
+    for (const note of dir.notes) this.#log(note);
     // `prepare`: what the template's Makefile would make and we can (usb.img from KS.CFG), in the copy.
     for (const p of plan.preparations) {
-      this.throwIfCancelled();
+      this.#throwIfCancelled();
       const paths = preparationPaths(p, dir.cwd);
-      await writeFatImage({ ...paths, sizeMiB: p.sizeMiB, env, signal: this.signal });
-      this.log(`prepared ${p.image}: ${p.sizeMiB} MiB FAT image holding ${p.files.join(', ')} (as the template's Makefile makes it)`);
+      await writeFatImage({ ...paths, sizeMiB: p.sizeMiB, env, signal: this.#signal });
+      this.#log(`prepared ${p.image}: ${p.sizeMiB} MiB FAT image holding ${p.files.join(', ')} (as the template's Makefile makes it)`);
     }
-    this.throwIfCancelled();
+    this.#throwIfCancelled();
 
     // Console: the option; else our template's serial_log variable, pointed into the build dir;
     // else a literal -serial file: path; else the usual names; else Packer's debug log.
@@ -294,19 +294,19 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
         cwd: dir.cwd,
         esxiVersion: version,
         env: childEnv,
-        signal: this.signal,
+        signal: this.#signal,
         ...(opts.kickstartExtra ? { kickstartExtra: resolve(opts.kickstartExtra) } : {}),
       });
-      for (const line of ks.output) this.log(line);
+      for (const line of ks.output) this.#log(line);
       vars[KICKSTART_VARIABLE] = ks.image;
     }
     delete childEnv[ROOT_PASSWORD_ENV];
-    this.throwIfCancelled();
+    this.#throwIfCancelled();
     return { packer, template, dir, vars, env: childEnv, outputDir, consoleCandidates, debugLog };
   }
 
-  private planOptions(): PlanBuildOptions {
-    const o = this.opts;
+  #planOptions(): PlanBuildOptions {
+    const o = this.#opts;
     return {
       iso: o.iso,
       ...(o.templateDir !== undefined ? { templateDir: o.templateDir } : {}),
@@ -315,12 +315,12 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
       ...(o.vars ? { vars: o.vars } : {}),
       ...(o.prepare ? { prepare: true } : {}),
       ...(o.env ? { env: o.env } : {}),
-      signal: this.signal,
+      signal: this.#signal,
     };
   }
 
   /** Packer succeeded: find its image, move it to the output directory, hash it. */
-  private async deliver(plan: PreparedBuild, outcome: RunOutcome & { collector: ArtifactCollector }): Promise<BuildResult> {
+  async #deliver(plan: PreparedBuild, outcome: RunOutcome & { collector: ArtifactCollector }): Promise<BuildResult> {
     const image = findCompressedImage(outcome.collector.artifacts);
     if (!image) {
       throw new PackerBuildError('Packer finished without a .dd.gz image from a compress post-processor', {
@@ -338,27 +338,27 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
         exitCode: outcome.exitCode,
       });
     }
-    this.enterPhase('artifact');
-    const delivered = await moveArtifact(src, plan.outputDir, this.signal);
-    this.log(`image ${delivered.path} (${delivered.size} bytes, sha256 ${delivered.sha256})`);
+    this.#enterPhase('artifact');
+    const delivered = await moveArtifact(src, plan.outputDir, this.#signal);
+    this.#log(`image ${delivered.path} (${delivered.size} bytes, sha256 ${delivered.sha256})`);
     return {
       artifactPath: delivered.path,
       size: delivered.size,
       sha256: delivered.sha256,
       elapsedMs: this.elapsedMs,
       packerVersion: plan.packer.version,
-      buildDir: this.opts.keepBuildDir ? plan.dir.root : null,
+      buildDir: this.#opts.keepBuildDir ? plan.dir.root : null,
     };
   }
 
-  private async runPacker(
+  async #runPacker(
     packerPath: string,
     args: string[],
     dir: BuildDir,
     env: NodeJS.ProcessEnv,
     how: { userLog: boolean },
   ): Promise<RunOutcome & { pid: number | undefined; collector: ArtifactCollector }> {
-    this.throwIfCancelled();
+    this.#throwIfCancelled();
     const collector = new ArtifactCollector();
     const outcome: RunOutcome = { exitCode: undefined, signal: undefined, errorCount: 0, buildErrors: [], uiErrors: [], stderrTail: [], buildStarted: false };
 
@@ -377,7 +377,7 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
       stderr: 'pipe',
       encoding: 'utf8',
     });
-    this.child = child;
+    this.#child = child;
     this.pid = child.pid;
     const pid = child.pid;
     // If our process exits abruptly, don't leave a detached Packer (and a VM) running.
@@ -385,11 +385,11 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
       if (pid !== undefined) signalGroup(pid, 'SIGKILL');
     };
     process.once('exit', onExit);
-    if (this.signal.aborted) this.onAbort();
+    if (this.#signal.aborted) this.#onAbort();
 
     const stdoutDone = new Promise<void>((done) => {
       const rl = createInterface({ input: child.stdout!, crlfDelay: Infinity });
-      rl.on('line', (line) => this.onStdoutLine(line, collector, outcome));
+      rl.on('line', (line) => this.#onStdoutLine(line, collector, outcome));
       rl.on('close', done);
     });
     const stderrDone = new Promise<void>((done) => {
@@ -399,11 +399,11 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
         const consoleText = how.userLog ? consoleLineFromDebugLog(line) : undefined;
         if (consoleText !== undefined) {
           const cleaned = cleanConsoleLine(consoleText);
-          if (cleaned) this.consoleLine(cleaned);
+          if (cleaned) this.#consoleLine(cleaned);
           return;
         }
         const isLogLine = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /.test(line);
-        this.log(line);
+        this.#log(line);
         if (!isLogLine && line.trim()) {
           outcome.stderrTail.push(line);
           if (outcome.stderrTail.length > STDERR_TAIL) outcome.stderrTail.shift();
@@ -418,15 +418,15 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
       outcome.signal = result.signal;
     } finally {
       process.removeListener('exit', onExit);
-      this.child = undefined;
+      this.#child = undefined;
     }
     return { ...outcome, pid, collector };
   }
 
-  private onStdoutLine(line: string, collector: ArtifactCollector, outcome: RunOutcome): void {
+  #onStdoutLine(line: string, collector: ArtifactCollector, outcome: RunOutcome): void {
     const ev = parseMachineReadableLine(line);
     if (!ev) {
-      if (line.trim()) this.log(line);
+      if (line.trim()) this.#log(line);
       return;
     }
     collector.add(ev);
@@ -436,7 +436,7 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
         if (ev.level === 'error') outcome.uiErrors.push(ev.text);
         if (/^==> [^:]+: /.test(ev.text) || ev.type === 'build-finished') outcome.buildStarted = true;
         const phase = phaseForUiText(ev.text);
-        if (phase && !this.signal.aborted) this.enterPhase(phase);
+        if (phase && !this.#signal.aborted) this.#enterPhase(phase);
         break;
       }
       case 'error-count':
@@ -449,29 +449,29 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     this.emit('event', ev);
   }
 
-  private onAbort(): void {
-    this.enterPhase('cancel');
-    const child = this.child;
+  #onAbort(): void {
+    this.#enterPhase('cancel');
+    const child = this.#child;
     const pid = child?.pid;
     if (!child || pid === undefined) return; // not started yet or already finished: run() handles it
-    this.log('cancelling: SIGINT to Packer\'s process group');
+    this.#log('cancelling: SIGINT to Packer\'s process group');
     signalGroup(pid, 'SIGINT');
-    const grace = this.opts.graceMs ?? DEFAULT_GRACE_MS;
+    const grace = this.#opts.graceMs ?? DEFAULT_GRACE_MS;
     const buildDir = this.buildDir;
-    this.graceTimer = setTimeout(() => {
-      if (!this.child || !buildDir) return;
-      this.log(`Packer did not stop within ${grace} ms: killing the build's processes`);
+    this.#graceTimer = setTimeout(() => {
+      if (!this.#child || !buildDir) return;
+      this.#log(`Packer did not stop within ${grace} ms: killing the build's processes`);
       void killBuildProcesses({ sessionId: pid, buildDir });
     }, grace);
-    this.graceTimer.unref();
+    this.#graceTimer.unref();
   }
 
-  private throwIfCancelled(): void {
-    if (this.signal.aborted) throw this.abortError();
+  #throwIfCancelled(): void {
+    if (this.#signal.aborted) throw this.#abortError();
   }
 
-  private abortError(cause?: unknown): MaasAbortError {
-    const reason = this.signal.reason as unknown;
+  #abortError(cause?: unknown): MaasAbortError {
+    const reason = this.#signal.reason as unknown;
     const why = typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : '';
     return new MaasAbortError(`Packer build cancelled${why ? `: ${why}` : ''}`, {
       code: 'CANCELLED',
@@ -480,7 +480,7 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     });
   }
 
-  private enterPhase(name: BuildPhase): void {
+  #enterPhase(name: BuildPhase): void {
     if (this.phase === name) return;
     this.phase = name;
     const elapsedMs = this.elapsedMs;
@@ -488,12 +488,12 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     this.emit('phase', { name, elapsedMs });
   }
 
-  private consoleLine(line: string): void {
+  #consoleLine(line: string): void {
     this.emit('event', { type: 'console', line, timestamp: Math.floor(Date.now() / 1000), target: '' });
     this.emit('console', line);
   }
 
-  private log(text: string): void {
+  #log(text: string): void {
     this.emit('log', text);
   }
 }

@@ -10,7 +10,7 @@ import { cpSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { PrerequisiteError } from '../../lib/http/errors.js';
+import { PrerequisiteError } from '../../lib/errors/index.js';
 import { assertBuildPlan, planBuild, startPackerBuild, type BuildPlan } from '../../lib/packer/index.js';
 import { cli } from '../fixtures/cli-harness.js';
 import { esxiLikeFiles, writeFakeIso } from '../fixtures/packer/fake-iso.js';
