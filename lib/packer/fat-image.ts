@@ -15,7 +15,7 @@ const SECTOR = 512;
 const PARTITION_START = 2048; // sectors: 1 MiB, as `mkpart primary fat32 1MiB 100%`
 const FAT32_LBA = 0x0c;
 
-export interface FatImageOptions {
+interface FatImageOptions {
   /** Image to write (replaced if present). */
   image: string;
   sizeMiB: number;

@@ -183,7 +183,7 @@ interface Rule {
 }
 
 /** Explicit rules of a Makefile (enough for packer-maas's: no pattern rules needed). */
-export function parseMakefile(text: string): Map<string, Rule> & { phony?: Set<string> } {
+function parseMakefile(text: string): Map<string, Rule> & { phony?: Set<string> } {
   const rules = new Map<string, Rule>() as Map<string, Rule> & { phony?: Set<string> };
   const phony = new Set<string>();
   const lines = text.replace(/\\\n/g, ' ').split('\n');
