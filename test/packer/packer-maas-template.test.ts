@@ -170,6 +170,9 @@ t.test('prepare: usb.img is made in the build directory from KS.CFG and a real P
   t.match(disk, 'raw disk\nstamped by ../scripts/stamp\n', '../scripts reached through the build directory');
   t.match(disk, await readFile(join(templateDir, 'KS.CFG'), 'latin1'), 'KS.CFG read back from usb.img by mtools inside the build');
   t.ok(logs.some((l) => l === 'prepared usb.img: 8 MiB FAT image holding KS.CFG (as the template\'s Makefile makes it)'));
+  const stripped = logs.some((l) => /removed the packer \{\} block \(required_version\/required_plugins\) from file-esxi\.pkr\.hcl/.test(l));
+  const version = /using Packer (\S+)/.exec(logs.find((l) => l.startsWith('using Packer')) ?? '')?.[1] ?? '';
+  t.equal(stripped, /^1\.[0-9]\./.test(version), `Packer ${version}: required_plugins stripped only before 1.10, after the plan checked required_version`);
   t.notOk(existsSync(join(templateDir, 'usb.img')), 'the template directory is never written');
 });
 

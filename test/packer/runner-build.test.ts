@@ -167,7 +167,7 @@ t.test('legacy JSON template: variables from "variables", template passed by fil
   t.equal(gunzipSync(await readFile(res.artifactPath)).toString(), 'json raw disk for json\n');
 });
 
-t.test('Packer 1.6.6 and a packer {} block: plugins file left out, inline block removed (§3.1)', async (t) => {
+t.test('Packer 1.6.6 and a separate plugins.pkr.hcl: the file is left out (an inline packer {} block: packer-maas-template.test.ts)', async (t) => {
   const work = t.testdir();
   const iso = await fakeIso(work);
 
@@ -181,11 +181,6 @@ t.test('Packer 1.6.6 and a packer {} block: plugins file left out, inline block 
       const modern = logs.some((l) => /using Packer 1\.(1\d|[2-9]\d)\./.test(l));
       t.equal(logs.some((l) => l.includes('left out plugins.pkr.hcl')), !modern, 'plugins file excluded only before 1.10');
     }
-  });
-
-  t.test('packer-maas shaped template: inline packer block, ../scripts sibling, env() default', async (t) => {
-    const res = await startPackerBuild({ iso, templateDir: template('packer-maas-like'), outputDir: work, timeout: '2h' }).done();
-    t.equal(gunzipSync(await readFile(res.artifactPath)).toString(), 'esxi raw disk { not a block }\nmodified by helper\n');
   });
 });
 
