@@ -1,13 +1,57 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BuildOptions, BuildResult, PrerequisiteCheck } from '../packer/index.js';
-import { PrerequisiteError } from '../http/errors.js';
+import { MaasConfigError, PrerequisiteError } from '../http/errors.js';
+import { kickstartExtraProblem, rootPasswordProblems } from '../packer/kickstart-extra.js';
 import type { RunContext } from './command.js';
 import type { BuildFlags } from './flag-sets.js';
 import { formatBytes, formatDuration } from './format.js';
+import { UsageError } from './grammar.js';
 
 /** The Packer module (and execa) load only for the commands that build: uploads stay lean. */
 export const packer = (): Promise<typeof import('../packer/index.js')> => import('../packer/index.js');
 
-export function buildOptionsOf(ctx: RunContext, flags: BuildFlags, kickstartExtra?: string): BuildOptions {
+/** The environment variable our template reads the root password from (lib/packer/kickstart.ts ROOT_PASSWORD_ENV). */
+const ROOT_PASSWORD = 'MAAS_ESXI_ROOT_PASSWORD';
+
+/** Help note of the commands that build. */
+export const BUILD_ENV_NOTE =
+  `Environment: ${ROOT_PASSWORD} sets the root password of the built ESXi image (7 to 39 characters mixing three of lower case, upper case, digits and other characters, ` +
+  "without 'root'; checked before the build). Unset, the template uses packer-maas's public default password123!.";
+
+/**
+ * What the build's kickstart step would refuse, checked before Packer starts: the snippet's
+ * sections and commands, and the root password against ESXi's rules.
+ */
+export async function checkKickstartInputs(flags: BuildFlags, env: NodeJS.ProcessEnv): Promise<void> {
+  if (flags.kickstartExtra !== undefined) {
+    if (flags.templateDir !== undefined && !existsSync(join(flags.templateDir, 'scripts', 'build_kickstart_usb.py'))) {
+      throw new UsageError(`--kickstart-extra needs our template's kickstart step, which ${flags.templateDir} does not have.`, "Drop --template to use ours, or put the changes in that template's own kickstart.");
+    }
+    let text: string;
+    try {
+      text = await readFile(flags.kickstartExtra, 'utf8');
+    } catch (cause) {
+      throw new MaasConfigError(`Cannot read --kickstart-extra ${flags.kickstartExtra}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}.`, { cause, hint: 'Pass a readable kickstart snippet file.' });
+    }
+    const problem = kickstartExtraProblem(text);
+    if (problem) {
+      throw new MaasConfigError(`--kickstart-extra ${flags.kickstartExtra} ${problem}.`, { hint: 'It may hold kickstart commands and %pre, %post and %firstboot sections.' });
+    }
+  }
+  const password = env[ROOT_PASSWORD];
+  if (password !== undefined && password !== '') {
+    const problems = rootPasswordProblems(password);
+    if (problems.length > 0) {
+      throw new MaasConfigError(`${ROOT_PASSWORD} does not meet ESXi's password rules: it ${problems.join('; it ')}.`, {
+        hint: `Choose 7 to 39 characters mixing three of lower case, upper case, digits and symbols, e.g. export ${ROOT_PASSWORD}='Maas-Esxi%42x'.`,
+      });
+    }
+  }
+}
+
+export function buildOptionsOf(ctx: RunContext, flags: BuildFlags): BuildOptions {
   return {
     iso: flags.iso,
     templateDir: flags.templateDir,
@@ -17,7 +61,7 @@ export function buildOptionsOf(ctx: RunContext, flags: BuildFlags, kickstartExtr
     keepBuildDir: flags.keepBuildDir,
     signal: ctx.signal,
     env: ctx.io.env,
-    ...(kickstartExtra ? { kickstartExtra } : {}),
+    ...(flags.kickstartExtra ? { kickstartExtra: flags.kickstartExtra } : {}),
   };
 }
 

@@ -73,6 +73,8 @@ export interface BuildFlags {
   timeout: string | undefined;
   vars: Record<string, string>;
   keepBuildDir: boolean;
+  /** Kickstart snippet merged into our template's kickstart (absolute path). */
+  kickstartExtra: string | undefined;
 }
 
 export function declareBuildFlags(y: Argv): Argv {
@@ -82,7 +84,8 @@ export function declareBuildFlags(y: Argv): Argv {
     .option('output', { type: 'string', describe: 'directory for vmware-esxi.dd.gz (default: current directory)' })
     .option('timeout', { type: 'string', describe: 'Packer timeout for the installation, e.g. 1h' })
     .option('var', { type: 'string', array: true, describe: 'extra template variable k=v (repeatable)' })
-    .option('keep-build-dir', { type: 'boolean', default: false, describe: "keep Packer's temporary build directory for debugging" });
+    .option('keep-build-dir', { type: 'boolean', default: false, describe: "keep Packer's temporary build directory for debugging" })
+    .option('kickstart-extra', { type: 'string', describe: 'kickstart snippet merged into ours: commands and %pre/%post/%firstboot sections (checked before the build)' });
 }
 
 export function parseBuildFlags(argv: ParsedArgs, cwd: string): BuildFlags {
@@ -94,6 +97,7 @@ export function parseBuildFlags(argv: ParsedArgs, cwd: string): BuildFlags {
     timeout: typeof argv['timeout'] === 'string' ? argv['timeout'] : undefined,
     vars: parseVars(argv['var']),
     keepBuildDir: argv['keep-build-dir'] === true,
+    kickstartExtra: path('kickstart-extra'),
   };
 }
 

@@ -98,6 +98,7 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
   const clients: MaasClient[] = [];
   let pending: Promise<void> | undefined;
 
+  const width = Math.min(110, io.stdout.columns ?? 100);
   const words = commandWords(args);
   const first = words[0];
   // Profile names become commands; a top-level command does not need them (nor SQLite loaded).
@@ -116,7 +117,7 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
     y.command({
       command: spec.command,
       describe: spec.summary,
-      builder: (b: Argv) => withCommandHelp(spec.builder ? spec.builder(b) : b, spec),
+      builder: (b: Argv) => withCommandHelp(spec.builder ? spec.builder(b) : b, spec, width),
       handler: (argv: ParsedArgs) => {
         pending = (async () => {
           const context = runContext(ctx, flagsOf(argv, io), profile, clients);
@@ -157,7 +158,7 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
     .help()
     .alias('help', 'h')
     .version(packageVersion())
-    .wrap(Math.min(110, io.stdout.columns ?? 100))
+    .wrap(width)
     .exitProcess(false);
 
   try {

@@ -1,4 +1,4 @@
-import { buildOptionsOf, runBuild } from '../build-run.js';
+import { BUILD_ENV_NOTE, buildOptionsOf, checkKickstartInputs, runBuild } from '../build-run.js';
 import { defineCommand } from '../command.js';
 import { declareBuildFlags, declareData, declareUploadFlags, parseBuildFlags, parseData, parseUploadFlags, type BuildFlags, type UploadFlags } from '../flag-sets.js';
 import { formatBytes } from '../format.js';
@@ -21,14 +21,18 @@ export const buildAndUploadCommand = defineCommand<BuildAndUploadOptions>({
   examples: [
     ['maas-esxi admin build-and-upload --iso VMware-VMvisor-Installer-8.0U3.iso name=esxi/8.0 architecture=amd64/generic', 'build, then upload as esxi/8.0'],
     ["maas-esxi admin build-and-upload --iso esxi.iso name=esxi/8.0 title='VMware ESXi 8.0 U3' architecture=amd64/generic --chunk-size 4MiB", 'smaller chunks for a flaky link'],
+    ["MAAS_ESXI_ROOT_PASSWORD='Maas-Esxi%42x' maas-esxi admin build-and-upload --iso esxi.iso --kickstart-extra site.ks name=esxi/8.0 architecture=amd64/generic", 'own root password and kickstart additions'],
   ],
+  notes: [BUILD_ENV_NOTE],
   builder: (y) => declareUploadFlags(declareBuildFlags(declareData(y))),
   async parse(argv, ctx) {
     const pairs = parseData(argv);
     if (pairs.some((p) => p.key === 'content')) throw new UsageError('build-and-upload uploads what it builds; drop content@=.');
     // Check the upload's fields before spending an hour on the build.
     const fields = await uploadOptionsFromPairs([...pairs, { key: 'content', path: '/dev/null', fromFile: true }, { key: 'filetype', value: 'ddgz', fromFile: false }], ctx.io.cwd);
-    return { build: parseBuildFlags(argv, ctx.io.cwd), upload: parseUploadFlags(argv), fields };
+    const build = parseBuildFlags(argv, ctx.io.cwd);
+    await checkKickstartInputs(build, ctx.io.env);
+    return { build, upload: parseUploadFlags(argv), fields };
   },
   async run(o, ctx) {
     const client = ctx.maas();

@@ -1,4 +1,4 @@
-import { buildOptionsOf, builtLine, describeBuild, runBuild } from '../build-run.js';
+import { BUILD_ENV_NOTE, buildOptionsOf, builtLine, checkKickstartInputs, describeBuild, runBuild } from '../build-run.js';
 import { defineCommand } from '../command.js';
 import { declareBuildFlags, parseBuildFlags, type BuildFlags } from '../flag-sets.js';
 
@@ -11,10 +11,16 @@ export const buildCommand = defineCommand<BuildCommandOptions>({
   examples: [
     ['maas-esxi build --iso VMware-VMvisor-Installer-8.0U3.iso', 'build ./vmware-esxi.dd.gz'],
     ['maas-esxi build --iso esxi.iso --output /srv/images --timeout 2h', 'write elsewhere, allow a slow install'],
+    ["MAAS_ESXI_ROOT_PASSWORD='Maas-Esxi%42x' maas-esxi build --iso esxi.iso --kickstart-extra site.ks", 'own root password, site settings merged into the kickstart'],
     ['maas-esxi build --iso esxi.iso --json 2>events.jsonl', 'the result as JSON; progress events as JSON lines on stderr'],
   ],
+  notes: [BUILD_ENV_NOTE],
   builder: declareBuildFlags,
-  parse: (argv, ctx) => parseBuildFlags(argv, ctx.io.cwd),
+  async parse(argv, ctx) {
+    const flags = parseBuildFlags(argv, ctx.io.cwd);
+    await checkKickstartInputs(flags, ctx.io.env);
+    return flags;
+  },
   async run(o, ctx) {
     const result = await runBuild(ctx, buildOptionsOf(ctx, o));
     ctx.out.info(builtLine(result));
