@@ -85,19 +85,17 @@ function helpHint(words: readonly string[], profiles: readonly string[]): string
   return `Run 'maas-esxi ${[...path, '--help'].join(' ')}' for usage.`;
 }
 
-/**
- * Run the CLI on `args` (without node and script) and return the exit code. Every command is a
- * thin shell over an SDK call; this function only parses, dispatches and renders.
- */
-export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: AbortSignal } = {}): Promise<number> {
-  const args = moveLeadingFlags(rawArgs);
-  const early = earlyGlobalFlags(args);
-  const out = new Output(io, { json: early.json, quiet: early.quiet, color: wantsColor(io, early.noColor ? false : undefined) });
-  const signal = opts.signal ?? new AbortController().signal;
-  const ctx: CliContext = { io, out, signal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };
-  const clients: MaasClient[] = [];
-  let pending: Promise<void> | undefined;
+/** What a command line asks for: a command with its parsed arguments, or help/version text. */
+export type Dispatch =
+  | { kind: 'text'; text: string }
+  | { kind: 'command'; spec: AnyCommand; argv: ParsedArgs; profile: string | undefined };
 
+/**
+ * Parse a command line into the command it names (the seam for tests of the grammar: nothing
+ * runs and nothing connects). Throws UsageError for an unknown profile or bad usage.
+ */
+export async function parseCommandLine(rawArgs: readonly string[], io: CliIO): Promise<Dispatch> {
+  const args = moveLeadingFlags(rawArgs);
   const width = Math.min(110, io.stdout.columns ?? 100);
   const words = commandWords(args);
   const first = words[0];
@@ -105,25 +103,19 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
   const needsProfiles = first === undefined || !RESERVED_WORDS.includes(first) || first === 'completion' || first === 'help';
   const profiles = needsProfiles ? knownProfiles(io) : [];
   if (first !== undefined && !RESERVED_WORDS.includes(first) && !profiles.includes(first)) {
-    const err = new UsageError(
+    throw new UsageError(
       `Unknown profile '${first}'${profiles.length ? ` (profiles: ${profiles.join(', ')})` : ''}.`,
       `Log in first: maas-esxi login ${first} http://HOST:5240/MAAS/ API_KEY — or run 'maas-esxi env …' with MAAS_API_URL and MAAS_API_KEY set.`,
     );
-    out.error(err);
-    return exitCodeFor(err);
   }
-
+  let chosen: Dispatch | undefined;
   const register = (y: Argv, spec: AnyCommand, profile: string | undefined): Argv =>
     y.command({
       command: spec.command,
       describe: spec.summary,
       builder: (b: Argv) => withCommandHelp(spec.builder ? spec.builder(b) : b, spec, width),
       handler: (argv: ParsedArgs) => {
-        pending = (async () => {
-          const context = runContext(ctx, flagsOf(argv, io), profile, clients);
-          const options = await spec.parse(argv, context);
-          await spec.run(options, context);
-        })();
+        chosen = { kind: 'command', spec, argv, profile };
       },
     });
 
@@ -162,18 +154,40 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
     .exitProcess(false);
 
   try {
-    const helpText = await new Promise<string>((resolve, reject) => {
+    const text = await new Promise<string>((resolve, reject) => {
       void parser.parse(args, {}, (err, _argv, output) => (err ? reject(err) : resolve(output)));
     });
-    if (helpText) out.text(helpText);
+    return chosen ?? { kind: 'text', text };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    out.error(new UsageError(message, helpHint(words, profiles)));
-    return EXIT.REJECTED;
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(err instanceof Error ? err.message : String(err), helpHint(words, profiles));
   }
-  if (!pending) return EXIT.OK;
+}
+
+/**
+ * Run the CLI on `args` (without node and script) and return the exit code. Every command is a
+ * thin shell over an SDK call; this function only parses, dispatches and renders.
+ */
+export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: AbortSignal } = {}): Promise<number> {
+  const early = earlyGlobalFlags(rawArgs);
+  const out = new Output(io, { json: early.json, quiet: early.quiet, color: wantsColor(io, early.noColor ? false : undefined) });
+  const signal = opts.signal ?? new AbortController().signal;
+  const ctx: CliContext = { io, out, signal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };
+  const clients: MaasClient[] = [];
+  let dispatch: Dispatch;
   try {
-    await pending;
+    dispatch = await parseCommandLine(rawArgs, io);
+  } catch (err) {
+    out.error(err);
+    return exitCodeFor(err);
+  }
+  if (dispatch.kind === 'text') {
+    if (dispatch.text) out.text(dispatch.text);
+    return EXIT.OK;
+  }
+  try {
+    const context = runContext(ctx, flagsOf(dispatch.argv, io), dispatch.profile, clients);
+    await dispatch.spec.run(await dispatch.spec.parse(dispatch.argv, context), context);
     return EXIT.OK;
   } catch (err) {
     // Ctrl-C may surface as the signal's own reason from any await (a timer, a file read).
