@@ -1,5 +1,5 @@
 import type { MaasClient } from '../client/maas-client.js';
-import type { UploadOptions, UploadResult } from '../upload/types.js';
+import type { UploadOptions, UploadPlan, UploadResult } from '../upload/types.js';
 import type { BootResourceUpload } from '../upload/uploader.js';
 import type { CliContext } from './context.js';
 import type { RunContext } from './command.js';
@@ -24,7 +24,7 @@ export async function runUpload(ctx: RunContext, client: MaasClient, opts: Uploa
     out.info(
       plan.action === 'already-present'
         ? `An identical image is already in MAAS (boot resource ${plan.resourceId}); nothing would be sent.`
-        : `Would ${plan.action === 'resume' ? `resume boot resource ${plan.resourceId} at ${formatBytes(plan.resumeFrom)}` : 'create a boot resource'} and send ${plan.chunks} chunk(s) of ${formatBytes(plan.chunkSize)}.`,
+        : `Would ${plan.action === 'resume' ? `resume boot resource ${plan.resourceId} at ${formatBytes(plan.resumeFrom)}` : 'create a boot resource'} and send ${describeChunks(plan)}.`,
     );
     out.result(plan);
     return;
@@ -33,6 +33,14 @@ export async function runUpload(ctx: RunContext, client: MaasClient, opts: Uploa
   const result = await followUpload(ctx, upload);
   summarise(ctx, result);
   out.result(flags.json ? { resource: result.resource, upload: uploadStats(result) } : result.resource);
+}
+
+/** `1 chunk of 1.0 MiB`, `3 chunks of 8.0 MiB, the last 1.5 MiB`: what will really be sent. */
+export function describeChunks(plan: Pick<UploadPlan, 'size' | 'chunkSize' | 'chunks' | 'resumeFrom'>): string {
+  const remaining = Math.max(0, plan.size - plan.resumeFrom);
+  if (plan.chunks <= 1) return `${plan.chunks} chunk${plan.chunks === 1 ? '' : 's'}${plan.chunks === 1 ? ` of ${formatBytes(remaining)}` : ''}`;
+  const last = remaining - (plan.chunks - 1) * plan.chunkSize;
+  return `${plan.chunks} chunks of ${formatBytes(plan.chunkSize)}${last > 0 && last !== plan.chunkSize ? `, the last ${formatBytes(last)}` : ''}`;
 }
 
 /** Show an upload's phases, progress, retries and warnings on stderr. */

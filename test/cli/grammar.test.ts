@@ -44,3 +44,13 @@ t.test('sizes accept bytes and binary units', async (t) => {
   t.equal(parseByteSize('512k', 'chunk-size'), 512 * 1024);
   t.throws(() => parseByteSize('lots', 'chunk-size'), /not a size/);
 });
+
+t.test('--dry-run says what will really be sent: chunk count, size, plural', async (t) => {
+  const { describeChunks } = await import('../../lib/cli/upload-run.js');
+  const MiB = 1024 * 1024;
+  t.equal(describeChunks({ size: MiB, chunkSize: 8 * MiB, chunks: 1, resumeFrom: 0 }), '1 chunk of 1.0 MiB', 'a 1 MiB file is one chunk of 1 MiB, not of 8 MiB');
+  t.equal(describeChunks({ size: 16 * MiB, chunkSize: 8 * MiB, chunks: 2, resumeFrom: 0 }), '2 chunks of 8.0 MiB');
+  t.equal(describeChunks({ size: 17 * MiB, chunkSize: 8 * MiB, chunks: 3, resumeFrom: 0 }), '3 chunks of 8.0 MiB, the last 1.0 MiB');
+  t.equal(describeChunks({ size: 17 * MiB, chunkSize: 8 * MiB, chunks: 1, resumeFrom: 16 * MiB }), '1 chunk of 1.0 MiB', 'resuming: only what is left');
+  t.equal(describeChunks({ size: MiB, chunkSize: 8 * MiB, chunks: 0, resumeFrom: MiB }), '0 chunks');
+});
