@@ -6,7 +6,7 @@ import { ProfileStore } from '../profiles/index.js';
 import { defaultStateDir } from '../upload/state-dir.js';
 import { commandName, type AnyCommand, type ParsedArgs, type RunContext } from './command.js';
 import { GROUPS, PROFILE, TOP_LEVEL } from './commands/index.js';
-import { connectWith, type CliContext, type GlobalFlags } from './context.js';
+import { connectWith, explainMissingKey, type CliContext, type Connection, type GlobalFlags } from './context.js';
 import { exitCodeFor, EXIT } from './exit-codes.js';
 import { declareGlobalFlags } from './flag-sets.js';
 import { commandWords, earlyGlobalFlags, moveLeadingFlags } from './global-args.js';
@@ -51,7 +51,7 @@ function flagsOf(argv: ParsedArgs, io: CliIO): GlobalFlags {
 }
 
 /** The context `run` gets: the CLI context, the flags, and MAAS connected on first use. */
-function runContext(ctx: CliContext, flags: GlobalFlags, profile: string | undefined, clients: MaasClient[]): RunContext {
+function runContext(ctx: CliContext, flags: GlobalFlags, profile: string | undefined, connections: Connection[]): RunContext {
   let client: MaasClient | undefined;
   return {
     ...ctx,
@@ -60,10 +60,11 @@ function runContext(ctx: CliContext, flags: GlobalFlags, profile: string | undef
     maas() {
       if (profile === undefined) throw new Error('maas() is only available to profile commands.');
       if (!client) {
-        client = ctx.connect(profile, flags, (n) => {
+        const connection = ctx.connect(profile, flags, (n) => {
           if (!flags.quiet) ctx.out.info(`${n.method} failed (${n.error.message}); retrying in ${Math.round(n.delayMs / 100) / 10}s.`);
         });
-        clients.push(client);
+        connections.push(connection);
+        client = connection.client;
       }
       return client;
     },
@@ -173,7 +174,7 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
   const out = new Output(io, { json: early.json, quiet: early.quiet, color: wantsColor(io, early.noColor ? false : undefined) });
   const signal = opts.signal ?? new AbortController().signal;
   const ctx: CliContext = { io, out, signal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };
-  const clients: MaasClient[] = [];
+  const connections: Connection[] = [];
   let dispatch: Dispatch;
   try {
     dispatch = await parseCommandLine(rawArgs, io);
@@ -186,15 +187,16 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
     return EXIT.OK;
   }
   try {
-    const context = runContext(ctx, flagsOf(dispatch.argv, io), dispatch.profile, clients);
+    const context = runContext(ctx, flagsOf(dispatch.argv, io), dispatch.profile, connections);
     await dispatch.spec.run(await dispatch.spec.parse(dispatch.argv, context), context);
     return EXIT.OK;
   } catch (err) {
     // Ctrl-C may surface as the signal's own reason from any await (a timer, a file read).
-    const cause = signal.aborted && !(err instanceof MaasAbortError) ? new MaasAbortError('Interrupted.', { code: 'ABORTED', cause: err }) : err;
+    let cause = signal.aborted && !(err instanceof MaasAbortError) ? new MaasAbortError('Interrupted.', { code: 'ABORTED', cause: err }) : err;
+    if (connections.some((c) => c.anonymous) && dispatch.profile !== undefined) cause = explainMissingKey(cause, dispatch.profile);
     out.error(cause);
     return exitCodeFor(cause);
   } finally {
-    await Promise.all(clients.map((c) => c.close()));
+    await Promise.all(connections.map((c) => c.client.close()));
   }
 }
