@@ -4,6 +4,7 @@ import type { MaasClient } from '../client/maas-client.js';
 import { MaasAbortError } from '../http/errors.js';
 import { ProfileStore } from '../profiles/index.js';
 import { defaultStateDir } from '../upload/state-dir.js';
+import { complete, forShellWord, shellSplit } from './completion.js';
 import { commandName, type AnyCommand, type ParsedArgs, type RunContext } from './command.js';
 import { GROUPS, PROFILE, TOP_LEVEL } from './commands/index.js';
 import { connectWith, explainMissingKey, type CliContext, type Connection, type GlobalFlags } from './context.js';
@@ -15,7 +16,7 @@ import { withCommandHelp } from './help.js';
 import { Output, wantsColor, type CliIO } from './output.js';
 
 /** Words that are not profile names (a profile cannot be called like these). */
-export const RESERVED_WORDS = [...TOP_LEVEL.map(commandName), 'completion', 'help', 'env'];
+export const RESERVED_WORDS = [...TOP_LEVEL.map(commandName), 'help', 'env', '__complete'];
 
 function packageVersion(): string {
   try {
@@ -86,6 +87,19 @@ function helpHint(words: readonly string[], profiles: readonly string[]): string
   return `Run 'maas-esxi ${[...path, '--help'].join(' ')}' for usage.`;
 }
 
+/** `maas-esxi __complete --cur WORD --line LINE`: one candidate per line, for the completion scripts. */
+function completeForShell(args: readonly string[], io: CliIO): number {
+  const value = (flag: string): string => {
+    const i = args.indexOf(flag);
+    return i === -1 ? '' : (args[i + 1] ?? '');
+  };
+  const words = shellSplit(value('--line'));
+  const candidates = complete(words, { profiles: knownProfiles(io).filter((p) => !RESERVED_WORDS.includes(p)), cwd: io.cwd });
+  const lines = forShellWord(candidates, words[words.length - 1] ?? '', value('--cur'));
+  if (lines.length > 0) io.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT.OK;
+}
+
 /** What a command line asks for: a command with its parsed arguments, or help/version text. */
 export type Dispatch =
   | { kind: 'text'; text: string }
@@ -144,7 +158,6 @@ export async function parseCommandLine(rawArgs: readonly string[], io: CliIO): P
     parser = parser.command(name, `commands as profile '${name}'`, profileCommands(name));
   }
   parser = parser
-    .completion('completion', 'print a bash/zsh completion script (maas-esxi completion >> ~/.bashrc)')
     .demandCommand(1, 'Choose a command, or a profile followed by a command.')
     .recommendCommands()
     .strict()
@@ -170,6 +183,7 @@ export async function parseCommandLine(rawArgs: readonly string[], io: CliIO): P
  * thin shell over an SDK call; this function only parses, dispatches and renders.
  */
 export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: AbortSignal } = {}): Promise<number> {
+  if (rawArgs[0] === '__complete') return completeForShell(rawArgs.slice(1), io);
   const early = earlyGlobalFlags(rawArgs);
   const out = new Output(io, { json: early.json, quiet: early.quiet, color: wantsColor(io, early.noColor ? false : undefined) });
   const signal = opts.signal ?? new AbortController().signal;
