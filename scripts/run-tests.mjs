@@ -22,6 +22,7 @@ const GROUPS = [
   { tools: ['python3'], packages: 'python3', files: ['test/recipe/*.test.ts', 'test/packer/runner-shipped-template.test.ts'] },
   { tools: ['openssl'], packages: 'openssl', files: ['test/http/tls-proxy.test.ts'] },
   { tools: ['file'], packages: 'file', files: ['test/packer/iso-inspect.test.ts'] },
+  { tools: ['zsh'], packages: 'zsh', files: ['test/cli/completion-zsh.test.ts'] },
 ];
 
 const onPath = (tool) =>
