@@ -49,7 +49,8 @@ export async function followUpload(ctx: CliContext, upload: BootResourceUpload):
   upload.on('phase', (phase, detail) => {
     if (phase === 'hash') view.log(detail === 'cached' ? 'Using the cached sha256 of the image.' : detail === 'given' ? 'Using the sha256 computed by the build.' : 'Hashing the image (sha256)…');
     else if (phase === 'create') view.log('Creating the boot resource…');
-    else if (phase === 'upload' && detail) view.log(`Resuming ${detail}.`);
+    // The offset is MAAS's own count, which can be ahead of what an interrupted run saw acknowledged.
+    else if (phase === 'upload' && detail) view.log(`Resuming ${detail} (the bytes MAAS already holds).`);
     else if (phase === 'verify') view.log('Waiting for MAAS to verify the image…');
     else if (phase === 'sync') view.log('Waiting for the other region controllers to copy the image…');
   });
