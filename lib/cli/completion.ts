@@ -6,7 +6,7 @@ import { GROUPS, PROFILE, TOP_LEVEL } from './commands/index.js';
 import { declareGlobalFlags, VALUE_FLAGS } from './flag-sets.js';
 
 /** What completion may consult: the profile names, and where relative paths start. */
-export interface CompletionEnv {
+interface CompletionEnv {
   profiles: readonly string[];
   cwd: string;
 }

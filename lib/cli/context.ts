@@ -1,5 +1,5 @@
 import { MaasClient } from '../client/maas-client.js';
-import { MaasAuthError, MaasPermissionError } from '../http/errors.js';
+import { MaasAuthError, MaasPermissionError } from '../errors/index.js';
 import { resolveConnection } from '../profiles/index.js';
 import { checkMaasUrl } from './maas-url.js';
 import type { RetryNotice } from '../http/api-client.js';

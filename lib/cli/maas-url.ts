@@ -1,4 +1,4 @@
-import { MaasConfigError } from '../http/errors.js';
+import { MaasConfigError } from '../errors/index.js';
 import { UsageError } from './grammar.js';
 
 /** `maas.example:5240/MAAS` → `http://maas.example:5240/MAAS/`: what the user most likely meant. */

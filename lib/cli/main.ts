@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import type { MaasClient } from '../client/maas-client.js';
-import { MaasAbortError } from '../http/errors.js';
+import { MaasAbortError } from '../errors/index.js';
 import { ProfileStore } from '../profiles/index.js';
 import { defaultStateDir } from '../upload/state-dir.js';
 import { complete, forShellWord, shellSplit } from './completion.js';
@@ -16,7 +16,7 @@ import { withCommandHelp } from './help.js';
 import { Output, wantsColor, type CliIO } from './output.js';
 
 /** Words that are not profile names (a profile cannot be called like these). */
-export const RESERVED_WORDS = [...TOP_LEVEL.map(commandName), 'help', 'env', '__complete'];
+const RESERVED_WORDS = [...TOP_LEVEL.map(commandName), 'help', 'env', '__complete'];
 
 function packageVersion(): string {
   try {
@@ -27,7 +27,7 @@ function packageVersion(): string {
 }
 
 /** Profile names from the profile DB; none when there is no DB. */
-export function knownProfiles(io: Pick<CliIO, 'home' | 'env'>): string[] {
+function knownProfiles(io: Pick<CliIO, 'home' | 'env'>): string[] {
   try {
     const store = ProfileStore.open({ home: io.home, env: io.env });
     try {
@@ -101,7 +101,7 @@ function completeForShell(args: readonly string[], io: CliIO): number {
 }
 
 /** What a command line asks for: a command with its parsed arguments, or help/version text. */
-export type Dispatch =
+type Dispatch =
   | { kind: 'text'; text: string }
   | { kind: 'command'; spec: AnyCommand; argv: ParsedArgs; profile: string | undefined };
 

@@ -6,7 +6,7 @@ import { UsageError } from '../grammar.js';
 import { CREATE_FIELDS, fieldNotes, uploadOptionsFromPairs, type CreateFields } from '../upload-fields.js';
 import { runUpload } from '../upload-run.js';
 
-export interface BuildAndUploadOptions {
+interface BuildAndUploadOptions {
   build: BuildFlags;
   upload: UploadFlags;
   /** The create fields, checked before the build starts (no content: the build makes it). */

@@ -2,7 +2,7 @@ import { BUILD_ENV_NOTE, buildOptionsOf, builtLine, checkKickstartInputs, descri
 import { defineCommand } from '../command.js';
 import { declareBuildFlags, parseBuildFlags, type BuildFlags } from '../flag-sets.js';
 
-export type BuildCommandOptions = BuildFlags;
+type BuildCommandOptions = BuildFlags;
 
 /** `build --iso ISO`: the Packer build alone (no MAAS needed). */
 export const buildCommand = defineCommand<BuildCommandOptions>({

@@ -3,7 +3,7 @@ import { defineCommand } from '../command.js';
 import { completionScript } from '../completion-scripts.js';
 import { UsageError } from '../grammar.js';
 
-export interface CompletionOptions {
+interface CompletionOptions {
   shell: 'bash' | 'zsh';
 }
 

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { PrerequisiteError } from '../../http/errors.js';
+import { PrerequisiteError } from '../../errors/index.js';
 import { packer, renderChecks } from '../build-run.js';
 import { defineCommand } from '../command.js';
 
-export interface DoctorOptions {
+interface DoctorOptions {
   iso: string | undefined;
   templateDir: string | undefined;
   outputDir: string;

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { UploadConflictError } from '../../http/errors.js';
+import { UploadConflictError } from '../../errors/index.js';
 import { findFileBySha256 } from '../../resources/progress.js';
 import { UploadStateStore, type UploadState } from '../../upload/state-store.js';
 import { defineCommand, type RunContext } from '../command.js';
@@ -7,7 +7,7 @@ import { declareUploadFlags, parseUploadFlags, type UploadFlags } from '../flag-
 import { UsageError } from '../grammar.js';
 import { runUpload } from '../upload-run.js';
 
-export interface UploadsOptions {
+interface UploadsOptions {
   action: 'list' | 'resume' | 'forget';
   /** Upload id or a unique prefix (resume, forget). */
   id: string | undefined;
