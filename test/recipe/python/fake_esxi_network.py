@@ -7,7 +7,7 @@ test/fixtures/recipe/esxi/, so a test can check what the host is left with
 (e.g. that a management vmk survives first boot) instead of which commands
 ran. Refusals follow ESXi: an uplink can be on one vSwitch only, a vmk
 needs an existing port group, a vSwitch or port group still used by a vmk
-cannot be removed.
+cannot be removed, an MTU must be 1280-9000.
 """
 
 import json
@@ -38,6 +38,12 @@ def _csv(header, rows):
     for row in rows:
         lines.append(",".join(cell(value) for value in row) + ",")
     return "\n".join(lines) + "\n"
+
+
+def _mtu(value):
+    if not 1280 <= int(value) <= 9000:
+        raise Refused("Invalid MTU %s: must be between 1280 and 9000" % value)
+    return int(value)
 
 
 def _find(items, name):
@@ -112,7 +118,7 @@ class Network(object):
                                         if pg["vswitch"] != name]
             switches.remove(found)
         elif words == ["set"]:
-            found["mtu"] = int(options.get("mtu", found["mtu"]))
+            found["mtu"] = _mtu(options.get("mtu", found["mtu"]))
         elif words == ["uplink", "add"]:
             uplink = options["uplink-name"]
             if not _find(self.state["nics"], uplink):
@@ -153,7 +159,7 @@ class Network(object):
                 raise Refused("Unable to find portgroup %s" % options.get("portgroup-name"))
             vmks.append({"name": name, "portgroup": options["portgroup-name"],
                          "mac": options.get("mac-address", "00:50:56:6a:00:%02x" % len(vmks)),
-                         "mtu": int(options.get("mtu", 1500)), "ipv4": "dhcp", "ipv4_address": None,
+                         "mtu": _mtu(options.get("mtu", 1500)), "ipv4": "dhcp", "ipv4_address": None,
                          "ipv6": [], "tags": [], "router_adv": True})
             return
         if found is None:

@@ -80,6 +80,8 @@ class FirstBoot(object):
         self.events.start(name, STEPS[name])
         try:
             messages = action() or []
+        except MetadataError as err:  # MAAS unreachable or no credentials: said, no traceback
+            messages = [str(err)]
         except Exception as err:  # one broken step must not stop the others
             LOG.exception("%s failed", name)
             messages = ["%s: %s" % (type(err).__name__, err)]
@@ -193,7 +195,7 @@ class FirstBoot(object):
         # enough to send the last events.
         reopened = False
         try:
-            if self.firewall_was_on and host_setup.firewall_enabled(self.runner):
+            if host_setup.firewall_enabled(self.runner):
                 host_setup.set_firewall(self.runner, False)
                 reopened = True
             self.events.attach(self.client)

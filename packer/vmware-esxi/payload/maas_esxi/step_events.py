@@ -81,7 +81,9 @@ class StepEvents(object):
                     "SUCCESS" if cause is None else "FAIL")
 
     def verdict(self, steps, failed_step=None, cause=None):
-        self._event("start", VERDICT_STEP, verdict_description(steps, failed_step, cause))
+        description = verdict_description(steps, failed_step, cause)
+        (LOG.info if failed_step is None else LOG.error)("%s", description)
+        self._event("start", VERDICT_STEP, description)
 
     def attach(self, client):
         self.client = client
