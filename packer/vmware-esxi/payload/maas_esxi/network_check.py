@@ -7,9 +7,8 @@ every NIC MAAS configured is on this host (by MAC), no vmnic is wanted as an
 uplink of two vSwitches, and every MTU is one a standard vSwitch takes.
 """
 
-# esxcli refuses other MTUs for a standard vSwitch and its VMkernel NICs
-# (vSphere Networking, "Change the Size of the Maximum Transmission Unit on a
-# vSphere Standard Switch": up to 9000 bytes; IPv6 needs at least 1280).
+# A standard vSwitch and its VMkernel NICs take MTUs up to 9000 bytes; below
+# 1280 IPv6 cannot work (RFC 8200 section 5).
 MIN_MTU = 1280
 MAX_MTU = 9000
 
