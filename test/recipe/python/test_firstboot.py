@@ -10,12 +10,10 @@ import sys
 import tempfile
 import unittest
 
-from esxi_state import responses as network_responses
+from esxi_state import HOST_NICS, IMAGE_VMK0_MAC, responses as network_responses
 from fake_esxi_network import image_state
 from fake_host import FakeHost, RECIPE, fixture_json, fixture_text
-from fake_maas import FakeMaas
-from test_metadata import FakeClock
-from test_network import HOST_NICS, IMAGE_VMK0_MAC
+from fake_maas import FakeClock, FakeMaas
 from test_storage import SATA_BOOT_PATH, sata_responses
 
 sys.path.insert(0, os.path.join(RECIPE, "scripts"))

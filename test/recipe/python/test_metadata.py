@@ -3,7 +3,7 @@
 import unittest
 
 import fake_host  # noqa: F401  (puts the payload on sys.path)
-from fake_maas import FakeMaas, TOKEN_SECRET
+from fake_maas import FakeClock, FakeMaas, TOKEN_SECRET
 from maas_esxi.metadata import Credentials, MetadataClient, MetadataError, MetadataOffline, oauth_header
 
 FILES = {"/MAAS/metadata/latest/meta-data/local-hostname": b"esxi-01.maas"}
@@ -77,19 +77,6 @@ class MetadataClientTest(unittest.TestCase):
             # a "/" in the name keeps MAAS from failing the deployment (api_twisted.py)
             self.assertEqual(event["name"], "maas-esxi/storage")
             self.assertEqual(event["description"], "maas-esxi storage failed: disque d\u00e9j\u00e0 plein")
-
-
-class FakeClock(object):
-    """Time that moves only when the client sleeps or a request times out."""
-
-    def __init__(self):
-        self.now = 1000000.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 class TimeBudgetTest(unittest.TestCase):

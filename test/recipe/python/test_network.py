@@ -3,7 +3,7 @@
 import copy
 import unittest
 
-from esxi_state import CLEANUP, responses
+from esxi_state import CLEANUP, HOST_NICS, IMAGE_VMK0_MAC, responses
 from fake_esxi_network import image_state
 from fake_host import FakeHost, fixture_json
 from maas_esxi.commands import CommandRunner
@@ -200,9 +200,6 @@ class BridgeAndDhcpTest(unittest.TestCase):
 
 
 
-HOST_NICS = [("vmnic0", "3c:fd:fe:a0:00:01"), ("vmnic1", "3c:fd:fe:a0:00:02"),
-             ("vmnic2", "3c:fd:fe:a0:00:03"), ("vmnic3", "3c:fd:fe:a0:00:04")]
-IMAGE_VMK0_MAC = "52:54:00:12:34:56"
 RACK = "10.20.0.2"
 
 

@@ -48,7 +48,11 @@ def run_command(args):
         LOG.error("%s", err)
         return 1
     if args.command == "network":
-        return 1 if apply_network(config.get("network"), runner) else 0
+        try:
+            rack_host = Credentials.from_curtin_config(config).rack_host
+        except MetadataError:
+            rack_host = None  # only used to tell which NIC MAAS booted from
+        return 1 if apply_network(config.get("network"), runner, rack_host) else 0
     if args.command == "storage":
         return 1 if apply_storage(config.get("storage"), runner) else 0
     try:
