@@ -4,7 +4,7 @@ import type { MaasClient } from '../client/maas-client.js';
 import { ProfileStore } from '../profiles/index.js';
 import { defaultStateDir } from '../upload/state-dir.js';
 import { connectWith, type CliContext, type GlobalFlags } from './context.js';
-import { MaasAbortError } from '../http/errors.js';
+import { MaasAbortError } from '../errors/index.js';
 import { exitCodeFor, EXIT } from './exit-codes.js';
 import { UsageError } from './grammar.js';
 import { Output, wantsColor, type CliIO } from './output.js';

@@ -3,7 +3,7 @@ import type { BuildOptions, BuildResult, PrerequisiteCheck } from '../../packer/
 
 /** The Packer module (and execa) load only for the commands that build: uploads stay lean. */
 const packer = (): Promise<typeof import('../../packer/index.js')> => import('../../packer/index.js');
-import { PrerequisiteError } from '../../http/errors.js';
+import { PrerequisiteError } from '../../errors/index.js';
 import type { CliContext, GlobalFlags } from '../context.js';
 import { formatBytes, formatDuration } from '../format.js';
 import { parseDataPair, UsageError } from '../grammar.js';

@@ -98,7 +98,7 @@ export async function runUpload(ctx: CliContext, flags: GlobalFlags, client: Maa
 }
 
 /** Show an upload's phases, progress, retries and warnings on stderr. */
-export async function followUpload(ctx: CliContext, upload: BootResourceUpload): Promise<UploadResult> {
+async function followUpload(ctx: CliContext, upload: BootResourceUpload): Promise<UploadResult> {
   const view = createProgressView(ctx.out);
   upload.on('phase', (phase, detail) => {
     if (phase === 'hash') view.log(detail === 'cached' ? 'Using the cached sha256 of the image.' : detail === 'given' ? 'Using the sha256 computed by the build.' : 'Hashing the image (sha256)…');
@@ -137,7 +137,7 @@ function summarise(ctx: CliContext, r: UploadResult): void {
   ctx.out.info(`Uploaded ${r.resource.name} (${formatBytes(r.size)}) as boot resource ${id} in ${formatDuration(seconds)}, ${rate}${resumed}${retried}.`);
 }
 
-export function uploadStats(r: UploadResult): Record<string, unknown> {
+function uploadStats(r: UploadResult): Record<string, unknown> {
   return {
     action: r.action,
     sha256: r.sha256,

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { stat } from 'node:fs/promises';
-import { UploadConflictError } from '../../http/errors.js';
+import { UploadConflictError } from '../../errors/index.js';
 import { findFileBySha256 } from '../../resources/progress.js';
 import { UploadStateStore, type UploadState } from '../../upload/state-store.js';
 import type { CliContext } from '../context.js';
