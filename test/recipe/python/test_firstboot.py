@@ -246,6 +246,29 @@ class FirstBootTest(unittest.TestCase):
         self.assertIn("maas-esxi first boot finished: FAILED at ssh-keys", log)
         self.assertTrue(os.path.exists(os.path.join(self.state, "curtin.json")))
 
+    def test_error_while_talking_to_maas_restores_the_firewall_and_a_vmk(self):
+        class BrokenEvents(StepEvents):
+            def start(self, step, what):
+                if step == "hostname":
+                    raise RuntimeError("out of memory")
+                StepEvents.start(self, step, what)
+
+        with FakeMaas(metadata_files()) as maas, \
+                FakeHost(self.host_responses(stateful_network=True), network=image_state(HOST_NICS)) as host:
+            self.write_config(maas)
+            boot = FirstBoot(self.state, CommandRunner(), Paths(self.root), events=BrokenEvents())
+            self.assertEqual(boot.run(), 1)
+            commands = host.commands()
+            firewall = [c for c in commands if c.startswith("esxcli network firewall set")]
+            self.assertEqual(firewall[-1], "esxcli network firewall set --enabled=true")
+            self.assertEqual(firewall[:2], ["esxcli network firewall set --enabled=false",
+                                            "esxcli network firewall set --enabled=true"])
+            self.assertIsNotNone(host.management_vmk())
+            self.assertEqual(maas.events[-1]["description"],
+                             "maas-esxi first boot finished: FAILED at hostname: unexpected RuntimeError: "
+                             "out of memory")
+            self.assertNotIn("/MAAS/metadata/latest/user-data", maas.paths())
+
     def test_unexpected_error_is_logged_reported_and_leaves_a_network(self):
         class BrokenEvents(StepEvents):
             def start(self, step, what):

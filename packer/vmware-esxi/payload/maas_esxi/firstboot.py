@@ -106,14 +106,25 @@ class FirstBoot(object):
             self.problems.setdefault(failed, []).append(
                 "unexpected %s: %s" % (type(err).__name__, one_line(err)))
             self.events.finish(failed, self.problems[failed][-1])
-            try:
-                for message in ensure_management_network(self.runner, self.config.get("network"),
-                                                         self.rack_address()):
-                    LOG.error("network: %s", message)
-            except Exception:
-                LOG.exception("could not check the management network")
+            self.recover(failed)
         self.send_verdict()
         return self.finish()
+
+    def recover(self, failed):
+        """After an unexpected error: a management vmk must exist and the firewall be back on."""
+        try:
+            messages = ensure_management_network(self.runner, self.config.get("network"),
+                                                 self.rack_address())
+            for message in messages:
+                LOG.error("network: %s", message)
+            self.problems[failed].extend(messages)
+        except Exception:
+            LOG.exception("could not check the management network")
+        if self.firewall_was_on:
+            try:
+                host_setup.set_firewall(self.runner, True)
+            except Exception:
+                LOG.exception("could not switch the firewall back on")
 
     def run_steps(self):
         runner, paths = self.runner, self.paths
