@@ -1,7 +1,7 @@
 /**
- * The ESXi-side payload (network, storage, metadata/OAuth, vendor-data YAML, first boot) and the
- * curtin hook, run by python3 against recorded fake esxcli/partedUtil/vmkfstools and a fake MAAS
- * on 127.0.0.1; plus the Python 3.5 compatibility check (ESXi 6.7 ships Python 3.5).
+ * The ESXi-side payload (storage, metadata/OAuth, vendor-data YAML) and the curtin hook, run by
+ * python3 against recorded fake esxcli/partedUtil/vmkfstools and a fake MAAS on 127.0.0.1; plus
+ * the Python 3.5 compatibility check (ESXi 6.7 ships Python 3.5).
  */
 import t from 'tap';
 import { testPythonSuites } from '../fixtures/recipe/python-suite.js';
