@@ -210,6 +210,8 @@ class SerialMatchingTest(unittest.TestCase):
 
     def test_sas_disk_matched_by_wwn_from_maas_by_id_path(self):
         responses = responses_for("core-device-list-sas.csv", "vmkfstools-P-bootbank-sas.txt", SAS_BOOT)
+        # no /bootbank answer: the disk must be found by its WWN, not by where ESXi booted from
+        responses["vmkfstools -P /bootbank"] = {"rc": 1, "stderr": "Error: No such file or directory\n"}
         storage = one_disk_storage(path="/dev/disk/by-id/wwn-0x5000c500d5c3a1b7")
         with FakeHost(responses) as host:
             self.assertEqual(apply_storage(storage, CommandRunner()), [])
@@ -228,6 +230,7 @@ class SerialMatchingTest(unittest.TestCase):
     def test_nvme_eui_name_matched_by_maas_nvme_eui_path(self):
         responses = responses_for("core-device-list-nvme-eui.csv", "vmkfstools-P-bootbank-nvme-eui.txt",
                                   NVME_EUI_BOOT)
+        responses["vmkfstools -P /bootbank"] = {"rc": 1, "stderr": "Error: No such file or directory\n"}
         storage = one_disk_storage(path="/dev/disk/by-id/nvme-eui.e8238fa6bf530001001b448b49a6e1b2")
         with FakeHost(responses) as host:
             self.assertEqual(apply_storage(storage, CommandRunner()), [])
