@@ -160,7 +160,7 @@ export function assertBuildPlan(plan: BuildPlan): void {
   const failed = plan.failed;
   if (failed.length === 0) return;
   const first = failed[0]!;
-  const summary = failed.length === 1 ? `${first.title}: ${first.detail}` : `${failed.length} build prerequisites not met: ${failed.map((c) => `${c.title}: ${c.detail}`).join(' | ')}`;
+  const summary = failed.length === 1 ? `build prerequisite not met: ${first.title}: ${first.detail}` : `${failed.length} build prerequisites not met: ${failed.map((c) => `${c.title}: ${c.detail}`).join(' | ')}`;
   throw new PrerequisiteError(summary, {
     code: 'PREREQUISITES',
     body: failed.map((c) => `${c.title}: ${c.detail}${c.fix ? `\n  fix: ${c.fix}` : ''}`).join('\n'),

@@ -149,7 +149,7 @@ t.test('validation errors', async (t) => {
     const err = (await startPackerBuild({ iso: join(work, 'nope.iso'), templateDir: template('file-chain'), outputDir: work }).done().catch((e: unknown) => e)) as PrerequisiteError;
     t.type(err, PrerequisiteError);
     t.equal(err.code, 'PREREQUISITES');
-    t.match(err.message, /^ESXi installer ISO: ISO .*nope\.iso does not exist$/);
+    t.match(err.message, /^build prerequisite not met: ESXi installer ISO: ISO .*nope\.iso does not exist$/);
   });
 
   t.test('a template directory that does not exist', async (t) => {
