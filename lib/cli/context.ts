@@ -3,7 +3,7 @@ import { resolveConnection } from '../profiles/index.js';
 import type { RetryNotice } from '../http/api-client.js';
 import type { CliIO, Output } from './output.js';
 
-/** Flags every command accepts (design.md §4). */
+/** Flags every command accepts (docs/architecture.md#the-cli). */
 export interface GlobalFlags {
   json: boolean;
   quiet: boolean;

@@ -13,7 +13,7 @@ async function readStdinLine(stdin: NodeJS.ReadableStream): Promise<string> {
   return (text.split('\n')[0] ?? '').trim();
 }
 
-/** `login PROFILE URL [KEY|-]` (maas-cli.md §2.2), writing the official profile row. */
+/** `login PROFILE URL [KEY|-]` (docs/maas-cli.md#login-sequence), writing the official profile row. */
 export function loginCommand(ctx: CliContext, handle: (work: (flags: GlobalFlags, argv: Record<string, unknown>) => Promise<void>) => (argv: Record<string, unknown>) => void) {
   return {
     command: 'login <profile> <url> [apikey]',

@@ -11,7 +11,7 @@ import { formatBytes, formatDuration } from '../format.js';
 import { pairsToRecord, UsageError, type DataPair } from '../grammar.js';
 import { createProgressView } from '../progress-view.js';
 
-/** Fields `create` understands; the maas CLI forwards the same ones (maas-cli.md §3.6, §3.7). */
+/** Fields `create` understands; the maas CLI forwards the same ones (docs/maas-cli.md#boot-resources-create, docs/maas-upload-protocol.md#sending-chunks). */
 const FIELDS = ['name', 'title', 'architecture', 'filetype', 'content', 'base_image', 'sha256'] as const;
 
 export interface UploadFlags {
@@ -48,7 +48,7 @@ export async function uploadOptionsFromPairs(pairs: readonly DataPair[], cwd: st
   let filetype = value('filetype');
   let filetypeGuessed = false;
   if (filetype === undefined) {
-    // MAAS would silently default to tgz, which deploys nothing for a disk image (§3.1).
+    // MAAS would silently default to tgz, which deploys nothing for a disk image (docs/maas-upload-protocol.md#request-encoding).
     try {
       filetype = suggestFiletype(await sniffImageType(path));
       filetypeGuessed = true;

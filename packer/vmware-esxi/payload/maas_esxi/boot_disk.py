@@ -1,11 +1,11 @@
 """Which ESXi device is the deployment disk.
 
 MAAS wrote the image to its boot disk: the storage config's `grub_device`
-disk, which is not necessarily the first disk (maas-curtin-config.md §3: one
+disk, which is not necessarily the first disk (docs/esxi-first-boot.md: one
 realistic case has nvme0n1 first and grub_device on nvme1n1). MAAS knows
 disks by Linux serial/model; ESXi names them t10.ATA_____<model><serial>
 (hyphen -> "2D", blank -> "_"), t10.NVMe____<model><EUI-64> or eui.<NGUID>
-(§6): an NVMe serial is usually *not* in the ESXi name, so NVMe disks are
+(docs/esxi-first-boot.md): an NVMe serial is usually *not* in the ESXi name, so NVMe disks are
 matched through `esxcli nvme device get` of their adapter.
 
 The disk ESXi booted from (the one holding /bootbank) is the cross-check:

@@ -1,6 +1,6 @@
 """MAAS metadata service client, signed with OAuth 1.0 PLAINTEXT by hand.
 
-Facts (maas-curtin-config.md §0.15, §1.6): the credentials are curtin's
+Facts (docs/esxi-first-boot.md): the credentials are curtin's
 `reporting.maas` {endpoint, consumer_key, token_key, token_secret}; the
 consumer secret is empty; the metadata base URL is `endpoint` cut at
 "status/" (IPv6 rack addresses arrive bracketed). Fetching

@@ -1,7 +1,7 @@
 """Apply a MAAS network config to the running ESXi host.
 
 Starts from a clean slate: the image's vmk0/vSwitch0 were made inside the
-build VM (vmk0 even carries that VM's MAC, maas-curtin-config.md §6), so
+build VM (vmk0 even carries that VM's MAC, docs/esxi-first-boot.md), so
 every vmk, port group, vSwitch and DNS setting is removed first, then the
 plan from network_plan is run. A failing command is logged and the rest
 still runs, so one bad interface does not leave the host unreachable.

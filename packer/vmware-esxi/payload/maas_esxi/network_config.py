@@ -1,6 +1,6 @@
 """MAAS network configuration -> one normalised model.
 
-MAAS sends ESXi network config **version 1** (maas-curtin-config.md §2: "No
+MAAS sends ESXi network config **version 1** (docs/esxi-first-boot.md: "No
 netplan v2 document ever reaches an ESXi machine"); version 2 is accepted as
 well so a future MAAS that sends v2 keeps working. Both are reduced to the
 same Interface/Subnet objects, so the esxcli plan does not depend on the
@@ -90,7 +90,7 @@ def _append_unique(target, values):
 
 
 def _split_address(address, netmask=None):
-    """'10.0.0.5/24' -> ('10.0.0.5', 24); MAAS always sends the prefix (§0.5)."""
+    """'10.0.0.5/24' -> ('10.0.0.5', 24); MAAS always sends the prefix (docs/esxi-first-boot.md)."""
     if "/" in address:
         ip, prefix = address.split("/", 1)
         return ip, int(prefix)
@@ -147,7 +147,7 @@ def _bond_mode(params):
     for key in ("bond-mode", "bond_mode", "mode"):
         if params.get(key):
             return str(params[key])
-    # MAAS's code default (not the API doc's) is balance-rr: §2 bond params.
+    # MAAS's code default (not the API doc's) is balance-rr: docs/esxi-first-boot.md bond params.
     return "balance-rr"
 
 

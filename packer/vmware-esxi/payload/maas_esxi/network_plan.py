@@ -2,7 +2,7 @@
 
 Pure: takes the normalised config and the host's NIC list (MAC -> vmnic),
 returns the command list plus problems. MAAS's documented ESXi behaviour
-(seed-how-to-manage-vmware-images.md "About VMWare images and MAAS
+(https://discourse.maas.io/t/-/3243 "About VMWare images and MAAS
 networking"):
 
 * a standard vSwitch per configured physical NIC and per bond; a bond is NIC
@@ -49,7 +49,7 @@ def _assign_slots(subnets):
     """Group an interface's subnets onto VMkernel NICs.
 
     MAAS lists every address as its own subnet entry (an alias is a second
-    entry, dual-stack works the same way: maas-curtin-config.md §0.4). One
+    entry, dual-stack works the same way: docs/esxi-first-boot.md). One
     vmk carries at most one IPv4 and one IPv6 configuration, so an IPv4 and
     an IPv6 entry share a vmk while a second IPv4 entry (an alias) gets its
     own. Returns (slots, manual) where each slot is a list of subnets.
@@ -165,7 +165,7 @@ class _Planner(object):
                 continue
             uplinks.append(vmnic)
             # MAAS has no "primary" key: the primary is the member whose MAC the
-            # bond carries (maas-curtin-config.md §0.11).
+            # bond carries (docs/esxi-first-boot.md).
             if member.mac and member.mac == iface.mac:
                 primary = vmnic
         if not uplinks:
@@ -201,7 +201,7 @@ class _Planner(object):
             portgroup = self.portgroup_name(iface.name)
             self.add_portgroup(portgroup, vswitch, vlan_id)
             # Only the interface's first vmk takes its MAC: the image's own vmk0
-            # carries the build VM's MAC (§6), and aliases/VLANs on one vSwitch
+            # carries the build VM's MAC (docs/esxi-first-boot.md), and aliases/VLANs on one vSwitch
             # must not repeat a MAC.
             self.vmk(iface, slot, portgroup, use_mac and index == 0)
         if manual and (slots or always_portgroup or vlan_id is not None or
@@ -264,7 +264,7 @@ class _Planner(object):
 
     def add_dns(self):
         servers, search = list(self.config.nameservers), list(self.config.search)
-        # Per-subnet DNS servers may be missing from the global list (§0.8).
+        # Per-subnet DNS servers may be missing from the global list (docs/esxi-first-boot.md).
         for iface in self.config.interfaces:
             for subnet in iface.subnets:
                 if subnet.kind == "manual":
