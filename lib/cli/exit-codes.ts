@@ -1,5 +1,7 @@
 import {
   MaasAbortError,
+  DeploymentFailedError,
+  MachineStateError,
   MaasAuthError,
   MaasConflictError,
   MaasConfigError,
@@ -23,6 +25,7 @@ export const EXIT = {
   PACKER: 3,
   AUTH: 4,
   TEMPORARY: 5,
+  DEPLOYMENT: 6,
   INTEGRITY: 7,
   INTERRUPTED: 130,
 } as const;
@@ -31,6 +34,8 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof MaasAbortError || (err instanceof MaasError && err.code === 'CANCELLED')) return EXIT.INTERRUPTED;
   if (err instanceof MaasConfigError) return err.code === 'USAGE' ? EXIT.REJECTED : EXIT.LOCAL;
   if (err instanceof PackerError) return EXIT.PACKER;
+  if (err instanceof DeploymentFailedError) return EXIT.DEPLOYMENT;
+  if (err instanceof MachineStateError) return EXIT.REJECTED;
   if (err instanceof UploadIntegrityError) return EXIT.INTEGRITY;
   if (err instanceof MaasAuthError || err instanceof MaasPermissionError) return EXIT.AUTH;
   if (err instanceof MaasValidationError || err instanceof MaasNotFoundError) return EXIT.REJECTED;

@@ -4,3 +4,8 @@ export { deriveServerOffset, matchServerOffset, findFileBySha256 } from './progr
 export { BootResources, type UploadChunkOptions } from './boot-resources.js';
 export { readVersion, whoami, describe } from './server.js';
 export { esxiReleaseTitle, defaultTitle } from './esxi-title.js';
+export { Machines, NODE_STATUS, type Machine, type DeployParams } from './machines.js';
+export { Events, type MaasEvent, type EventsPage, type EventQuery, type EventLevel, type FollowOptions } from './events.js';
+export { parseFirstBootEvent, isFailureEvent, FIRST_BOOT_ORIGIN, type FirstBootReport } from './first-boot-events.js';
+export { waitReady, type WaitReadyOptions, type ReadyResult, type ReadyTarget, type ReadyState, type Controller, type RackBootImages } from './boot-ready.js';
+export { deployAndVerify, type DeployOptions, type DeployProgress, type DeployResult } from './deployment.js';
