@@ -5,13 +5,10 @@ import { exitCodeFor } from '../../lib/cli/exit-codes.js';
 import type { DeployProgress } from '../../lib/resources/deployment.js';
 import type { SimMachineOptions } from '../../lib/testing/index.js';
 
-async function env(t: Tap.Test, machines: SimMachineOptions[], deployStepMs = 10) {
+async function env(t: Parameters<typeof uploadEnv>[0], machines: SimMachineOptions[], deployStepMs = 10) {
   const e = await uploadEnv(t, { era: '3.8', machines, deployStepMs });
   await e.client.bootResources.upload(e.options(makeImage(tempDir(t), 100 * KiB))).done();
   return e;
-}
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
 }
 
 t.test('Ready → Allocated → Deploying → Deployed, and the first boot says SUCCESS', async (t) => {

@@ -3,7 +3,7 @@ import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
 import { MaasValidationError } from '../../lib/http/errors.js';
 import type { MaasEvent } from '../../lib/resources/events.js';
 
-async function deployedEnv(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function deployedEnv(t: Parameters<typeof uploadEnv>[0]) {
   const e = await uploadEnv(t, { era: '3.8', machines: [{ hostname: 'esx-01' }], deployStepMs: 5 });
   await e.client.bootResources.upload(e.options(makeImage(tempDir(t), 100 * KiB))).done();
   await e.client.deploy({ machine: 'esx-01', distroSeries: 'esxi/8.0', pollIntervalMs: 20 });
