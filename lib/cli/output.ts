@@ -70,6 +70,11 @@ export class Output {
     if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${this.#paint('33', 'warning:')} ${line}\n`));
   }
 
+  /** One machine-readable progress event: a JSON line on stderr (stdout keeps its one document). */
+  event(value: unknown): void {
+    if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${JSON.stringify(value)}\n`));
+  }
+
   /** Raw write to stderr for progress renderers (already formatted). */
   progress(text: string): void {
     if (!this.flags.quiet) this.io.stderr.write(this.scrub(text));

@@ -27,6 +27,7 @@ export interface UploadState {
     title?: string | undefined;
     filetype: BootResourceFiletype;
     base_image?: string | undefined;
+    keep_old?: boolean | undefined;
   };
   profile?: string | undefined;
   sha256: string;

@@ -312,6 +312,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
         title: o.title,
         filetype: located.filetype,
         base_image: o.base_image,
+        keep_old: o.keep_old,
       },
       o.signal,
     );
@@ -489,7 +490,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
       version: 1,
       id: located.stateId,
       fingerprint: located.fingerprint,
-      params: { name: o.name, architecture: o.architecture, title: o.title, filetype: located.filetype, base_image: o.base_image },
+      params: { name: o.name, architecture: o.architecture, title: o.title, filetype: located.filetype, base_image: o.base_image, keep_old: o.keep_old },
       profile: o.profile,
       sha256: located.sha256,
       chunkSize: located.chunkSize,

@@ -1,77 +1,15 @@
-import { resolve } from 'node:path';
-import type { MaasClient } from '../../client/maas-client.js';
-import { defaultTitle } from '../../resources/esxi-title.js';
-import type { BootResourceFiletype } from '../../resources/types.js';
-import { assertFiletype } from '../../upload/checks.js';
-import { sniffImageType, suggestFiletype } from '../../upload/sniff.js';
-import type { UploadOptions, UploadResult } from '../../upload/types.js';
-import type { BootResourceUpload } from '../../upload/uploader.js';
-import type { CliContext, GlobalFlags } from '../context.js';
-import { formatBytes, formatDuration } from '../format.js';
-import { pairsToRecord, UsageError, type DataPair } from '../grammar.js';
-import { createProgressView } from '../progress-view.js';
-
-/** Fields `create` understands; the maas CLI forwards the same ones (maas-cli.md §3.6, §3.7). */
-const FIELDS = ['name', 'title', 'architecture', 'filetype', 'content', 'base_image', 'sha256'] as const;
-
-export interface UploadFlags {
-  chunkSize?: number | undefined;
-  dryRun?: boolean | undefined;
-  resume?: boolean | undefined;
-  retries?: number | undefined;
-  regions?: number | undefined;
-}
-
-/** Turn `name=… content@=FILE …` into upload options, with the fixes spelled out. */
-export async function uploadOptionsFromPairs(pairs: readonly DataPair[], cwd: string): Promise<UploadOptions & { filetypeGuessed: boolean }> {
-  const data = pairsToRecord(pairs);
-  for (const key of Object.keys(data)) {
-    if (!(FIELDS as readonly string[]).includes(key)) {
-      throw new UsageError(`Unknown field '${key}'.`, `create accepts ${FIELDS.map((f) => (f === 'content' ? 'content@=FILE' : `${f}=…`)).join(' ')}.`);
-    }
-  }
-  const value = (key: string): string | undefined => {
-    const p = data[key];
-    if (!p) return undefined;
-    if (p.fromFile) throw new UsageError(`${key}@= reads a file, but ${key} takes a value.`, `Write ${key}=VALUE.`);
-    return p.value;
-  };
-  const content = data['content'];
-  if (!content) throw new UsageError('Missing content.', 'Name the image with content@=FILE, e.g. content@=vmware-esxi.dd.gz.');
-  if (!content.fromFile) throw new UsageError('content must name a file with @=.', `Write content@=${content.value || 'FILE'}.`);
-  if (content.path === '') throw new UsageError('content@= names no file.', 'Write content@=FILE, e.g. content@=vmware-esxi.dd.gz.');
-  const name = value('name');
-  const architecture = value('architecture');
-  if (!name) throw new UsageError('Missing name.', 'Add name=esxi/<release>, e.g. name=esxi/8.0.');
-  if (!architecture) throw new UsageError('Missing architecture.', 'Add architecture=amd64/generic.');
-  const path = resolve(cwd, content.path);
-  let filetype = value('filetype');
-  let filetypeGuessed = false;
-  if (filetype === undefined) {
-    // MAAS would silently default to tgz, which deploys nothing for a disk image (§3.1).
-    try {
-      filetype = suggestFiletype(await sniffImageType(path));
-      filetypeGuessed = true;
-    } catch {
-      filetype = 'ddgz';
-    }
-  }
-  assertFiletype(filetype);
-  return {
-    name,
-    architecture,
-    title: value('title') ?? defaultTitle(name),
-    filetype: filetype as BootResourceFiletype,
-    base_image: value('base_image'),
-    sha256: value('sha256'),
-    path,
-    filetypeGuessed,
-  };
-}
+import type { MaasClient } from '../client/maas-client.js';
+import type { UploadOptions, UploadResult } from '../upload/types.js';
+import type { BootResourceUpload } from '../upload/uploader.js';
+import type { CliContext } from './context.js';
+import type { RunContext } from './command.js';
+import type { UploadFlags } from './flag-sets.js';
+import { formatBytes, formatDuration } from './format.js';
+import { createProgressView } from './progress-view.js';
 
 /** `create` / `boot-resources create` / `uploads resume`: run an upload with progress. */
-export async function runUpload(ctx: CliContext, flags: GlobalFlags, client: MaasClient, opts: UploadOptions, uflags: UploadFlags): Promise<void> {
-  const { out } = ctx;
+export async function runUpload(ctx: RunContext, client: MaasClient, opts: UploadOptions, uflags: UploadFlags): Promise<void> {
+  const { out, flags } = ctx;
   const options: UploadOptions = {
     ...opts,
     chunkSize: uflags.chunkSize ?? opts.chunkSize,
