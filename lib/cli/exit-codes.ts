@@ -30,7 +30,22 @@ export const EXIT = {
   INTERRUPTED: 130,
 } as const;
 
+/** Several sites, some failed: the exit code is the worst of theirs (each is listed in the summary). */
+export class SitesFailedError extends MaasError {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number) {
+    super(message, { code: 'SITES_FAILED' });
+    this.exitCode = exitCode;
+  }
+}
+
+/** The worst of several exit codes: the highest (0 ok < … < 7 integrity < 130 interrupted). */
+export function worstExitCode(codes: readonly number[]): number {
+  return codes.reduce((a, b) => Math.max(a, b), EXIT.OK);
+}
+
 export function exitCodeFor(err: unknown): number {
+  if (err instanceof SitesFailedError) return err.exitCode;
   if (err instanceof MaasAbortError || (err instanceof MaasError && err.code === 'CANCELLED')) return EXIT.INTERRUPTED;
   if (err instanceof MaasConfigError) return err.code === 'USAGE' ? EXIT.REJECTED : EXIT.LOCAL;
   if (err instanceof PackerError) return EXIT.PACKER;
