@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildOptions, BuildResult, PrerequisiteCheck } from '../packer/index.js';
-import { MaasConfigError, PrerequisiteError } from '../http/errors.js';
+import { MaasConfigError, PrerequisiteError } from '../errors/index.js';
 import { kickstartExtraProblem, rootPasswordProblems } from '../packer/kickstart-extra.js';
 import type { RunContext } from './command.js';
 import type { BuildFlags } from './flag-sets.js';

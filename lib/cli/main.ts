@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import type { MaasClient } from '../client/maas-client.js';
-import { MaasAbortError } from '../http/errors.js';
+import { MaasAbortError } from '../errors/index.js';
 import { ProfileStore } from '../profiles/index.js';
 import { defaultStateDir } from '../upload/state-dir.js';
 import { commandName, type AnyCommand, type ParsedArgs, type RunContext } from './command.js';

@@ -29,7 +29,7 @@ export function connectSites(ctx: RunContext, names: readonly string[]): { sites
 }
 
 /** One row of the per-site summary. */
-export interface SiteRow {
+interface SiteRow {
   site: string;
   action: string;
   bytes: number;

@@ -1,7 +1,7 @@
 import { scrubSecrets } from '../auth/redact.js';
-import { MaasError } from '../http/errors.js';
+import { MaasError } from '../errors/index.js';
 
-export interface TerminalStream {
+interface TerminalStream {
   write(chunk: string): boolean;
   isTTY?: boolean | undefined;
   columns?: number | undefined;
@@ -17,7 +17,7 @@ export interface CliIO {
   home: string;
 }
 
-export interface OutputFlags {
+interface OutputFlags {
   json: boolean;
   quiet: boolean;
   color: boolean;

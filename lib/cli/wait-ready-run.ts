@@ -12,7 +12,7 @@ export interface WaitReadyTarget {
 }
 
 /** One progress line per rack or region and state change; JSON lines on stderr with --json. */
-export function readyLine(t: ReadyTarget): string {
+function readyLine(t: ReadyTarget): string {
   return `${t.kind} ${t.hostname} (${t.system_id}): ${t.state} — ${t.detail}`;
 }
 

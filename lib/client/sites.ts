@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { MaasError } from '../http/errors.js';
+import { MaasError } from '../errors/index.js';
 import { sha256File, type HashProgress } from '../upload/hash.js';
 import type { UploadOptions, UploadResult } from '../upload/types.js';
 import type { BootResourceUpload } from '../upload/uploader.js';

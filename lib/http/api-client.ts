@@ -5,7 +5,7 @@ import { parseApiKey } from '../auth/api-key.js';
 import { scrubSecrets } from '../auth/redact.js';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, sleep, type BackoffPolicy } from './backoff.js';
 import { errorFromResponse } from './classify.js';
-import { isTransient, MaasAuthError, MaasError } from './errors.js';
+import { isTransient, MaasAuthError, MaasError, retryAfterOf } from '../errors/index.js';
 import { HttpTransport, type TransportOptions, type TransportResponse } from './transport.js';
 
 export type QueryValue = string | number | boolean | readonly (string | number)[] | undefined;
@@ -131,9 +131,8 @@ export class MaasApiClient {
     if (this.signer && !req.anonymous) headers['authorization'] = this.signer.authorization(method, url);
     const res = await this.transport.send({ method, url, headers, body, signal: req.signal, headersTimeoutMs: req.headersTimeoutMs });
     if (res.status >= 200 && res.status < 300) return res;
-    const error = errorFromResponse({ method, url }, res.status, this.#scrub(res.text), res.contentType);
-    (error as MaasError & { retryAfterMs?: number }).retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-    throw error;
+    const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+    throw errorFromResponse({ method, url, retryAfterMs }, res.status, this.#scrub(res.text), res.contentType);
   }
 
   /**
@@ -156,8 +155,4 @@ export class MaasApiClient {
   async close(): Promise<void> {
     await this.transport.close();
   }
-}
-
-export function retryAfterOf(err: unknown): number | undefined {
-  return (err as { retryAfterMs?: number } | null)?.retryAfterMs;
 }

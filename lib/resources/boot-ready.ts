@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MaasApiClient } from '../http/api-client.js';
-import { MaasAbortError, MaasNotFoundError, MaasTimeoutError } from '../http/errors.js';
+import { MaasAbortError, MaasNotFoundError, MaasTimeoutError } from '../errors/index.js';
 import { readVersion } from './server.js';
 import type { BootResource, BootResourceSummary, MaasEra } from './types.js';
 

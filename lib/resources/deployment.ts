@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeploymentFailedError, MaasAbortError, MaasTimeoutError } from '../http/errors.js';
+import { DeploymentFailedError, MaasAbortError, MaasTimeoutError } from '../errors/index.js';
 import type { Events, MaasEvent } from './events.js';
 import { isFailureEvent, parseFirstBootEvent, type FirstBootReport } from './first-boot-events.js';
 import { NODE_STATUS, type Machine, type Machines } from './machines.js';

@@ -1,5 +1,5 @@
 import type { MaasApiClient } from '../http/api-client.js';
-import { MaasConflictError, MaasNotFoundError, MachineStateError, MaasValidationError } from '../http/errors.js';
+import { MaasConflictError, MaasNotFoundError, MachineStateError, MaasValidationError } from '../errors/index.js';
 
 /**
  * A machine as `GET machines/{system_id}/` shows it: the fields this SDK reads, by MAAS's names

@@ -4,7 +4,7 @@ import { notFound, pistonJson, type SimResponse } from './responses.js';
 import type { HandlerRequest, SimContext } from './sim-context.js';
 import type { SimRack } from './ops-state.js';
 
-export interface RegionImage {
+interface RegionImage {
   name: string;
   architecture: string;
   subarches: string[];

@@ -3,7 +3,7 @@ import { apiError, pistonJson, type SimResponse } from './responses.js';
 import type { HandlerRequest, SimContext } from './sim-context.js';
 
 /** Logging levels as MAAS numbers them (`LOGGING_LEVELS`, `src/maasserver/models/eventtype.py`). */
-export const LEVELS: Readonly<Record<string, number>> = { AUDIT: 0, DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
+const LEVELS: Readonly<Record<string, number>> = { AUDIT: 0, DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
 
 /** Event types the simulator emits, with MAAS's descriptions and levels (`src/maascommon/events.py EVENT_DETAILS_MAP`). */
 export const EVENT_TYPES = {
@@ -32,7 +32,7 @@ export interface SimEvent {
 }
 
 /** MAAS's `DATETIME_FORMAT = "%a, %d %b. %Y %H:%M:%S"` (`src/maasserver/api/events.py`), UTC. */
-export function formatCreated(ms: number): string {
+function formatCreated(ms: number): string {
   const d = new Date(ms);
   const day = d.toUTCString().slice(0, 3);
   const mon = d.toUTCString().slice(8, 11);

@@ -5,7 +5,7 @@ import { apiError, notFound, pistonJson, validationError, type SimResponse } fro
 import type { HandlerRequest, SimContext } from './sim-context.js';
 
 /** A few of `DISPLAYED_MACHINE_FIELDS` (`src/maasserver/api/machines.py`), in its order. */
-export function machineToDict(m: SimMachine): Map<string, PyValue> {
+function machineToDict(m: SimMachine): Map<string, PyValue> {
   return new Map<string, PyValue>([
     ['system_id', m.systemId],
     ['hostname', m.hostname],

@@ -12,9 +12,9 @@ export const NODE_STATUS: Readonly<Record<SimMachineStatus | 'Releasing', number
   'Failed deployment': 11,
   Releasing: 12,
 };
-export type SimStatus = keyof typeof NODE_STATUS;
+type SimStatus = keyof typeof NODE_STATUS;
 
-export const DEFAULT_FIRST_BOOT_STEPS = ['metadata', 'network', 'storage', 'hostname', 'ssh-keys', 'ntp', 'cleanup'];
+const DEFAULT_FIRST_BOOT_STEPS = ['metadata', 'network', 'storage', 'hostname', 'ssh-keys', 'ntp', 'cleanup'];
 
 export interface SimMachine {
   systemId: string;
@@ -38,7 +38,7 @@ export interface SimRack {
 }
 
 /** A message as the status handler receives it (`src/metadataserver/api_twisted.py StatusHandlerResource`). */
-export interface StatusMessage {
+interface StatusMessage {
   event_type: 'start' | 'finish';
   origin: string;
   name: string;

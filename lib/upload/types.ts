@@ -1,5 +1,5 @@
 import type { BackoffPolicy } from '../http/backoff.js';
-import type { MaasError } from '../http/errors.js';
+import type { MaasError } from '../errors/index.js';
 import type { BootResource, BootResourceFile, BootResourceFiletype } from '../resources/types.js';
 
 export interface UploadOptions {

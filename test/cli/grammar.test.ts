@@ -2,7 +2,7 @@ import t from 'tap';
 import { pairsToRecord, parseDataPair, UsageError } from '../../lib/cli/grammar.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
 import { parseByteSize } from '../../lib/cli/sizes.js';
-import * as E from '../../lib/http/errors.js';
+import * as E from '../../lib/errors/index.js';
 
 t.test('key=value / key@=file split at the first token, as the maas CLI (maas-cli.md §3.2)', async (t) => {
   t.same(parseDataPair('a=b=c'), { key: 'a', value: 'b=c', fromFile: false });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
-import { DeploymentFailedError, MachineStateError, MaasNotFoundError, MaasTimeoutError, MaasValidationError } from '../../lib/http/errors.js';
+import { DeploymentFailedError, MachineStateError, MaasNotFoundError, MaasTimeoutError, MaasValidationError } from '../../lib/errors/index.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
 import type { DeployProgress } from '../../lib/resources/deployment.js';
 import type { SimMachineOptions } from '../../lib/testing/index.js';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
-import { MaasValidationError } from '../../lib/http/errors.js';
+import { MaasValidationError } from '../../lib/errors/index.js';
 import type { MaasEvent } from '../../lib/resources/events.js';
 
 async function deployedEnv(t: Parameters<typeof uploadEnv>[0]) {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
-import { MaasTimeoutError } from '../../lib/http/errors.js';
+import { MaasTimeoutError } from '../../lib/errors/index.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
 import type { ReadyTarget } from '../../lib/resources/boot-ready.js';
 

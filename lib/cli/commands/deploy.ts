@@ -6,7 +6,7 @@ import { formatDuration } from '../format.js';
 import { UsageError } from '../grammar.js';
 import { declareWaitFlags, parseWaitFlags } from '../ops-flags.js';
 
-export interface DeployCommandOptions {
+interface DeployCommandOptions {
   machine: string;
   image: string;
   wait: boolean;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { PrerequisiteError } from '../../http/errors.js';
+import { PrerequisiteError } from '../../errors/index.js';
 import { packer, renderChecks } from '../build-run.js';
 import { defineCommand } from '../command.js';
 

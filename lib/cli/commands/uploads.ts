@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { UploadConflictError } from '../../http/errors.js';
+import { UploadConflictError } from '../../errors/index.js';
 import { findFileBySha256 } from '../../resources/progress.js';
 import { UploadStateStore, type UploadState } from '../../upload/state-store.js';
 import { defineCommand, type RunContext } from '../command.js';
