@@ -58,7 +58,7 @@ async function uploadWithoutWaiting(env: Awaited<ReturnType<typeof uploadEnv>>, 
 }
 
 t.test('3.5+: every region must hold the complete file; one line per region', async (t) => {
-  const env = await uploadEnv(t, { era: '3.8', regions: 3, regionSyncMs: 300 });
+  const env = await uploadEnv(t, { era: '3.8', regions: 3, regionSyncMs: 1500 });
   await uploadWithoutWaiting(env, tempDir(t));
   const seen: ReadyTarget[] = [];
   const result = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 10_000, onProgress: (p) => seen.push(p) });
