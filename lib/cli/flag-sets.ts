@@ -12,9 +12,6 @@ import { parseByteSize } from './sizes.js';
 /** Options that take a value, by spelling: the global pre-parse must skip their value too. */
 export const VALUE_FLAGS = new Set(['--cacerts', '--chunk-size', '--retries', '--regions', '--iso', '--template', '--output', '--timeout', '--var', '--kickstart-extra', '--esxi-version', '--image', '--user-data', '--parallel', '--poll']);
 
-/** Global flags: accepted anywhere on the line, as in `maas` (before or after the profile). */
-export const GLOBAL_FLAG_NAMES = ['--json', '--quiet', '-q', '--debug', '-d', '--insecure', '-k', '--cacerts', '--color', '--no-color'] as const;
-
 export function declareGlobalFlags(y: Argv): Argv {
   return y
     .option('json', { type: 'boolean', global: true, describe: 'print exactly one JSON document on stdout' })

@@ -30,7 +30,7 @@ function wrapCommand(cmd: string, width: number): string[] {
 }
 
 /** The FIELDS block of a command's --help: name, meaning, default (gh's help sections). */
-export function renderFields(fields: readonly FieldDoc[], width = 100): string {
+function renderFields(fields: readonly FieldDoc[], width = 100): string {
   const label = (f: FieldDoc): string => (f.file ? `${f.name}@=FILE` : `${f.name}=${f.values && f.values.length <= 3 ? f.values.join('|') : 'VALUE'}`);
   const lines = ['Fields (key=value, as the maas CLI):'];
   for (const f of fields) {
@@ -41,7 +41,7 @@ export function renderFields(fields: readonly FieldDoc[], width = 100): string {
   return lines.join('\n');
 }
 
-export function renderExamples(examples: AnyCommand['examples'], width = 100): string {
+function renderExamples(examples: AnyCommand['examples'], width = 100): string {
   const lines = ['Examples:'];
   for (const [cmd, what] of examples) lines.push(...wrap(what, width, '  # '), ...wrapCommand(cmd, width), '');
   return lines.join('\n').trimEnd();

@@ -4,9 +4,10 @@ import type { MaasClient } from '../client/maas-client.js';
 import { MaasAbortError } from '../errors/index.js';
 import { ProfileStore } from '../profiles/index.js';
 import { defaultStateDir } from '../upload/state-dir.js';
+import { complete, forShellWord, shellSplit } from './completion.js';
 import { commandName, type AnyCommand, type ParsedArgs, type RunContext } from './command.js';
 import { GROUPS, PROFILE, TOP_LEVEL } from './commands/index.js';
-import { connectWith, type CliContext, type GlobalFlags } from './context.js';
+import { connectWith, explainMissingKey, type CliContext, type Connection, type GlobalFlags } from './context.js';
 import { exitCodeFor, EXIT } from './exit-codes.js';
 import { declareGlobalFlags } from './flag-sets.js';
 import { commandWords, earlyGlobalFlags, moveLeadingFlags } from './global-args.js';
@@ -15,7 +16,7 @@ import { withCommandHelp } from './help.js';
 import { Output, wantsColor, type CliIO } from './output.js';
 
 /** Words that are not profile names (a profile cannot be called like these). */
-export const RESERVED_WORDS = [...TOP_LEVEL.map(commandName), 'completion', 'help', 'env'];
+const RESERVED_WORDS = [...TOP_LEVEL.map(commandName), 'help', 'env', '__complete'];
 
 function packageVersion(): string {
   try {
@@ -26,7 +27,7 @@ function packageVersion(): string {
 }
 
 /** Profile names from the profile DB; none when there is no DB. */
-export function knownProfiles(io: Pick<CliIO, 'home' | 'env'>): string[] {
+function knownProfiles(io: Pick<CliIO, 'home' | 'env'>): string[] {
   try {
     const store = ProfileStore.open({ home: io.home, env: io.env });
     try {
@@ -51,7 +52,7 @@ function flagsOf(argv: ParsedArgs, io: CliIO): GlobalFlags {
 }
 
 /** The context `run` gets: the CLI context, the flags, and MAAS connected on first use. */
-function runContext(ctx: CliContext, flags: GlobalFlags, profile: string | undefined, clients: MaasClient[]): RunContext {
+function runContext(ctx: CliContext, flags: GlobalFlags, profile: string | undefined, connections: Connection[]): RunContext {
   let client: MaasClient | undefined;
   return {
     ...ctx,
@@ -63,10 +64,11 @@ function runContext(ctx: CliContext, flags: GlobalFlags, profile: string | undef
         throw new UsageError(`Only create, boot-resources create, build-and-upload and wait-ready take several profiles (${profile}).`, 'Run other commands once per profile.');
       }
       if (!client) {
-        client = ctx.connect(profile, flags, (n) => {
+        const connection = ctx.connect(profile, flags, (n) => {
           if (!flags.quiet) ctx.out.info(`${n.method} failed (${n.error.message}); retrying in ${Math.round(n.delayMs / 100) / 10}s.`);
         });
-        clients.push(client);
+        connections.push(connection);
+        client = connection.client;
       }
       return client;
     },
@@ -88,19 +90,30 @@ function helpHint(words: readonly string[], profiles: readonly string[]): string
   return `Run 'maas-esxi ${[...path, '--help'].join(' ')}' for usage.`;
 }
 
-/**
- * Run the CLI on `args` (without node and script) and return the exit code. Every command is a
- * thin shell over an SDK call; this function only parses, dispatches and renders.
- */
-export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: AbortSignal } = {}): Promise<number> {
-  const args = moveLeadingFlags(rawArgs);
-  const early = earlyGlobalFlags(args);
-  const out = new Output(io, { json: early.json, quiet: early.quiet, color: wantsColor(io, early.noColor ? false : undefined) });
-  const signal = opts.signal ?? new AbortController().signal;
-  const ctx: CliContext = { io, out, signal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };
-  const clients: MaasClient[] = [];
-  let pending: Promise<void> | undefined;
+/** `maas-esxi __complete --cur WORD --line LINE`: one candidate per line, for the completion scripts. */
+function completeForShell(args: readonly string[], io: CliIO): number {
+  const value = (flag: string): string => {
+    const i = args.indexOf(flag);
+    return i === -1 ? '' : (args[i + 1] ?? '');
+  };
+  const words = shellSplit(value('--line'));
+  const candidates = complete(words, { profiles: knownProfiles(io).filter((p) => !RESERVED_WORDS.includes(p)), cwd: io.cwd });
+  const lines = forShellWord(candidates, words[words.length - 1] ?? '', value('--cur'));
+  if (lines.length > 0) io.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT.OK;
+}
 
+/** What a command line asks for: a command with its parsed arguments, or help/version text. */
+type Dispatch =
+  | { kind: 'text'; text: string }
+  | { kind: 'command'; spec: AnyCommand; argv: ParsedArgs; profile: string | undefined };
+
+/**
+ * Parse a command line into the command it names (the seam for tests of the grammar: nothing
+ * runs and nothing connects). Throws UsageError for an unknown profile or bad usage.
+ */
+export async function parseCommandLine(rawArgs: readonly string[], io: CliIO): Promise<Dispatch> {
+  const args = moveLeadingFlags(rawArgs);
   const width = Math.min(110, io.stdout.columns ?? 100);
   const words = commandWords(args);
   const first = words[0];
@@ -111,25 +124,19 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
   const multiSite = first !== undefined && first.includes(',') && first.split(',').every((p) => p === 'env' || profiles.includes(p));
   if (multiSite) profiles.push(first);
   if (first !== undefined && !RESERVED_WORDS.includes(first) && !profiles.includes(first)) {
-    const err = new UsageError(
+    throw new UsageError(
       `Unknown profile '${first}'${profiles.length ? ` (profiles: ${profiles.join(', ')})` : ''}.`,
       `Log in first: maas-esxi login ${first} http://HOST:5240/MAAS/ API_KEY — or run 'maas-esxi env …' with MAAS_API_URL and MAAS_API_KEY set.`,
     );
-    out.error(err);
-    return exitCodeFor(err);
   }
-
+  let chosen: Dispatch | undefined;
   const register = (y: Argv, spec: AnyCommand, profile: string | undefined): Argv =>
     y.command({
       command: spec.command,
       describe: spec.summary,
       builder: (b: Argv) => withCommandHelp(spec.builder ? spec.builder(b) : b, spec, width),
       handler: (argv: ParsedArgs) => {
-        pending = (async () => {
-          const context = runContext(ctx, flagsOf(argv, io), profile, clients);
-          const options = await spec.parse(argv, context);
-          await spec.run(options, context);
-        })();
+        chosen = { kind: 'command', spec, argv, profile };
       },
     });
 
@@ -157,7 +164,6 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
     parser = parser.command(name, `commands as profile '${name}'`, profileCommands(name));
   }
   parser = parser
-    .completion('completion', 'print a bash/zsh completion script (maas-esxi completion >> ~/.bashrc)')
     .demandCommand(1, 'Choose a command, or a profile followed by a command.')
     .recommendCommands()
     .strict()
@@ -168,25 +174,49 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
     .exitProcess(false);
 
   try {
-    const helpText = await new Promise<string>((resolve, reject) => {
+    const text = await new Promise<string>((resolve, reject) => {
       void parser.parse(args, {}, (err, _argv, output) => (err ? reject(err) : resolve(output)));
     });
-    if (helpText) out.text(helpText);
+    return chosen ?? { kind: 'text', text };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    out.error(new UsageError(message, helpHint(words, profiles)));
-    return EXIT.REJECTED;
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(err instanceof Error ? err.message : String(err), helpHint(words, profiles));
   }
-  if (!pending) return EXIT.OK;
+}
+
+/**
+ * Run the CLI on `args` (without node and script) and return the exit code. Every command is a
+ * thin shell over an SDK call; this function only parses, dispatches and renders.
+ */
+export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: AbortSignal } = {}): Promise<number> {
+  if (rawArgs[0] === '__complete') return completeForShell(rawArgs.slice(1), io);
+  const early = earlyGlobalFlags(rawArgs);
+  const out = new Output(io, { json: early.json, quiet: early.quiet, color: wantsColor(io, early.noColor ? false : undefined) });
+  const signal = opts.signal ?? new AbortController().signal;
+  const ctx: CliContext = { io, out, signal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };
+  const connections: Connection[] = [];
+  let dispatch: Dispatch;
   try {
-    await pending;
+    dispatch = await parseCommandLine(rawArgs, io);
+  } catch (err) {
+    out.error(err);
+    return exitCodeFor(err);
+  }
+  if (dispatch.kind === 'text') {
+    if (dispatch.text) out.text(dispatch.text);
+    return EXIT.OK;
+  }
+  try {
+    const context = runContext(ctx, flagsOf(dispatch.argv, io), dispatch.profile, connections);
+    await dispatch.spec.run(await dispatch.spec.parse(dispatch.argv, context), context);
     return EXIT.OK;
   } catch (err) {
     // Ctrl-C may surface as the signal's own reason from any await (a timer, a file read).
-    const cause = signal.aborted && !(err instanceof MaasAbortError) ? new MaasAbortError('Interrupted.', { code: 'ABORTED', cause: err }) : err;
+    let cause = signal.aborted && !(err instanceof MaasAbortError) ? new MaasAbortError('Interrupted.', { code: 'ABORTED', cause: err }) : err;
+    if (connections.some((c) => c.anonymous) && dispatch.profile !== undefined) cause = explainMissingKey(cause, dispatch.profile);
     out.error(cause);
     return exitCodeFor(cause);
   } finally {
-    await Promise.all(clients.map((c) => c.close()));
+    await Promise.all(connections.map((c) => c.client.close()));
   }
 }

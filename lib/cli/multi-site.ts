@@ -23,7 +23,7 @@ export function siteNames(ctx: Pick<RunContext, 'profile'>): string[] | undefine
 export function connectSites(ctx: RunContext, names: readonly string[]): { sites: Site[]; close(): Promise<void> } {
   const sites = names.map((name) => ({
     name,
-    client: ctx.connect(name, ctx.flags, (n) => ctx.out.info(`[${name}] ${n.method} failed (${n.error.message}); retrying in ${Math.round(n.delayMs / 100) / 10}s.`)),
+    client: ctx.connect(name, ctx.flags, (n) => ctx.out.info(`[${name}] ${n.method} failed (${n.error.message}); retrying in ${Math.round(n.delayMs / 100) / 10}s.`)).client,
   }));
   return { sites, close: async () => void (await Promise.all(sites.map((s) => s.client.close()))) };
 }

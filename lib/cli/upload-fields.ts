@@ -8,7 +8,7 @@ import type { FieldDoc } from './command.js';
 import { pairsToRecord, UsageError, type DataPair } from './grammar.js';
 
 /** Architectures MAAS commonly offers (completion suggestions; the server decides). */
-export const COMMON_ARCHITECTURES = ['amd64/generic', 'arm64/generic', 'amd64/hwe-24.04', 'ppc64el/generic', 's390x/generic'] as const;
+const COMMON_ARCHITECTURES = ['amd64/generic', 'arm64/generic', 'amd64/hwe-24.04', 'ppc64el/generic', 's390x/generic'] as const;
 
 /**
  * The fields of `boot-resources create`: MAAS's BootResourceForm (src/maasserver/forms/__init__.py

@@ -1,5 +1,5 @@
 import type { MaasClient } from '../client/maas-client.js';
-import type { UploadOptions, UploadResult } from '../upload/types.js';
+import type { UploadOptions, UploadPlan, UploadResult } from '../upload/types.js';
 import type { BootResourceUpload } from '../upload/uploader.js';
 import type { CliContext } from './context.js';
 import type { RunContext } from './command.js';
@@ -33,7 +33,7 @@ export async function runUpload(
     out.info(
       plan.action === 'already-present'
         ? `An identical image is already in MAAS (boot resource ${plan.resourceId}); nothing would be sent.`
-        : `Would ${plan.action === 'resume' ? `resume boot resource ${plan.resourceId} at ${formatBytes(plan.resumeFrom)}` : 'create a boot resource'} and send ${plan.chunks} chunk(s) of ${formatBytes(plan.chunkSize)}.`,
+        : `Would ${plan.action === 'resume' ? `resume boot resource ${plan.resourceId} at ${formatBytes(plan.resumeFrom)}` : 'create a boot resource'} and send ${describeChunks(plan)}.`,
     );
     out.result(plan);
     return;
@@ -45,13 +45,22 @@ export async function runUpload(
   out.result(flags.json ? { resource: result.resource, upload: uploadStats(result), ...more } : result.resource);
 }
 
+/** `1 chunk of 1.0 MiB`, `3 chunks of 8.0 MiB, the last 1.5 MiB`: what will really be sent. */
+export function describeChunks(plan: Pick<UploadPlan, 'size' | 'chunkSize' | 'chunks' | 'resumeFrom'>): string {
+  const remaining = Math.max(0, plan.size - plan.resumeFrom);
+  if (plan.chunks <= 1) return `${plan.chunks} chunk${plan.chunks === 1 ? '' : 's'}${plan.chunks === 1 ? ` of ${formatBytes(remaining)}` : ''}`;
+  const last = remaining - (plan.chunks - 1) * plan.chunkSize;
+  return `${plan.chunks} chunks of ${formatBytes(plan.chunkSize)}${last > 0 && last !== plan.chunkSize ? `, the last ${formatBytes(last)}` : ''}`;
+}
+
 /** Show an upload's phases, progress, retries and warnings on stderr. */
 export async function followUpload(ctx: CliContext, upload: BootResourceUpload): Promise<UploadResult> {
   const view = createProgressView(ctx.out);
   upload.on('phase', (phase, detail) => {
     if (phase === 'hash') view.log(detail === 'cached' ? 'Using the cached sha256 of the image.' : detail === 'given' ? 'Using the sha256 computed by the build.' : 'Hashing the image (sha256)…');
     else if (phase === 'create') view.log('Creating the boot resource…');
-    else if (phase === 'upload' && detail) view.log(`Resuming ${detail}.`);
+    // The offset is MAAS's own count, which can be ahead of what an interrupted run saw acknowledged.
+    else if (phase === 'upload' && detail) view.log(`Resuming ${detail} (the bytes MAAS already holds).`);
     else if (phase === 'verify') view.log('Waiting for MAAS to verify the image…');
     else if (phase === 'sync') view.log('Waiting for the other region controllers to copy the image…');
   });

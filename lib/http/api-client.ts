@@ -53,6 +53,8 @@ export class MaasApiClient {
   readonly backoff: BackoffPolicy;
   onRetry: ((notice: RetryNotice) => void) | undefined;
   readonly #secrets: string[];
+  /** Whether MAAS has answered this client at least once (any status). */
+  #answered = false;
 
   constructor(opts: ApiClientOptions) {
     this.apiUrl = opts.apiUrl.endsWith('/') ? opts.apiUrl : `${opts.apiUrl}/`;
@@ -82,9 +84,15 @@ export class MaasApiClient {
     let clockFixed = false;
     for (;;) {
       try {
-        return await this.#once(method, url, req);
+        const res = await this.#once(method, url, req);
+        this.#answered = true;
+        return res;
       } catch (err) {
         if (!(err instanceof MaasError)) throw err;
+        if (err.status !== undefined) this.#answered = true;
+        // Refused before MAAS ever answered: nothing listens at that URL, and waiting will not
+        // change it. Once MAAS has answered, a refusal is a region restarting: keep retrying.
+        if (err.code === 'ECONNREFUSED' && !this.#answered) throw err;
         // MAAS rejects stale timestamps before the handler runs (maas-api.md §2.2), so a retry
         // with the server's clock is safe even for non-idempotent calls.
         if (!clockFixed && err instanceof MaasAuthError && err.code === 'EXPIRED_TIMESTAMP' && this.#adoptServerClock()) {

@@ -16,7 +16,7 @@ const REFUSED: Record<string, string> = {
 };
 
 /** Sections a snippet may contain (ESXi scripted install: %pre, %post, %firstboot). */
-export const KICKSTART_SECTIONS = ['%pre', '%post', '%firstboot'] as const;
+const KICKSTART_SECTIONS = ['%pre', '%post', '%firstboot'] as const;
 
 /** The first problem of a kickstart snippet, as `line N: …`, or undefined when it is fine. */
 export function kickstartExtraProblem(text: string): string | undefined {

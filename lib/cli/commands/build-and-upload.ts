@@ -10,7 +10,7 @@ import { runMultiSiteUpload, siteNames } from '../multi-site.js';
 import { declareParallelFlag, declareWaitReadyFlag, parseParallel, parseWaitReady, type WaitReadyFlag } from '../ops-flags.js';
 import { runWaitReady } from '../wait-ready-run.js';
 
-export interface BuildAndUploadOptions {
+interface BuildAndUploadOptions {
   build: BuildFlags;
   upload: UploadFlags;
   /** The create fields, checked before the build starts (no content: the build makes it). */

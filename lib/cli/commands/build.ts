@@ -2,7 +2,7 @@ import { BUILD_ENV_NOTE, buildOptionsOf, builtLine, checkKickstartInputs, descri
 import { defineCommand } from '../command.js';
 import { declareBuildFlags, parseBuildFlags, type BuildFlags } from '../flag-sets.js';
 
-export type BuildCommandOptions = BuildFlags;
+type BuildCommandOptions = BuildFlags;
 
 /** `build --iso ISO`: the Packer build alone (no MAAS needed). */
 export const buildCommand = defineCommand<BuildCommandOptions>({
@@ -10,7 +10,6 @@ export const buildCommand = defineCommand<BuildCommandOptions>({
   summary: 'build vmware-esxi.dd.gz from an ESXi ISO with Packer',
   examples: [
     ['maas-esxi build --iso VMware-VMvisor-Installer-8.0U3.iso', 'build ./vmware-esxi.dd.gz'],
-    ['maas-esxi build --iso esxi.iso --output /srv/images --timeout 2h', 'write elsewhere, allow a slow install'],
     ["MAAS_ESXI_ROOT_PASSWORD='Maas-Esxi%42x' maas-esxi build --iso esxi.iso --kickstart-extra site.ks", 'own root password, site settings merged into the kickstart'],
     ['maas-esxi build --iso esxi.iso --json 2>events.jsonl', 'the result as JSON; progress events as JSON lines on stderr'],
   ],

@@ -3,7 +3,7 @@ import { PrerequisiteError } from '../../errors/index.js';
 import { packer, renderChecks } from '../build-run.js';
 import { defineCommand } from '../command.js';
 
-export interface DoctorOptions {
+interface DoctorOptions {
   iso: string | undefined;
   templateDir: string | undefined;
   outputDir: string;

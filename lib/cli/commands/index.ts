@@ -25,6 +25,7 @@ import { bootResourcesReadCommand } from './boot-resources/read.js';
 import { bootResourcesStopImportCommand } from './boot-resources/stop-import.js';
 import { buildAndUploadCommand } from './build-and-upload.js';
 import { buildCommand } from './build.js';
+import { completionCommand } from './completion.js';
 import { createCommand } from './create.js';
 import { doctorCommand } from './doctor.js';
 import { listCommand } from './list.js';
@@ -34,13 +35,13 @@ import { uploadsCommand } from './uploads.js';
 import { deployCommand } from './deploy.js';
 import { waitReadyCommand } from './wait-ready.js';
 
-/** `maas-esxi NAME …` (no profile). `completion` and `help` are added by main. */
-export const TOP_LEVEL: readonly AnyCommand[] = [loginCommand, logoutCommand, listCommand, buildCommand, doctorCommand] as AnyCommand[];
+/** `maas-esxi NAME …` (no profile). */
+export const TOP_LEVEL: readonly AnyCommand[] = [loginCommand, logoutCommand, listCommand, buildCommand, doctorCommand, completionCommand] as AnyCommand[];
 
 /** `maas-esxi PROFILE NAME …` (PROFILE may be `env`: MAAS_API_URL/MAAS_API_KEY). */
 export const PROFILE: readonly AnyCommand[] = [createCommand, uploadsCommand, buildAndUploadCommand, waitReadyCommand, deployCommand] as AnyCommand[];
 
-export interface CommandGroup {
+interface CommandGroup {
   /** The maas CLI handler name (src/maascli/utils.py handler_command_name). */
   name: string;
   summary: string;

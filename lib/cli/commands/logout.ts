@@ -1,7 +1,7 @@
 import { ProfileStore } from '../../profiles/index.js';
 import { defineCommand } from '../command.js';
 
-export interface LogoutOptions {
+interface LogoutOptions {
   profile: string;
 }
 

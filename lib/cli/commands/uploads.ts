@@ -7,7 +7,7 @@ import { declareUploadFlags, parseUploadFlags, type UploadFlags } from '../flag-
 import { UsageError } from '../grammar.js';
 import { runUpload } from '../upload-run.js';
 
-export interface UploadsOptions {
+interface UploadsOptions {
   action: 'list' | 'resume' | 'forget';
   /** Upload id or a unique prefix (resume, forget). */
   id: string | undefined;

@@ -3,7 +3,7 @@ import { declareData, parseData } from '../../flag-sets.js';
 import { UsageError } from '../../grammar.js';
 
 type ReadType = 'all' | 'synced' | 'uploaded';
-export interface BootResourcesReadOptions {
+interface BootResourcesReadOptions {
   type: ReadType | undefined;
 }
 
