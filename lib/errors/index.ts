@@ -21,7 +21,9 @@ export type MaasErrorName =
   | 'UploadInputError'
   | 'UploadRetryError'
   | 'PackerError'
-  | 'PrerequisiteError';
+  | 'PrerequisiteError'
+  | 'MachineStateError'
+  | 'DeploymentFailedError';
 
 export interface MaasErrorOptions {
   method?: string | undefined;
@@ -167,4 +169,36 @@ export function retryAfterOf(err: unknown): number | undefined {
 /** An upload stopped after its retry budget ran out; rerunning resumes it (exit code 5). */
 export class UploadRetryError extends MaasError {
   override name = 'UploadRetryError' as const;
+}
+
+/**
+ * MAAS refused an operation because of the machine's state (its `NodeStateViolation`, HTTP 409,
+ * `src/maasserver/exceptions.py`): not temporary, so never retried. `state` is MAAS's status name.
+ */
+export class MachineStateError extends MaasError {
+  override name = 'MachineStateError' as const;
+  readonly state: string | undefined;
+  constructor(message: string, options: MaasErrorOptions & { state?: string | undefined } = {}) {
+    super(message, options);
+    this.state = options.state;
+  }
+  override toJSON(): Record<string, unknown> {
+    return this.state === undefined ? super.toJSON() : { ...super.toJSON(), state: this.state };
+  }
+}
+
+/**
+ * A deployment ended badly: MAAS's "Failed deployment", a failure event, or our first boot's
+ * FAILED verdict (docs/esxi-first-boot.md). `step` names the first-boot step when known.
+ */
+export class DeploymentFailedError extends MaasError {
+  override name = 'DeploymentFailedError' as const;
+  readonly step: string | undefined;
+  constructor(message: string, options: MaasErrorOptions & { step?: string | undefined } = {}) {
+    super(message, options);
+    this.step = options.step;
+  }
+  override toJSON(): Record<string, unknown> {
+    return this.step === undefined ? super.toJSON() : { ...super.toJSON(), step: this.step };
+  }
 }

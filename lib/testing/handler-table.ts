@@ -6,6 +6,7 @@ import { JSON_UTF8, type SimResponse } from './responses.js';
 import type { HandlerRequest, SimContext } from './sim-context.js';
 import { uploadChunk } from './upload.js';
 import { listUsers, readUser, whoami } from './users.js';
+import { OPS_HANDLERS } from './ops-handlers.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -106,4 +107,6 @@ export const HANDLERS: HandlerDef[] = [
     hidden: (era) => !era.uploadHandlerDescribed,
     actions: [{ name: 'update', method: 'PUT', op: null, doc: 'Upload piece of boot resource file.', run: uploadChunk }],
   },
+  // Machines, events, controllers (deploy and wait-ready).
+  ...OPS_HANDLERS,
 ];

@@ -15,3 +15,4 @@ export type {
   SimUser,
   SimulatorOptions,
 } from './types.js';
+export type { SimFirstBoot, SimMachineOptions, SimMachineStatus, SimMachineView, SimRackOptions } from './ops-types.js';

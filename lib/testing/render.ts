@@ -38,7 +38,7 @@ export function fileProgress(ctx: RenderContext, file: FileRow): FileProgress {
 }
 
 /** Set completeness and progress (docs/maas-upload-protocol.md#deriving-the-offset): all its files over all regions. */
-function setProgress(ctx: RenderContext, set: SetRow): FileProgress {
+export function setProgress(ctx: RenderContext, set: SetRow): FileProgress {
   const files = ctx.store.filesOf(set.id);
   const total = files.reduce((n, f) => n + f.size, 0);
   if (ctx.era.era === '3.4') {

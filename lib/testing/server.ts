@@ -15,6 +15,8 @@ import { initialState } from './seed.js';
 import type { SimContext } from './sim-context.js';
 import { defaultUsers } from './sim-users.js';
 import { SimStore } from './store.js';
+import { SimOps } from './ops-state.js';
+import type { SimMachineView } from './ops-types.js';
 import type { MaasSimulator, RequestRecord, SimulatorOptions } from './types.js';
 
 const HOST = '127.0.0.1';
@@ -48,6 +50,7 @@ class Simulator implements MaasSimulator, SimContext {
   readonly dataDir: string;
   importingUntil = 0;
   store!: SimStore;
+  readonly ops: SimOps;
   port: number;
 
   readonly #opts: SimulatorOptions;
@@ -76,6 +79,19 @@ class Simulator implements MaasSimulator, SimContext {
     this.port = opts.port ?? 0;
     this.#ownsDataDir = opts.dataDir === undefined;
     this.dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'maas-sim-'));
+    this.ops = new SimOps({ racks: opts.racks, machines: opts.machines, regions: this.regions, stepMs: opts.deployStepMs, now: () => this.now() });
+  }
+
+  machine(idOrHostname: string): SimMachineView | undefined {
+    const m = this.ops.machines.find((x) => x.systemId === idOrHostname || x.hostname === idOrHostname);
+    if (!m) return undefined;
+    return { system_id: m.systemId, hostname: m.hostname, status_name: m.status, osystem: m.osystem, distro_series: m.distroSeries, owner: m.owner, userData: m.userData };
+  }
+
+  setRackConnected(hostname: string, connected: boolean): void {
+    const rack = this.ops.racks.find((r) => r.hostname === hostname);
+    if (!rack) throw new RangeError(`no rack controller ${hostname}`);
+    rack.connected = connected;
   }
 
   now(): number {
@@ -162,6 +178,7 @@ class Simulator implements MaasSimulator, SimContext {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.ops.stop();
     await this.#stop();
     if (this.#ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }

@@ -5,12 +5,15 @@ import type { RenderContext } from './render.js';
 import type { ReceivedBody } from './request-body.js';
 import { apiError } from './responses.js';
 import type { SimStore } from './store.js';
+import type { SimOps } from './ops-state.js';
 import type { SimUser } from './types.js';
 
 /** Everything a handler may touch: the simulated region's configuration and database. */
 export interface SimContext extends RenderContext {
   readonly era: EraFacts;
   readonly store: SimStore;
+  /** Controllers, machines and the event log (deploy and wait-ready). */
+  readonly ops: SimOps;
   readonly regions: number;
   readonly version: string;
   readonly usableArchitectures: readonly string[];

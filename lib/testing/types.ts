@@ -1,4 +1,5 @@
 /** Public types of the MAAS simulator (`maas-esxi/testing`). */
+import type { SimMachineOptions, SimMachineView, SimRackOptions } from './ops-types.js';
 
 import type { MaasEra } from '../resources/types.js';
 
@@ -42,6 +43,12 @@ export interface SimulatorOptions {
    * has imported Ubuntu has (that is what makes architectures usable, docs/maas-upload-protocol.md#architecture-rules). Default true.
    */
   syncedImages?: boolean;
+  /** Rack controllers (default one connected rack `rack-1` that syncs at once). */
+  racks?: SimRackOptions[];
+  /** Machines MAAS manages (default none). */
+  machines?: SimMachineOptions[];
+  /** Time between the simulated installation and first-boot events of a deploy. Default 50 ms. */
+  deployStepMs?: number;
 }
 
 export interface RequestRecord {
@@ -119,6 +126,10 @@ export interface MaasSimulator {
   resource(id: number): unknown;
   /** Where the stored bytes of a file live (compare their sha256 with the source). */
   fileBytesPath(fileId: number): string;
+  /** A machine by system_id or hostname, as the simulated region holds it. */
+  machine(idOrHostname: string): SimMachineView | undefined;
+  /** Connect or disconnect a rack controller (by hostname). */
+  setRackConnected(hostname: string, connected: boolean): void;
   /** The server's byte counter for a file (receiving region; ≤3.4 the large object's length). */
   fileReceived(fileId: number): number;
 }

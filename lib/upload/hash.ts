@@ -7,7 +7,7 @@ import { writeFileAtomic } from './atomic-file.js';
 /** 4 MiB reads: large enough that hashing runs at the speed of the SHA-256 core, not of syscalls. */
 const HASH_READ_BYTES = 4 * 1024 * 1024;
 
-interface HashProgress {
+export interface HashProgress {
   bytesHashed: number;
   total: number;
 }
