@@ -2,7 +2,7 @@
  * The build prerequisites as a list of small named checks over what `planBuild` found once
  * (Packer, the template and what it needs, the ISO). `maas-esxi doctor` shows them all; `build`
  * and `startPackerBuild` refuse to start while a check of severity `error` fails. Every failed
- * check names its fix. Host sizes follow MAAS's "How to manage VMware images" (4 cores, 8 GB RAM);
+ * check names its fix. Host sizes follow MAAS's "How to manage VMware images" (https://discourse.maas.io/t/-/3243: 4 cores, 8 GB RAM);
  * Packer versions and plugins, FUSE and the template's own needs are in docs/packer.md.
  */
 import { constants, existsSync } from 'node:fs';
