@@ -10,7 +10,7 @@ import { parseByteSize } from './sizes.js';
  */
 
 /** Options that take a value, by spelling: the global pre-parse must skip their value too. */
-export const VALUE_FLAGS = new Set(['--cacerts', '--chunk-size', '--retries', '--regions', '--iso', '--template', '--output', '--timeout', '--var', '--kickstart-extra', '--esxi-version']);
+export const VALUE_FLAGS = new Set(['--cacerts', '--chunk-size', '--retries', '--regions', '--iso', '--template', '--output', '--timeout', '--var', '--kickstart-extra', '--esxi-version', '--image', '--user-data', '--parallel', '--poll']);
 
 export function declareGlobalFlags(y: Argv): Argv {
   return y
