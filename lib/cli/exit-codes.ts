@@ -17,7 +17,7 @@ import {
   UploadRetryError,
 } from '../errors/index.js';
 
-/** Exit codes (design.md §4; documented in README "Exit codes"). */
+/** Exit codes (docs/architecture.md#the-cli; documented in README "Exit codes"). */
 export const EXIT = {
   OK: 0,
   LOCAL: 1,

@@ -26,7 +26,7 @@ export interface ProfileConnectOptions extends Omit<ConnectOptions, 'url' | 'api
   dbPath?: string | undefined;
 }
 
-/** Boot resources, plus the resumable upload built on them (design.md §1). */
+/** Boot resources, plus the resumable upload built on them (docs/architecture.md#where-each-concern-lives). */
 export class BootResourcesClient extends BootResources {
   readonly #profile: string | undefined;
 

@@ -1,5 +1,5 @@
 /**
- * The error hierarchy of the SDK (design.md §2). One base class, subclasses by meaning.
+ * The error hierarchy of the SDK (docs/architecture.md#errors). One base class, subclasses by meaning.
  * Every error carries what the CLI needs to explain it — method, URL, status, MAAS's own
  * body text and a one-line `hint` with the fix — and never the Authorization header.
  */
@@ -69,18 +69,18 @@ export class MaasError extends Error {
   }
 }
 
-/** 401: MAAS rejected the credentials (reference/maas-api.md §2.3). */
+/** 401: MAAS rejected the credentials (docs/maas-api.md#authentication-errors). */
 export class MaasAuthError extends MaasError {
   override name = 'MaasAuthError' as const;
 }
-/** 403: authenticated, but not allowed (reference/maas-api.md §2.5). */
+/** 403: authenticated, but not allowed (docs/maas-api.md#permissions). */
 export class MaasPermissionError extends MaasError {
   override name = 'MaasPermissionError' as const;
 }
 export class MaasNotFoundError extends MaasError {
   override name = 'MaasNotFoundError' as const;
 }
-/** 400: MAAS refused the request; `fields` holds MAAS's per-field messages (maas-api.md §3.8). */
+/** 400: MAAS refused the request; `fields` holds MAAS's per-field messages (docs/maas-api.md#error-statuses-and-texts). */
 export class MaasValidationError extends MaasError {
   override name = 'MaasValidationError' as const;
   readonly fields: Record<string, string[]> | undefined;
@@ -94,7 +94,7 @@ export class MaasValidationError extends MaasError {
     return out;
   }
 }
-/** 409 (serialization conflict after MAAS's own retries, maas-api.md §2.6). */
+/** 409 (serialization conflict after MAAS's own retries, docs/maas-api.md#error-statuses-and-texts). */
 export class MaasConflictError extends MaasError {
   override name = 'MaasConflictError' as const;
 }
@@ -117,7 +117,7 @@ export class MaasAbortError extends MaasError {
 export class MaasConfigError extends MaasError {
   override name = 'MaasConfigError' as const;
 }
-/** The server's copy cannot be trusted any more (maas-api.md §4.5). */
+/** The server's copy cannot be trusted any more (docs/maas-upload-protocol.md#integrity-errors). */
 export class UploadIntegrityError extends MaasError {
   override name = 'UploadIntegrityError' as const;
 }
@@ -125,7 +125,7 @@ export class UploadIntegrityError extends MaasError {
 export class UploadConflictError extends MaasError {
   override name = 'UploadConflictError' as const;
 }
-/** Bad upload input found before any network write (design.md §3 step 1). */
+/** Bad upload input found before any network write (docs/architecture.md#data-flow-of-an-upload step 1). */
 export class UploadInputError extends MaasError {
   override name = 'UploadInputError' as const;
 }

@@ -1,8 +1,8 @@
 /**
  * Host prerequisites for an ESXi image build (`maas-esxi doctor`, and `build` before it starts).
- * Every failed check names its fix. Sources: reference/packer.md §1.4 (FUSE vs nbd), §1.5
- * (packer-maas README), §3.1 (Packer versions and plugins), §3.4.5 (KVM), and the MAAS doc
- * (seed-how-to-manage-vmware-images.md: 4 cores, 8 GB RAM).
+ * Every failed check names its fix. Sources: docs/packer.md (FUSE vs nbd), docs/packer.md
+ * (packer-maas README), docs/packer.md (Packer versions and plugins), docs/packer.md (KVM), and the MAAS doc
+ * (https://discourse.maas.io/t/-/3243: 4 cores, 8 GB RAM).
  */
 import { constants, existsSync } from 'node:fs';
 import { access, mkdir, open, stat, statfs } from 'node:fs/promises';
@@ -35,7 +35,7 @@ export interface PrerequisiteOptions {
   outputDir?: string;
   /** Where the build directory (raw disk!) is created. Default: the OS temp dir. */
   workDir?: string;
-  /** Raw disk size; default: read from the template, else 32 GiB (ESXi ≥ 8 needs 32 GB, §1.2). */
+  /** Raw disk size; default: read from the template, else 32 GiB (ESXi ≥ 8 needs 32 GB, docs/packer.md). */
   diskSizeMiB?: number;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
@@ -119,7 +119,7 @@ export async function checkPrerequisites(opts: PrerequisiteOptions = {}): Promis
   await step(async () => void checks.push(await binaryCheck('qemu-system', 'qemu-system-x86_64', env, 'sudo apt-get install --no-install-recommends qemu-system-x86')));
   await step(async () => void checks.push(await binaryCheck('qemu-img', 'qemu-img', env, 'sudo apt-get install qemu-utils')));
 
-  // KVM: the template's accelerator = "kvm" needs /dev/kvm read-write (§1.2, PR #230).
+  // KVM: the template's accelerator = "kvm" needs /dev/kvm read-write (docs/packer.md, PR #230).
   await step(async () => void checks.push(await kvmCheck()));
 
   // Template (ours by default) — it decides whether FUSE/nbd matter and the disk size.

@@ -6,9 +6,9 @@
  *   const { artifactPath, sha256 } = await build.done();
  *
  * Success = exit code 0, no `error-count`, and a `.dd.gz` artifact announced by Packer (from the
- * compress post-processor) that exists — never a file merely lying there (reference/packer.md
- * §3.3, §3.4.3). Cancellation (AbortSignal or cancel()) sends SIGINT to Packer's process group,
- * Packer's graceful interrupt (§3.7), waits `graceMs`, then SIGKILLs the group and any process
+ * compress post-processor) that exists — never a file merely lying there (docs/packer.md
+ * docs/packer.md). Cancellation (AbortSignal or cancel()) sends SIGINT to Packer's process group,
+ * Packer's graceful interrupt (docs/packer.md), waits `graceMs`, then SIGKILLs the group and any process
  * that still belongs to the build, unmounts leftovers and removes the build directory; done()
  * then rejects with MaasAbortError (code CANCELLED) — the CLI maps it to exit 130.
  */
@@ -252,16 +252,16 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
 
     const childEnv: NodeJS.ProcessEnv = {
       ...env,
-      CHECKPOINT_DISABLE: env['CHECKPOINT_DISABLE'] ?? '1', // no call home; offline hosts (§3.6)
-      TMPDIR: dir.tmp, // Packer's shell scripts and packer-maas FUSE mounts land in the build dir (§3.7)
+      CHECKPOINT_DISABLE: env['CHECKPOINT_DISABLE'] ?? '1', // no call home; offline hosts (docs/packer.md)
+      TMPDIR: dir.tmp, // Packer's shell scripts and packer-maas FUSE mounts land in the build dir (docs/packer.md)
       PACKER_TMP_DIR: dir.tmp,
       [BUILD_MARKER_ENV]: dir.root,
       ...(vars[STANDARD_VARIABLES.iso] !== undefined ? { VMWARE_ESXI_ISO_PATH: isoPath } : {}),
     };
     // Packer's debug log: the user's if they enabled it (then on stderr or in their
     // PACKER_LOG_PATH); otherwise ours, in the build dir, so a failure can quote qemu's own
-    // stderr instead of "Please run with PACKER_LOG=1" (§3.4.5), and templates with
-    // `-serial stdio` still get a console (§3.8).
+    // stderr instead of "Please run with PACKER_LOG=1" (docs/packer.md), and templates with
+    // `-serial stdio` still get a console (docs/packer.md).
     const userLog = !!env['PACKER_LOG'] && env['PACKER_LOG'] !== '0';
     const debugLog = userLog ? undefined : join(dir.root, 'packer.log');
     if (debugLog) {
@@ -332,7 +332,7 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     const outcome: RunOutcome = { exitCode: undefined, signal: undefined, errorCount: 0, buildErrors: [], uiErrors: [], stderrTail: [], buildStarted: false };
 
     // detached: Packer leads its own process group, so a terminal Ctrl-C reaches only us and we
-    // decide how to stop it; the whole group can be signalled at once (§3.7).
+    // decide how to stop it; the whole group can be signalled at once (docs/packer.md).
     const child = execa(packerPath, args, {
       cwd: dir.cwd,
       env,

@@ -2,7 +2,7 @@
  * What the runner needs to know about a template directory — ours (`packer/vmware-esxi`) or a
  * user's (e.g. a packer-maas `vmware-esxi/` checkout): its format, declared variables, which
  * files carry `packer {}` blocks, the disk size, and host features it relies on. Read from the
- * files themselves so the module stays generic (reference/packer.md §1.2, §3.5).
+ * files themselves so the module stays generic (docs/packer.md).
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -38,9 +38,9 @@ export interface TemplateInfo {
   memoryMiB?: number;
   /** Relative or absolute path of a `-serial file:PATH` console log. */
   consoleLog?: string;
-  /** `-serial stdio`: the console only reaches Packer's debug log (§3.8). */
+  /** `-serial stdio`: the console only reaches Packer's debug log (docs/packer.md). */
   serialStdio: boolean;
-  /** Mentions fusefat/nbdfuse/fuse-nbd… — packer-maas's post-processing since 2023 (§1.4). */
+  /** Mentions fusefat/nbdfuse/fuse-nbd… — packer-maas's post-processing since 2023 (docs/packer.md). */
   needsFuse: boolean;
   /** Uses the nbd kernel module (`qemu-nbd -c`, `modprobe nbd`, `/dev/nbd`) — pre-2023 packer-maas. */
   needsNbd: boolean;

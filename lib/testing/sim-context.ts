@@ -19,11 +19,11 @@ export interface SimContext extends RenderContext {
   readonly usableArchitectures: readonly string[];
   readonly reservedNames: ReadonlySet<string>;
   now(): number;
-  /** `is_importing` is true until this wall-clock time (maas-api.md §5.4). */
+  /** `is_importing` is true until this wall-clock time (docs/maas-api.md#boot-resources). */
   importingUntil: number;
-  /** Multi-region: the other regions copy a file the receiving region completed (§4.6). */
+  /** Multi-region: the other regions copy a file the receiving region completed (docs/maas-upload-protocol.md#the-final-chunk). */
   scheduleRegionSync(fileId: number): void;
-  /** Serialise work on one stored file, as MAAS serialises transactions on its sync row (§4.4). */
+  /** Serialise work on one stored file, as MAAS serialises transactions on its sync row (docs/maas-upload-protocol.md#append-only-writes). */
   withFileLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
@@ -44,7 +44,7 @@ export interface HandlerRequest {
 
 /**
  * Permission check of every boot-resource write, before any other handler logic
- * (maas-api.md §2.5): superuser on ≤3.7, `can_edit_boot_entities` on 3.8 (which superusers have).
+ * (docs/maas-api.md#permissions): superuser on ≤3.7, `can_edit_boot_entities` on 3.8 (which superusers have).
  */
 export function requireWriter(sim: SimContext, req: HandlerRequest): void {
   if (!req.user?.isSuperuser) throw apiError(403, sim.era.writeForbidden);

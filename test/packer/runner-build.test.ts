@@ -1,6 +1,6 @@
 /**
  * The runner against the real Packer on this host (Debian's 1.6.6 in CI), with small templates
- * built on the `file` builder (built into every Packer, reference/packer.md §3.1) so no VM runs.
+ * built on the `file` builder (built into every Packer, docs/packer.md) so no VM runs.
  */
 import t from 'tap';
 import { execa } from 'execa';
@@ -34,7 +34,7 @@ function collect(opts: BuildOptions) {
   return { build, events, phases, logs, buildDirSeen: () => buildDir };
 }
 
-t.test('file builder + shell-local + compress chain: artifact found, moved, hashed (§3.4.2, §3.3)', async (t) => {
+t.test('file builder + shell-local + compress chain: artifact found, moved, hashed (docs/packer.md)', async (t) => {
   const work = t.testdir({ out: {} });
   const iso = await fakeIso(work);
   const { build, events, phases, logs, buildDirSeen } = collect({ iso, templateDir: template('file-chain'), outputDir: join(work, 'out'), timeout: '5m', vars: { greeting: 'maas, esxi' } });
@@ -76,7 +76,7 @@ t.test('keepBuildDir keeps the build directory; the template copy is Packer\'s c
   t.ok(existsSync(join(work, 'vmware-esxi.dd.gz')));
 });
 
-t.test('a failing post-processor is a failure even though compress wrote a file (§3.4.3)', async (t) => {
+t.test('a failing post-processor is a failure even though compress wrote a file (docs/packer.md)', async (t) => {
   const work = t.testdir({ out: {} });
   const iso = await fakeIso(work);
   const { build, events } = collect({ iso, templateDir: template('independent-pp-failure'), outputDir: join(work, 'out'), keepBuildDir: true });
@@ -162,7 +162,7 @@ t.test('legacy JSON template: variables from "variables", template passed by fil
   t.equal(gunzipSync(await readFile(res.artifactPath)).toString(), 'json raw disk for json\n');
 });
 
-t.test('Packer 1.6.6 and a packer {} block: plugins file left out, inline block removed (§3.1)', async (t) => {
+t.test('Packer 1.6.6 and a packer {} block: plugins file left out, inline block removed (docs/packer.md)', async (t) => {
   const work = t.testdir();
   const iso = await fakeIso(work);
 
@@ -184,7 +184,7 @@ t.test('Packer 1.6.6 and a packer {} block: plugins file left out, inline block 
   });
 });
 
-t.test('qemu fails to start: the error quotes qemu itself, from the debug log (§3.4.5)', async (t) => {
+t.test('qemu fails to start: the error quotes qemu itself, from the debug log (docs/packer.md)', async (t) => {
   const work = t.testdir();
   const iso = await fakeIso(work);
   const err = (await startPackerBuild({ iso, templateDir: template('qemu-fails-to-start'), outputDir: work }).done().catch((e: unknown) => e)) as PackerError;

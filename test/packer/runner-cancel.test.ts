@@ -1,5 +1,5 @@
 /**
- * Cancelling a real Packer build mid-step (reference/packer.md §3.4.7, §3.7): done() rejects
+ * Cancelling a real Packer build mid-step (docs/packer.md): done() rejects
  * promptly with MaasAbortError, no process of the build survives, the build dir is gone.
  */
 import t, { type Test } from 'tap';

@@ -21,7 +21,7 @@ const skip = kvm ? false : '/dev/kvm is absent or not read-write: the qemu build
 t.test('our shipped template through the runner: kickstart stick, variables, VM, boot command, curtin-hook step', { skip: skip || (!existsSync(join(defaultTemplateDir(), 'vmware-esxi.pkr.hcl')) && 'packer/vmware-esxi/vmware-esxi.pkr.hcl is not there') }, async (t) => {
   // A fake ISO installs nothing, so the build must end at the curtin-hook post-processor (the
   // raw disk has no GPT) — with a PackerError, and no image delivered. Small VM, named CPU model
-  // (`-cpu host` fails on nested hosts, §3.4.5), ESXi 7.0 so a small disk is allowed.
+  // (`-cpu host` fails on nested hosts, docs/packer.md), ESXi 7.0 so a small disk is allowed.
   const work = t.testdir({ out: {} });
   const iso = join(work, 'esxi.iso');
   await writeFakeIso(iso, { volumeId: 'ESXI-7.0U3-19193900-STANDARD', files: esxiLikeFiles(), bootImage: powerOffBootImage('fake ESXi 7.0 installer\r\n', { delaySeconds: 25 }) });

@@ -1,6 +1,6 @@
 /**
  * Reading templates (ours, packer-maas's shape, JSON), mapping our inputs to declared variables,
- * and adapting the build directory to the Packer version (reference/packer.md §1.2, §3.1, §3.4.4).
+ * and adapting the build directory to the Packer version (docs/packer.md).
  */
 import t from 'tap';
 import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
@@ -141,7 +141,7 @@ build {
   t.equal(info.serialStdio, true);
   t.equal(info.consoleLog, undefined);
   t.equal(info.needsFuse, true, 'scripts/fuse-nbd → /dev/fuse matters');
-  t.equal(info.needsNbd, false, 'no kernel nbd since 2023 (§1.4)');
+  t.equal(info.needsNbd, false, 'no kernel nbd since 2023 (docs/packer.md)');
   t.same(info.packerBlockFiles, ['vmware-esxi.pkr.hcl']);
   t.same(info.compressOutputs, ['vmware-esxi.dd.gz']);
 });
