@@ -26,7 +26,7 @@ interface OutputFlags {
 /**
  * The only way commands write. stdout carries results only; logs and progress go to stderr;
  * `--json` prints exactly one JSON document (result or error); every line is scrubbed of the
- * API key as a last line of defence (DEVELOPERS.md standards).
+ * API key as a last line of defence (docs/architecture.md#conventions).
  */
 export class Output {
   readonly #secrets: string[] = [];
@@ -68,6 +68,11 @@ export class Output {
 
   warn(line: string): void {
     if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${this.#paint('33', 'warning:')} ${line}\n`));
+  }
+
+  /** One machine-readable progress event: a JSON line on stderr (stdout keeps its one document). */
+  event(value: unknown): void {
+    if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${JSON.stringify(value)}\n`));
   }
 
   /** Raw write to stderr for progress renderers (already formatted). */

@@ -9,12 +9,14 @@ export function parseByteSize(text: string, what: string): number {
   return Math.round(Number(m[1]) * factor);
 }
 
-/** `--limit-rate RATE`: bytes per second with curl's suffixes (K, M, G: powers of 1024). */
+/** `--limit-rate RATE`: bytes per second with curl's suffixes (K, M, G: powers of 1024), at least 1K. */
 export function parseRate(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg])?\s*$/i.exec(text);
-  if (!m) throw new UsageError(`--limit-rate '${text}' is not a rate.`, 'Write bytes per second with an optional K, M or G suffix, e.g. --limit-rate 2M.');
-  const unit = (m[2] ?? '').toLowerCase();
-  const rate = Math.round(Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1));
+  let rate: number;
+  try {
+    rate = parseByteSize(text, '--limit-rate');
+  } catch {
+    throw new UsageError(`--limit-rate '${text}' is not a rate.`, 'Write bytes per second with an optional K, M or G suffix, e.g. --limit-rate 2M.');
+  }
   if (rate < 1024) throw new UsageError(`--limit-rate ${text} is below 1K.`, 'Use at least --limit-rate 1K.');
   return rate;
 }

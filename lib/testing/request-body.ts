@@ -187,7 +187,7 @@ async function* throughLink(req: IncomingMessage, bytesPerSecond: () => number |
 
 /**
  * Receive a request body completely before anything is applied — nginx buffers request bodies
- * before proxying to regiond (maas-api.md §4.7), so MAAS never sees half a chunk.
+ * before proxying to regiond (docs/maas-upload-protocol.md#body-size-and-chunk-size), so MAAS never sees half a chunk.
  */
 export async function readRequestBody(req: IncomingMessage, opts: ReadBodyOptions): Promise<ReadBodyResult> {
   const chunks: Buffer[] = [];

@@ -7,13 +7,13 @@ import { writeFileAtomic } from './atomic-file.js';
 /** 4 MiB reads: large enough that hashing runs at the speed of the SHA-256 core, not of syscalls. */
 const HASH_READ_BYTES = 4 * 1024 * 1024;
 
-interface HashProgress {
+export interface HashProgress {
   bytesHashed: number;
   total: number;
 }
 
 /**
- * Streamed SHA-256 (lowercase hex, as MAAS compares it, maas-api.md §3.2) of a whole file.
+ * Streamed SHA-256 (lowercase hex, as MAAS compares it, docs/maas-upload-protocol.md#fields) of a whole file.
  * One 4 MiB buffer is reused for every read, so memory stays flat whatever the image size
  * (a read stream would allocate, and leave to the GC, a new buffer per read).
  */
@@ -42,7 +42,7 @@ export async function sha256File(
 
 /**
  * sha256 values keyed by (dev, inode, size, mtime), so a resume or rerun of a multi-GB upload
- * never hashes again (design.md §3 step 2). Any change to the file changes the key.
+ * never hashes again (docs/architecture.md#data-flow-of-an-upload step 2). Any change to the file changes the key.
  */
 export class HashCache {
   readonly path: string;

@@ -187,7 +187,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     this.emit('phase', 'create');
     const o = this.#opts;
     const resource = await this.#deps.resources.create(
-      { name: o.name, architecture: o.architecture, sha256: located.sha256, size: located.st.size, title: o.title, filetype: located.filetype, base_image: o.base_image },
+      { name: o.name, architecture: o.architecture, sha256: located.sha256, size: located.st.size, title: o.title, filetype: located.filetype, base_image: o.base_image, keep_old: o.keep_old },
       o.signal,
     );
     const found = findFileBySha256(resource, located.sha256);
@@ -660,7 +660,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
       version: 1,
       id: located.stateId,
       fingerprint: located.fingerprint,
-      params: { name: o.name, architecture: o.architecture, title: o.title, filetype: located.filetype, base_image: o.base_image },
+      params: { name: o.name, architecture: o.architecture, title: o.title, filetype: located.filetype, base_image: o.base_image, keep_old: o.keep_old },
       profile: o.profile,
       sha256: located.sha256,
       chunkSize: located.chunkSize,

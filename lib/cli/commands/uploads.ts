@@ -1,9 +1,16 @@
-import type { Argv } from 'yargs';
 import type { UploadState } from '../../upload/state-store.js';
-import type { CliContext } from '../context.js';
+import { defineCommand } from '../command.js';
+import { declareUploadFlags, parseUploadFlags, type UploadFlags } from '../flag-sets.js';
 import { UsageError } from '../grammar.js';
-import { reportUpload, uploadRunOptions } from './upload-command.js';
-import { uploadFlagsOf, uploadOptions, type Run } from './resources.js';
+import { reportUpload, uploadRunOptions } from '../upload-run.js';
+
+interface UploadsOptions {
+  action: 'list' | 'resume' | 'forget';
+  /** Upload id or a unique prefix (resume, forget). */
+  id: string | undefined;
+  deleteRemote: boolean;
+  upload: UploadFlags;
+}
 
 function summary(s: UploadState): Record<string, unknown> {
   return {
@@ -22,38 +29,44 @@ function summary(s: UploadState): Record<string, unknown> {
 }
 
 /** `PROFILE uploads [list|resume ID|forget ID]` — a thin shell over the SDK's pending uploads. */
-export function uploadsCommand(ctx: CliContext, run: Run) {
-  return {
-    command: 'uploads [action] [id]',
-    describe: 'unfinished resumable uploads: list, resume ID, forget ID',
-    builder: (y: Argv) =>
-      uploadOptions(
-        y
-          .positional('action', { choices: ['list', 'resume', 'forget'] as const, default: 'list' })
-          .positional('id', { type: 'string', describe: 'upload id (a unique prefix is enough)' })
-          .option('delete-remote', { type: 'boolean', default: false, describe: 'forget: also delete the unfinished boot resource in MAAS' }),
-      ),
-    handler: run(async (client, flags, argv) => {
-      const action = String(argv['action'] ?? 'list');
-      const stateDir = ctx.stateDir;
-      if (action === 'list') {
-        const states = await client.bootResources.pendingUploads({ stateDir });
-        if (states.length === 0) ctx.out.info('No unfinished uploads.');
-        ctx.out.result(states.map(summary));
-        return;
-      }
-      const id = argv['id'];
-      if (typeof id !== 'string' || id === '') throw new UsageError('Which upload?', 'Pass its id; list them with: maas-esxi PROFILE uploads list');
-      if (action === 'forget') {
-        const { state, deletedResource } = await client.bootResources.forget(id, { stateDir, deleteRemote: Boolean(argv['delete-remote']), signal: ctx.signal });
-        if (deletedResource) ctx.out.info(`Deleted boot resource ${state.resourceId}.`);
-        else if (argv['delete-remote']) ctx.out.warn(`Boot resource ${state.resourceId} no longer holds this unfinished upload; left it alone.`);
-        ctx.out.info(`Forgot upload ${state.id}.`);
-        ctx.out.result(summary(state));
-        return;
-      }
-      const upload = await client.bootResources.resume(id, uploadRunOptions(ctx, uploadFlagsOf(argv)));
-      await reportUpload(ctx, flags, upload);
-    }),
-  };
-}
+export const uploadsCommand = defineCommand<UploadsOptions>({
+  command: 'uploads [action] [id]',
+  summary: 'unfinished resumable uploads: list, resume ID, forget ID',
+  examples: [
+    ['maas-esxi admin uploads', 'list unfinished uploads with their offsets'],
+    ['maas-esxi admin uploads resume 3f2a', 'resume upload 3f2a… (a unique prefix is enough)'],
+    ['maas-esxi admin uploads forget 3f2a --delete-remote', 'drop the state and the unfinished resource in MAAS'],
+  ],
+  builder: (y) =>
+    declareUploadFlags(
+      y
+        .positional('action', { choices: ['list', 'resume', 'forget'] as const, default: 'list' })
+        .positional('id', { type: 'string', describe: 'upload id (a unique prefix is enough)' })
+        .option('delete-remote', { type: 'boolean', default: false, describe: 'forget: also delete the unfinished boot resource in MAAS' }),
+    ),
+  parse: (argv) => ({
+    action: (argv['action'] ?? 'list') as UploadsOptions['action'],
+    id: typeof argv['id'] === 'string' ? argv['id'] : undefined,
+    deleteRemote: argv['delete-remote'] === true,
+    upload: parseUploadFlags(argv),
+  }),
+  async run(o, ctx) {
+    const stateDir = ctx.stateDir;
+    if (o.action === 'list') {
+      const states = await ctx.maas().bootResources.pendingUploads({ stateDir });
+      if (states.length === 0) ctx.out.info('No unfinished uploads.');
+      ctx.out.result(states.map(summary));
+      return;
+    }
+    if (o.id === undefined || o.id === '') throw new UsageError('Which upload?', 'Pass its id; list them with: maas-esxi PROFILE uploads list');
+    if (o.action === 'forget') {
+      const { state, deletedResource } = await ctx.maas().bootResources.forget(o.id, { stateDir, deleteRemote: o.deleteRemote, signal: ctx.signal });
+      if (deletedResource) ctx.out.info(`Deleted boot resource ${state.resourceId}.`);
+      else if (o.deleteRemote) ctx.out.warn(`Boot resource ${state.resourceId} no longer holds this unfinished upload; left it alone.`);
+      ctx.out.info(`Forgot upload ${state.id}.`);
+      ctx.out.result(summary(state));
+      return;
+    }
+    await reportUpload(ctx, await ctx.maas().bootResources.resume(o.id, uploadRunOptions(ctx, o.upload)));
+  },
+});

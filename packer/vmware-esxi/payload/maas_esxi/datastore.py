@@ -1,10 +1,10 @@
 """datastore1 spans the rest of the deployment disk.
 
 MAAS does not support custom storage for ESXi: it "will extend datastore1 to
-the full size of the deployment disk" (seed-how-to-manage-vmware-images.md).
+the full size of the deployment disk" (https://discourse.maas.io/t/-/3243).
 The dd-written image keeps its backup GPT where the image ended, so
-`partedUtil fixGpt` moves it to the disk's end first (maas-curtin-config.md
-§6). An ESXi 7+ image built on 32 GiB has no datastore at all (§0.14): then
+`partedUtil fixGpt` moves it to the disk's end first (docs/esxi-first-boot.md
+docs/esxi-first-boot.md). An ESXi 7+ image built on 32 GiB has no datastore at all (docs/esxi-first-boot.md): then
 partition 8 (3 on 6.7) is created from after the last partition to the last
 usable sector and formatted VMFS6; an existing datastore is grown instead.
 Other disks are never touched.
@@ -21,7 +21,7 @@ LOG = logging.getLogger("maas-esxi")
 VMFS_TYPE_GUID = "AA31E02A400F11DB9590000C2911D1B8"
 DATASTORE_NAME = "datastore1"
 ALIGN_SECTORS = 2048
-# The installer itself makes a datastore only with >= 4 GB left over (§6); we
+# The installer itself makes a datastore only with >= 4 GB left over (docs/esxi-first-boot.md); we
 # are less strict but skip slivers too small to be a useful VMFS6 volume.
 MIN_NEW_DATASTORE_BYTES = 2 * 1024 ** 3
 SECTOR_BYTES = 512
@@ -81,11 +81,17 @@ def datastore_name(runner, device):
     return name
 
 
-def grow_datastore(runner, path, entries, entry, last):
+def size_text(first, last):
+    """Size of sectors first..last, e.g. '465.3 GiB (499558268416 bytes)'."""
+    size = max(0, last - first + 1) * SECTOR_BYTES
+    return "%.1f GiB (%d bytes)" % (size / float(1024 ** 3), size)
+
+
+def grow_datastore(runner, path, entries, entry, last, name=DATASTORE_NAME):
     later = [e for e in entries if e.start > entry.end]
     if entry.end >= last:
-        LOG.info("storage: datastore partition %d already ends at the last usable sector",
-                 entry.number)
+        LOG.info("storage: %s kept: partition %d already ends at the last usable sector, "
+                 "%s", name, entry.number, size_text(entry.start, entry.end))
         return []
     if later:
         return ["datastore partition %d is followed by partition %d; it cannot grow"
@@ -93,6 +99,8 @@ def grow_datastore(runner, path, entries, entry, last):
     runner.run(["partedUtil", "resize", path, str(entry.number), str(entry.start), str(last)])
     part = "%s:%d" % (path, entry.number)
     runner.run(["vmkfstools", "--growfs", part, part])
+    LOG.info("storage: %s grown: partition %d of %s now %s (was %s)", name, entry.number, path,
+             size_text(entry.start, last), size_text(entry.start, entry.end))
     return []
 
 
@@ -112,13 +120,15 @@ def create_datastore(runner, path, device, entries, last, major):
     runner.run(["partedUtil", "add", path, "gpt",
                 "%d %d %d %s 0" % (number, start, last, VMFS_TYPE_GUID)])
     runner.run(["vmkfstools", "-C", "vmfs6", "-S", name, "%s:%d" % (path, number)])
+    LOG.info("storage: %s created: VMFS6 on partition %d of %s, sectors %d-%d, %s", name, number,
+             path, start, last, size_text(start, last))
     return []
 
 
 def apply_storage(storage, runner):
     """Returns the list of problems (empty on success)."""
     # MAAS always sends a layout, "to allow Curtin to correctly select the boot
-    # device" (maas-curtin-config.md §3); ESXi needs its own partitions.
+    # device" (docs/esxi-first-boot.md); ESXi needs its own partitions.
     LOG.info("storage: keeping ESXi's partition layout; MAAS's layout only names the boot disk")
     try:
         device, problems = find_deployment_disk(storage, runner)
@@ -133,7 +143,9 @@ def apply_storage(storage, runner):
         if vmfs:
             numbers = [int(row["partition"]) for row in vmfs]
             entry = max((e for e in partitions if e.number in numbers), key=lambda e: e.end)
-            return grow_datastore(runner, path, partitions, entry, last)
+            name = [row.get("volumename") for row in vmfs
+                    if int(row["partition"]) == entry.number][0] or DATASTORE_NAME
+            return grow_datastore(runner, path, partitions, entry, last, name)
         return create_datastore(runner, path, device, partitions, last,
                                 esxi_major_version(runner))
     except (CommandError, ValueError) as err:
