@@ -5,7 +5,7 @@
 // that run (the Packer module is not exercised), so `npm test` still runs everything it can.
 //
 // `--leave-out GROUP[,GROUP…]` leaves groups out on purpose, with the same notice and relaxed gate
-// (CI's runs under Node 22 and 24 leave out packer,qemu to fit its time): npm test -- --leave-out packer
+// (CI's runs under Node 22 and 24 leave out packer,qemu,python to fit its time): npm test -- --leave-out packer
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
