@@ -1,19 +1,84 @@
 /**
- * maas-esxi SDK: build VMware ESXi images with Packer and upload them to MAAS, resumably.
+ * maas-esxi SDK: upload VMware ESXi images to MAAS, resumably.
  *
  *   const maas = await MaasClient.fromProfile('admin');
  *   const up = maas.bootResources.upload({ name: 'esxi/8.0', title: 'VMware ESXi 8.0',
  *     architecture: 'amd64/generic', filetype: 'ddgz', path: 'vmware-esxi.dd.gz' });
  *   up.on('progress', (p) => …);
  *   const result = await up.done();
+ *
+ * This list is the public surface, deliberately small and pinned by test/exports.test.ts: the
+ * client, login, profiles, the upload and resource types, and the errors. Building images with
+ * Packer is the `maas-esxi/packer` entry point; the MAAS simulator is `maas-esxi/testing`.
+ * See docs/architecture.md.
  */
-export * from './client/index.js';
-export * from './http/errors.js';
-export { MaasApiClient, type ApiClientOptions, type ApiRequest, type RetryNotice } from './http/api-client.js';
-export { HttpTransport, type TransportOptions } from './http/transport.js';
-export { DEFAULT_BACKOFF, type BackoffPolicy } from './http/backoff.js';
-export * from './auth/index.js';
-export * from './resources/index.js';
-export * from './upload/index.js';
-export * from './profiles/index.js';
-export * from './packer/index.js';
+
+// The client and its connection options.
+export { MaasClient, BootResourcesClient, type ConnectOptions, type ProfileConnectOptions } from './client/maas-client.js';
+export { login, type LoginOptions, type LoginResult } from './client/login.js';
+export { MaasApiClient, type ApiClientOptions, type ApiRequest, type QueryValue, type RetryNotice } from './http/api-client.js';
+export type { TransportOptions } from './http/transport.js';
+export type { BackoffPolicy } from './http/backoff.js';
+
+// Profiles: the official maas CLI's profile database, environment and flags.
+export { ProfileStore, type ProfileStoreOptions } from './profiles/profile-store.js';
+export type { MaasProfile, ProfileSummary } from './profiles/profile-record.js';
+export {
+  resolveConnection,
+  type ConnectionFlags,
+  type ConnectionSettings,
+  type ResolveConnectionOptions,
+} from './profiles/resolve.js';
+
+// Boot resources and the resumable upload.
+export { BootResources, type UploadChunkOptions } from './resources/boot-resources.js';
+export {
+  BOOT_RESOURCE_FILETYPES,
+  type BootResource,
+  type BootResourceFile,
+  type BootResourceFiletype,
+  type BootResourceSet,
+  type BootResourceSummary,
+  type BootResourceType,
+  type CreateBootResourceParams,
+  type MaasEra,
+  type MaasUser,
+  type MaasVersionInfo,
+} from './resources/types.js';
+export { BootResourceUpload, type UploadDeps } from './upload/uploader.js';
+export type {
+  UploadAction,
+  UploadEvents,
+  UploadOptions,
+  UploadPhase,
+  UploadPlan,
+  UploadProgress,
+  UploadResult,
+  UploadRetry,
+} from './upload/types.js';
+export { UploadStateStore, type UploadFingerprint, type UploadState } from './upload/state-store.js';
+export { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from './upload/checks.js';
+
+// Errors: one base class, subclasses by meaning.
+export {
+  isTransient,
+  MaasAbortError,
+  MaasAuthError,
+  MaasConfigError,
+  MaasConflictError,
+  MaasError,
+  MaasNetworkError,
+  MaasNotFoundError,
+  MaasPermissionError,
+  MaasServerError,
+  MaasTimeoutError,
+  MaasValidationError,
+  PackerError,
+  PrerequisiteError,
+  UploadConflictError,
+  UploadInputError,
+  UploadIntegrityError,
+  UploadRetryError,
+  type MaasErrorName,
+  type MaasErrorOptions,
+} from './errors/index.js';

@@ -9,77 +9,118 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'bin', 'maas-esxi.js');
-const work = mkdtempSync(join(tmpdir(), 'maas-esxi-demo-'));
-const home = join(work, 'home');
-const env = { ...process.env, HOME: home, XDG_STATE_HOME: join(home, '.local', 'state'), MAAS_API_URL: '', MAAS_API_KEY: '' };
+let env;
 const bold = process.stderr.isTTY && !process.env.NO_COLOR;
 const say = (s) => process.stderr.write(bold ? `\n\u001b[1m▶ ${s}\u001b[0m\n` : `\n▶ ${s}\n`);
 
-function run(args, { input, interruptAfterMs } = {}) {
+/** The command as a user would type it: values with spaces or shell characters in single quotes. */
+export function shellLine(args) {
+  const quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+  return args
+    .map((a) => {
+      if (/^[\w@%+=:,./-]+$/.test(a)) return a;
+      const m = /^([\w]+@?=)(.*)$/s.exec(a);
+      return m ? `${m[1]}${quote(m[2])}` : quote(a);
+    })
+    .join(' ');
+}
+
+/** Run the CLI; `interrupt` sends SIGINT `afterMs` after a stderr line matches `when`. */
+function run(args, { input, interrupt } = {}) {
   return new Promise((resolve) => {
-    process.stderr.write(`$ maas-esxi ${args.join(' ')}\n`);
-    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+    process.stderr.write(`$ maas-esxi ${shellLine(args)}\n`);
+    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
+    let timer;
     child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => {
+      process.stderr.write(d);
+      err += d;
+      if (interrupt && !timer && interrupt.when.test(err)) {
+        timer = setTimeout(() => {
+          process.stderr.write('\n^C (demo sends SIGINT)\n');
+          child.kill('SIGINT');
+        }, interrupt.afterMs);
+      }
+    });
     child.stdin.end(input ?? '');
-    const timer = interruptAfterMs ? setTimeout(() => { process.stderr.write('\n^C (demo sends SIGINT)\n'); child.kill('SIGINT'); }, interruptAfterMs) : undefined;
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, out }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
   });
 }
 
-const sim = spawn(process.execPath, [join(root, 'dist', 'testing', 'serve.js'), '--port', '0', '--era', '3.8', '--throttle', String(12 * 1024 * 1024), '--data-dir', join(work, 'maas')], { stdio: ['ignore', 'pipe', 'inherit'] });
-const info = await new Promise((resolve, reject) => {
-  let buf = '';
-  sim.stdout.on('data', (d) => { buf += d; const nl = buf.indexOf('\n'); if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl))); });
-  sim.on('exit', (c) => reject(new Error(`simulator exited with ${c}`)));
-});
-let failed = false;
-try {
-  say(`MAAS simulator (3.8 behaviour, link throttled to 12 MiB/s) listening at ${info.url}`);
-  say('Log in (the key comes from stdin, never from argv)');
-  const login = await run(['login', 'demo', info.url, '-'], { input: `${info.adminKey}\n` });
-  if (login.code !== 0) throw new Error('login failed');
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), 'maas-esxi-demo-'));
+  const home = join(work, 'home');
+  env = { ...process.env, HOME: home, XDG_STATE_HOME: join(home, '.local', 'state'), MAAS_API_URL: '', MAAS_API_KEY: '' };
+  const sim = spawn(process.execPath, [join(root, 'dist', 'testing', 'serve.js'), '--port', '0', '--era', '3.8', '--throttle', String(12 * 1024 * 1024), '--data-dir', join(work, 'maas')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const info = await new Promise((resolve, reject) => {
+    let buf = '';
+    sim.stdout.on('data', (d) => { buf += d; const nl = buf.indexOf('\n'); if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl))); });
+    sim.on('exit', (c) => reject(new Error(`simulator exited with ${c}`)));
+  });
+  let failed = false;
+  try {
+    say(`MAAS simulator (3.8 behaviour, link throttled to 12 MiB/s) listening at ${info.url}`);
+    say('Log in (the key comes from stdin, never from argv)');
+    const login = await run(['login', 'demo', info.url, '-'], { input: `${info.adminKey}\n` });
+    if (login.code !== 0) throw new Error('login failed');
 
-  say('Build a sample image: 96 MiB raw disk, gzip-compressed (a stand-in for vmware-esxi.dd.gz)');
-  const image = join(work, 'vmware-esxi.dd.gz');
-  const raw = Buffer.concat([randomBytes(48 * 1024 * 1024), Buffer.alloc(48 * 1024 * 1024)]);
-  writeFileSync(image, gzipSync(raw, { level: 1 }));
-  const create = ['demo', 'boot-resources', 'create', 'name=esxi/8.0', 'title=VMware ESXi 8.0', 'architecture=amd64/generic', 'filetype=ddgz', `content@=${image}`, '--chunk-size', '4MiB'];
+    say('Build a sample image: 96 MiB raw disk, gzip-compressed (a stand-in for vmware-esxi.dd.gz)');
+    const image = join(work, 'vmware-esxi.dd.gz');
+    const raw = Buffer.concat([randomBytes(48 * 1024 * 1024), Buffer.alloc(48 * 1024 * 1024)]);
+    writeFileSync(image, gzipSync(raw, { level: 1 }));
+    const create = ['demo', 'boot-resources', 'create', 'name=esxi/8.0', 'title=VMware ESXi 8.0', 'architecture=amd64/generic', 'filetype=ddgz', `content@=${image}`, '--chunk-size', '4MiB'];
 
-  say('Upload, then press Ctrl-C half-way (the demo sends SIGINT after 2.5 s)');
-  const first = await run(create, { interruptAfterMs: 2500 });
-  process.stderr.write(`exit code ${first.code} (130 = interrupted, state saved)\n`);
+    say('Upload, then press Ctrl-C part-way (the demo sends SIGINT 1.5 s after the upload starts)');
+    const first = await run(create, { interrupt: { when: /Creating the boot resource/, afterMs: 1500 } });
+    process.stderr.write(`exit code ${first.code} (130 = interrupted, state saved)\n`);
 
-  say('The unfinished upload is remembered');
-  const list = await run(['demo', 'uploads', 'list']);
-  process.stdout.write(list.out);
+    say('The unfinished upload is remembered');
+    const list = await run(['demo', 'uploads', 'list']);
+    process.stdout.write(list.out);
 
-  say('Run the very same command again: it resumes from the server\'s offset');
-  const second = await run(create);
-  if (second.code !== 0) throw new Error(`resume failed with exit ${second.code}`);
-  const resource = JSON.parse(second.out);
-  const file = Object.values(Object.values(resource.sets)[0].files)[0];
-  say(`Boot resource ${resource.id} ${resource.name}: complete=${file.complete}`);
+    say('Run the very same command again: it resumes from the server\'s offset');
+    const second = await run(create);
+    if (second.code !== 0) throw new Error(`resume failed with exit ${second.code}`);
+    const stoppedAt = /interrupted at (\d+) of/.exec(first.err)?.[1];
+    const resumedAt = /Resuming at byte (\d+) of/.exec(second.err)?.[1];
+    if (stoppedAt && resumedAt) {
+      say(
+        Number(resumedAt) > Number(stoppedAt)
+          ? `Why ${resumedAt} and not ${stoppedAt}: the first run had ${stoppedAt} bytes acknowledged when it stopped, but the chunk in flight at Ctrl-C still reached MAAS. The rerun asks MAAS how much it holds and starts there, so no byte is sent twice.`
+          : `The rerun asked MAAS how much it holds (${resumedAt} bytes, what the first run had acknowledged) and started there.`,
+      );
+    }
+    const resource = JSON.parse(second.out);
+    const file = Object.values(Object.values(resource.sets)[0].files)[0];
+    say(`Boot resource ${resource.id} ${resource.name}: complete=${file.complete}`);
 
-  const expected = createHash('sha256');
-  for await (const c of createReadStream(image)) expected.update(c);
-  const stored = createHash('sha256');
-  for await (const c of createReadStream(join(work, 'maas', 'files', file.filename_on_disk))) stored.update(c);
-  const a = expected.digest('hex');
-  const b = stored.digest('hex');
-  say(`sha256 of the source ${a}\n  sha256 stored by MAAS ${b} ${a === b ? '✔ identical' : '✘ DIFFERENT'}`);
-  if (a !== b) failed = true;
-} catch (err) {
-  failed = true;
-  process.stderr.write(`demo failed: ${err.message}\n`);
-} finally {
-  sim.kill('SIGTERM');
-  await new Promise((r) => sim.on('exit', r));
-  rmSync(work, { recursive: true, force: true });
+    const expected = createHash('sha256');
+    for await (const c of createReadStream(image)) expected.update(c);
+    const stored = createHash('sha256');
+    for await (const c of createReadStream(join(work, 'maas', 'files', file.filename_on_disk))) stored.update(c);
+    const a = expected.digest('hex');
+    const b = stored.digest('hex');
+    say(`sha256 of the source ${a}\n  sha256 stored by MAAS ${b} ${a === b ? '✔ identical' : '✘ DIFFERENT'}`);
+    if (a !== b) failed = true;
+  } catch (err) {
+    failed = true;
+    process.stderr.write(`demo failed: ${err.message}\n`);
+  } finally {
+    sim.kill('SIGTERM');
+    await new Promise((r) => sim.on('exit', r));
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.exitCode = failed ? 1 : 0;
 }
-process.exitCode = failed ? 1 : 0;
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -24,9 +24,10 @@ const GROUPS = [
     packages: 'mtools gdisk',
     files: ['test/recipe/post-process.test.ts', 'test/recipe/python-build-scripts.test.ts', 'test/recipe/packer-build*.test.ts', 'test/packer/runner-shipped-template.test.ts'],
   },
-  { name: 'python', tools: ['python3'], packages: 'python3', files: ['test/recipe/*.test.ts', 'test/packer/runner-shipped-template.test.ts'] },
+  { name: 'python', tools: ['python3'], packages: 'python3', files: ['test/recipe/*.test.ts', 'test/packer/runner-shipped-template.test.ts', 'test/cli/kickstart-extra.test.ts'] },
   { name: 'openssl', tools: ['openssl'], packages: 'openssl', files: ['test/http/tls-proxy.test.ts'] },
   { name: 'file', tools: ['file'], packages: 'file', files: ['test/packer/iso-inspect.test.ts'] },
+  { name: 'zsh', tools: ['zsh'], packages: 'zsh', files: ['test/cli/completion-zsh.test.ts'] },
 ];
 
 const onPath = (tool) =>

@@ -1,4 +1,4 @@
-import { MaasConfigError } from '../http/errors.js';
+import { MaasConfigError } from '../errors/index.js';
 
 /** A MAAS API key split into its parts; the consumer secret is always empty (maas-api.md §2.1). */
 export interface MaasCredentials {

@@ -13,15 +13,17 @@ export class OAuthSigner {
   readonly #token: OAuth.Token;
   /** Seconds to add to the local clock, from the server's `Date` header (clock skew). */
   clockOffsetSeconds = 0;
+  readonly #now: () => number;
 
-  constructor(credentials: MaasCredentials, private readonly now: () => number = Date.now) {
+  constructor(credentials: MaasCredentials, now: () => number = Date.now) {
+    this.#now = now;
     this.#oauth = new OAuth({
       consumer: { key: credentials.consumerKey, secret: '' },
       signature_method: 'PLAINTEXT',
     });
     // oauth-1.0a draws nonces from Math.random; use the CSPRNG instead (32 hex digits).
     this.#oauth.getNonce = () => randomBytes(16).toString('hex');
-    this.#oauth.getTimeStamp = () => Math.floor(this.now() / 1000) + this.clockOffsetSeconds;
+    this.#oauth.getTimeStamp = () => Math.floor(this.#now() / 1000) + this.clockOffsetSeconds;
     this.#token = { key: credentials.tokenKey, secret: credentials.tokenSecret };
   }
 

@@ -1,5 +1,7 @@
 import { MaasClient } from '../client/maas-client.js';
+import { MaasAuthError, MaasPermissionError } from '../errors/index.js';
 import { resolveConnection } from '../profiles/index.js';
+import { checkMaasUrl } from './maas-url.js';
 import type { RetryNotice } from '../http/api-client.js';
 import type { CliIO, Output } from './output.js';
 
@@ -19,22 +21,29 @@ export interface CliContext {
   out: Output;
   signal: AbortSignal;
   /** Connect as PROFILE (or `env` for MAAS_API_URL/MAAS_API_KEY), flags > env > profile. */
-  connect(profile: string, flags: GlobalFlags, onRetry?: (n: RetryNotice) => void): MaasClient;
+  connect(profile: string, flags: GlobalFlags, onRetry?: (n: RetryNotice) => void): Connection;
   /** Where resume state lives: `$XDG_STATE_HOME/maas-esxi` of the command's environment. */
   stateDir: string;
 }
 
+/** A client, and whether it signs its requests (an anonymous profile, no MAAS_API_KEY). */
+export interface Connection {
+  client: MaasClient;
+  anonymous: boolean;
+}
+
 export function connectWith(io: CliIO, out: Output) {
-  return (profile: string, flags: GlobalFlags, onRetry?: (n: RetryNotice) => void): MaasClient => {
+  return (profile: string, flags: GlobalFlags, onRetry?: (n: RetryNotice) => void): Connection => {
     const settings = resolveConnection({
       profile,
       flags: { cacerts: flags.cacerts, insecure: flags.insecure },
       env: io.env,
       home: io.home,
     });
+    checkMaasUrl(settings.url, profile === 'env' ? 'MAAS_API_URL' : `profile '${profile}'`);
     out.protect(settings.apiKey);
     if (settings.insecure) out.warn('TLS certificate verification is disabled (--insecure).');
-    return MaasClient.connect({
+    const client = MaasClient.connect({
       url: settings.url,
       apiKey: settings.apiKey,
       ca: settings.ca,
@@ -44,5 +53,27 @@ export function connectWith(io: CliIO, out: Output) {
       onRetry,
       trace: flags.debug ? (line) => out.progress(`${line}\n`) : undefined,
     });
+    return { client, anonymous: !settings.apiKey };
   };
+}
+
+/**
+ * MAAS answers an unsigned request for a protected endpoint with "Forbidden"; say that no key
+ * was sent and how to send one, instead of "rejected the credentials".
+ */
+export function explainMissingKey(err: unknown, profile: string): unknown {
+  if (!(err instanceof MaasAuthError || err instanceof MaasPermissionError)) return err;
+  const env = profile === 'env';
+  return new MaasAuthError(
+    `MAAS refused the request (${err.status === undefined ? 'no status' : `HTTP ${err.status}`} ${err.body?.trim().slice(0, 80) || 'Forbidden'}): no API key was sent, because ${env ? 'MAAS_API_KEY is not set' : `profile '${profile}' is anonymous`}.`,
+    {
+      method: err.method,
+      url: err.url,
+      status: err.status,
+      body: err.body,
+      code: 'NO_API_KEY',
+      cause: err,
+      hint: env ? 'Set MAAS_API_KEY=consumer:token:secret (MAAS UI: your user > API keys).' : `Log in with a key: maas-esxi login ${profile} URL API_KEY.`,
+    },
+  );
 }

@@ -13,7 +13,7 @@ import {
   PackerError,
   UploadIntegrityError,
   UploadRetryError,
-} from '../http/errors.js';
+} from '../errors/index.js';
 
 /** Exit codes (design.md §4; documented in README "Exit codes"). */
 export const EXIT = {

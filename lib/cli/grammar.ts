@@ -1,4 +1,4 @@
-import { MaasConfigError } from '../http/errors.js';
+import { MaasConfigError } from '../errors/index.js';
 
 /** One `key=value` or `key@=file` argument of the maas CLI grammar. */
 export type DataPair = { key: string; value: string; fromFile: false } | { key: string; path: string; fromFile: true };

@@ -1,20 +1,22 @@
 import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import type { MaasClient } from '../client/maas-client.js';
+import { MaasAbortError } from '../errors/index.js';
 import { ProfileStore } from '../profiles/index.js';
 import { defaultStateDir } from '../upload/state-dir.js';
-import { connectWith, type CliContext, type GlobalFlags } from './context.js';
-import { MaasAbortError } from '../http/errors.js';
+import { complete, forShellWord, shellSplit } from './completion.js';
+import { commandName, type AnyCommand, type ParsedArgs, type RunContext } from './command.js';
+import { GROUPS, PROFILE, TOP_LEVEL } from './commands/index.js';
+import { connectWith, explainMissingKey, type CliContext, type Connection, type GlobalFlags } from './context.js';
 import { exitCodeFor, EXIT } from './exit-codes.js';
+import { declareGlobalFlags } from './flag-sets.js';
+import { commandWords, earlyGlobalFlags, moveLeadingFlags } from './global-args.js';
 import { UsageError } from './grammar.js';
+import { withCommandHelp } from './help.js';
 import { Output, wantsColor, type CliIO } from './output.js';
-import { bootResourceCommand, bootResourcesCommand, createCommand, type Run } from './commands/resources.js';
-import { listCommand, loginCommand, logoutCommand } from './commands/session.js';
-import { uploadsCommand } from './commands/uploads.js';
-import { registerBuildCommands, registerPipelineCommand } from './commands/build.js';
 
-/** Commands that are not profile names (a profile cannot be called like these). */
-const TOP_LEVEL = ['login', 'logout', 'list', 'build', 'doctor', 'completion', 'help', 'env'];
+/** Words that are not profile names (a profile cannot be called like these). */
+const RESERVED_WORDS = [...TOP_LEVEL.map(commandName), 'help', 'env', '__complete'];
 
 function packageVersion(): string {
   try {
@@ -24,7 +26,8 @@ function packageVersion(): string {
   }
 }
 
-function knownProfiles(io: CliIO): string[] {
+/** Profile names from the profile DB; none when there is no DB. */
+function knownProfiles(io: Pick<CliIO, 'home' | 'env'>): string[] {
   try {
     const store = ProfileStore.open({ home: io.home, env: io.env });
     try {
@@ -37,125 +40,177 @@ function knownProfiles(io: CliIO): string[] {
   }
 }
 
-function flagsOf(argv: Record<string, unknown>, io: CliIO): GlobalFlags {
+function flagsOf(argv: ParsedArgs, io: CliIO): GlobalFlags {
   return {
-    json: Boolean(argv['json']),
-    quiet: Boolean(argv['quiet']),
-    debug: Boolean(argv['debug']),
-    insecure: Boolean(argv['insecure']),
+    json: argv['json'] === true,
+    quiet: argv['quiet'] === true,
+    debug: argv['debug'] === true,
+    insecure: argv['insecure'] === true,
     cacerts: typeof argv['cacerts'] === 'string' ? argv['cacerts'] : undefined,
     color: wantsColor(io, argv['color'] as boolean | undefined),
   };
 }
 
-/** Pre-scan for the flags that shape error output, before yargs has parsed anything. */
-function earlyFlags(args: readonly string[], io: CliIO): { json: boolean; quiet: boolean; color: boolean } {
+/** The context `run` gets: the CLI context, the flags, and MAAS connected on first use. */
+function runContext(ctx: CliContext, flags: GlobalFlags, profile: string | undefined, connections: Connection[]): RunContext {
+  let client: MaasClient | undefined;
   return {
-    json: args.includes('--json'),
-    quiet: args.includes('--quiet') || args.includes('-q'),
-    color: wantsColor(io, args.includes('--no-color') ? false : undefined),
+    ...ctx,
+    flags,
+    profile,
+    maas() {
+      if (profile === undefined) throw new Error('maas() is only available to profile commands.');
+      if (!client) {
+        const connection = ctx.connect(profile, flags, (n) => {
+          if (!flags.quiet) ctx.out.info(`${n.method} failed (${n.error.message}); retrying in ${Math.round(n.delayMs / 100) / 10}s.`);
+        });
+        connections.push(connection);
+        client = connection.client;
+      }
+      return client;
+    },
   };
 }
 
-/**
- * Run the CLI on `args` (without node and script) and return the exit code. Every command is a
- * thin shell over an SDK call; this function only parses, dispatches and renders.
- */
-export async function runCli(args: string[], io: CliIO, opts: { signal?: AbortSignal } = {}): Promise<number> {
-  const out = new Output(io, earlyFlags(args, io));
-  const signal = opts.signal ?? new AbortController().signal;
-  const ctx: CliContext = { io, out, signal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };
-  let pending: Promise<void> | undefined;
+/** The help command for what the user typed: only words that name commands. */
+function helpHint(words: readonly string[], profiles: readonly string[]): string {
+  const path: string[] = [];
+  const [first, second, third] = words;
+  if (first !== undefined && (RESERVED_WORDS.includes(first) || profiles.includes(first))) {
+    path.push(first);
+    const group = GROUPS.find((g) => g.name === second);
+    if (group) {
+      path.push(group.name);
+      if (group.commands.some((c) => commandName(c) === third)) path.push(third!);
+    } else if (second !== undefined && PROFILE.some((c) => commandName(c) === second)) path.push(second);
+  }
+  return `Run 'maas-esxi ${[...path, '--help'].join(' ')}' for usage.`;
+}
 
-  const run: Run = (work) => (argv) => {
-    pending = (async () => {
-      const flags = flagsOf(argv, io);
-      const profile = String((argv['_'] as unknown[])[0]);
-      const client: MaasClient = ctx.connect(profile, flags, (n) => {
-        if (!flags.quiet) out.info(`${n.method} failed (${n.error.message}); retrying in ${Math.round(n.delayMs / 100) / 10}s.`);
-      });
-      try {
-        await work(client, flags, argv);
-      } finally {
-        await client.close();
-      }
-    })();
+/** `maas-esxi __complete --cur WORD --line LINE`: one candidate per line, for the completion scripts. */
+function completeForShell(args: readonly string[], io: CliIO): number {
+  const value = (flag: string): string => {
+    const i = args.indexOf(flag);
+    return i === -1 ? '' : (args[i + 1] ?? '');
   };
-  const handle =
-    (work: (flags: GlobalFlags, argv: Record<string, unknown>) => Promise<void>) =>
-    (argv: Record<string, unknown>): void => {
-      pending = work(flagsOf(argv, io), argv);
-    };
+  const words = shellSplit(value('--line'));
+  const candidates = complete(words, { profiles: knownProfiles(io).filter((p) => !RESERVED_WORDS.includes(p)), cwd: io.cwd });
+  const lines = forShellWord(candidates, words[words.length - 1] ?? '', value('--cur'));
+  if (lines.length > 0) io.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT.OK;
+}
 
-  const first = args[0];
+/** What a command line asks for: a command with its parsed arguments, or help/version text. */
+type Dispatch =
+  | { kind: 'text'; text: string }
+  | { kind: 'command'; spec: AnyCommand; argv: ParsedArgs; profile: string | undefined };
+
+/**
+ * Parse a command line into the command it names (the seam for tests of the grammar: nothing
+ * runs and nothing connects). Throws UsageError for an unknown profile or bad usage.
+ */
+export async function parseCommandLine(rawArgs: readonly string[], io: CliIO): Promise<Dispatch> {
+  const args = moveLeadingFlags(rawArgs);
+  const width = Math.min(110, io.stdout.columns ?? 100);
+  const words = commandWords(args);
+  const first = words[0];
   // Profile names become commands; a top-level command does not need them (nor SQLite loaded).
-  const needsProfiles = first === undefined || first.startsWith('-') || !TOP_LEVEL.includes(first) || first === 'completion' || first === 'help';
+  const needsProfiles = first === undefined || !RESERVED_WORDS.includes(first) || first === 'completion' || first === 'help';
   const profiles = needsProfiles ? knownProfiles(io) : [];
-  if (first !== undefined && !first.startsWith('-') && !TOP_LEVEL.includes(first) && !profiles.includes(first)) {
-    const err = new UsageError(
+  if (first !== undefined && !RESERVED_WORDS.includes(first) && !profiles.includes(first)) {
+    throw new UsageError(
       `Unknown profile '${first}'${profiles.length ? ` (profiles: ${profiles.join(', ')})` : ''}.`,
       `Log in first: maas-esxi login ${first} http://HOST:5240/MAAS/ API_KEY — or run 'maas-esxi env …' with MAAS_API_URL and MAAS_API_KEY set.`,
     );
-    out.error(err);
-    return exitCodeFor(err);
   }
+  let chosen: Dispatch | undefined;
+  const register = (y: Argv, spec: AnyCommand, profile: string | undefined): Argv =>
+    y.command({
+      command: spec.command,
+      describe: spec.summary,
+      builder: (b: Argv) => withCommandHelp(spec.builder ? spec.builder(b) : b, spec, width),
+      handler: (argv: ParsedArgs) => {
+        chosen = { kind: 'command', spec, argv, profile };
+      },
+    });
 
-  const profileCommands = (y: Argv): Argv =>
-    y
-      .command(createCommand(ctx, run))
-      .command(bootResourcesCommand(ctx, run))
-      .command(bootResourceCommand(ctx, run))
-      .command(uploadsCommand(ctx, run))
-      .command(registerPipelineCommand(ctx, run))
-      .demandCommand(1, 'Choose a command: create, boot-resources, boot-resource, uploads, build-and-upload.');
+  const profileCommands =
+    (profile: string) =>
+    (y: Argv): Argv => {
+      let p = y;
+      for (const spec of PROFILE) p = register(p, spec, profile);
+      for (const group of GROUPS) {
+        p = p.command(group.name, group.summary, (g: Argv) => {
+          let gg = g;
+          for (const spec of group.commands) gg = register(gg, spec, profile);
+          return gg.demandCommand(1, `Choose an action: ${group.commands.map(commandName).join(', ')}.`);
+        });
+      }
+      return p.demandCommand(1, `Choose a command: ${[...PROFILE.map(commandName), ...GROUPS.map((g) => g.name)].join(', ')}.`);
+    };
 
-  let parser: Argv = (yargs() as Argv)
-    .scriptName('maas-esxi')
-    .usage('$0 <command>\n$0 PROFILE <command> (profile commands mirror the maas CLI: maas-esxi PROFILE boot-resources create …)')
-    .option('json', { type: 'boolean', global: true, describe: 'print exactly one JSON document on stdout' })
-    .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress or log lines on stderr' })
-    .option('debug', { alias: 'd', type: 'boolean', global: true, describe: 'trace HTTP requests on stderr (credentials redacted)' })
-    .option('insecure', { alias: 'k', type: 'boolean', global: true, describe: 'do not verify the MAAS TLS certificate' })
-    .option('cacerts', { type: 'string', global: true, describe: 'PEM file of the CA that signed the MAAS certificate' })
-    .option('color', { type: 'boolean', global: true, describe: 'colour on stderr (default: on a TTY, unless NO_COLOR is set)' })
-    .command(loginCommand(ctx, handle))
-    .command(logoutCommand(ctx, handle))
-    .command(listCommand(ctx, handle))
-    .command('env', 'commands using MAAS_API_URL / MAAS_API_KEY / MAAS_API_CACERT instead of a profile', profileCommands) as unknown as Argv;
-  parser = registerBuildCommands(parser, ctx, handle);
-  for (const name of profiles.filter((p) => !TOP_LEVEL.includes(p))) {
-    parser = parser.command(name, `commands as profile '${name}'`, profileCommands);
+  let parser: Argv = declareGlobalFlags(
+    (yargs() as Argv).scriptName('maas-esxi').usage('$0 <command>\n$0 PROFILE <command> (profile commands mirror the maas CLI: maas-esxi PROFILE boot-resources create …)'),
+  );
+  for (const spec of TOP_LEVEL) parser = register(parser, spec, undefined);
+  parser = parser.command('env', 'commands using MAAS_API_URL / MAAS_API_KEY / MAAS_API_CACERT instead of a profile', profileCommands('env'));
+  for (const name of profiles.filter((p) => !RESERVED_WORDS.includes(p))) {
+    parser = parser.command(name, `commands as profile '${name}'`, profileCommands(name));
   }
   parser = parser
-    .completion('completion', 'print a bash/zsh completion script (maas-esxi completion >> ~/.bashrc)')
     .demandCommand(1, 'Choose a command, or a profile followed by a command.')
     .recommendCommands()
     .strict()
     .help()
     .alias('help', 'h')
     .version(packageVersion())
-    .wrap(Math.min(110, io.stdout.columns ?? 100))
+    .wrap(width)
     .exitProcess(false);
 
   try {
-    const helpText = await new Promise<string>((resolve, reject) => {
-      void parser.parse(args, {}, (err, _argv, output) => (err ? reject(Object.assign(err, { usageText: output })) : resolve(output)));
+    const text = await new Promise<string>((resolve, reject) => {
+      void parser.parse(args, {}, (err, _argv, output) => (err ? reject(err) : resolve(output)));
     });
-    if (helpText) out.text(helpText);
+    return chosen ?? { kind: 'text', text };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const usage = new UsageError(message, `Run 'maas-esxi ${args.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')} --help' for usage.`.replace(/\s+--help/, ' --help'));
-    out.error(usage);
-    return EXIT.REJECTED;
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(err instanceof Error ? err.message : String(err), helpHint(words, profiles));
   }
-  if (!pending) return EXIT.OK;
+}
+
+/**
+ * Run the CLI on `args` (without node and script) and return the exit code. Every command is a
+ * thin shell over an SDK call; this function only parses, dispatches and renders.
+ */
+export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: AbortSignal } = {}): Promise<number> {
+  if (rawArgs[0] === '__complete') return completeForShell(rawArgs.slice(1), io);
+  const early = earlyGlobalFlags(rawArgs);
+  const out = new Output(io, { json: early.json, quiet: early.quiet, color: wantsColor(io, early.noColor ? false : undefined) });
+  const signal = opts.signal ?? new AbortController().signal;
+  const ctx: CliContext = { io, out, signal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };
+  const connections: Connection[] = [];
+  let dispatch: Dispatch;
   try {
-    await pending;
+    dispatch = await parseCommandLine(rawArgs, io);
+  } catch (err) {
+    out.error(err);
+    return exitCodeFor(err);
+  }
+  if (dispatch.kind === 'text') {
+    if (dispatch.text) out.text(dispatch.text);
+    return EXIT.OK;
+  }
+  try {
+    const context = runContext(ctx, flagsOf(dispatch.argv, io), dispatch.profile, connections);
+    await dispatch.spec.run(await dispatch.spec.parse(dispatch.argv, context), context);
     return EXIT.OK;
   } catch (err) {
     // Ctrl-C may surface as the signal's own reason from any await (a timer, a file read).
-    const cause = signal.aborted && !(err instanceof MaasAbortError) ? new MaasAbortError('Interrupted.', { code: 'ABORTED', cause: err }) : err;
+    let cause = signal.aborted && !(err instanceof MaasAbortError) ? new MaasAbortError('Interrupted.', { code: 'ABORTED', cause: err }) : err;
+    if (connections.some((c) => c.anonymous) && dispatch.profile !== undefined) cause = explainMissingKey(cause, dispatch.profile);
     out.error(cause);
     return exitCodeFor(cause);
+  } finally {
+    await Promise.all(connections.map((c) => c.client.close()));
   }
 }

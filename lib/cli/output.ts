@@ -1,7 +1,7 @@
 import { scrubSecrets } from '../auth/redact.js';
-import { MaasError } from '../http/errors.js';
+import { MaasError } from '../errors/index.js';
 
-export interface TerminalStream {
+interface TerminalStream {
   write(chunk: string): boolean;
   isTTY?: boolean | undefined;
   columns?: number | undefined;
@@ -17,7 +17,7 @@ export interface CliIO {
   home: string;
 }
 
-export interface OutputFlags {
+interface OutputFlags {
   json: boolean;
   quiet: boolean;
   color: boolean;
@@ -68,6 +68,11 @@ export class Output {
 
   warn(line: string): void {
     if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${this.#paint('33', 'warning:')} ${line}\n`));
+  }
+
+  /** One machine-readable progress event: a JSON line on stderr (stdout keeps its one document). */
+  event(value: unknown): void {
+    if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${JSON.stringify(value)}\n`));
   }
 
   /** Raw write to stderr for progress renderers (already formatted). */

@@ -3,7 +3,7 @@ import type { SingleBar } from 'cli-progress';
 import { formatBytes, formatDuration } from './format.js';
 import type { Output } from './output.js';
 
-export interface ProgressSample {
+interface ProgressSample {
   label: string;
   done: number;
   total: number;
@@ -16,7 +16,7 @@ export interface ProgressSample {
  * Progress on stderr: a bar on a TTY (cli-progress), one line every few seconds otherwise
  * (cli-progress prints nothing off a TTY, ecosystem.md P11), nothing with --quiet.
  */
-export interface ProgressView {
+interface ProgressView {
   update(sample: ProgressSample): void;
   /** A log line that must not be torn by the bar. */
   log(line: string): void;
@@ -41,23 +41,26 @@ function describe(s: ProgressSample): { pct: string; amount: string; speed: stri
 class LineView implements ProgressView {
   #last = -Infinity;
   #label = '';
-  constructor(
-    private readonly out: Output,
-    private readonly intervalMs: number,
-    private readonly now: () => number,
-  ) {}
+  readonly #out: Output;
+  readonly #intervalMs: number;
+  readonly #now: () => number;
+  constructor(out: Output, intervalMs: number, now: () => number) {
+    this.#out = out;
+    this.#intervalMs = intervalMs;
+    this.#now = now;
+  }
   update(s: ProgressSample): void {
-    const t = this.now();
+    const t = this.#now();
     const finished = s.done >= s.total;
-    if (s.label === this.#label && !finished && t - this.#last < this.intervalMs) return;
+    if (s.label === this.#label && !finished && t - this.#last < this.#intervalMs) return;
     if (s.label === this.#label && finished && t === this.#last) return;
     this.#label = s.label;
     this.#last = t;
     const d = describe(s);
-    this.out.progress(`${s.label} ${d.amount} (${d.pct}%) ${d.speed} ETA ${d.eta}\n`);
+    this.#out.progress(`${s.label} ${d.amount} (${d.pct}%) ${d.speed} ETA ${d.eta}\n`);
   }
   log(line: string): void {
-    this.out.info(line);
+    this.#out.info(line);
   }
   stop(): void {}
 }
@@ -66,7 +69,9 @@ class BarView implements ProgressView {
   readonly #bar: SingleBar;
   #active = false;
   #label = '';
-  constructor(private readonly out: Output) {
+  readonly #out: Output;
+  constructor(out: Output) {
+    this.#out = out;
     // Loaded on a TTY only: piped and CI runs never need it.
     const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
     this.#bar = new cliProgress.SingleBar({
@@ -96,7 +101,7 @@ class BarView implements ProgressView {
       this.#bar.stop();
       this.#active = false;
     }
-    this.out.info(line);
+    this.#out.info(line);
   }
   stop(): void {
     if (this.#active) this.#bar.stop();

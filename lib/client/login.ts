@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { parseApiKey } from '../auth/api-key.js';
-import { MaasAuthError, MaasConfigError } from '../http/errors.js';
+import { MaasAuthError, MaasConfigError } from '../errors/index.js';
 import type { TransportOptions } from '../http/transport.js';
 import { normaliseApiUrl, ProfileStore, writeProfileCaCert, type MaasProfile } from '../profiles/index.js';
 import type { MaasUser } from '../resources/types.js';

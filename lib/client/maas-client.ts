@@ -24,16 +24,16 @@ export interface ProfileConnectOptions extends Omit<ConnectOptions, 'url' | 'api
 
 /** Boot resources, plus the resumable upload built on them (design.md §1). */
 export class BootResourcesClient extends BootResources {
-  constructor(
-    api: MaasApiClient,
-    private readonly profile: string | undefined,
-  ) {
+  readonly #profile: string | undefined;
+
+  constructor(api: MaasApiClient, profile: string | undefined) {
     super(api);
+    this.#profile = profile;
   }
 
   /** Start a resumable upload; await `.done()` for the complete resource. */
   upload(opts: UploadOptions): BootResourceUpload {
-    return new BootResourceUpload({ api: this.api, resources: this }, { profile: this.profile, ...opts });
+    return new BootResourceUpload({ api: this.api, resources: this }, { profile: this.#profile, ...opts });
   }
 
   /** What `upload` would do, without writing anything to MAAS (`--dry-run`). */

@@ -5,7 +5,7 @@ import { parseApiKey } from '../auth/api-key.js';
 import { scrubSecrets } from '../auth/redact.js';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, sleep, type BackoffPolicy } from './backoff.js';
 import { errorFromResponse } from './classify.js';
-import { isTransient, MaasAuthError, MaasError } from './errors.js';
+import { isTransient, MaasAuthError, MaasError, retryAfterOf } from '../errors/index.js';
 import { HttpTransport, type TransportOptions, type TransportResponse } from './transport.js';
 
 export type QueryValue = string | number | boolean | readonly (string | number)[] | undefined;
@@ -53,6 +53,8 @@ export class MaasApiClient {
   readonly backoff: BackoffPolicy;
   onRetry: ((notice: RetryNotice) => void) | undefined;
   readonly #secrets: string[];
+  /** Whether MAAS has answered this client at least once (any status). */
+  #answered = false;
 
   constructor(opts: ApiClientOptions) {
     this.apiUrl = opts.apiUrl.endsWith('/') ? opts.apiUrl : `${opts.apiUrl}/`;
@@ -82,9 +84,15 @@ export class MaasApiClient {
     let clockFixed = false;
     for (;;) {
       try {
-        return await this.#once(method, url, req);
+        const res = await this.#once(method, url, req);
+        this.#answered = true;
+        return res;
       } catch (err) {
         if (!(err instanceof MaasError)) throw err;
+        if (err.status !== undefined) this.#answered = true;
+        // Refused before MAAS ever answered: nothing listens at that URL, and waiting will not
+        // change it. Once MAAS has answered, a refusal is a region restarting: keep retrying.
+        if (err.code === 'ECONNREFUSED' && !this.#answered) throw err;
         // MAAS rejects stale timestamps before the handler runs (maas-api.md §2.2), so a retry
         // with the server's clock is safe even for non-idempotent calls.
         if (!clockFixed && err instanceof MaasAuthError && err.code === 'EXPIRED_TIMESTAMP' && this.#adoptServerClock()) {
@@ -131,9 +139,8 @@ export class MaasApiClient {
     if (this.signer && !req.anonymous) headers['authorization'] = this.signer.authorization(method, url);
     const res = await this.transport.send({ method, url, headers, body, signal: req.signal, headersTimeoutMs: req.headersTimeoutMs });
     if (res.status >= 200 && res.status < 300) return res;
-    const error = errorFromResponse({ method, url }, res.status, this.#scrub(res.text), res.contentType);
-    (error as MaasError & { retryAfterMs?: number }).retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-    throw error;
+    const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+    throw errorFromResponse({ method, url, retryAfterMs }, res.status, this.#scrub(res.text), res.contentType);
   }
 
   /**
@@ -156,8 +163,4 @@ export class MaasApiClient {
   async close(): Promise<void> {
     await this.transport.close();
   }
-}
-
-export function retryAfterOf(err: unknown): number | undefined {
-  return (err as { retryAfterMs?: number } | null)?.retryAfterMs;
 }

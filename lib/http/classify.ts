@@ -9,21 +9,26 @@ import {
   MaasServerError,
   MaasTimeoutError,
   MaasValidationError,
-} from './errors.js';
+} from '../errors/index.js';
 
 interface RequestInfo {
   method: string;
   url: string;
 }
 
+interface ResponseInfo extends RequestInfo {
+  /** The response's `Retry-After`, already parsed. */
+  retryAfterMs?: number | undefined;
+}
+
 /** Turn a non-2xx MAAS response into the typed error for its meaning (maas-api.md §2.3, §2.6). */
 export function errorFromResponse(
-  req: RequestInfo,
+  req: ResponseInfo,
   status: number,
   body: string,
   contentType: string | undefined,
 ): MaasError {
-  const base = { method: req.method, url: req.url, status, body };
+  const base = { method: req.method, url: req.url, status, body, retryAfterMs: req.retryAfterMs };
   const text = body.trim();
   const summary = text.length > 0 && !text.startsWith('<') ? text.split('\n')[0]!.slice(0, 300) : `HTTP ${status}`;
   if (status === 401) {

@@ -23,7 +23,7 @@ export interface TransportOptions {
   userAgent?: string | undefined;
 }
 
-export interface TransportRequest {
+interface TransportRequest {
   method: string;
   url: string;
   headers?: Record<string, string> | undefined;

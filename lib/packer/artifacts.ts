@@ -16,19 +16,19 @@ export interface PackerArtifact {
 }
 
 /** builder-id of the `compress` post-processor (§3.2). */
-export const COMPRESS_BUILDER_ID = 'packer.post-processor.compress';
+const COMPRESS_BUILDER_ID = 'packer.post-processor.compress';
 
 export class ArtifactCollector {
-  private readonly byKey = new Map<string, PackerArtifact>();
+  readonly #byKey = new Map<string, PackerArtifact>();
 
   /** Feed every event; non-artifact events are ignored. */
   add(ev: PackerEvent): void {
     if (ev.type !== 'artifact') return;
     const key = `${ev.target}\u0000${ev.index}`;
-    let art = this.byKey.get(key);
+    let art = this.#byKey.get(key);
     if (!art) {
       art = { build: ev.target, index: ev.index, builderId: '', id: '', string: '', files: [] };
-      this.byKey.set(key, art);
+      this.#byKey.set(key, art);
     }
     switch (ev.field) {
       case 'builder-id':
@@ -47,7 +47,7 @@ export class ArtifactCollector {
   }
 
   get artifacts(): PackerArtifact[] {
-    return [...this.byKey.values()];
+    return [...this.#byKey.values()];
   }
 }
 

@@ -15,7 +15,7 @@
 import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { PackerError } from '../http/errors.js';
+import { PackerError } from '../errors/index.js';
 import { removeBlocks, topLevelBlocks } from './hcl-blocks.js';
 import { unmountUnder } from './leftovers.js';
 import type { PackerInstallation } from './packer-version.js';

@@ -25,10 +25,14 @@ export function consoleLineFromDebugLog(line: string): string | undefined {
 const MAX_READ = 1024 * 1024;
 
 export class FileTail {
-  private offset = 0;
-  private partial = '';
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  #offset = 0;
+  #partial = '';
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  readonly #candidates: string[];
+  readonly #onLine: (line: string) => void;
+  readonly #intervalMs: number;
+  readonly #select: (raw: string) => string | undefined;
   /** The file actually followed (the first candidate that appeared). */
   path: string | undefined;
 
@@ -37,35 +41,40 @@ export class FileTail {
    *   for Packer's debug log); lines it returns undefined for are skipped.
    */
   constructor(
-    private readonly candidates: string[],
-    private readonly onLine: (line: string) => void,
-    private readonly intervalMs = 1000,
-    private readonly select: (raw: string) => string | undefined = (raw) => raw,
-  ) {}
+    candidates: string[],
+    onLine: (line: string) => void,
+    intervalMs = 1000,
+    select: (raw: string) => string | undefined = (raw) => raw,
+  ) {
+    this.#candidates = candidates;
+    this.#onLine = onLine;
+    this.#intervalMs = intervalMs;
+    this.#select = select;
+  }
 
   start(): void {
-    this.timer = setInterval(() => void this.poll(), this.intervalMs);
-    this.timer.unref();
+    this.#timer = setInterval(() => void this.#poll(), this.#intervalMs);
+    this.#timer.unref();
   }
 
   /** Stop polling and deliver whatever is left, including an unterminated last line. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.poll();
-    if (this.partial) this.deliver(this.partial);
-    this.partial = '';
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#poll();
+    if (this.#partial) this.#deliver(this.#partial);
+    this.#partial = '';
   }
 
-  private poll(): Promise<void> {
+  #poll(): Promise<void> {
     // One read at a time; a slow disk must not interleave chunks.
-    this.running = (this.running ?? Promise.resolve()).then(() => this.readMore()).catch(() => undefined);
-    return this.running;
+    this.#running = (this.#running ?? Promise.resolve()).then(() => this.#readMore()).catch(() => undefined);
+    return this.#running;
   }
 
-  private async readMore(): Promise<void> {
+  async #readMore(): Promise<void> {
     if (!this.path) {
-      for (const c of this.candidates) {
+      for (const c of this.#candidates) {
         if (await stat(c).then((s) => s.isFile(), () => false)) {
           this.path = c;
           break;
@@ -76,31 +85,31 @@ export class FileTail {
     const fh = await open(this.path, 'r');
     try {
       const { size } = await fh.stat();
-      if (size < this.offset) this.offset = 0; // truncated / recreated
-      while (this.offset < size) {
-        const len = Math.min(MAX_READ, size - this.offset);
+      if (size < this.#offset) this.#offset = 0; // truncated / recreated
+      while (this.#offset < size) {
+        const len = Math.min(MAX_READ, size - this.#offset);
         const buf = Buffer.alloc(len);
-        const { bytesRead } = await fh.read(buf, 0, len, this.offset);
+        const { bytesRead } = await fh.read(buf, 0, len, this.#offset);
         if (bytesRead === 0) break;
-        this.offset += bytesRead;
-        this.feed(buf.toString('latin1', 0, bytesRead));
+        this.#offset += bytesRead;
+        this.#feed(buf.toString('latin1', 0, bytesRead));
       }
     } finally {
       await fh.close();
     }
   }
 
-  private feed(text: string): void {
-    const lines = (this.partial + text).split('\n');
-    this.partial = lines.pop() ?? '';
-    for (const l of lines) this.deliver(l);
+  #feed(text: string): void {
+    const lines = (this.#partial + text).split('\n');
+    this.#partial = lines.pop() ?? '';
+    for (const l of lines) this.#deliver(l);
   }
 
-  private deliver(raw: string): void {
-    const text = this.select(raw);
+  #deliver(raw: string): void {
+    const text = this.#select(raw);
     if (text === undefined) return;
     const line = cleanConsoleLine(text);
-    if (line) this.onLine(line);
+    if (line) this.#onLine(line);
   }
 }
 

@@ -5,7 +5,7 @@
  * runner only needs block names, labels and extents, and Packer itself validates the rest.
  */
 
-export interface HclBlock {
+interface HclBlock {
   type: string;
   labels: string[];
   /** Offset of the block header's first character. */

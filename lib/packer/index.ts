@@ -1,31 +1,32 @@
-/** The Packer orchestration module: prerequisites, template handling, running builds. */
-export {
-  parseMachineReadableLine,
-  unescapeMachineReadable,
-  type PackerEvent,
-  type PackerEventBase,
-  type UiEvent,
-  type UiLevel,
-  type BuildFinishedEvent,
-  type ArtifactCountEvent,
-  type ArtifactEvent,
-  type ErrorCountEvent,
-  type BuildErrorEvent,
-  type VersionEvent,
-  type PhaseEvent,
-  type ConsoleEvent,
-  type RawEvent,
-} from './machine-readable.js';
-export { ArtifactCollector, findCompressedImage, COMPRESS_BUILDER_ID, type PackerArtifact } from './artifacts.js';
-export { BUILD_PHASES, phaseForUiText, type BuildPhase } from './phases.js';
-export { detectPacker, findPacker, compareVersions, parsePackerVersionOutput, type PackerInstallation } from './packer-version.js';
-export { parseInstalledQemuPlugins } from './qemu-plugin.js';
-export { inspectIso, versionFromVolumeId, versionFromBootCfg, type IsoInfo } from './iso-inspect.js';
-export { checkPrerequisites, assertPrerequisites, type PrerequisiteCheck, type PrerequisiteOptions, type PrerequisiteReport } from './prerequisites.js';
-export { defaultTemplateDir } from './template-dir.js';
-export { readTemplateInfo, sizeMiB, type TemplateInfo, type TemplateVariable } from './template-info.js';
-export { resolveTemplateVars, varArgs, STANDARD_VARIABLES, type TemplateVarInputs, type ResolvedTemplateVars } from './template-vars.js';
-export { prepareBuildDir, removeBuildDir, type BuildDir } from './build-dir.js';
-export { PackerBuildError, hintForPackerText } from './packer-failure.js';
-export { ROOT_PASSWORD_ENV } from './kickstart.js';
+/**
+ * `maas-esxi/packer`: build a MAAS-deployable VMware ESXi image with Packer — check the
+ * prerequisites (`doctor`), read a template, run the build with a typed event stream and
+ * cancellation, find the artifact. A separate entry point so that uploading never loads it.
+ * The export list is pinned by test/exports.test.ts; see docs/architecture.md and docs/packer.md.
+ */
 export { PackerBuild, startPackerBuild, type BuildOptions, type BuildResult, type PhaseChange, type PackerBuildEvents } from './runner.js';
+export { checkPrerequisites, assertPrerequisites, type PrerequisiteCheck, type PrerequisiteOptions, type PrerequisiteReport } from './prerequisites.js';
+export { detectPacker, type PackerInstallation } from './packer-version.js';
+export { inspectIso, type IsoInfo } from './iso-inspect.js';
+export { defaultTemplateDir } from './template-dir.js';
+export { readTemplateInfo, type TemplateInfo, type TemplateVariable } from './template-info.js';
+export { BUILD_PHASES, type BuildPhase } from './phases.js';
+export type { PackerArtifact } from './artifacts.js';
+export type {
+  PackerEvent,
+  PackerEventBase,
+  UiEvent,
+  UiLevel,
+  BuildFinishedEvent,
+  ArtifactCountEvent,
+  ArtifactEvent,
+  ErrorCountEvent,
+  BuildErrorEvent,
+  VersionEvent,
+  PhaseEvent,
+  ConsoleEvent,
+  RawEvent,
+} from './machine-readable.js';
+export { PackerBuildError } from './packer-failure.js';
+export { ROOT_PASSWORD_ENV } from './kickstart.js';
+export { PackerError, PrerequisiteError } from '../errors/index.js';

@@ -8,7 +8,7 @@
  * BOOT.CFG has `title=Loading ESXi … installer` and `build=7.0.0-1.25.16324942`.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { PrerequisiteError } from '../http/errors.js';
+import { PrerequisiteError } from '../errors/index.js';
 
 const SECTOR = 2048;
 const PVD_OFFSET = 16 * SECTOR;

@@ -11,10 +11,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { PackerError } from '../http/errors.js';
+import { PackerError } from '../errors/index.js';
 import type { TemplateInfo } from './template-info.js';
 
-export const KICKSTART_SCRIPT = join('scripts', 'build_kickstart_usb.py');
+const KICKSTART_SCRIPT = join('scripts', 'build_kickstart_usb.py');
 export const KICKSTART_VARIABLE = 'kickstart_image';
 export const ROOT_PASSWORD_ENV = 'MAAS_ESXI_ROOT_PASSWORD';
 
@@ -22,7 +22,7 @@ export function templateBuildsKickstart(template: TemplateInfo, cwd: string): bo
   return template.variables.some((v) => v.name === KICKSTART_VARIABLE) && existsSync(join(cwd, KICKSTART_SCRIPT));
 }
 
-export interface KickstartOptions {
+interface KickstartOptions {
   cwd: string;
   /** Major.minor, e.g. `8.0` (what the script and the template's validation accept). */
   esxiVersion: string;

@@ -13,14 +13,14 @@ import { execa } from 'execa';
 /** Set in Packer's environment; every descendant inherits it. */
 export const BUILD_MARKER_ENV = 'MAAS_ESXI_BUILD_DIR';
 
-export interface BuildProcessMatch {
+interface BuildProcessMatch {
   /** Packer's pid: with `detached: true` it leads its own session and process group. */
   sessionId?: number;
   /** The build directory (marker value, cwd prefix, cmdline substring). */
   buildDir: string;
 }
 
-export interface ProcessInfo {
+interface ProcessInfo {
   pid: number;
   ppid: number;
   pgrp: number;
@@ -29,7 +29,7 @@ export interface ProcessInfo {
   command: string;
 }
 
-export async function findBuildProcesses(match: BuildProcessMatch): Promise<ProcessInfo[]> {
+async function findBuildProcesses(match: BuildProcessMatch): Promise<ProcessInfo[]> {
   const names = await readdir('/proc').catch(() => [] as string[]);
   const marker = `${BUILD_MARKER_ENV}=${match.buildDir}\0`;
   const found: ProcessInfo[] = [];
@@ -90,7 +90,7 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
 }
 
 /** Mount points at or below `dir` (e.g. packer-maas FUSE mounts left by a killed post-processor, §3.7). */
-export async function mountsUnder(dir: string): Promise<{ mountPoint: string; fsType: string }[]> {
+async function mountsUnder(dir: string): Promise<{ mountPoint: string; fsType: string }[]> {
   const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
   const out: { mountPoint: string; fsType: string }[] = [];
   for (const line of text.split('\n')) {

@@ -108,7 +108,7 @@ export type PackerEvent =
   | RawEvent;
 
 /** Undo Packer's escaping of one data field. (A literal `\n` typed in a message can't be told apart.) */
-export function unescapeMachineReadable(field: string): string {
+function unescapeMachineReadable(field: string): string {
   return field.replaceAll('%!(PACKER_COMMA)', ',').replaceAll('\\n', '\n').replaceAll('\\r', '\r');
 }
 

@@ -12,7 +12,7 @@ import { Transform } from 'node:stream';
 import { sha256File } from '../upload/hash.js';
 import { pipeline } from 'node:stream/promises';
 
-export interface DeliveredArtifact {
+interface DeliveredArtifact {
   path: string;
   size: number;
   sha256: string;

@@ -2,7 +2,7 @@
  * Turning a failed Packer run into one PackerError with Packer's own words and a hint.
  * Packer exits 1 for every kind of failure (reference/packer.md §3.7), so the text decides.
  */
-import { PackerError, type MaasErrorOptions } from '../http/errors.js';
+import { PackerError, type MaasErrorOptions } from '../errors/index.js';
 
 /** A PackerError that also carries the exit status and Packer's error lines. name stays 'PackerError'. */
 export class PackerBuildError extends PackerError {
@@ -101,7 +101,7 @@ const HINTS: [RegExp, string][] = [
   [/Cleanly cancelled|Build was cancelled/, 'The build was interrupted.'],
 ];
 
-export function hintForPackerText(text: string): string {
+function hintForPackerText(text: string): string {
   for (const [re, hint] of HINTS) if (re.test(text)) return hint;
   return 'Rerun with keepBuildDir (--keep-build-dir) to keep the build directory, including Packer\'s debug log (packer.log).';
 }

@@ -5,7 +5,7 @@
  * - ≥ 1.10: no HashiCorp plugins in the binary — the qemu plugin must be installed.
  */
 import { execa } from 'execa';
-import { PackerError } from '../http/errors.js';
+import { PackerError } from '../errors/index.js';
 import { findExecutable } from './find-executable.js';
 import { parseMachineReadableLine } from './machine-readable.js';
 
@@ -19,7 +19,7 @@ export interface PackerInstallation {
 }
 
 /** `PACKER_PATH` (a file or a name on PATH) wins over `packer` on PATH. */
-export async function findPacker(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+async function findPacker(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   const override = env['PACKER_PATH'];
   if (override) return findExecutable(override, env);
   return findExecutable('packer', env);
@@ -48,7 +48,7 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-export function describePackerVersion(path: string, version: string): PackerInstallation {
+function describePackerVersion(path: string, version: string): PackerInstallation {
   return {
     path,
     version,

@@ -9,7 +9,7 @@ import { access, mkdir, open, stat, statfs } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
-import { MaasAbortError, MaasError, PrerequisiteError } from '../http/errors.js';
+import { MaasAbortError, MaasError, PrerequisiteError } from '../errors/index.js';
 import { findExecutable } from './find-executable.js';
 import { inspectIso } from './iso-inspect.js';
 import { detectPacker, compareVersions, PACKER_INSTALL_FIX, type PackerInstallation } from './packer-version.js';

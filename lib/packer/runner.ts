@@ -17,7 +17,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
-import { MaasAbortError, PackerError } from '../http/errors.js';
+import { MaasAbortError, PackerError } from '../errors/index.js';
 import { ArtifactCollector, findCompressedImage } from './artifacts.js';
 import { prepareBuildDir, removeBuildDir, type BuildDir } from './build-dir.js';
 import { consoleLineFromDebugLog, FileTail, cleanConsoleLine, qemuDiagnostics } from './console-tail.js';

@@ -9,7 +9,7 @@ const PACKAGE_NAME = 'maas-esxi';
  * Walks up from this module to the package root, so it works from `lib/` (tests, ts sources),
  * from `dist/` and from an installed `node_modules/maas-esxi/dist/`.
  */
-export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
   let dir = from;
   for (;;) {
     const pkg = join(dir, 'package.json');

@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { PackerError } from '../http/errors.js';
+import { PackerError } from '../errors/index.js';
 import { topLevelBlocks } from './hcl-blocks.js';
 
 export interface TemplateVariable {

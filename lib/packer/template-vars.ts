@@ -8,7 +8,7 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { PackerError } from '../http/errors.js';
+import { PackerError } from '../errors/index.js';
 import type { TemplateInfo } from './template-info.js';
 
 /** Our inputs → the template variable that receives them (when the template declares it). */
@@ -18,7 +18,7 @@ export const STANDARD_VARIABLES = {
   esxiVersion: 'esxi_version',
 } as const;
 
-export interface TemplateVarInputs {
+interface TemplateVarInputs {
   iso?: string;
   timeout?: string;
   esxiVersion?: string;
@@ -27,7 +27,7 @@ export interface TemplateVarInputs {
   cwd?: string;
 }
 
-export interface ResolvedTemplateVars {
+interface ResolvedTemplateVars {
   vars: Record<string, string>;
   /** Inputs the template has no variable for (told to the user as 'log' events). */
   notes: string[];

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MaasConfigError } from '../http/errors.js';
+import { MaasConfigError } from '../errors/index.js';
 
 /**
  * `~/.maascli.certs/<name>.pem`, the CA bundle `maas login --cacerts` stores per profile
@@ -61,7 +61,7 @@ export function readCaFile(path: string, source: string): string {
 }
 
 /** Throws unless `pem` starts (after any preamble) with a parseable X.509 certificate. */
-export function assertPem(pem: string, what: string): void {
+function assertPem(pem: string, what: string): void {
   try {
     new X509Certificate(pem);
   } catch {

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
 /** Our own override; the maas CLI has none (maas-cli.md §1.1). */
-export const PROFILE_DB_ENV = 'MAAS_ESXI_PROFILE_DB';
+const PROFILE_DB_ENV = 'MAAS_ESXI_PROFILE_DB';
 
 /** `$HOME` of `env` (or the process), as Python's `expanduser` would use it. */
 export function homeFromEnv(env: NodeJS.ProcessEnv): string {
@@ -11,7 +11,7 @@ export function homeFromEnv(env: NodeJS.ProcessEnv): string {
 }
 
 /** Where the snap's `maas` keeps its files: snapd sets HOME=~/snap/maas/<rev> (maas-cli.md §1.1). */
-export function snapMaasHome(home: string): string {
+function snapMaasHome(home: string): string {
   return join(home, 'snap', 'maas', 'current');
 }
 

@@ -1,6 +1,6 @@
-import { MaasConfigError } from '../http/errors.js';
-import { parseApiKey } from '../auth/index.js';
-import { pythonJsonDumps } from './python-json.js';
+import { MaasConfigError } from '../errors/index.js';
+import { parseApiKey } from '../auth/api-key.js';
+import { pythonJsonDumps } from '../python/json-dumps.js';
 
 /** One row of the maas CLI's profile database (maas-cli.md §1.3). */
 export interface MaasProfile {

@@ -9,7 +9,7 @@ function openDatabase(path: string, options: Database.Options): Database.Databas
   sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
   return new sqlite(path, options);
 }
-import { MaasConfigError } from '../http/errors.js';
+import { MaasConfigError } from '../errors/index.js';
 import { normaliseApiUrl } from './api-url.js';
 import { caCertPath, removeProfileCaCert } from './ca-file.js';
 import { chooseProfileDb, homeFromEnv } from './db-location.js';

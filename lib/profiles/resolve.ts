@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { formatApiKey, parseApiKey } from '../auth/index.js';
-import { MaasConfigError, redactUrl } from '../http/errors.js';
+import { formatApiKey, parseApiKey } from '../auth/api-key.js';
+import { MaasConfigError, redactUrl } from '../errors/index.js';
 import { normaliseApiUrl } from './api-url.js';
 import { isSafeFileName, readCaFile } from './ca-file.js';
 import { homeFromEnv } from './db-location.js';
@@ -8,7 +8,7 @@ import type { MaasProfile } from './profile-record.js';
 import { ProfileStore } from './profile-store.js';
 
 /** The pseudo-profile name that selects `MAAS_API_URL` / `MAAS_API_KEY`. */
-export const ENV_PROFILE = 'env';
+const ENV_PROFILE = 'env';
 
 /** Connection settings from the command line; `url` + `apiKey` come from `login URL KEY`. */
 export interface ConnectionFlags {

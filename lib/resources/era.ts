@@ -11,6 +11,6 @@ export function eraOf(version: string): MaasEra {
   const major = Number(m[1]);
   const minor = Number(m[2]);
   if (major < 3 || (major === 3 && minor <= 4)) return '3.4';
-  if (major === 3 && minor <= 7) return '3.5';
+  if (major === 3 && minor <= 7) return '3.7';
   return '3.8';
 }

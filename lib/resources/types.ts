@@ -11,8 +11,13 @@ export interface MaasVersionInfo {
   subversion: string;
 }
 
-/** Behaviour eras (maas-api.md §0, §8). */
-export type MaasEra = '3.4' | '3.5' | '3.8';
+/**
+ * The behaviour era that decides upload semantics (maas-api.md §0, §8), named for the release
+ * that represents it: '3.4' = up to 3.4 (Postgres large objects), '3.7' = 3.5 to 3.7 (positional
+ * writes on disk), '3.8' = 3.8 and later (append-only writes on disk). The SDK derives it from
+ * `version/`; the simulator (`maas-esxi/testing`) imitates it.
+ */
+export type MaasEra = '3.4' | '3.7' | '3.8';
 
 /** `GET users/?op=whoami` (maas-api.md §1.7). */
 export interface MaasUser {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { FILETYPE_CHOICES, UBUNTU_SERIES, UPLOAD_FILETYPES, storedFiletype } from './eras.js';
 import { unlinkQuietly } from './file-bytes.js';
-import { pyFloatRepr, pyLen, pyListRepr } from './py-format.js';
+import { pyFloatRepr } from '../python/json-dumps.js';
+import { pyLen, pyListRepr } from './py-format.js';
 import { resourceToDict } from './render.js';
 import { apiError, pistonJson, serverError, validationError, type SimResponse } from './responses.js';
 import { requireWriter, type HandlerRequest, type SimContext } from './sim-context.js';
@@ -76,7 +77,7 @@ function ymd(ms: number): string {
 }
 
 /** `get_next_version_name`: `YYYYmmdd`, then `YYYYmmdd.<max index + 1>` (maas-api.md §3.6 step 3). */
-export function nextSetVersion(existing: readonly string[], nowMs: number): string {
+function nextSetVersion(existing: readonly string[], nowMs: number): string {
   const day = ymd(nowMs);
   const same = existing.filter((v) => v.startsWith(day));
   if (same.length === 0) return day;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { EraFacts } from './eras.js';
 import { HANDLERS, type HandlerDef } from './handler-table.js';
-import { pyJson, type PyValue } from './py-format.js';
+import { pythonJsonDumps } from '../python/json-dumps.js';
+import type { PyValue } from './py-format.js';
 
 function describeHandler(h: HandlerDef, era: EraFacts, origin: string | undefined): PyValue {
   const actions = [...h.actions]
@@ -32,7 +33,7 @@ const hashes = new Map<string, string>();
 export function apiHash(era: EraFacts): string {
   let h = hashes.get(era.era);
   if (!h) {
-    h = createHash('sha1').update(pyJson(description(era, undefined), { sortKeys: true })).digest('hex');
+    h = createHash('sha1').update(pythonJsonDumps(description(era, undefined), { sortKeys: true })).digest('hex');
     hashes.set(era.era, h);
   }
   return h;
@@ -40,5 +41,5 @@ export function apiHash(era: EraFacts): string {
 
 /** `GET describe/` body: `json.dumps(description, sort_keys=True)` (maas-api.md §1.6). */
 export function describeBody(era: EraFacts, origin: string): string {
-  return pyJson({ ...description(era, origin), hash: apiHash(era) }, { sortKeys: true });
+  return pythonJsonDumps({ ...description(era, origin), hash: apiHash(era) }, { sortKeys: true });
 }

@@ -4,7 +4,7 @@
  * `QueryDict.get`), application/json becomes a dict, anything else leaves `request.data = None`.
  */
 
-export interface FormFile {
+interface FormFile {
   filename: string;
   contentType: string;
   data: Buffer;
@@ -29,7 +29,7 @@ function headerParam(header: string, name: string): string | undefined {
 }
 
 /** Parse a multipart/form-data body (Django MultiPartParser semantics, incl. base64 parts as maascli sends them, maas-cli.md §3.4). */
-export function parseMultipart(body: Buffer, contentType: string): { fields: [string, string][]; files: [string, FormFile][] } | undefined {
+function parseMultipart(body: Buffer, contentType: string): { fields: [string, string][]; files: [string, FormFile][] } | undefined {
   const boundary = headerParam(contentType, 'boundary');
   if (!boundary) return undefined;
   const delimiter = Buffer.from(`--${boundary}`);

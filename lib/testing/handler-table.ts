@@ -1,10 +1,8 @@
 import { deleteBootResource, importBootResources, isImporting, listBootResources, readBootResource, stopImport } from './boot-resources.js';
 import { createBootResource } from './create.js';
-import type { EraFacts } from './eras.js';
-import { CAPABILITIES } from './eras.js';
-import { pyJson } from './py-format.js';
-import type { SimResponse } from './responses.js';
-import { JSON_UTF8 } from './responses.js';
+import { CAPABILITIES, type EraFacts } from './eras.js';
+import { pythonJsonDumps } from '../python/json-dumps.js';
+import { JSON_UTF8, type SimResponse } from './responses.js';
 import type { HandlerRequest, SimContext } from './sim-context.js';
 import { uploadChunk } from './upload.js';
 import { listUsers, readUser, whoami } from './users.js';
@@ -39,7 +37,7 @@ const P = '/MAAS/api/2.0/';
 
 /** `GET version/` (maas-api.md §1.5): compact `json.dumps`, not piston's emitter. */
 function version(sim: SimContext): SimResponse {
-  const body = pyJson({ capabilities: CAPABILITIES, version: sim.version, subversion: '' });
+  const body = pythonJsonDumps({ capabilities: CAPABILITIES, version: sim.version, subversion: '' });
   return { status: 200, headers: { 'Content-Type': JSON_UTF8 }, body, inResource: true };
 }
 

@@ -18,7 +18,7 @@ const REQUIRED = [
 /** piston's `OAuthServer.timestamp_threshold` (maas-api.md §2.2 step 3.4). */
 const TIMESTAMP_THRESHOLD = 300;
 
-export interface OAuthInput {
+interface OAuthInput {
   era: EraFacts;
   users: readonly SimUser[];
   /** Nonces in use per (consumer, token); the caller releases a nonce when the request fails. */
@@ -32,7 +32,7 @@ export interface OAuthInput {
   formParams?: URLSearchParams;
 }
 
-export type AuthResult =
+type AuthResult =
   /** No OAuth attempt at all: piston falls through to the anonymous challenge (§2.4). */
   | { kind: 'none' }
   | { kind: 'ok'; user: SimUser; nonceKey: string }

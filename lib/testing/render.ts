@@ -1,5 +1,6 @@
 import type { EraFacts } from './eras.js';
-import { PyFloat, type PyValue } from './py-format.js';
+import { PyFloat } from '../python/json-dumps.js';
+import type { PyValue } from './py-format.js';
 import { RTYPE_UPLOADED, type FileRow, type ResourceRow, type SetRow, type SimStore } from './store.js';
 
 export const API_PREFIX = '/MAAS/api/2.0/';
@@ -12,7 +13,7 @@ export interface RenderContext {
 
 const TYPE_NAMES: Record<number, string> = { 0: 'Synced', 1: 'Generated', 2: 'Uploaded' };
 
-export interface FileProgress {
+interface FileProgress {
   complete: boolean;
   /** What MAAS renders as `progress` (int 0 or a float, per era). */
   progress: PyValue;
@@ -37,7 +38,7 @@ export function fileProgress(ctx: RenderContext, file: FileRow): FileProgress {
 }
 
 /** Set completeness and progress (maas-api.md §4.3): all its files over all regions. */
-export function setProgress(ctx: RenderContext, set: SetRow): FileProgress {
+function setProgress(ctx: RenderContext, set: SetRow): FileProgress {
   const files = ctx.store.filesOf(set.id);
   const total = files.reduce((n, f) => n + f.size, 0);
   if (ctx.era.era === '3.4') {

@@ -87,9 +87,8 @@ class SpooledBody implements ReceivedBody {
   }
 }
 
-export const EMPTY_BODY: ReceivedBody = new MemoryBody([], 0);
 
-export interface ReadBodyOptions {
+interface ReadBodyOptions {
   spoolDir: string;
   /** Current throttle; read each time so a change applies to requests in flight. */
   bytesPerSecond: () => number | null;
@@ -103,7 +102,7 @@ export interface ReadBodyOptions {
   spoolThreshold?: number;
 }
 
-export type ReadBodyResult =
+type ReadBodyResult =
   | { outcome: 'complete'; body: ReceivedBody }
   | { outcome: 'cut' | 'tooLarge' | 'aborted'; bytes: number };
 

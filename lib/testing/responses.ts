@@ -1,4 +1,5 @@
-import { pyJson, type PyValue } from './py-format.js';
+import { pythonJsonDumps } from '../python/json-dumps.js';
+import type { PyValue } from './py-format.js';
 
 /** What a handler answers; the server adds `Date` and framing. */
 export interface SimResponse {
@@ -27,7 +28,7 @@ export function pistonJson(status: number, value: PyValue): SimResponse {
   return {
     status,
     headers: { 'Content-Type': JSON_UTF8 },
-    body: pyJson(value, { indent: 4, ensureAscii: false }),
+    body: pythonJsonDumps(value, { indent: 4, ensureAscii: false }),
     inResource: true,
   };
 }
@@ -56,5 +57,5 @@ export function serverError(message: string): SimHttpError {
 
 /** MAASAPIValidationError: compact `json.dumps(form.errors)` (maas-api.md §3.8). */
 export function validationError(errors: Record<string, string[]>): SimHttpError {
-  return new SimHttpError({ status: 400, headers: { 'Content-Type': JSON_UTF8 }, body: pyJson(errors) });
+  return new SimHttpError({ status: 400, headers: { 'Content-Type': JSON_UTF8 }, body: pythonJsonDumps(errors) });
 }

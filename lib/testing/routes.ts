@@ -10,14 +10,14 @@ import type { HandlerRequest, SimContext } from './sim-context.js';
 const API_ROOT = '/MAAS/api/';
 const API_V2 = '/MAAS/api/2.0/';
 
-export interface IncomingCall {
+interface IncomingCall {
   method: string;
   url: URL;
   headers: IncomingHttpHeaders;
   body: ReceivedBody;
 }
 
-export interface DispatchResult {
+interface DispatchResult {
   response: SimResponse;
   /** Nonce reserved by authentication; the server releases it if the request failed (§2.2). */
   nonceKey?: string;

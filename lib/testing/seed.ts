@@ -3,7 +3,7 @@ import type { EraFacts } from './eras.js';
 import { RTYPE_SYNCED, type StateData } from './store.js';
 import type { SimUser } from './types.js';
 
-export interface SeedOptions {
+interface SeedOptions {
   era: EraFacts;
   users: SimUser[];
   usableArchitectures: readonly string[];

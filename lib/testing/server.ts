@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_ARCHITECTURES, DEFAULT_RESERVED_NAMES, ERAS, type EraFacts } from './eras.js';
 import { SimFaultPlan } from './faults.js';
-import { pyJson } from './py-format.js';
+import { pythonJsonDumps } from '../python/json-dumps.js';
 import { fileProgress, resourceToDict } from './render.js';
 import { readRequestBody } from './request-body.js';
 import { textResponse, type SimResponse } from './responses.js';
@@ -176,7 +176,7 @@ class Simulator implements MaasSimulator, SimContext {
 
   resource(id: number): unknown {
     const r = this.store.resource(id);
-    return r ? (JSON.parse(pyJson(resourceToDict(this, r, true))) as unknown) : undefined;
+    return r ? (JSON.parse(pythonJsonDumps(resourceToDict(this, r, true))) as unknown) : undefined;
   }
 
   fileBytesPath(fileId: number): string {

@@ -21,7 +21,7 @@ export function defaultUsers(): SimUser[] {
   ];
 }
 
-export interface KeyParts {
+interface KeyParts {
   consumerKey: string;
   tokenKey: string;
   tokenSecret: string;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { MaasEra, SimUser } from './types.js';
 
 /** BootResource.rtype (maas-api.md §3.9): 0 Synced, 1 Generated (≤3.4), 2 Uploaded. */
-export type ResourceType = 0 | 1 | 2;
+type ResourceType = 0 | 1 | 2;
 export const RTYPE_SYNCED = 0;
 export const RTYPE_UPLOADED = 2;
 
@@ -38,7 +38,7 @@ export interface FileRow {
 }
 
 /** ≤3.4 LargeFile: one per sha256, shared by every file row with that sha256 (maas-api.md §3.7). */
-export interface LargeFileRow {
+interface LargeFileRow {
   sha256: string;
   totalSize: number;
   /** Length of the large object, i.e. bytes received. */

@@ -1,10 +1,9 @@
 /** Public types of the MAAS simulator (`maas-esxi/testing`). */
 
-/**
- * Behaviour era to imitate (maas-api.md §0, §8): '3.4' = era A (Postgres large objects),
- * '3.7' = era B (3.5–3.7, positional writes on disk), '3.8' = era C (append-mode writes).
- */
-export type MaasEra = '3.4' | '3.7' | '3.8';
+import type { MaasEra } from '../resources/types.js';
+
+/** The behaviour era to imitate: the SDK's own era type, shared so both always agree. */
+export type { MaasEra };
 
 export interface SimUser {
   username: string;

@@ -1,4 +1,4 @@
-import { UploadInputError } from '../http/errors.js';
+import { UploadInputError } from '../errors/index.js';
 import { BOOT_RESOURCE_FILETYPES, type BootResourceFiletype, type MaasEra } from '../resources/types.js';
 
 export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
@@ -6,7 +6,7 @@ export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
 export const MAX_CHUNK_SIZE = 10 * 1024 * 1024;
 
 /** Registered operating systems, in MAAS's order (maas-api.md §3.3). */
-export function registeredOperatingSystems(era: MaasEra): string[] {
+function registeredOperatingSystems(era: MaasEra): string[] {
   const base = ['ubuntu', 'ubuntu-core', 'bootloader', 'centos', 'rhel', 'custom', 'windows', 'suse', 'esxi', 'ol'];
   return era === '3.8' ? [...base, 'onie'] : base;
 }

@@ -16,7 +16,7 @@ import { writeFileAtomic } from './atomic-file.js';
  */
 const HASH_READ_BYTES = 1024 * 1024;
 
-export interface HashProgress {
+interface HashProgress {
   bytesHashed: number;
   total: number;
 }

@@ -1,16 +1,19 @@
 /** Transfer rate over a sliding window, for progress bars and ETA. */
 export class RateMeter {
   readonly #samples: Array<{ t: number; bytes: number }> = [];
-  constructor(
-    private readonly windowMs = 5_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  readonly #windowMs: number;
+  readonly #now: () => number;
+
+  constructor(windowMs = 5_000, now: () => number = Date.now) {
+    this.#windowMs = windowMs;
+    this.#now = now;
+  }
 
   /** Record the running total of bytes moved. */
   record(totalBytes: number): void {
-    const t = this.now();
+    const t = this.#now();
     this.#samples.push({ t, bytes: totalBytes });
-    while (this.#samples.length > 2 && t - this.#samples[0]!.t > this.windowMs) this.#samples.shift();
+    while (this.#samples.length > 2 && t - this.#samples[0]!.t > this.#windowMs) this.#samples.shift();
   }
 
   /** Bytes per second over the window (0 until two samples exist). */

@@ -1,10 +1,10 @@
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { UploadInputError } from '../http/errors.js';
+import { UploadInputError } from '../errors/index.js';
 import type { BootResourceFiletype } from '../resources/types.js';
 
-export type ContainerKind = 'gzip' | 'xz' | 'bzip2' | 'tar' | 'raw';
-export interface SniffResult {
+type ContainerKind = 'gzip' | 'xz' | 'bzip2' | 'tar' | 'raw';
+interface SniffResult {
   /** Outer format from the magic bytes. */
   outer: ContainerKind;
   /** For gzip: whether the decompressed payload is a tar archive (ustar at 257). */

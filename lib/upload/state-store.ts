@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
-import { UploadConflictError } from '../http/errors.js';
+import { UploadConflictError } from '../errors/index.js';
 import { join } from 'node:path';
 import type { BootResourceFiletype, MaasEra } from '../resources/types.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -27,6 +27,7 @@ export interface UploadState {
     title?: string | undefined;
     filetype: BootResourceFiletype;
     base_image?: string | undefined;
+    keep_old?: boolean | undefined;
   };
   profile?: string | undefined;
   sha256: string;

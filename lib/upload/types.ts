@@ -1,5 +1,5 @@
 import type { BackoffPolicy } from '../http/backoff.js';
-import type { MaasError } from '../http/errors.js';
+import type { MaasError } from '../errors/index.js';
 import type { BootResource, BootResourceFile, BootResourceFiletype } from '../resources/types.js';
 
 export interface UploadOptions {
@@ -12,6 +12,11 @@ export interface UploadOptions {
   /** Default `ddgz`, what packer builds for ESXi. */
   filetype?: BootResourceFiletype | undefined;
   base_image?: string | undefined;
+  /**
+   * Keep earlier uploads of this name. Without it MAAS deletes them when the new resource is
+   * created, before its upload finishes (src/maasserver/forms/__init__.py BootResourceForm.save).
+   */
+  keep_old?: boolean | undefined;
   /** The image to upload. */
   path: string;
   /** Bytes per PUT: default 8 MiB, at most 10 MiB (maas-api.md §4.7). */

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { Readable } from 'node:stream';
 import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from '../http/backoff.js';
-import { retryAfterOf, type MaasApiClient } from '../http/api-client.js';
+import type { MaasApiClient } from '../http/api-client.js';
 import {
   isTransient,
   MaasAbortError,
@@ -12,10 +12,12 @@ import {
   MaasNotFoundError,
   MaasTimeoutError,
   MaasValidationError,
+  retryAfterOf,
   UploadConflictError,
+  UploadInputError,
   UploadIntegrityError,
   UploadRetryError,
-} from '../http/errors.js';
+} from '../errors/index.js';
 import type { BootResources } from '../resources/boot-resources.js';
 import { deriveServerOffset, findFileBySha256, matchServerOffset } from '../resources/progress.js';
 import { readVersion } from '../resources/server.js';
@@ -27,7 +29,6 @@ import { RateMeter } from './rate.js';
 import { assertFiletypeMatches, sniffImageType } from './sniff.js';
 import { defaultStateDir } from './state-dir.js';
 import { fingerprintId, UploadStateStore, type UploadFingerprint, type UploadState } from './state-store.js';
-import { UploadInputError } from '../http/errors.js';
 import type { UploadAction, UploadEvents, UploadOptions, UploadPlan, UploadResult } from './types.js';
 
 export interface UploadDeps {
@@ -312,6 +313,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
         title: o.title,
         filetype: located.filetype,
         base_image: o.base_image,
+        keep_old: o.keep_old,
       },
       o.signal,
     );
@@ -489,7 +491,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
       version: 1,
       id: located.stateId,
       fingerprint: located.fingerprint,
-      params: { name: o.name, architecture: o.architecture, title: o.title, filetype: located.filetype, base_image: o.base_image },
+      params: { name: o.name, architecture: o.architecture, title: o.title, filetype: located.filetype, base_image: o.base_image, keep_old: o.keep_old },
       profile: o.profile,
       sha256: located.sha256,
       chunkSize: located.chunkSize,

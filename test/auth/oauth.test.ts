@@ -2,7 +2,7 @@ import t from 'tap';
 import { formatApiKey, parseApiKey } from '../../lib/auth/api-key.js';
 import { OAuthSigner } from '../../lib/auth/oauth.js';
 import { redactAuthorization, redactHeaders, scrubSecrets } from '../../lib/auth/redact.js';
-import { MaasConfigError } from '../../lib/http/errors.js';
+import { MaasConfigError } from '../../lib/errors/index.js';
 
 const KEY = 'CKEYCKEYCKEYCKEYCK:TKEYTKEYTKEYTKEYTK:TSECRETTSECRETTSECRETTSECRET1234';
 

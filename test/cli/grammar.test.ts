@@ -2,7 +2,7 @@ import t from 'tap';
 import { pairsToRecord, parseDataPair, UsageError } from '../../lib/cli/grammar.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
 import { parseByteSize } from '../../lib/cli/sizes.js';
-import * as E from '../../lib/http/errors.js';
+import * as E from '../../lib/errors/index.js';
 
 t.test('key=value / key@=file split at the first token, as the maas CLI (maas-cli.md §3.2)', async (t) => {
   t.same(parseDataPair('a=b=c'), { key: 'a', value: 'b=c', fromFile: false });
@@ -43,4 +43,25 @@ t.test('sizes accept bytes and binary units', async (t) => {
   t.equal(parseByteSize('8MiB', 'chunk-size'), 8 * 1024 * 1024);
   t.equal(parseByteSize('512k', 'chunk-size'), 512 * 1024);
   t.throws(() => parseByteSize('lots', 'chunk-size'), /not a size/);
+});
+
+t.test('--dry-run says what will really be sent: chunk count, size, plural', async (t) => {
+  const { describeChunks } = await import('../../lib/cli/upload-run.js');
+  const MiB = 1024 * 1024;
+  t.equal(describeChunks({ size: MiB, chunkSize: 8 * MiB, chunks: 1, resumeFrom: 0 }), '1 chunk of 1.0 MiB', 'a 1 MiB file is one chunk of 1 MiB, not of 8 MiB');
+  t.equal(describeChunks({ size: 16 * MiB, chunkSize: 8 * MiB, chunks: 2, resumeFrom: 0 }), '2 chunks of 8.0 MiB');
+  t.equal(describeChunks({ size: 17 * MiB, chunkSize: 8 * MiB, chunks: 3, resumeFrom: 0 }), '3 chunks of 8.0 MiB, the last 1.0 MiB');
+  t.equal(describeChunks({ size: 17 * MiB, chunkSize: 8 * MiB, chunks: 1, resumeFrom: 16 * MiB }), '1 chunk of 1.0 MiB', 'resuming: only what is left');
+  t.equal(describeChunks({ size: MiB, chunkSize: 8 * MiB, chunks: 0, resumeFrom: MiB }), '0 chunks');
+});
+
+t.test('checkMaasUrl names the URL and its source and suggests the fix', async (t) => {
+  const { checkMaasUrl } = await import('../../lib/cli/maas-url.js');
+  t.doesNotThrow(() => checkMaasUrl('https://maas.example/MAAS/api/2.0/', 'x'));
+  const e = t.throws(() => checkMaasUrl('maas:5240', "profile 'p'")) as E.MaasConfigError;
+  t.equal(e.message, "'maas:5240' (profile 'p') is not a MAAS URL: it needs http:// or https:// and a host.");
+  t.equal(e.hint, 'Write it as http://maas:5240/MAAS/.');
+  t.equal(exitCodeFor(e), 1, 'a bad stored URL is a local error');
+  t.equal((t.throws(() => checkMaasUrl('ftp://h/', 'x', true)) as E.MaasConfigError).hint, 'Write it as http://HOST:5240/MAAS/.');
+  t.equal(exitCodeFor(t.throws(() => checkMaasUrl('h', 'x', true))), 2, 'a bad argument is a usage error');
 });

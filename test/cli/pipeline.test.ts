@@ -57,11 +57,13 @@ t.test('build alone prints the artifact as JSON; doctor prints the checks table'
   t.equal(doc.sha256, await sha256Of(doc.artifact));
   const j = await cli(['build', '--iso', iso, '--template', template('file-chain'), '--output', join(home, 'j'), '--json'], { home, env });
   t.equal(j.code, 0, j.stderr);
-  const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event?: { type: string }; result?: { sha256: string; artifact: string } });
-  t.ok(lines.length > 3, 'one JSON line per event');
-  t.ok(lines.slice(0, -1).every((l) => l.event), 'events first');
-  t.ok(lines.some((l) => l.event?.type === 'artifact'), 'artifact events are included');
-  t.equal(lines[lines.length - 1]!.result!.sha256, await sha256Of(lines[lines.length - 1]!.result!.artifact), 'the final line is the result');
+  // --json: stdout is exactly one document (the result); the events are JSON lines on stderr.
+  const result = JSON.parse(j.stdout) as { sha256: string; artifact: string };
+  t.equal(result.sha256, await sha256Of(result.artifact), 'stdout is the one result document');
+  const events = j.stderr.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event?: { type: string } });
+  t.ok(events.length > 3, 'one JSON line per event on stderr');
+  t.ok(events.every((l) => l.event), 'every stderr JSON line is an event');
+  t.ok(events.some((l) => l.event?.type === 'artifact'), 'artifact events are included');
   const d = await cli(['doctor', '--iso', iso], { home, env });
   t.match(d.stdout, /^status +check +detail/m);
   t.match(d.stdout, /packer/i);

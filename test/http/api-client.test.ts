@@ -10,7 +10,7 @@ import {
   MaasTimeoutError,
   MaasValidationError,
   MaasAbortError,
-} from '../../lib/http/errors.js';
+} from '../../lib/errors/index.js';
 import { startServer } from '../fixtures/http-server.js';
 
 const KEY = 'ck0000000000000000:tk0000000000000000:ts00000000000000000000000000000000';
@@ -80,6 +80,19 @@ t.test('503 with Retry-After is retried after the server\'s delay, with a fresh 
   t.same(notices.map((d) => d >= 1000), [true, true]);
   const nonces = srv.requests.map((r) => /oauth_nonce="([^"]+)"/.exec(String(r.headers.authorization))![1]);
   t.equal(new Set(nonces).size, 3, 'three attempts, three nonces');
+});
+
+t.test('a 503 that is not retried carries the server\'s Retry-After as a typed field', async (t) => {
+  const srv = await startServer((_req, res) => {
+    res.writeHead(503, { 'retry-after': '7', 'content-type': 'text/plain' });
+    res.end('busy');
+  });
+  t.teardown(srv.close);
+  const api = new MaasApiClient({ apiUrl: `${srv.url}/MAAS/api/2.0/`, apiKey: KEY, backoff: fast });
+  t.teardown(() => api.close());
+  const err = await api.request('POST', 'x/').catch((e: unknown) => e);
+  t.ok(err instanceof MaasServerError);
+  t.equal((err as MaasServerError).retryAfterMs, 7000);
 });
 
 t.test('an expired-timestamp 401 is retried once with the server\'s clock (maas-api.md §2.2)', async (t) => {

@@ -6,7 +6,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MaasApiClient } from '../../lib/http/api-client.js';
-import { MaasNetworkError } from '../../lib/http/errors.js';
+import { MaasNetworkError } from '../../lib/errors/index.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
 
 function makeCert(dir: string): { key: string; cert: string } {

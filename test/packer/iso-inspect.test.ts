@@ -3,8 +3,8 @@ import t from 'tap';
 import { execa } from 'execa';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrerequisiteError } from '../../lib/http/errors.js';
-import { inspectIso, versionFromBootCfg, versionFromVolumeId } from '../../lib/packer/index.js';
+import { PrerequisiteError } from '../../lib/errors/index.js';
+import { inspectIso, versionFromBootCfg, versionFromVolumeId } from '../../lib/packer/iso-inspect.js';
 import { esxiLikeFiles, writeFakeIso } from '../fixtures/packer/fake-iso.js';
 
 t.test('ESXi 8.0U3 ISO: volume id, root entries, version and build', async (t) => {

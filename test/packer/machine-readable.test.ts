@@ -4,14 +4,10 @@
  */
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import {
-  ArtifactCollector,
-  findCompressedImage,
-  parseMachineReadableLine,
-  parsePackerVersionOutput,
-  phaseForUiText,
-  type PackerEvent,
-} from '../../lib/packer/index.js';
+import { ArtifactCollector, findCompressedImage } from '../../lib/packer/artifacts.js';
+import { parseMachineReadableLine, type PackerEvent } from '../../lib/packer/machine-readable.js';
+import { parsePackerVersionOutput } from '../../lib/packer/packer-version.js';
+import { phaseForUiText } from '../../lib/packer/phases.js';
 import { failureFromOutcome, type RunOutcome } from '../../lib/packer/packer-failure.js';
 import { sample } from '../fixtures/packer/paths.js';
 

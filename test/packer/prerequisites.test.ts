@@ -5,8 +5,9 @@
 import t from 'tap';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrerequisiteError } from '../../lib/http/errors.js';
-import { assertPrerequisites, checkPrerequisites, parseInstalledQemuPlugins, type PrerequisiteReport } from '../../lib/packer/index.js';
+import { PrerequisiteError } from '../../lib/errors/index.js';
+import { assertPrerequisites, checkPrerequisites, type PrerequisiteReport } from '../../lib/packer/index.js';
+import { parseInstalledQemuPlugins } from '../../lib/packer/qemu-plugin.js';
 import { esxiLikeFiles, writeFakeIso } from '../fixtures/packer/fake-iso.js';
 import { template } from '../fixtures/packer/paths.js';
 

@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import { PackerError } from '../../lib/http/errors.js';
+import { PackerError } from '../../lib/errors/index.js';
 import { startPackerBuild, type PackerEvent, type BuildOptions } from '../../lib/packer/index.js';
 import { template } from '../fixtures/packer/paths.js';
 

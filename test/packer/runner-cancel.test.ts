@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import { existsSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MaasAbortError } from '../../lib/http/errors.js';
+import { MaasAbortError } from '../../lib/errors/index.js';
 import { startPackerBuild, type PackerBuild, type PackerEvent } from '../../lib/packer/index.js';
 import { template } from '../fixtures/packer/paths.js';
 import { isAlive, processesMentioning } from '../fixtures/packer/proc-scan.js';

@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { MaasAbortError } from '../../lib/http/errors.js';
+import { MaasAbortError } from '../../lib/errors/index.js';
 import { startPackerBuild, type PackerEvent } from '../../lib/packer/index.js';
 import { esxiLikeFiles, powerOffBootImage, writeFakeIso } from '../fixtures/packer/fake-iso.js';
 import { template } from '../fixtures/packer/paths.js';

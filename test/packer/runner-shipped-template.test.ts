@@ -8,7 +8,7 @@ import t from 'tap';
 import { constants, existsSync, readdirSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PackerError } from '../../lib/http/errors.js';
+import { PackerError } from '../../lib/errors/index.js';
 import { defaultTemplateDir, ROOT_PASSWORD_ENV, startPackerBuild } from '../../lib/packer/index.js';
 import { esxiLikeFiles, powerOffBootImage, writeFakeIso } from '../fixtures/packer/fake-iso.js';
 

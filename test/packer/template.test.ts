@@ -5,8 +5,11 @@
 import t from 'tap';
 import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { PackerError } from '../../lib/http/errors.js';
-import { defaultTemplateDir, prepareBuildDir, readTemplateInfo, removeBuildDir, resolveTemplateVars, sizeMiB, varArgs } from '../../lib/packer/index.js';
+import { PackerError } from '../../lib/errors/index.js';
+import { prepareBuildDir, removeBuildDir } from '../../lib/packer/build-dir.js';
+import { defaultTemplateDir, readTemplateInfo } from '../../lib/packer/index.js';
+import { sizeMiB } from '../../lib/packer/template-info.js';
+import { resolveTemplateVars, varArgs } from '../../lib/packer/template-vars.js';
 import { topLevelBlocks } from '../../lib/packer/hcl-blocks.js';
 import { template, templatesDir } from '../fixtures/packer/paths.js';
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { MaasConfigError } from '../../lib/http/errors.js';
+import { MaasConfigError } from '../../lib/errors/index.js';
 import { ProfileStore, describeProfile } from '../../lib/profiles/index.js';
 
 // maas-cli.md §1.2: the official schema and statement, as config.py runs them.

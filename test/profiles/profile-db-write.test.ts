@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { MaasConfigError } from '../../lib/http/errors.js';
+import { MaasConfigError } from '../../lib/errors/index.js';
 import { ProfileStore, writeProfileCaCert, type MaasProfile } from '../../lib/profiles/index.js';
 
 const ADMIN: MaasProfile = {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { MaasConfigError } from '../../lib/http/errors.js';
+import { MaasConfigError } from '../../lib/errors/index.js';
 import { ProfileStore, resolveConnection, writeProfileCaCert, type MaasProfile } from '../../lib/profiles/index.js';
 
 // A real (self-signed, test-only) CA certificate: the CA readers parse it like pyOpenSSL does.

@@ -51,7 +51,7 @@ t.test('--leave-out=GROUP and repeated flags add up', async (t) => {
 t.test('an unknown or missing group name is a usage error and tap does not run', async (t) => {
   const unknown = runTests(t, ['--leave-out', 'packer,qmeu']);
   t.equal(unknown.status, 2);
-  t.match(unknown.stderr, /--leave-out: unknown group 'qmeu'; use one or more of packer, qemu, mtools, python, openssl, file/);
+  t.match(unknown.stderr, /--leave-out: unknown group 'qmeu'; use one or more of packer, qemu, mtools, python, openssl, file, zsh/);
   t.equal(unknown.tapArgs, undefined);
   for (const argv of [['--leave-out'], ['--leave-out='], ['--leave-out', '--disable-coverage']]) {
     const r = runTests(t, argv);
@@ -72,7 +72,7 @@ t.test('outside CI, a missing tool leaves out its suites with the packages to in
   const r = runTests(t, [], { CI: '', PATH: noTools });
   t.equal(r.status, 0);
   t.match(r.stderr, /not found; leaving out the suites that need them/);
-  t.match(r.stderr, /sudo apt-get install packer qemu-system-x86 qemu-utils mtools gdisk python3 openssl file/);
+  t.match(r.stderr, /sudo apt-get install packer qemu-system-x86 qemu-utils mtools gdisk python3 openssl file zsh/);
   t.ok(excludes(r.tapArgs ?? []).includes('test/packer/runner-qemu.test.ts'));
   t.ok((r.tapArgs ?? []).includes('--allow-incomplete-coverage'));
 });

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { OAuthSigner, parseApiKey } from '../../lib/auth/index.js';
+import { parseApiKey } from '../../lib/auth/api-key.js';
+import { OAuthSigner } from '../../lib/auth/oauth.js';
 import { startMaasSimulator, generateApiKey } from '../../lib/testing/index.js';
 import { call, oauthHeader } from '../fixtures/testing/maas-call.js';
 

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { PyFloat, pyFloatRepr, pyJson, pyListRepr, pyRepr } from '../../lib/testing/py-format.js';
+import { PyFloat, pyFloatRepr, pythonJsonDumps } from '../../lib/python/json-dumps.js';
+import { pyListRepr, pyRepr } from '../../lib/testing/py-format.js';
 
 // Expected values are what CPython 3 prints; MAAS's bodies go through repr/json.dumps (maas-api.md §1.4, §4.3).
 t.test('float repr as CPython', async (t) => {
@@ -21,13 +22,13 @@ t.test('float repr as CPython', async (t) => {
 });
 
 t.test('json.dumps compact and indent=4', async (t) => {
-  t.equal(pyJson({ a: [1, 'x'], b: null, c: new PyFloat(0) }), '{"a": [1, "x"], "b": null, "c": 0.0}');
-  t.equal(pyJson({ a: {}, b: [] }, { indent: 4 }), '{\n    "a": {},\n    "b": []\n}');
-  t.equal(pyJson(new Map([['20240301.1', 1], ['20240301', 2]])), '{"20240301.1": 1, "20240301": 2}', 'Map keeps order');
-  t.equal(pyJson({ b: 1, a: 2 }, { sortKeys: true }), '{"a": 2, "b": 1}');
-  t.equal(pyJson('é\u0001"'), '"\\u00e9\\u0001\\""', 'ensure_ascii by default');
-  t.equal(pyJson('é😀', { ensureAscii: false }), '"é😀"');
-  t.equal(pyJson('😀'), '"\\ud83d\\ude00"');
+  t.equal(pythonJsonDumps({ a: [1, 'x'], b: null, c: new PyFloat(0) }), '{"a": [1, "x"], "b": null, "c": 0.0}');
+  t.equal(pythonJsonDumps({ a: {}, b: [] }, { indent: 4 }), '{\n    "a": {},\n    "b": []\n}');
+  t.equal(pythonJsonDumps(new Map([['20240301.1', 1], ['20240301', 2]])), '{"20240301.1": 1, "20240301": 2}', 'Map keeps order');
+  t.equal(pythonJsonDumps({ b: 1, a: 2 }, { sortKeys: true }), '{"a": 2, "b": 1}');
+  t.equal(pythonJsonDumps('é\u0001"'), '"\\u00e9\\u0001\\""', 'ensure_ascii by default');
+  t.equal(pythonJsonDumps('é😀', { ensureAscii: false }), '"é😀"');
+  t.equal(pythonJsonDumps('😀'), '"\\ud83d\\ude00"');
 });
 
 t.test('str repr as CPython', async (t) => {

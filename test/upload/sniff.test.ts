@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { assertFiletypeMatches, sniffImageType, suggestFiletype } from '../../lib/upload/sniff.js';
-import { UploadInputError } from '../../lib/http/errors.js';
+import { UploadInputError } from '../../lib/errors/index.js';
 
 function tarHeader(): Buffer {
   const b = Buffer.alloc(1024);

@@ -10,7 +10,7 @@ import {
   UploadConflictError,
   UploadInputError,
   UploadRetryError,
-} from '../../lib/http/errors.js';
+} from '../../lib/errors/index.js';
 import { MaasClient } from '../../lib/client/maas-client.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
 import type { MaasSimulator } from '../../lib/testing/index.js';

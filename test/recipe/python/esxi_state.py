@@ -2,6 +2,11 @@
 
 from fake_host import fixture_text
 
+# The host's NICs in nic-list.csv, and the MAC the build VM gave the image's vmk0.
+HOST_NICS = [("vmnic0", "3c:fd:fe:a0:00:01"), ("vmnic1", "3c:fd:fe:a0:00:02"),
+             ("vmnic2", "3c:fd:fe:a0:00:03"), ("vmnic3", "3c:fd:fe:a0:00:04")]
+IMAGE_VMK0_MAC = "52:54:00:12:34:56"
+
 CLEAN_IMAGE_NETWORK = {
     "esxcli --formatter=csv network nic list": fixture_text("esxi", "nic-list.csv"),
     "esxcli --formatter=csv network ip interface list": fixture_text("esxi", "ip-interface-list.csv"),

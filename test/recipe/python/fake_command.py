@@ -6,6 +6,8 @@ partedUtil, vmkfstools, ...). Scenario file (JSON):
                  "vmware -v": "VMware ESXi 8.0.2 build-22380479\n"},
    "mount_root": "/tmp/.../devices"}
 A command line without a response succeeds silently (mutating commands).
+With "network_state": PATH, `esxcli network ...` commands without a canned
+response are answered by the stateful fake in fake_esxi_network.
 `mount -t vfat /dev/X DIR` / `umount DIR` copy the fake device directory
 mount_root/X into DIR and back, so what a hook writes can be inspected.
 """
@@ -52,7 +54,16 @@ def main():
             path = os.path.join(target, entry)
             (shutil.rmtree if os.path.isdir(path) else os.unlink)(path)
         return 0
-    response = scenario.get("responses", {}).get(" ".join(argv), {})
+    responses = scenario.get("responses", {})
+    if " ".join(argv) not in responses and name == "esxcli" and scenario.get("network_state"):
+        sys.path.insert(0, os.environ["FAKE_ESXI_LIB"])
+        import fake_esxi_network
+        answer = fake_esxi_network.run(scenario["network_state"], argv[1:])
+        if answer is not None:
+            sys.stdout.write(answer[1])
+            sys.stderr.write(answer[2])
+            return answer[0]
+    response = responses.get(" ".join(argv), {})
     if not isinstance(response, dict):  # a plain string is the command's stdout
         response = {"stdout": response}
     sys.stdout.write(response.get("stdout", ""))

@@ -48,7 +48,7 @@ def fixture_json(*parts):
 class FakeHost(object):
     """A temp dir with fake commands first on PATH; use as a context manager."""
 
-    def __init__(self, responses=None, mount_root=None):
+    def __init__(self, responses=None, mount_root=None, network=None):
         self.dir = tempfile.mkdtemp(prefix="fake-esxi-")
         self.bin = os.path.join(self.dir, "bin")
         os.mkdir(self.bin)
@@ -64,13 +64,19 @@ class FakeHost(object):
             os.chmod(path, stat.S_IRWXU)
         self.responses = dict(responses or {})
         self.mount_root = mount_root
+        self.network_state = None
+        if network is not None:  # a fake_esxi_network state: esxcli network becomes stateful
+            self.network_state = os.path.join(self.dir, "network.json")
+            with open(self.network_state, "w") as handle:
+                json.dump(network, handle)
         self.write_scenario()
         open(self.log, "w").close()
         self.saved_env = None
 
     def write_scenario(self):
         with open(self.scenario, "w") as handle:
-            json.dump({"responses": self.responses, "mount_root": self.mount_root}, handle)
+            json.dump({"responses": self.responses, "mount_root": self.mount_root,
+                       "network_state": self.network_state}, handle)
 
     def respond(self, command, stdout="", rc=0, stderr=""):
         self.responses[command] = {"stdout": stdout, "rc": rc, "stderr": stderr}
@@ -81,7 +87,24 @@ class FakeHost(object):
         env["PATH"] = self.bin + os.pathsep + env.get("PATH", "")
         env["FAKE_ESXI_LOG"] = self.log
         env["FAKE_ESXI_SCENARIO"] = self.scenario
+        env["FAKE_ESXI_LIB"] = HERE
         return env
+
+    def network(self):
+        """The stateful fake's network as the commands left it."""
+        with open(self.network_state) as handle:
+            return json.load(handle)
+
+    def management_vmk(self):
+        """(vmk, vSwitch) of the vmk tagged Management, or None: what an operator can reach."""
+        state = self.network()
+        for vmk in state["vmks"]:
+            if "Management" in vmk["tags"]:
+                group = [pg for pg in state["portgroups"] if pg["name"] == vmk["portgroup"]]
+                switch = [s for s in state["vswitches"] if group and s["name"] == group[0]["vswitch"]]
+                if switch:
+                    return vmk, switch[0]
+        return None
 
     def __enter__(self):
         self.saved_env = dict(os.environ)

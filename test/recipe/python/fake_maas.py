@@ -29,6 +29,19 @@ def parse_oauth(header):
     return params
 
 
+class FakeClock(object):
+    """Time that moves only when the client sleeps or a request times out."""
+
+    def __init__(self):
+        self.now = 1000000.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
 class FakeMaas(object):
     def __init__(self, files, clock_offset=0, fail_first=0):
         self.files = files

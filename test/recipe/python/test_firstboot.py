@@ -10,16 +10,18 @@ import sys
 import tempfile
 import unittest
 
-from esxi_state import responses as network_responses
+from esxi_state import HOST_NICS, IMAGE_VMK0_MAC, responses as network_responses
+from fake_esxi_network import image_state
 from fake_host import FakeHost, RECIPE, fixture_json, fixture_text
-from fake_maas import FakeMaas
+from fake_maas import FakeClock, FakeMaas
 from test_storage import SATA_BOOT_PATH, sata_responses
 
 sys.path.insert(0, os.path.join(RECIPE, "scripts"))
 import payload_archive  # noqa: E402
 from maas_esxi.commands import CommandRunner  # noqa: E402
-from maas_esxi.firstboot import FirstBoot, Paths  # noqa: E402
+from maas_esxi.firstboot import STEPS, FirstBoot, Paths  # noqa: E402
 from maas_esxi.metadata import MetadataClient  # noqa: E402
+from maas_esxi.step_events import StepEvents  # noqa: E402
 
 KEYS = b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyOne admin@maas\nssh-rsa AAAAB3NzaC1yc2EAAAADKeyTwo ops@maas\n"
 USER_DATA = b"#!/bin/sh\necho hello-from-user-data\n"
@@ -76,11 +78,41 @@ class FirstBootTest(unittest.TestCase):
         with open(os.path.join(self.state, "curtin.json"), "w") as handle:
             json.dump(config, handle)
 
-    def host_responses(self):
-        merged = network_responses(**sata_responses())
+    def host_responses(self, stateful_network=False):
+        merged = dict(sata_responses()) if stateful_network else network_responses(**sata_responses())
         merged["esxcli --formatter=csv network firewall get"] = fixture_text("esxi", "firewall-get.csv")
-        merged["esxcli system ntp get"] = "   Enabled: false\n   Servers:\n"
+        # `esxcli system ntp get` in ESXi's default (keyvalue-like) layout
+        merged["esxcli system ntp get"] = "   Enabled: false\n   Loglevel: warning\n   Server:\n"
         return merged
+
+    def assert_management_vmk_reachable(self, host):
+        found = host.management_vmk()
+        self.assertIsNotNone(found, "the host was left without a management VMkernel NIC")
+        vmk, vswitch = found
+        self.assertEqual(vmk["ipv4"], "dhcp")
+        self.assertNotEqual(vmk["mac"], IMAGE_VMK0_MAC, "vmk0 still has the build VM's MAC")
+        self.assertEqual(vswitch["uplinks"], ["vmnic0"])
+
+    def assert_step_events(self, events, failed=None):
+        """The contract deploy --wait reads (packer/vmware-esxi/README.md)."""
+        steps = list(STEPS)
+        expected = []
+        for step in steps:
+            expected.append(("start", "maas-esxi/" + step, None, "maas-esxi %s: %s" % (step, STEPS[step])))
+            if failed and step in failed:
+                expected.append(("finish", "maas-esxi/" + step, "FAIL", "maas-esxi %s failed: %s" % (step, failed[step])))
+            else:
+                expected.append(("finish", "maas-esxi/" + step, "SUCCESS", "maas-esxi %s: done" % step))
+        got = [(e["event_type"], e["name"], e.get("result"), e["description"]) for e in events[:-1]]
+        for want, have in zip(expected, got):
+            if want[3].endswith("...") or (failed and want[2] == "FAIL"):
+                self.assertEqual(want[:3], have[:3])
+                self.assertTrue(have[3].startswith(want[3]), (want, have))
+            else:
+                self.assertEqual(want, have)
+        self.assertEqual(len(got), len(expected))
+        self.assertTrue(all(e["origin"] == "maas-esxi" and isinstance(e["timestamp"], float) for e in events))
+        return events[-1]
 
     def run_firstboot(self, python, host):
         return subprocess.run(
@@ -120,7 +152,17 @@ class FirstBootTest(unittest.TestCase):
                         "/MAAS/metadata/latest/vendor-data",
                         "/MAAS/metadata/latest/user-data",
                     ])
-                    self.assertEqual(maas.events, [])
+                    # issue 9 case 6: success is reported, step by step, then the verdict
+                    verdict = self.assert_step_events(maas.events)
+                    self.assertEqual((verdict["event_type"], verdict["name"], verdict["description"]),
+                                     ("start", "maas-esxi/firstboot",
+                                      "maas-esxi first boot finished: SUCCESS (11 steps)"))
+                    self.assertNotIn("result", verdict)
+                    # events wait until the firewall is open; the verdict is sent with it
+                    # opened once more and then closed again
+                    self.assertEqual(commands[-3:], ["esxcli --formatter=csv network firewall get",
+                                                     "esxcli network firewall set --enabled=false",
+                                                     "esxcli network firewall set --enabled=true"])
                 self.assertFalse(os.path.exists(self.state), "scripts and credentials removed")
                 self.assertNotIn("/system/uuid", self.read(self.root, "etc", "vmware", "esx.conf"))
                 keys = self.read(self.root, "etc", "ssh", "keys-root", "authorized_keys").splitlines()
@@ -130,42 +172,126 @@ class FirstBootTest(unittest.TestCase):
                 self.assertIn("vcenter_server: vc.example.com", vcenter)
                 log = self.read(self.log)
                 self.assertIn("hello-from-user-data", log)
-                self.assertIn("first boot finished; removing", log)
+                self.assertIn("first boot finished: SUCCESS (11 steps); removing", log)
                 self.assertNotIn("sSECRET", log)
                 self.tearDown()
 
     def test_problems_are_reported_to_maas_and_scripts_kept(self):
+        # issue 9 case 1 through the real entry point: MAAS's only NIC MAC is not on the host
         network = fixture_json("maas", "network-v1-full.json")
         network["config"][0]["mac_address"] = "00:00:00:00:00:99"
-        with FakeMaas(metadata_files()) as maas, FakeHost(self.host_responses()) as host:
+        with FakeMaas(metadata_files()) as maas, \
+                FakeHost(self.host_responses(stateful_network=True), network=image_state(HOST_NICS)) as host:
             self.write_config(maas, network)
             result = self.run_firstboot(sys.executable, host)
             self.assertEqual(result.returncode, 1)
-            self.assertEqual(len(maas.events), 1)
-            self.assertEqual(maas.events[0]["name"], "maas-esxi/network")
-            self.assertIn("00:00:00:00:00:99", maas.events[0]["description"])
+            self.assert_management_vmk_reachable(host)
+            cause = "eno1: no NIC on this host has MAC address 00:00:00:00:00:99"
+            verdict = self.assert_step_events(maas.events, {"network": cause})
+            self.assertTrue(verdict["description"].startswith(
+                "maas-esxi first boot finished: FAILED at network: " + cause), verdict)
+            failure = [e for e in maas.events if e.get("result") == "FAIL"][0]
+            self.assertIn("management network kept: vmk0 with DHCP on vmnic0", failure["description"])
             # reported before user-data is fetched (which ends the deployment)
-            self.assertEqual([m for m, _, _ in maas.requests][-2:], ["POST", "GET"])
+            methods = [(m, p) for m, p, _ in maas.requests]
+            self.assertLess(methods.index(("POST", "/MAAS/metadata/status/q2xc7v")),
+                            methods.index(("GET", "/MAAS/metadata/latest/user-data")))
         self.assertTrue(os.path.exists(os.path.join(self.state, "curtin.json")))
         self.assertIn("kept for inspection", self.read(self.log))
 
-    def test_unreachable_maas_still_configures_the_host(self):
+    def test_missing_or_malformed_curtin_json_still_makes_the_host_its_own(self):
+        """Issue 9 case 2: logged, UUID regenerated, vmk0 on the NIC's own MAC, exit 1."""
+        for content in (None, "{not json", "[1, 2]"):
+            with self.subTest(content=content):
+                self.setUp()
+                if content is not None:
+                    with open(os.path.join(self.state, "curtin.json"), "w") as handle:
+                        handle.write(content)
+                with FakeHost(self.host_responses(stateful_network=True), network=image_state(HOST_NICS)) as host:
+                    result = self.run_firstboot(sys.executable, host)
+                    self.assertEqual(result.returncode, 1, result.stderr.decode())
+                    self.assert_management_vmk_reachable(host)
+                    self.assertIn("auto-backup.sh", host.commands())
+                log = self.read(self.log)
+                self.assertIn("curtin.json", log)
+                self.assertIn("first boot finished: FAILED at config:", log)
+                self.assertNotIn("Traceback", result.stderr.decode())
+                self.assertNotIn("/system/uuid", self.read(self.root, "etc", "vmware", "esx.conf"))
+                self.tearDown()
+
+    def test_unreachable_maas_costs_at_most_five_minutes_then_goes_offline(self):
+        """Issue 9 case 3: network, storage and UUID first; MAAS gets one 5-minute budget."""
         with FakeMaas(metadata_files()) as maas:
             reporting = maas.reporting()  # the server is gone once the block ends
         config = fixture_json("maas", "curtin-v1-full.json")
         config["reporting"] = reporting
         with open(os.path.join(self.state, "curtin.json"), "w") as handle:
             json.dump(config, handle)
+        clock = FakeClock()
+        start = clock()
         with FakeHost(self.host_responses()) as host:
             boot = FirstBoot(self.state, CommandRunner(), Paths(self.root),
-                             client_factory=lambda creds: MetadataClient(creds, retry_delays=(0,)))
-            self.assertEqual(boot.run(), 1)
+                             client_factory=lambda creds: MetadataClient(creds, sleep=clock.sleep, clock=clock))
+            with self.assertLogs("maas-esxi", "INFO") as logs:
+                self.assertEqual(boot.run(), 1)
             commands = host.commands()
             self.assertIn("partedUtil fixGpt " + SATA_BOOT_PATH, commands)
             self.assertEqual(commands[-2:], ["esxcli network firewall set --enabled=true",
                                              "auto-backup.sh"])
+        self.assertLessEqual(clock() - start, 300)
         self.assertEqual(list(boot.problems), ["ssh-keys", "hostname", "vendor-data", "user-data"])
+        self.assertIn("continuing offline", boot.problems["user-data"][0])
+        log = "\n".join(logs.output)
+        self.assertIn("continuing offline", log)
+        self.assertIn("maas-esxi first boot finished: FAILED at ssh-keys", log)
         self.assertTrue(os.path.exists(os.path.join(self.state, "curtin.json")))
+
+    def test_error_while_talking_to_maas_restores_the_firewall_and_a_vmk(self):
+        class BrokenEvents(StepEvents):
+            def start(self, step, what):
+                if step == "hostname":
+                    raise RuntimeError("out of memory")
+                StepEvents.start(self, step, what)
+
+        with FakeMaas(metadata_files()) as maas, \
+                FakeHost(self.host_responses(stateful_network=True), network=image_state(HOST_NICS)) as host:
+            self.write_config(maas)
+            boot = FirstBoot(self.state, CommandRunner(), Paths(self.root), events=BrokenEvents())
+            self.assertEqual(boot.run(), 1)
+            commands = host.commands()
+            firewall = [c for c in commands if c.startswith("esxcli network firewall set")]
+            self.assertEqual(firewall[-1], "esxcli network firewall set --enabled=true")
+            self.assertEqual(firewall[:2], ["esxcli network firewall set --enabled=false",
+                                            "esxcli network firewall set --enabled=true"])
+            self.assertIsNotNone(host.management_vmk())
+            self.assertEqual(maas.events[-1]["description"],
+                             "maas-esxi first boot finished: FAILED at hostname: unexpected RuntimeError: "
+                             "out of memory")
+            self.assertNotIn("/MAAS/metadata/latest/user-data", maas.paths())
+
+    def test_unexpected_error_is_logged_reported_and_leaves_a_network(self):
+        class BrokenEvents(StepEvents):
+            def start(self, step, what):
+                if step == "storage":
+                    raise RuntimeError("disk controller\nreset")
+                StepEvents.start(self, step, what)
+
+        with FakeMaas(metadata_files()) as maas, \
+                FakeHost(self.host_responses(stateful_network=True), network=image_state(HOST_NICS)) as host:
+            self.write_config(maas)
+            host.respond("esxcli network ip interface ipv4 set --interface-name=vmk0 --type=static "
+                         "--ipv4=10.20.0.21 --netmask=255.255.255.0", rc=1, stderr="Unable to set IP\n")
+            boot = FirstBoot(self.state, CommandRunner(), Paths(self.root), events=BrokenEvents())
+            self.assertEqual(boot.run(), 1)
+            self.assert_management_vmk_reachable(host)
+            # the verdict names the first step that failed (here network, before the error)
+            self.assertTrue(maas.events[-1]["description"].startswith(
+                "maas-esxi first boot finished: FAILED at network: command failed (exit 1): esxcli network "
+                "ip interface ipv4 set --interface-name=vmk0"), maas.events[-1]["description"])
+            self.assertIn("storage failed: unexpected RuntimeError: disk controller reset",
+                          " ".join(e["description"] for e in maas.events))
+            self.assertIn("unexpected RuntimeError: disk controller reset", boot.problems["storage"])
+            self.assertEqual(host.commands()[-1], "esxcli network firewall set --enabled=true")
 
 
 if __name__ == "__main__":

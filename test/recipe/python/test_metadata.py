@@ -3,8 +3,8 @@
 import unittest
 
 import fake_host  # noqa: F401  (puts the payload on sys.path)
-from fake_maas import FakeMaas, TOKEN_SECRET
-from maas_esxi.metadata import Credentials, MetadataClient, MetadataError, oauth_header
+from fake_maas import FakeClock, FakeMaas, TOKEN_SECRET
+from maas_esxi.metadata import Credentials, MetadataClient, MetadataError, MetadataOffline, oauth_header
 
 FILES = {"/MAAS/metadata/latest/meta-data/local-hostname": b"esxi-01.maas"}
 
@@ -26,6 +26,7 @@ class OAuthHeaderTest(unittest.TestCase):
         self.assertIn('oauth_signature="%26s%252Fecret"', header)
         self.assertIn('oauth_timestamp="1700000000"', header)
         self.assertEqual(creds.base_url, "http://[2001:db8::2]:5248/MAAS/metadata/")
+        self.assertEqual(creds.rack_host, "2001:db8::2")
 
     def test_missing_credentials_are_named(self):
         with self.assertRaises(MetadataError) as ctx:
@@ -65,15 +66,67 @@ class MetadataClientTest(unittest.TestCase):
             self.assertIn("HTTP 503", str(ctx.exception))
             self.assertEqual(len(maas.requests), 4)
 
-    def test_report_posts_an_event_log_entry_not_a_deployment_failure(self):
+    def test_post_event_sends_the_event_as_ascii_json(self):
         with FakeMaas(FILES) as maas:
             client, _ = client_for(maas)
-            client.report("storage", "no room")
+            client.post_event({"event_type": "finish", "origin": "maas-esxi",
+                               "name": "maas-esxi/storage", "result": "FAIL",
+                               "description": "maas-esxi storage failed: disque d\u00e9j\u00e0 plein",
+                               "timestamp": 1})
             event = maas.events[0]
             # a "/" in the name keeps MAAS from failing the deployment (api_twisted.py)
             self.assertEqual(event["name"], "maas-esxi/storage")
-            self.assertEqual((event["event_type"], event["result"], event["origin"]),
-                             ("finish", "FAIL", "maas-esxi"))
+            self.assertEqual(event["description"], "maas-esxi storage failed: disque d\u00e9j\u00e0 plein")
+
+
+class TimeBudgetTest(unittest.TestCase):
+    """Issue 9 case 3: an unreachable rack controller must cost at most 5 minutes in all."""
+
+    def unreachable_client(self, seconds_per_attempt):
+        clock = FakeClock()
+        with FakeMaas(FILES) as maas:
+            reporting = maas.reporting()  # closed once the block ends: connection refused
+        client = MetadataClient(Credentials.from_curtin_config({"reporting": reporting}),
+                                sleep=clock.sleep, clock=clock)
+        attempts = []
+        real_request = client._request
+
+        def request(*args, **kwargs):
+            attempts.append(clock())
+            clock.sleep(seconds_per_attempt)  # what a socket timeout costs
+            return real_request(*args, **kwargs)
+        client._request = request
+        return client, clock, attempts
+
+    def test_all_requests_share_one_five_minute_budget_then_go_offline(self):
+        client, clock, attempts = self.unreachable_client(0)
+        start = clock()
+        paths = ["latest/meta-data/public-keys", "latest/meta-data/local-hostname",
+                 "latest/vendor-data", "latest/user-data"]
+        errors = []
+        for path in paths:
+            with self.assertRaises(MetadataError) as ctx:
+                client.get(path)
+            errors.append(ctx.exception)
+        tried = len(attempts)
+        with self.assertRaises(MetadataOffline):
+            client.post_event({"event_type": "start", "origin": "maas-esxi", "name": "maas-esxi/x",
+                               "description": "x", "timestamp": 1})
+        self.assertLessEqual(clock() - start, 300)
+        self.assertTrue(client.offline)
+        self.assertIsInstance(errors[-1], MetadataOffline)
+        self.assertIn("continuing offline", str(errors[-1]))
+        # once offline, no request is even attempted
+        self.assertEqual(len(attempts), tried)
+
+    def test_socket_timeouts_count_against_the_budget(self):
+        client, clock, attempts = self.unreachable_client(30)
+        start = clock()
+        for path in ("latest/meta-data/public-keys", "latest/vendor-data", "latest/user-data"):
+            with self.assertRaises(MetadataError):
+                client.get(path)
+        self.assertLessEqual(clock() - start, 300 + 30)
+        self.assertTrue(client.offline)
 
 
 if __name__ == "__main__":

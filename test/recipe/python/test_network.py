@@ -3,10 +3,12 @@
 import copy
 import unittest
 
-from esxi_state import CLEANUP, responses
+from esxi_state import CLEANUP, HOST_NICS, IMAGE_VMK0_MAC, responses
+from fake_esxi_network import image_state
 from fake_host import FakeHost, fixture_json
 from maas_esxi.commands import CommandRunner
 from maas_esxi.network_apply import apply_network
+from maas_esxi.network_check import check_plan
 from maas_esxi.network_config import NetworkConfigError, parse_network_config
 from maas_esxi.network_plan import plan_network
 
@@ -84,7 +86,8 @@ class NetworkApplyTest(unittest.TestCase):
         self.assertEqual(lines, FULL_PLAN)
 
     def test_failing_command_is_reported_and_the_rest_still_runs(self):
-        failing = "esxcli network vswitch standard uplink add --uplink-name=vmnic0 --vswitch-name=vSwitch0"
+        # vSwitch1 is the bond's: the management vmk (vmk0 on vSwitch0) does not depend on it
+        failing = "esxcli network vswitch standard uplink add --uplink-name=vmnic2 --vswitch-name=vSwitch1"
         with FakeHost(responses(**{failing: {"rc": 1, "stderr": "Uplink already in use\n"}})) as host:
             problems = apply_network(fixture_json("maas", "network-v1-full.json"), CommandRunner())
             self.assertEqual(len(problems), 1)
@@ -155,6 +158,10 @@ class BridgeAndDhcpTest(unittest.TestCase):
             "esxcli network vswitch standard uplink add --uplink-name=vmnic2 --vswitch-name=vSwitch1",
             "esxcli network vswitch standard portgroup add --portgroup-name=eno3 --vswitch-name=vSwitch1",
             "esxcli network ip interface add --interface-name=vmk1 --portgroup-name=eno3 --mtu=1500 --mac-address=3c:fd:fe:a0:00:03",
+            # IPv6 only: IPv4 off explicitly (issue 9 case 5)
+            "esxcli network ip interface ipv4 set --interface-name=vmk1 --type=none",
+            # eno3 has accept-ra: 0 in MAAS
+            "esxcli network ip interface ipv6 set --interface-name=vmk1 --enable-router-adv=false",
             "esxcli network ip interface ipv6 set --interface-name=vmk1 --enable-ipv6=true --enable-dhcpv6=true",
             "esxcli network vswitch standard add --vswitch-name=vSwitch2",
             "esxcli network vswitch standard set --vswitch-name=vSwitch2 --mtu=1500",
@@ -190,6 +197,126 @@ class BridgeAndDhcpTest(unittest.TestCase):
     def test_unsupported_version_is_refused(self):
         with self.assertRaises(NetworkConfigError):
             parse_network_config({"version": 3})
+
+
+
+RACK = "10.20.0.2"
+
+
+def single_nic_config(mac="3c:fd:fe:a0:00:01", mtu=1500):
+    return {"version": 1, "config": [
+        {"id": "eno1", "type": "physical", "name": "eno1", "mac_address": mac, "mtu": mtu,
+         "subnets": [{"type": "static", "address": "10.20.0.21/24", "gateway": "10.20.0.1",
+                      "dns_nameservers": ["10.20.0.2"]}]},
+        {"type": "nameserver", "address": ["10.20.0.2"], "search": ["maas"]},
+    ]}
+
+
+class StrandedHostTest(unittest.TestCase):
+    """Issue 9 case 1: a plan that cannot be applied in full never strands the host."""
+
+    def assert_dhcp_management_vmk_on(self, host, vmnic, mac):
+        found = host.management_vmk()
+        self.assertIsNotNone(found, "no VMkernel NIC tagged Management is left")
+        vmk, vswitch = found
+        self.assertEqual(vswitch["uplinks"], [vmnic])
+        self.assertEqual(vmk["ipv4"], "dhcp")
+        self.assertEqual(vmk["mac"], mac)
+        self.assertNotEqual(vmk["mac"], IMAGE_VMK0_MAC)
+
+    def test_only_configured_nic_absent_keeps_vmk0_with_dhcp(self):
+        # the NIC was replaced: MAAS's MAC is on no NIC of this host
+        with FakeHost(network=image_state(HOST_NICS)) as host:
+            problems = apply_network(single_nic_config(mac="3c:fd:fe:a0:00:99"), CommandRunner(), RACK)
+            # no boot NIC on the host: the uplink ESXi chose at boot stays
+            self.assert_dhcp_management_vmk_on(host, "vmnic0", "3c:fd:fe:a0:00:01")
+            self.assertIn("eno1: no NIC on this host has MAC address 3c:fd:fe:a0:00:99", problems)
+            self.assertTrue(any("management network kept" in p for p in problems), problems)
+            self.assertFalse(any("10.20.0.21" in c for c in host.commands()), "plan not applied")
+
+    def test_missing_bond_member_falls_back_to_the_boot_nic_maas_booted_from(self):
+        config = fixture_json("maas", "network-v1-full.json")
+        config["config"][1]["mac_address"] = "3c:fd:fe:a0:00:98"  # eno2, a member of bond0
+        state = image_state(HOST_NICS)
+        state["vswitches"][0]["uplinks"] = ["vmnic3"]  # ESXi's own pick is not the boot NIC
+        with FakeHost(network=state) as host:
+            problems = apply_network(config, CommandRunner(), RACK)
+            # eno1's subnet holds the rack controller's address: MAAS booted it from there
+            self.assert_dhcp_management_vmk_on(host, "vmnic0", "3c:fd:fe:a0:00:01")
+            self.assertIn("eno2: no NIC on this host has MAC address 3c:fd:fe:a0:00:98", problems)
+            self.assertEqual([v["name"] for v in host.network()["vmks"]], ["vmk0"])
+
+    def test_management_vmk_that_cannot_be_built_is_replaced_by_vmk0_dhcp(self):
+        failing = ("esxcli network ip interface add --interface-name=vmk0 --portgroup-name=eno1 "
+                   "--mtu=1500 --mac-address=3c:fd:fe:a0:00:01")
+        with FakeHost({failing: {"rc": 1, "stderr": "Sysinfo error: Bad parameter\n"}},
+                      network=image_state(HOST_NICS)) as host:
+            problems = apply_network(fixture_json("maas", "network-v1-full.json"), CommandRunner(), RACK)
+            self.assertIn("Bad parameter", problems[0])
+            self.assert_dhcp_management_vmk_on(host, "vmnic0", "3c:fd:fe:a0:00:01")
+
+    def test_mtu_esxi_refuses_is_caught_before_anything_changes(self):
+        with FakeHost(network=image_state(HOST_NICS)) as host:
+            problems = apply_network(single_nic_config(mtu=9216), CommandRunner(), RACK)
+            self.assertIn("eno1: MTU 9216 is outside what an ESXi standard vSwitch takes (1280-9000)",
+                          problems)
+            self.assert_dhcp_management_vmk_on(host, "vmnic0", "3c:fd:fe:a0:00:01")
+
+    def test_unusable_network_config_keeps_vmk0(self):
+        with FakeHost(network=image_state(HOST_NICS)) as host:
+            problems = apply_network(None, CommandRunner())
+            self.assertIn("network config is missing", problems[0])
+            self.assert_dhcp_management_vmk_on(host, "vmnic0", "3c:fd:fe:a0:00:01")
+
+    def test_a_full_plan_replaces_the_image_network(self):
+        with FakeHost(network=image_state(HOST_NICS)) as host:
+            self.assertEqual(apply_network(fixture_json("maas", "network-v1-full.json"),
+                                           CommandRunner(), RACK), [])
+            vmk, vswitch = host.management_vmk()
+            self.assertEqual((vmk["name"], vmk["ipv4"], vmk["ipv4_address"]), ("vmk0", "static", "10.20.0.21"))
+            self.assertEqual(vswitch["uplinks"], ["vmnic0"])
+            self.assertEqual(len(host.network()["vmks"]), 4)
+
+    def test_one_uplink_wanted_twice_is_refused(self):
+        config = single_nic_config()
+        second = copy.deepcopy(config["config"][0])
+        second.update(id="eno9", name="eno9", subnets=[{"type": "static", "address": "10.9.0.2/24"}])
+        config["config"].insert(1, second)
+        plan = plan_network(parse_network_config(config), NICS)
+        self.assertIn("eno9: uplink vmnic0 is already wanted by eno1", check_plan(plan, set(NICS.values())))
+
+
+class SmallerFixesTest(unittest.TestCase):
+    """Issue 9 case 5."""
+
+    def test_accept_ra_0_turns_router_advertisements_off(self):
+        config = single_nic_config()
+        config["config"][0]["accept-ra"] = 0
+        lines, _ = plan_lines(config)
+        self.assertIn("esxcli network ip interface ipv6 set --interface-name=vmk0 --enable-router-adv=false",
+                      lines)
+        config["config"][0]["accept-ra"] = 1
+        lines, _ = plan_lines(config)
+        self.assertFalse(any("router-adv" in line for line in lines))
+
+    def test_route_metric_dropped_with_a_warning(self):
+        config = fixture_json("maas", "network-v1-full.json")
+        config["config"][0]["subnets"][0]["routes"][0]["metric"] = 100
+        lines, plan = plan_lines(config)
+        self.assertIn("esxcli network ip route ipv4 add --gateway=10.20.0.254 --network=192.168.50.0/24", lines)
+        self.assertIn("route to 192.168.50.0/24 via 10.20.0.254: metric 100 dropped (ESXi static "
+                      "routes have no metric)", plan.warnings)
+        _, plan = plan_lines(fixture_json("maas", "network-v1-full.json"))  # metric 0: nothing lost
+        self.assertFalse(any("metric" in w for w in plan.warnings))
+
+    def test_ipv6_only_vmk_sets_ipv4_type_none(self):
+        config = single_nic_config()
+        config["config"][0]["subnets"] = [{"type": "static", "address": "2001:db8:20::21/64",
+                                           "gateway": "2001:db8:20::1"}]
+        lines, _ = plan_lines(config)
+        index = lines.index("esxcli network ip interface ipv4 set --interface-name=vmk0 --type=none")
+        self.assertEqual(lines[index + 1],
+                         "esxcli network ip interface ipv6 address add --interface-name=vmk0 --ipv6=2001:db8:20::21/64")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ NEW_MODULES = {"secrets", "dataclasses", "contextvars", "zoneinfo", "graphlib", 
 NEW_KEYWORDS = {"capture_output", "text", "encoding", "errors"}  # subprocess, 3.6/3.7
 SUBPROCESS_CALLS = {"run", "Popen", "call", "check_call", "check_output"}
 NEW_ATTRIBUTES = {"removeprefix", "removesuffix", "isascii", "fromisoformat", "choices", "isqrt",
-                  "prod", "is_relative_to", "breakpoint"}
+                  "prod", "is_relative_to", "breakpoint", "fspath", "PathLike", "time_ns",
+                  "monotonic_ns", "capture_output"}
+NEW_NAMES = {"ModuleNotFoundError", "breakpoint"}  # 3.6 / 3.7 builtins
 
 
 class Py35Checker(ast.NodeVisitor):
@@ -68,6 +70,10 @@ class Py35Checker(ast.NodeVisitor):
             pass  # subprocess.run exists in 3.5 (without capture_output/text)
         self.generic_visit(node)
 
+    def visit_Name(self, node):
+        if node.id in NEW_NAMES:
+            self.problem(node, "%s is newer than 3.5" % node.id)
+
     def visit_Attribute(self, node):
         if node.attr in NEW_ATTRIBUTES:
             self.problem(node, ".%s is newer than 3.5" % node.attr)
@@ -87,6 +93,10 @@ def check_source(source, filename="<source>"):
 class Py35SyntaxTest(unittest.TestCase):
     def test_esxi_side_code_is_python_3_5(self):
         self.assertGreater(len(ESXI_SIDE), 10)
+        names = set(os.path.basename(path) for path in ESXI_SIDE)
+        for module in ("firstboot.py", "step_events.py", "network_check.py", "management_network.py",
+                       "boot_disk.py", "metadata.py", "__main__.py"):
+            self.assertIn(module, names)
         for path in ESXI_SIDE:
             with open(path) as handle:
                 self.assertEqual(check_source(handle.read(), path), [], path)
@@ -112,6 +122,9 @@ class Py35SyntaxTest(unittest.TestCase):
             "import subprocess\nsubprocess.run(['a'], capture_output=True)\n": "capture_output",
             "import subprocess\nsubprocess.check_output(['a'], text=True)\n": "text=",
             "'a'.removeprefix('b')\n": "removeprefix",
+            "try:\n    import x\nexcept ModuleNotFoundError:\n    pass\n": "ModuleNotFoundError",
+            "import time\nt = time.monotonic_ns()\n": "monotonic_ns",
+            "import os\np = os.fspath('a')\n": "fspath",
         }
         for source, expected in samples.items():
             checker = Py35Checker()

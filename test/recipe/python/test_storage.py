@@ -3,7 +3,7 @@
 import unittest
 
 from fake_host import FakeHost, fixture_json, fixture_text
-from maas_esxi.boot_disk import grub_disk, t10_serial_token
+from maas_esxi.boot_disk import grub_disk, match_disk, t10_has_serial, t10_serial_token
 from maas_esxi.commands import CommandRunner
 from maas_esxi.datastore import apply_storage, parse_getptbl
 
@@ -47,9 +47,12 @@ def nvme_responses():
 
 class CreateDatastoreTest(unittest.TestCase):
     def test_esxi8_image_without_datastore_gets_partition_8_to_the_disk_end(self):
-        with FakeHost(sata_responses()) as host:
+        with FakeHost(sata_responses()) as host, self.assertLogs("maas-esxi", "INFO") as logs:
             problems = apply_storage(fixture_json("maas", "storage-sata.json"), CommandRunner())
             self.assertEqual(problems, [])
+            self.assertIn("storage: datastore1 created: VMFS6 on partition 8 of %s, sectors 67108864-%d, "
+                          "433.8 GiB (465748106752 bytes)" % (SATA_BOOT_PATH, LAST_USABLE_500GB),
+                          "\n".join(logs.output))
             self.assertEqual(host.commands(), [
                 "esxcli --formatter=csv storage core device list",
                 "vmkfstools -P /bootbank",
@@ -104,8 +107,11 @@ class GrowDatastoreTest(unittest.TestCase):
     def test_esxi67_datastore1_on_partition_3_is_grown(self):
         responses = sata_responses("getptbl-esxi67.txt", "vmfs-extent-list-esxi67.csv",
                                    "VMware ESXi 6.7.0 build-8169922\n")
-        with FakeHost(responses) as host:
+        with FakeHost(responses) as host, self.assertLogs("maas-esxi", "INFO") as logs:
             self.assertEqual(apply_storage(fixture_json("maas", "storage-sata.json"), CommandRunner()), [])
+            # issue 9 case 5: the log states the action and the size
+            self.assertIn("storage: datastore1 grown: partition 3 of %s now 458.4 GiB (492185853440 bytes) "
+                          "(was 32.6 GiB (35026632704 bytes))" % SATA_BOOT_PATH, "\n".join(logs.output))
             self.assertEqual(host.commands()[-3:], [
                 "esxcli --formatter=csv storage vmfs extent list",
                 "partedUtil resize %s 3 15472640 %d" % (SATA_BOOT_PATH, LAST_USABLE_500GB),
@@ -125,12 +131,110 @@ class SafetyTest(unittest.TestCase):
             self.assertFalse(any(c.startswith(("partedUtil", "vmkfstools -C", "vmkfstools --growfs"))
                                  for c in host.commands()))
 
-    def test_unmatched_maas_serial_falls_back_to_the_disk_esxi_booted_from(self):
+    def test_unmatched_maas_serial_touches_nothing(self):
+        # MAAS named its disk: not finding it is a problem, not a reason to guess
         storage = fixture_json("maas", "storage-sata.json")
         storage["config"][1]["serial"] = "NOT-ON-THIS-HOST"
         with FakeHost(sata_responses()) as host:
+            problems = apply_storage(storage, CommandRunner())
+            self.assertEqual(len(problems), 1)
+            self.assertIn("serial NOT-ON-THIS-HOST", problems[0])
+            self.assertIn("matches no ESXi device", problems[0])
+            self.assertFalse(any(c.startswith("partedUtil") for c in host.commands()))
+
+    def test_no_identifier_from_maas_falls_back_to_the_booted_disk_and_says_so(self):
+        storage = fixture_json("maas", "storage-sata.json")
+        for key in ("serial", "model"):
+            del storage["config"][1][key]
+        storage["config"][1]["path"] = "/dev/disk/by-path/pci-0000:00:17.0-ata-2"
+        with FakeHost(sata_responses()) as host, self.assertLogs("maas-esxi", "WARNING") as logs:
             self.assertEqual(apply_storage(storage, CommandRunner()), [])
             self.assertIn("partedUtil fixGpt " + SATA_BOOT_PATH, host.commands())
+        self.assertIn("MAAS gave no serial or WWN; using the disk ESXi booted from", "\n".join(logs.output))
+
+
+SAMSUNG_LEFT = "t10.ATA_____SAMSUNG_MZ7L3480HCHQ2D00A07______________S6KNNE0W509876______"
+INTEL_LEFT = "t10.ATA_____INTEL_SSDSC2KB480G8_____________________PHYF912200ZK480BGN__"
+SAS_BOOT = "naa.5000c500d5c3a1b7"
+NVME_EUI_BOOT = "eui.e8238fa6bf530001001b448b49a6e1b2"
+
+
+def one_disk_storage(**disk):
+    entry = {"id": "sda", "type": "disk", "name": "sda", "ptable": "gpt", "grub_device": True}
+    entry.update(disk)
+    return {"version": 1, "config": [entry]}
+
+
+def responses_for(device_list, bootbank, boot_device):
+    path = "/vmfs/devices/disks/" + boot_device
+    answers = sata_responses()
+    answers.update({
+        "esxcli --formatter=csv storage core device list": fixture_text("esxi", device_list),
+        "vmkfstools -P /bootbank": fixture_text("esxi", bootbank),
+        "partedUtil getptbl " + path: fixture_text("esxi", "getptbl-esxi8.txt"),
+        "partedUtil getUsableSectors " + path: "34 %d\n" % LAST_USABLE_500GB,
+    })
+    return answers
+
+
+class SerialMatchingTest(unittest.TestCase):
+    """Issue 9 case 4: real-world ESXi names of each kind, matched to MAAS's serial/model/wwn."""
+
+    def test_left_justified_ata_serial_is_matched_even_without_the_bootbank_cross_check(self):
+        responses = responses_for("core-device-list-sata-left.csv", "vmkfstools-P-bootbank-sata-left.txt",
+                                  SAMSUNG_LEFT)
+        responses["vmkfstools -P /bootbank"] = {"rc": 1, "stderr": "Error: No such file or directory\n"}
+        storage = one_disk_storage(model="SAMSUNG MZ7L3480HCHQ-00A07", serial="S6KNNE0W509876")
+        with FakeHost(responses) as host:
+            self.assertEqual(apply_storage(storage, CommandRunner()), [])
+            self.assertIn("vmkfstools -C vmfs6 -S datastore1 /vmfs/devices/disks/%s:8" % SAMSUNG_LEFT,
+                          host.commands())
+
+    def test_t10_names_of_each_justification(self):
+        cases = [
+            (SAMSUNG_LEFT, "S6KNNE0W509876", "SAMSUNG MZ7L3480HCHQ-00A07", True),
+            (INTEL_LEFT, "PHYF912200ZK480BGN", "INTEL SSDSC2KB480G8", True),
+            (SATA_BOOT, "WD-WXH109031153", "WDC WD2500BEVT-75ZCT2", True),
+            ("t10.ATA_____ST3000VN0002D1H4167__________________________________W300H4CK",
+             "W300H4CK", "ST3000VN000-1H4167", True),
+            # a suffix of the serial is not the serial
+            (SAMSUNG_LEFT, "W509876", "", False),
+            (SATA_BOOT, "109031153", "", False),
+            # 40-char model and 20-char serial leave no padding between them
+            ("t10.ATA_____" + "M" * 40 + "S" * 20, "S" * 20, "M" * 40, True),
+            ("t10.NVMe____SAMSUNG_MZVL2512HCJQ2D00B07_________________1B5A0F32E6493600",
+             "S63CNX0TC10818", "SAMSUNG MZVL2512HCJQ-00B07", False),
+        ]
+        for device, serial, model, expected in cases:
+            self.assertEqual(t10_has_serial(device, serial, model), expected, (device, serial))
+
+    def test_sas_disk_matched_by_wwn_from_maas_by_id_path(self):
+        responses = responses_for("core-device-list-sas.csv", "vmkfstools-P-bootbank-sas.txt", SAS_BOOT)
+        # no /bootbank answer: the disk must be found by its WWN, not by where ESXi booted from
+        responses["vmkfstools -P /bootbank"] = {"rc": 1, "stderr": "Error: No such file or directory\n"}
+        storage = one_disk_storage(path="/dev/disk/by-id/wwn-0x5000c500d5c3a1b7")
+        with FakeHost(responses) as host:
+            self.assertEqual(apply_storage(storage, CommandRunner()), [])
+            self.assertIn("partedUtil fixGpt /vmfs/devices/disks/" + SAS_BOOT, host.commands())
+        self.assertEqual(match_disk({"wwn": "0x5000C500D5C3A1B7"}, [SAS_BOOT, "naa.5000c500d5c3a2c8"], {}),
+                         [SAS_BOOT])
+
+    def test_sas_serial_esxi_cannot_show_uses_the_booted_disk_and_says_why(self):
+        responses = responses_for("core-device-list-sas.csv", "vmkfstools-P-bootbank-sas.txt", SAS_BOOT)
+        storage = one_disk_storage(model="ST600MM0009", serial="W0M1ABCD")
+        with FakeHost(responses) as host, self.assertLogs("maas-esxi", "WARNING") as logs:
+            self.assertEqual(apply_storage(storage, CommandRunner()), [])
+            self.assertIn("partedUtil fixGpt /vmfs/devices/disks/" + SAS_BOOT, host.commands())
+        self.assertIn("by WWN only", "\n".join(logs.output))
+
+    def test_nvme_eui_name_matched_by_maas_nvme_eui_path(self):
+        responses = responses_for("core-device-list-nvme-eui.csv", "vmkfstools-P-bootbank-nvme-eui.txt",
+                                  NVME_EUI_BOOT)
+        responses["vmkfstools -P /bootbank"] = {"rc": 1, "stderr": "Error: No such file or directory\n"}
+        storage = one_disk_storage(path="/dev/disk/by-id/nvme-eui.e8238fa6bf530001001b448b49a6e1b2")
+        with FakeHost(responses) as host:
+            self.assertEqual(apply_storage(storage, CommandRunner()), [])
+            self.assertIn("partedUtil fixGpt /vmfs/devices/disks/" + NVME_EUI_BOOT, host.commands())
 
 
 class HelpersTest(unittest.TestCase):

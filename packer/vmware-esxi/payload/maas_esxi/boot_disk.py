@@ -1,12 +1,14 @@
 """Which ESXi device is the deployment disk.
 
 MAAS wrote the image to its boot disk: the storage config's `grub_device`
-disk, which is not necessarily the first disk (maas-curtin-config.md §3: one
-realistic case has nvme0n1 first and grub_device on nvme1n1). MAAS knows
-disks by Linux serial/model; ESXi names them t10.ATA_____<model><serial>
-(hyphen -> "2D", blank -> "_"), t10.NVMe____<model><EUI-64> or eui.<NGUID>
-(§6): an NVMe serial is usually *not* in the ESXi name, so NVMe disks are
-matched through `esxcli nvme device get` of their adapter.
+disk, which is not necessarily the first disk (docs/esxi-first-boot.md).
+MAAS knows disks by Linux serial and model, or by a /dev/disk/by-id path
+when two disks share them; ESXi names them
+  t10.ATA_____<model, 40 chars><serial, 20 chars>  (blank -> "_", "-" -> "2D";
+      the serial right-justified (WD, Seagate) or left-justified (Samsung)),
+  naa.<WWN> (SAS), eui.<EUI-64 or NGUID> or t10.NVMe____<model><EUI-64> (NVMe).
+An NVMe serial is not in the ESXi name, so NVMe disks are also matched
+through the controller serial `esxcli nvme device get` reports.
 
 The disk ESXi booted from (the one holding /bootbank) is the cross-check:
 if MAAS's disk and ESXi's boot disk disagree nothing is touched.
@@ -34,7 +36,7 @@ def grub_disk(storage):
 
 
 def t10_serial_token(serial):
-    """How a serial appears inside an ESXi t10 device name."""
+    """How a serial (or model) appears inside an ESXi t10 device name."""
     out = []
     for char in serial.strip():
         if char.isalnum() or char in "._":
@@ -44,6 +46,52 @@ def t10_serial_token(serial):
         else:
             out.append("%02X" % ord(char))
     return "".join(out)
+
+
+def t10_has_serial(device, serial, model=None):
+    """Whether the t10 name `device` ends with `serial` as its own field.
+
+    The serial field is 20 characters, padded with blanks ("_") on the left
+    (WD, Seagate) or on the right (Samsung, Intel...), so trailing "_" are
+    dropped first; the serial must then start right after padding, or right
+    after the model when model and serial leave no padding at all.
+    """
+    token = t10_serial_token(serial or "")
+    if not device.startswith("t10.") or not token:
+        return False
+    body = device.rstrip("_")
+    if not body.endswith(token):
+        return False
+    before = body[:-len(token)]
+    if before.endswith("_"):
+        return True
+    return bool(model) and before.endswith(t10_serial_token(model))
+
+
+WWN_PATH = re.compile(r"/dev/disk/by-id/(?:wwn-0x|nvme-eui\.|scsi-3)([0-9a-fA-F]+)$")
+
+
+def _hex_id(value):
+    value = (value or "").strip().lower()
+    for prefix in ("0x", "naa.", "eui."):
+        if value.startswith(prefix):
+            value = value[len(prefix):]
+    return value if re.match(r"^[0-9a-f]{8,}$", value) else ""
+
+
+def maas_wwn(maas_disk):
+    """MAAS's WWN/EUI of the disk: curtin's `wwn` key, or a by-id `path`
+    (MAAS sends `path` instead of model+serial when two disks share them,
+    src/maasserver/preseed_storage.py _generate_disk_operation)."""
+    if maas_disk.get("wwn"):
+        return _hex_id(maas_disk["wwn"])
+    match = WWN_PATH.search(maas_disk.get("path") or "")
+    return match.group(1).lower() if match else ""
+
+
+def esxi_wwn(device):
+    """naa.<WWN> (SAS, SATA behind SAS HBAs) and eui.<EUI-64/NGUID> (NVMe) names."""
+    return _hex_id(device) if device.startswith(("naa.", "eui.")) else ""
 
 
 def bootbank_disk(runner):
@@ -96,37 +144,48 @@ def nvme_serials(runner):
 
 
 def match_disk(maas_disk, devices, serial_of_device):
-    """ESXi device names that are MAAS's disk (by WWN, NVMe serial or t10 serial)."""
+    """ESXi device names that are MAAS's disk (by WWN, NVMe controller serial or t10 serial)."""
     serial = (maas_disk.get("serial") or "").strip()
-    wwn = (maas_disk.get("wwn") or "").strip().lower()
-    if wwn.startswith("0x"):
-        wwn = wwn[2:]
+    model = (maas_disk.get("model") or "").strip()
+    wwn = maas_wwn(maas_disk)
     found = []
     for device in devices:
-        if wwn and device.lower() in ("naa.%s" % wwn, "eui.%s" % wwn):
+        if wwn and esxi_wwn(device) == wwn:
             found.append(device)
         elif serial and serial_of_device.get(device, "").strip() == serial:
             found.append(device)
-        elif serial and device.startswith("t10.") and device.endswith(t10_serial_token(serial)):
+        elif serial and t10_has_serial(device, serial, model):
             found.append(device)
     return found
 
 
+def serial_unreadable(device, serial_of_device):
+    """ESXi names SAS and some NVMe disks by WWN only: their serial is not visible."""
+    return bool(esxi_wwn(device)) and device not in serial_of_device
+
+
 def find_deployment_disk(storage, runner):
-    """Returns (device, problems). device is None when nothing may be touched."""
+    """Returns (device, problems). device is None when nothing may be touched.
+
+    The disk ESXi booted from is used instead of MAAS's disk only when MAAS
+    gave nothing ESXi can compare (no boot disk, no serial or WWN, or only a
+    serial while ESXi knows the booted disk by WWN alone); that is logged.
+    """
     devices = [row["device"] for row in runner.esxcli_rows(["storage", "core", "device", "list"])
                if row.get("device")]
     booted = bootbank_disk(runner)
     maas_disk = grub_disk(storage)
     if maas_disk is None:
-        if booted:
-            LOG.warning("storage: MAAS names no boot disk; using the disk ESXi booted from: %s",
-                        booted)
-            return booted, []
-        return None, ["no boot disk in the MAAS storage config and no ESXi boot disk found"]
-    matches = match_disk(maas_disk, devices, nvme_serials(runner))
-    label = "MAAS boot disk %s (serial %s)" % (maas_disk.get("name") or maas_disk.get("id"),
-                                                maas_disk.get("serial"))
+        return _fallback(booted, "MAAS names no boot disk (no grub_device in its storage config)")
+    serial, wwn = (maas_disk.get("serial") or "").strip(), maas_wwn(maas_disk)
+    label = "MAAS boot disk %s (%s)" % (
+        maas_disk.get("name") or maas_disk.get("id"),
+        ", ".join("%s %s" % (k, v) for k, v in (("serial", serial), ("model", maas_disk.get("model")),
+                                                ("wwn", wwn), ("path", maas_disk.get("path"))) if v))
+    if not serial and not wwn:
+        return _fallback(booted, "%s: MAAS gave no serial or WWN" % label)
+    serial_of_device = nvme_serials(runner)
+    matches = match_disk(maas_disk, devices, serial_of_device)
     if len(matches) > 1:
         return None, ["%s matches several ESXi devices (%s); storage left unchanged"
                       % (label, ", ".join(matches))]
@@ -134,10 +193,19 @@ def find_deployment_disk(storage, runner):
         if booted and booted != matches[0]:
             return None, ["%s is ESXi device %s but ESXi booted from %s; storage left unchanged"
                           % (label, matches[0], booted)]
+        if not booted:
+            LOG.warning("storage: cannot cross-check %s with the disk ESXi booted from", matches[0])
         LOG.info("storage: %s is ESXi device %s", label, matches[0])
         return matches[0], []
+    if booted and not wwn and serial_unreadable(booted, serial_of_device):
+        return _fallback(booted, "%s: ESXi names its boot disk %s by WWN only, so the serial "
+                                 "cannot be compared" % (label, booted))
+    return None, ["%s matches no ESXi device (%s); storage left unchanged"
+                  % (label, ", ".join(devices))]
+
+
+def _fallback(booted, why):
     if booted:
-        LOG.warning("storage: %s not found among ESXi devices; using the disk ESXi booted "
-                    "from: %s", label, booted)
+        LOG.warning("storage: %s; using the disk ESXi booted from: %s", why, booted)
         return booted, []
-    return None, ["%s not found among ESXi devices (%s)" % (label, ", ".join(devices))]
+    return None, ["%s, and the disk ESXi booted from is unknown; storage left unchanged" % why]

@@ -81,11 +81,17 @@ def datastore_name(runner, device):
     return name
 
 
-def grow_datastore(runner, path, entries, entry, last):
+def size_text(first, last):
+    """Size of sectors first..last, e.g. '465.3 GiB (499558268416 bytes)'."""
+    size = max(0, last - first + 1) * SECTOR_BYTES
+    return "%.1f GiB (%d bytes)" % (size / float(1024 ** 3), size)
+
+
+def grow_datastore(runner, path, entries, entry, last, name=DATASTORE_NAME):
     later = [e for e in entries if e.start > entry.end]
     if entry.end >= last:
-        LOG.info("storage: datastore partition %d already ends at the last usable sector",
-                 entry.number)
+        LOG.info("storage: %s kept: partition %d already ends at the last usable sector, "
+                 "%s", name, entry.number, size_text(entry.start, entry.end))
         return []
     if later:
         return ["datastore partition %d is followed by partition %d; it cannot grow"
@@ -93,6 +99,8 @@ def grow_datastore(runner, path, entries, entry, last):
     runner.run(["partedUtil", "resize", path, str(entry.number), str(entry.start), str(last)])
     part = "%s:%d" % (path, entry.number)
     runner.run(["vmkfstools", "--growfs", part, part])
+    LOG.info("storage: %s grown: partition %d of %s now %s (was %s)", name, entry.number, path,
+             size_text(entry.start, last), size_text(entry.start, entry.end))
     return []
 
 
@@ -112,6 +120,8 @@ def create_datastore(runner, path, device, entries, last, major):
     runner.run(["partedUtil", "add", path, "gpt",
                 "%d %d %d %s 0" % (number, start, last, VMFS_TYPE_GUID)])
     runner.run(["vmkfstools", "-C", "vmfs6", "-S", name, "%s:%d" % (path, number)])
+    LOG.info("storage: %s created: VMFS6 on partition %d of %s, sectors %d-%d, %s", name, number,
+             path, start, last, size_text(start, last))
     return []
 
 
@@ -133,7 +143,9 @@ def apply_storage(storage, runner):
         if vmfs:
             numbers = [int(row["partition"]) for row in vmfs]
             entry = max((e for e in partitions if e.number in numbers), key=lambda e: e.end)
-            return grow_datastore(runner, path, partitions, entry, last)
+            name = [row.get("volumename") for row in vmfs
+                    if int(row["partition"]) == entry.number][0] or DATASTORE_NAME
+            return grow_datastore(runner, path, partitions, entry, last, name)
         return create_datastore(runner, path, device, partitions, last,
                                 esxi_major_version(runner))
     except (CommandError, ValueError) as err:

@@ -1,28 +1,25 @@
-"""Apply a MAAS network config to the running ESXi host.
+"""Apply a MAAS network config to the running ESXi host: plan, check, apply.
 
-Starts from a clean slate: the image's vmk0/vSwitch0 were made inside the
-build VM (vmk0 even carries that VM's MAC, maas-curtin-config.md §6), so
-every vmk, port group, vSwitch and DNS setting is removed first, then the
-plan from network_plan is run. A failing command is logged and the rest
-still runs, so one bad interface does not leave the host unreachable.
+The whole plan (network_plan) is built and checked against the host
+(network_check) before anything changes. Only a plan that can be applied in
+full replaces the image's networking: the build VM's vmk0/vSwitch0 (vmk0
+even carries that VM's MAC) and every vmk, port group, vSwitch and DNS
+setting are removed, then the plan runs; a failing command is logged and
+the rest still runs. Otherwise -- and whenever a command building the
+management vmk failed -- the host keeps a management network instead
+(management_network): vmk0, DHCP, on MAAS's boot NIC. Either way the
+problems are returned, so first boot reports them to MAAS.
 """
 
 import logging
 
 from .commands import CommandError, split_list_field
-from .network_config import parse_network_config
+from .management_network import boot_interface_mac, choose_uplink, fallback_commands, host_nics
+from .network_check import check_plan
+from .network_config import NetworkConfigError, parse_network_config
 from .network_plan import plan_network
 
 LOG = logging.getLogger("maas-esxi")
-
-
-def nic_macs(runner):
-    """MAC address (lower case) -> vmnic name, from `esxcli network nic list`."""
-    nics = {}
-    for row in runner.esxcli_rows(["network", "nic", "list"]):
-        if row.get("macaddress") and row.get("name"):
-            nics[row["macaddress"].lower()] = row["name"]
-    return nics
 
 
 def cleanup_commands(runner):
@@ -45,21 +42,82 @@ def cleanup_commands(runner):
     return commands
 
 
-def apply_network(network, runner):
-    """Returns the list of problems (empty on full success)."""
-    config = parse_network_config(network)
-    nics = nic_macs(runner)
-    plan = plan_network(config, nics)
-    problems = []
-    for message in plan.warnings:
-        LOG.warning("network: %s", message)
-    for message in plan.errors:
-        LOG.error("network: %s", message)
-        problems.append(message)
-    for argv in cleanup_commands(runner) + plan.commands:
+def run_all(runner, commands):
+    """Run every command; the (argv, error) pairs of those that failed."""
+    failed = []
+    for argv in commands:
         try:
             runner.run(argv)
         except CommandError as err:
             LOG.error("network: %s", err)
-            problems.append(str(err))
+            failed.append((argv, err))
+    return failed
+
+
+def builds_management(plan, argv):
+    """Whether argv is one of the commands the management vmk depends on."""
+    if plan.management is None:
+        return False
+    _, vswitch, _ = plan.vmk_specs[plan.management]
+    portgroup = [pg for vmk, pg, _ in plan.vmks if vmk == plan.management][0]
+    args = set(argv)
+    if "--interface-name=%s" % plan.management in args:
+        return True
+    if "--portgroup-name=%s" % portgroup in args:
+        return True
+    return ("--vswitch-name=%s" % vswitch in args and
+            not any(arg.startswith("--portgroup-name=") for arg in argv))
+
+
+def keep_management_network(runner, nics, boot_mac, problems):
+    """Replace whatever is there with vmk0 (DHCP) on the boot NIC; problems + what was done."""
+    problems = list(problems)
+    nic, how = choose_uplink(runner, nics, boot_mac)
+    if nic is None:
+        problems.append("no physical NIC on this host: no management network possible (%s)" % how)
+        return problems
+    LOG.warning("network: keeping a management network: vmk0 with DHCP on %s (%s, MAC %s)",
+                nic.name, how, nic.mac)
+    failed = run_all(runner, cleanup_commands(runner) + fallback_commands(nic))
+    problems.extend(str(err) for _, err in failed)
+    problems.append("management network kept: vmk0 with DHCP on %s (%s)" % (nic.name, how))
     return problems
+
+
+def apply_network(network, runner, rack_host=None):
+    """Returns the list of problems (empty on full success)."""
+    nics = host_nics(runner)
+    try:
+        config = parse_network_config(network)
+    except (NetworkConfigError, ValueError, KeyError, TypeError, AttributeError) as err:
+        message = "MAAS's network config is unusable: %s" % err
+        LOG.error("network: %s", message)
+        return keep_management_network(runner, nics, None, [message])
+    plan = plan_network(config, dict((nic.mac, nic.name) for nic in nics))
+    for message in plan.warnings:
+        LOG.warning("network: %s", message)
+    boot_mac = boot_interface_mac(config, rack_host)
+    problems = check_plan(plan, set(nic.name for nic in nics))
+    if problems:
+        for message in problems:
+            LOG.error("network: %s", message)
+        LOG.error("network: MAAS's network config cannot be applied in full; not applied")
+        return keep_management_network(runner, nics, boot_mac, problems)
+    failed = run_all(runner, cleanup_commands(runner) + plan.commands)
+    problems = [str(err) for _, err in failed]
+    if any(builds_management(plan, argv) for argv, _ in failed):
+        LOG.error("network: the management vmk %s could not be built", plan.management)
+        return keep_management_network(runner, nics, boot_mac, problems)
+    return problems
+
+
+def ensure_management_network(runner, network, rack_host=None):
+    """After an unexpected error: make sure some vmk is left, else restore vmk0 (problems)."""
+    if runner.esxcli_rows(["network", "ip", "interface", "list"]):
+        return []
+    try:
+        boot_mac = boot_interface_mac(parse_network_config(network), rack_host)
+    except Exception:
+        boot_mac = None
+    return keep_management_network(runner, host_nics(runner), boot_mac,
+                                   ["no VMkernel NIC was left"])

@@ -1,7 +1,7 @@
 """MAAS network configuration -> one normalised model.
 
-MAAS sends ESXi network config **version 1** (maas-curtin-config.md §2: "No
-netplan v2 document ever reaches an ESXi machine"); version 2 is accepted as
+MAAS sends ESXi network config **version 1** (src/maasserver/preseed.py
+get_network_yaml_settings; docs/esxi-first-boot.md); version 2 is accepted as
 well so a future MAAS that sends v2 keeps working. Both are reduced to the
 same Interface/Subnet objects, so the esxcli plan does not depend on the
 format.
@@ -48,7 +48,7 @@ class Subnet(object):
 
 class Interface(object):
     def __init__(self, kind, name, mac=None, mtu=None, subnets=None,
-                 members=None, bond_mode=None, vlan_link=None, vlan_id=None):
+                 members=None, bond_mode=None, vlan_link=None, vlan_id=None, accept_ra=None):
         self.kind = kind  # physical | bond | vlan | bridge
         self.name = name
         self.mac = mac.lower() if mac else None
@@ -58,6 +58,7 @@ class Interface(object):
         self.bond_mode = bond_mode
         self.vlan_link = vlan_link
         self.vlan_id = vlan_id
+        self.accept_ra = accept_ra  # None: not said (ESXi's default, on)
 
 
 class NetworkConfig(object):
@@ -151,6 +152,16 @@ def _bond_mode(params):
     return "balance-rr"
 
 
+def _accept_ra(entry):
+    """MAAS copies the interface's accept_ra onto the v1 entry as `accept-ra: 0|1`
+    (src/maasserver/preseed_network.py InterfaceConfiguration._get_initial_params)."""
+    for key in ("accept-ra", "accept_ra"):
+        value = entry.get(key)
+        if value is not None:
+            return str(value).strip().lower() not in ("0", "false", "no", "off")
+    return None
+
+
 def parse_v1(entries):
     interfaces, nameservers, search, routes, warnings = [], [], [], [], []
     id_to_name = {}
@@ -168,18 +179,21 @@ def parse_v1(entries):
                                 entry.get("gateway"), entry.get("metric")))
         elif kind == "physical":
             interfaces.append(Interface("physical", name, entry.get("mac_address"),
-                                        entry.get("mtu"), _v1_subnets(entry, warnings)))
+                                        entry.get("mtu"), _v1_subnets(entry, warnings),
+                                        accept_ra=_accept_ra(entry)))
         elif kind == "bond":
             members = [id_to_name.get(m, m) for m in _as_list(entry.get("bond_interfaces"))]
             interfaces.append(Interface("bond", name, entry.get("mac_address"), entry.get("mtu"),
                                         _v1_subnets(entry, warnings), members=members,
-                                        bond_mode=_bond_mode(entry.get("params"))))
+                                        bond_mode=_bond_mode(entry.get("params")),
+                                        accept_ra=_accept_ra(entry)))
         elif kind == "vlan":
             interfaces.append(Interface("vlan", name, entry.get("mac_address"), entry.get("mtu"),
                                         _v1_subnets(entry, warnings),
                                         vlan_link=id_to_name.get(entry.get("vlan_link"),
                                                                  entry.get("vlan_link")),
-                                        vlan_id=int(entry.get("vlan_id"))))
+                                        vlan_id=int(entry.get("vlan_id")),
+                                        accept_ra=_accept_ra(entry)))
         elif kind == "bridge":
             members = [id_to_name.get(m, m) for m in _as_list(entry.get("bridge_interfaces"))]
             interfaces.append(Interface("bridge", name, entry.get("mac_address"), entry.get("mtu"),
@@ -251,17 +265,19 @@ def parse_v2(network):
         interfaces.append(Interface("physical", settings.get("set-name") or name,
                                     match.get("macaddress") or settings.get("macaddress"),
                                     settings.get("mtu"),
-                                    _v2_subnets(name, settings, nameservers, search, warnings)))
+                                    _v2_subnets(name, settings, nameservers, search, warnings),
+                                    accept_ra=_accept_ra(settings)))
     for name, settings in (network.get("bonds") or {}).items():
         params = settings.get("parameters") or {}
         interfaces.append(Interface("bond", name, settings.get("macaddress"), settings.get("mtu"),
                                     _v2_subnets(name, settings, nameservers, search, warnings),
                                     members=_as_list(settings.get("interfaces")),
-                                    bond_mode=_bond_mode(params)))
+                                    bond_mode=_bond_mode(params), accept_ra=_accept_ra(settings)))
     for name, settings in (network.get("vlans") or {}).items():
         interfaces.append(Interface("vlan", name, settings.get("macaddress"), settings.get("mtu"),
                                     _v2_subnets(name, settings, nameservers, search, warnings),
-                                    vlan_link=settings.get("link"), vlan_id=int(settings.get("id"))))
+                                    vlan_link=settings.get("link"), vlan_id=int(settings.get("id")),
+                                    accept_ra=_accept_ra(settings)))
     for name, settings in (network.get("bridges") or {}).items():
         interfaces.append(Interface("bridge", name, settings.get("macaddress"), settings.get("mtu"),
                                     _v2_subnets(name, settings, nameservers, search, warnings),

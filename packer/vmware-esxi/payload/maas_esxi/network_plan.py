@@ -36,6 +36,10 @@ class Plan(object):
         self.errors = []
         self.vswitches = {}  # interface name -> vSwitch name
         self.vmks = []  # (vmk, port group, interface name)
+        # What network_check validates against the host before anything changes:
+        self.vswitch_specs = []  # (interface name, vSwitch, MTU, [vmnic, ...])
+        self.vmk_specs = {}  # vmk -> (interface name, vSwitch, MTU)
+        self.management = None  # the vmk tagged Management
 
     def add(self, *args):
         self.commands.append([ESXCLI] + [str(a) for a in args])
@@ -49,7 +53,7 @@ def _assign_slots(subnets):
     """Group an interface's subnets onto VMkernel NICs.
 
     MAAS lists every address as its own subnet entry (an alias is a second
-    entry, dual-stack works the same way: maas-curtin-config.md §0.4). One
+    entry, dual-stack works the same way: docs/esxi-first-boot.md). One
     vmk carries at most one IPv4 and one IPv6 configuration, so an IPv4 and
     an IPv6 entry share a vmk while a second IPv4 entry (an alias) gets its
     own. Returns (slots, manual) where each slot is a list of subnets.
@@ -88,7 +92,7 @@ class _Planner(object):
         vmnic = self.nic_by_mac.get(iface.mac or "")
         if vmnic is None:
             self.plan.errors.append(
-                "%s: no ESXi NIC has MAC address %s; interface skipped" % (iface.name, iface.mac))
+                "%s: no NIC on this host has MAC address %s" % (iface.name, iface.mac))
         return vmnic
 
     def new_vswitch(self, iface, uplinks):
@@ -101,6 +105,7 @@ class _Planner(object):
             self.plan.add("network", "vswitch", "standard", "uplink", "add",
                           "--uplink-name=%s" % vmnic, "--vswitch-name=%s" % name)
         self.plan.vswitches[iface.name] = name
+        self.plan.vswitch_specs.append((iface.name, name, iface.mtu, list(uplinks)))
         return name
 
     def portgroup_name(self, base):
@@ -165,7 +170,7 @@ class _Planner(object):
                 continue
             uplinks.append(vmnic)
             # MAAS has no "primary" key: the primary is the member whose MAC the
-            # bond carries (maas-curtin-config.md §0.11).
+            # bond carries (docs/esxi-first-boot.md).
             if member.mac and member.mac == iface.mac:
                 primary = vmnic
         if not uplinks:
@@ -203,13 +208,13 @@ class _Planner(object):
             # Only the interface's first vmk takes its MAC: the image's own vmk0
             # carries the build VM's MAC (§6), and aliases/VLANs on one vSwitch
             # must not repeat a MAC.
-            self.vmk(iface, slot, portgroup, use_mac and index == 0)
+            self.vmk(iface, slot, portgroup, use_mac and index == 0, vswitch)
         if manual and (slots or always_portgroup or vlan_id is not None or
                        self.vlan_children(iface)):
             # Unconfigured in MAAS: a port group without vmk, usable by VMs.
             self.add_portgroup(self.portgroup_name(iface.name), vswitch, vlan_id)
 
-    def vmk(self, iface, slot, portgroup, use_mac):
+    def vmk(self, iface, slot, portgroup, use_mac, vswitch):
         vmk = "vmk%d" % self.vmk_count
         self.vmk_count += 1
         args = ["network", "ip", "interface", "add", "--interface-name=%s" % vmk,
@@ -218,6 +223,18 @@ class _Planner(object):
             args.append("--mac-address=%s" % iface.mac)
         self.plan.add(*args)
         self.plan.vmks.append((vmk, portgroup, iface.name))
+        self.plan.vmk_specs[vmk] = (iface.name, vswitch, iface.mtu)
+        families = set()
+        for subnet in slot:
+            families.update(subnet.families)
+        if 4 not in families:
+            # An IPv6-only vmk: say so, rather than rely on a new vmk's IPv4 default.
+            self.plan.add("network", "ip", "interface", "ipv4", "set",
+                          "--interface-name=%s" % vmk, "--type=none")
+        if iface.accept_ra is False:
+            # `accept-ra: 0` in MAAS: ESXi listens to router advertisements by default.
+            self.plan.add("network", "ip", "interface", "ipv6", "set",
+                          "--interface-name=%s" % vmk, "--enable-router-adv=false")
         for subnet in slot:
             self.address(vmk, subnet)
 
@@ -252,6 +269,10 @@ class _Planner(object):
             if key in seen:
                 continue
             seen.add(key)
+            if route.metric not in (None, "", 0, "0"):
+                self.plan.warnings.append(
+                    "route to %s via %s: metric %s dropped (ESXi static routes have no metric)"
+                    % (route.destination, route.gateway, route.metric))
             self.plan.add("network", "ip", "route", "ipv%d" % route.family, "add",
                           "--gateway=%s" % route.gateway, "--network=%s" % route.destination)
 
@@ -259,6 +280,7 @@ class _Planner(object):
         if not self.plan.vmks:
             return
         vmk = self.gateway_vmk.get(4) or self.gateway_vmk.get(6) or self.plan.vmks[0][0]
+        self.plan.management = vmk
         self.plan.add("network", "ip", "interface", "tag", "add",
                       "--interface-name=%s" % vmk, "--tagname=Management")
 

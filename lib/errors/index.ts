@@ -31,6 +31,8 @@ export interface MaasErrorOptions {
   body?: string | undefined;
   hint?: string | undefined;
   code?: string | undefined;
+  /** How long the server asked us to wait before retrying (its `Retry-After` header), in ms. */
+  retryAfterMs?: number | undefined;
   cause?: unknown;
 }
 
@@ -42,6 +44,7 @@ export class MaasError extends Error {
   readonly body: string | undefined;
   readonly hint: string | undefined;
   readonly code: string | undefined;
+  readonly retryAfterMs: number | undefined;
 
   constructor(message: string, options: MaasErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -51,6 +54,7 @@ export class MaasError extends Error {
     this.body = options.body;
     this.hint = options.hint;
     this.code = options.code;
+    this.retryAfterMs = options.retryAfterMs;
   }
 
   /** A plain object for `--json` output; contains no secrets by construction. */
@@ -153,6 +157,11 @@ export function isTransient(err: unknown): boolean {
   if (err instanceof MaasServerError) return true;
   if (err instanceof MaasConflictError) return true;
   return false;
+}
+
+/** The wait the server asked for before a retry, when `err` carries one. */
+export function retryAfterOf(err: unknown): number | undefined {
+  return err instanceof MaasError ? err.retryAfterMs : undefined;
 }
 
 /** An upload stopped after its retry budget ran out; rerunning resumes it (exit code 5). */

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { pythonJsonDumps } from '../../lib/profiles/python-json.js';
+import { pythonJsonDumps } from '../../lib/python/json-dumps.js';
 import { encodeProfileData } from '../../lib/profiles/profile-record.js';
 
 // Expected strings are CPython 3.11 `json.dumps(value)` output, copied verbatim.

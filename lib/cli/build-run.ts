@@ -1,0 +1,133 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BuildOptions, BuildResult, PrerequisiteCheck } from '../packer/index.js';
+import { MaasConfigError, PrerequisiteError } from '../errors/index.js';
+import { kickstartExtraProblem, rootPasswordProblems } from '../packer/kickstart-extra.js';
+import type { RunContext } from './command.js';
+import type { BuildFlags } from './flag-sets.js';
+import { formatBytes, formatDuration } from './format.js';
+import { UsageError } from './grammar.js';
+
+/** The Packer module (and execa) load only for the commands that build: uploads stay lean. */
+export const packer = (): Promise<typeof import('../packer/index.js')> => import('../packer/index.js');
+
+/** The environment variable our template reads the root password from (lib/packer/kickstart.ts ROOT_PASSWORD_ENV). */
+const ROOT_PASSWORD = 'MAAS_ESXI_ROOT_PASSWORD';
+
+/** Help note of the commands that build. */
+export const BUILD_ENV_NOTE =
+  `Environment: ${ROOT_PASSWORD} sets the root password of the built ESXi image (7 to 39 characters mixing three of lower case, upper case, digits and other characters, ` +
+  "without 'root'; checked before the build). Unset, the template uses packer-maas's public default password123!.";
+
+/**
+ * What the build's kickstart step would refuse, checked before Packer starts: the snippet's
+ * sections and commands, and the root password against ESXi's rules.
+ */
+export async function checkKickstartInputs(flags: BuildFlags, env: NodeJS.ProcessEnv): Promise<void> {
+  if (flags.kickstartExtra !== undefined) {
+    if (flags.templateDir !== undefined && !existsSync(join(flags.templateDir, 'scripts', 'build_kickstart_usb.py'))) {
+      throw new UsageError(`--kickstart-extra needs our template's kickstart step, which ${flags.templateDir} does not have.`, "Drop --template to use ours, or put the changes in that template's own kickstart.");
+    }
+    let text: string;
+    try {
+      text = await readFile(flags.kickstartExtra, 'utf8');
+    } catch (cause) {
+      throw new MaasConfigError(`Cannot read --kickstart-extra ${flags.kickstartExtra}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}.`, { cause, hint: 'Pass a readable kickstart snippet file.' });
+    }
+    const problem = kickstartExtraProblem(text);
+    if (problem) {
+      throw new MaasConfigError(`--kickstart-extra ${flags.kickstartExtra} ${problem}.`, { hint: 'It may hold kickstart commands and %pre, %post and %firstboot sections.' });
+    }
+  }
+  const password = env[ROOT_PASSWORD];
+  if (password !== undefined && password !== '') {
+    const problems = rootPasswordProblems(password);
+    if (problems.length > 0) {
+      throw new MaasConfigError(`${ROOT_PASSWORD} does not meet ESXi's password rules: it ${problems.join('; it ')}.`, {
+        hint: `Choose 7 to 39 characters mixing three of lower case, upper case, digits and symbols, e.g. export ${ROOT_PASSWORD}='Maas-Esxi%42x'.`,
+      });
+    }
+  }
+}
+
+export function buildOptionsOf(ctx: RunContext, flags: BuildFlags): BuildOptions {
+  return {
+    iso: flags.iso,
+    templateDir: flags.templateDir,
+    outputDir: flags.outputDir,
+    timeout: flags.timeout,
+    vars: flags.vars,
+    keepBuildDir: flags.keepBuildDir,
+    signal: ctx.signal,
+    env: ctx.io.env,
+    ...(flags.kickstartExtra ? { kickstartExtra: flags.kickstartExtra } : {}),
+  };
+}
+
+export function renderChecks(checks: PrerequisiteCheck[]): string {
+  const rows = checks.map((c) => [c.ok ? 'ok' : c.severity === 'error' ? 'FAIL' : 'warn', c.title, c.ok ? c.detail : `${c.detail}${c.fix ? ` — fix: ${c.fix}` : ''}`]);
+  const w0 = Math.max(6, ...rows.map((r) => r[0]!.length));
+  const w1 = Math.max(5, ...rows.map((r) => r[1]!.length));
+  return [['status', 'check', 'detail'], ...rows].map((r) => `${r[0]!.padEnd(w0)}  ${r[1]!.padEnd(w1)}  ${r[2]}`).join('\n');
+}
+
+async function preflight(ctx: RunContext, opts: BuildOptions): Promise<void> {
+  const report = await (await packer()).checkPrerequisites({ iso: opts.iso, templateDir: opts.templateDir, outputDir: opts.outputDir, env: ctx.io.env, signal: ctx.signal });
+  const failed = report.checks.filter((c) => !c.ok && c.severity === 'error');
+  for (const c of report.checks.filter((c) => !c.ok && c.severity === 'warning')) ctx.out.warn(`${c.title}: ${c.detail}${c.fix ? ` (${c.fix})` : ''}`);
+  if (failed.length > 0) {
+    if (!ctx.flags.json) ctx.out.progress(`${renderChecks(report.checks)}\n`);
+    const first = failed[0]!;
+    throw new PrerequisiteError(`${failed.length} build prerequisite(s) failed; first: ${first.title}: ${first.detail}.`, { code: 'PREREQUISITES', hint: first.fix });
+  }
+}
+
+/**
+ * Run a Packer build with live progress on stderr. With --json the progress is JSON lines on
+ * stderr (`{"event": …}`), so stdout keeps its one document.
+ */
+export async function runBuild(ctx: RunContext, opts: BuildOptions): Promise<BuildResult> {
+  const { flags, out } = ctx;
+  await preflight(ctx, opts);
+  const build = (await packer()).startPackerBuild(opts);
+  const started = Date.now();
+  let phase = 'starting';
+  let lastConsole = '';
+  let lastLine = 0;
+  const status = (force = false): void => {
+    if (flags.json || flags.quiet) return;
+    const now = Date.now();
+    const line = `[${formatDuration((now - started) / 1000)}] ${phase}${lastConsole ? ` | ${lastConsole.slice(0, 60)}` : ''}`;
+    if (out.stderrIsTTY) out.progress(`\r\u001b[2K${line}`);
+    else if (force || now - lastLine > 30_000) {
+      out.progress(`${line}\n`);
+      lastLine = now;
+    }
+  };
+  const ticker = setInterval(() => status(), 1000);
+  build.on('event', (e) => {
+    if (flags.json) out.event({ event: e });
+  });
+  build.on('phase', (p: { name: string }) => {
+    phase = p.name;
+    status(true);
+  });
+  build.on('console', (line: string) => {
+    lastConsole = line.trim();
+  });
+  try {
+    return await build.done();
+  } finally {
+    clearInterval(ticker);
+    if (out.stderrIsTTY && !flags.json && !flags.quiet) out.progress('\n');
+  }
+}
+
+export function describeBuild(r: BuildResult): Record<string, unknown> {
+  return { artifact: r.artifactPath, size: r.size, sha256: r.sha256, elapsedMs: r.elapsedMs, packerVersion: r.packerVersion };
+}
+
+export function builtLine(r: BuildResult): string {
+  return `Built ${r.artifactPath} (${formatBytes(r.size)}) in ${formatDuration(r.elapsedMs / 1000)}; sha256 ${r.sha256}.`;
+}

@@ -1,0 +1,45 @@
+import { BUILD_ENV_NOTE, buildOptionsOf, checkKickstartInputs, runBuild } from '../build-run.js';
+import { defineCommand } from '../command.js';
+import { declareBuildFlags, declareData, declareUploadFlags, parseBuildFlags, parseData, parseUploadFlags, type BuildFlags, type UploadFlags } from '../flag-sets.js';
+import { formatBytes } from '../format.js';
+import { UsageError } from '../grammar.js';
+import { CREATE_FIELDS, fieldNotes, uploadOptionsFromPairs, type CreateFields } from '../upload-fields.js';
+import { runUpload } from '../upload-run.js';
+
+interface BuildAndUploadOptions {
+  build: BuildFlags;
+  upload: UploadFlags;
+  /** The create fields, checked before the build starts (no content: the build makes it). */
+  fields: CreateFields;
+}
+
+/** `PROFILE build-and-upload --iso ISO name=… architecture=…`: the whole pipeline. */
+export const buildAndUploadCommand = defineCommand<BuildAndUploadOptions>({
+  command: 'build-and-upload [data..]',
+  summary: 'build the image with Packer, then upload it resumably (hashes once)',
+  fields: CREATE_FIELDS.filter((f) => f.name !== 'content' && f.name !== 'filetype'),
+  examples: [
+    ['maas-esxi admin build-and-upload --iso VMware-VMvisor-Installer-8.0U3.iso name=esxi/8.0 architecture=amd64/generic', 'build, then upload as esxi/8.0'],
+    ["maas-esxi admin build-and-upload --iso esxi.iso name=esxi/8.0 title='VMware ESXi 8.0 U3' architecture=amd64/generic --chunk-size 4MiB", 'smaller chunks for a flaky link'],
+    ["MAAS_ESXI_ROOT_PASSWORD='Maas-Esxi%42x' maas-esxi admin build-and-upload --iso esxi.iso --kickstart-extra site.ks name=esxi/8.0 architecture=amd64/generic", 'own root password and kickstart additions'],
+  ],
+  notes: [BUILD_ENV_NOTE],
+  builder: (y) => declareUploadFlags(declareBuildFlags(declareData(y))),
+  async parse(argv, ctx) {
+    const pairs = parseData(argv);
+    if (pairs.some((p) => p.key === 'content')) throw new UsageError('build-and-upload uploads what it builds; drop content@=.');
+    // Check the upload's fields before spending an hour on the build.
+    const fields = await uploadOptionsFromPairs([...pairs, { key: 'content', path: '/dev/null', fromFile: true }, { key: 'filetype', value: 'ddgz', fromFile: false }], ctx.io.cwd);
+    const build = parseBuildFlags(argv, ctx.io.cwd);
+    await checkKickstartInputs(build, ctx.io.env);
+    return { build, upload: parseUploadFlags(argv), fields };
+  },
+  async run(o, ctx) {
+    const client = ctx.maas();
+    const built = await runBuild(ctx, buildOptionsOf(ctx, o.build));
+    ctx.out.info(`Built ${built.artifactPath} (${formatBytes(built.size)}); uploading.`);
+    const { filetypeGuessed: _guessed, declaredSize: _size, ignored: _ignored, ...fields } = o.fields;
+    for (const note of fieldNotes(o.fields, built.size)) ctx.out.warn(note);
+    await runUpload(ctx, client, { ...fields, path: built.artifactPath, filetype: 'ddgz', sha256: built.sha256 }, o.upload);
+  },
+});

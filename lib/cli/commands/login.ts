@@ -1,0 +1,93 @@
+import { login } from '../../client/login.js';
+import { describeProfile } from '../../profiles/index.js';
+import { defineCommand, type RunContext } from '../command.js';
+import { UsageError } from '../grammar.js';
+import { checkMaasUrl } from '../maas-url.js';
+
+export interface LoginOptions {
+  profile: string;
+  url: string;
+  /** The key as given; `-` reads one line from stdin; undefined when left out. */
+  apiKey: string | undefined;
+  /** Save a profile without a key (`maas login` does so for an empty key; we ask for this flag). */
+  anonymous: boolean;
+}
+
+async function readStdinLine(stdin: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return (text.split('\n')[0] ?? '').trim();
+}
+
+/**
+ * The key from the argument or stdin. An empty key would silently save an anonymous profile
+ * (src/maascli/auth.py obtain_credentials), which then fails every upload: refuse it, and
+ * make anonymous access the explicit `--anonymous`.
+ */
+async function obtainKey(o: LoginOptions, ctx: RunContext): Promise<string> {
+  if (o.anonymous) return '';
+  if (o.apiKey !== undefined && o.apiKey !== '-') {
+    if (o.apiKey.trim() === '') throw new UsageError('The API key is empty.', 'Pass the key (consumer:token:secret), or --anonymous for a profile without one.');
+    return o.apiKey;
+  }
+  if (ctx.io.stdin.isTTY && o.apiKey === undefined) {
+    throw new UsageError('No API key given.', 'Pass it as the third argument, or pipe it in: echo "$KEY" | maas-esxi login PROFILE URL -');
+  }
+  const key = await readStdinLine(ctx.io.stdin);
+  if (key === '') {
+    throw new UsageError('No API key on stdin (it was empty).', `Pipe the key in (sudo maas apikey --username USER | maas-esxi login ${o.profile} URL -), or pass --anonymous for a profile without one.`);
+  }
+  return key;
+}
+
+/** `login PROFILE URL [KEY|-]`, as `maas login` (src/maascli/cli.py cmd_login), writing the official profile row. */
+export const loginCommand = defineCommand<LoginOptions>({
+  command: 'login <profile> <url> [apikey]',
+  summary: 'log in to a MAAS: check the key, save the profile in ~/.maascli.db (shared with the maas CLI)',
+  examples: [
+    ['maas-esxi login admin http://maas.example:5240/MAAS/ "$(cat ~/maas-api-key)"', 'log in as profile admin'],
+    ['sudo maas apikey --username admin | maas-esxi login admin http://10.0.0.2:5240/MAAS/ -', 'read the key from stdin'],
+    ['maas-esxi login guest http://maas.example:5240/MAAS/ --anonymous', 'a profile without a key (read-only endpoints)'],
+  ],
+  builder: (y) =>
+    y
+      .positional('profile', { type: 'string', describe: 'profile name, e.g. admin' })
+      .positional('url', { type: 'string', describe: 'MAAS URL, e.g. http://HOST:5240/MAAS/' })
+      .positional('apikey', { describe: 'API key consumer:token:secret, or - to read it from stdin' })
+      .option('anonymous', { type: 'boolean', default: false, describe: 'save the profile without an API key' }),
+  parse(argv) {
+    const o: LoginOptions = {
+      profile: String(argv['profile']),
+      url: String(argv['url']),
+      // yargs turns a lone "-" into `true`.
+      apiKey: argv['apikey'] === undefined ? undefined : argv['apikey'] === true ? '-' : String(argv['apikey']),
+      anonymous: argv['anonymous'] === true,
+    };
+    checkMaasUrl(o.url, 'the login URL', true);
+    if (o.anonymous && o.apiKey !== undefined) throw new UsageError('--anonymous and an API key exclude each other.', 'Drop one of them.');
+    return o;
+  },
+  async run(o, ctx) {
+    const apiKey = await obtainKey(o, ctx);
+    ctx.out.protect(apiKey);
+    const result = await login({
+      profile: o.profile,
+      url: o.url,
+      apiKey,
+      cacerts: ctx.flags.cacerts,
+      insecure: ctx.flags.insecure,
+      home: ctx.io.home,
+      env: ctx.io.env,
+      signal: ctx.signal,
+      trace: ctx.flags.debug ? (line) => ctx.out.progress(`${line}\n`) : undefined,
+    });
+    ctx.out.info(
+      `You are now logged in to the MAAS server at ${result.profile.url} with the profile name '${result.profile.name}'${result.user ? ` (user ${result.user.username}${result.user.is_superuser ? ', administrator' : ''})` : ' (anonymous)'}.`,
+    );
+    if (result.user && !result.user.is_superuser) ctx.out.warn('This user is not a MAAS administrator: uploading boot resources will be refused.');
+    ctx.out.result(describeProfile(result.profile));
+  },
+});

@@ -1,0 +1,147 @@
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import yargs, { type Argv } from 'yargs';
+import { commandName, type AnyCommand, type FieldDoc } from './command.js';
+import { GROUPS, PROFILE, TOP_LEVEL } from './commands/index.js';
+import { declareGlobalFlags, VALUE_FLAGS } from './flag-sets.js';
+
+/** What completion may consult: the profile names, and where relative paths start. */
+interface CompletionEnv {
+  profiles: readonly string[];
+  cwd: string;
+}
+
+/** Options whose value is a path. */
+const PATH_FLAGS = new Set(['--iso', '--template', '--output', '--kickstart-extra', '--cacerts']);
+
+/** Split a command line as a shell would, well enough for completion: quotes and backslashes. */
+export function shellSplit(line: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < line.length; i += 1) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"' && i + 1 < line.length) word += line[++i];
+      else word += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < line.length) {
+      if (line[i + 1] !== '\n') word += line[i + 1];
+      i += 1;
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  words.push(inWord || quote ? word : '');
+  return words;
+}
+
+function optionNames(spec: AnyCommand | undefined): string[] {
+  const y = declareGlobalFlags(yargs() as Argv);
+  // getOptions() is yargs' public API, missing from @types/yargs 17.
+  const built = (spec?.builder ? spec.builder(y) : y) as unknown as { getOptions(): { key: Record<string, unknown> } };
+  const names = Object.keys(built.getOptions().key).filter((k) => k !== 'version');
+  return names.flatMap((k) => (k === 'resume' ? ['--resume', '--no-resume'] : [`--${k}`]));
+}
+
+/** Files and directories (with a trailing `/`) under `cwd` that start with `partial`. */
+function pathCandidates(partial: string, cwd: string): string[] {
+  const slash = partial.lastIndexOf('/');
+  const dirPart = slash === -1 ? '' : partial.slice(0, slash + 1);
+  const base = slash === -1 ? partial : partial.slice(slash + 1);
+  const dir = join(partial.startsWith('/') ? '/' : cwd, dirPart);
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.startsWith(base) && (base.startsWith('.') || !e.startsWith('.')))
+    .map((e) => {
+      let isDir = false;
+      try {
+        isDir = statSync(join(dir, e)).isDirectory();
+      } catch {
+        /* a dangling link: offer it as a file */
+      }
+      return `${dirPart}${e}${isDir ? '/' : ''}`;
+    })
+    .sort();
+}
+
+/** `key=`, `key=value`, `content@=path` for a command's fields. */
+function fieldCandidates(cur: string, fields: readonly FieldDoc[], used: ReadonlySet<string>, cwd: string): string[] {
+  const m = /=|@=/.exec(cur);
+  if (!m) return fields.filter((f) => !used.has(f.name)).map((f) => `${f.name}${f.file ? '@=' : '='}`);
+  const key = cur.slice(0, m.index);
+  const value = cur.slice(m.index + m[0].length);
+  const field = fields.find((f) => f.name === key);
+  if (!field) return [];
+  if (m[0] === '@=') return field.file ? pathCandidates(value, cwd).map((p) => `${key}@=${p}`) : [];
+  return (field.values ?? []).map((v) => `${key}=${v}`);
+}
+
+/**
+ * Candidates for the last word of `words` (the word being completed; '' after a space).
+ * `words[0]` is the program name.
+ */
+export function complete(words: readonly string[], env: CompletionEnv): string[] {
+  const cur = words[words.length - 1] ?? '';
+  const before = words.slice(1, -1);
+  const prev = before[before.length - 1];
+  // The positional words so far (options and their values left out).
+  const positional: string[] = [];
+  for (let i = 0; i < before.length; i += 1) {
+    const w = before[i]!;
+    if (w.startsWith('-') && w !== '-') {
+      if (VALUE_FLAGS.has(w)) i += 1;
+    } else positional.push(w);
+  }
+  const filter = (list: readonly string[]): string[] => [...new Set(list)].filter((c) => c.startsWith(cur));
+  if (prev !== undefined && VALUE_FLAGS.has(prev)) return PATH_FLAGS.has(prev) ? pathCandidates(cur, env.cwd) : [];
+
+  const [first, second, third] = positional;
+  const profileWords = ['env', ...env.profiles];
+  let spec: AnyCommand | undefined;
+  let words0: string[] = [];
+  if (first === undefined) words0 = [...TOP_LEVEL.map(commandName), 'completion', ...profileWords];
+  else if (profileWords.includes(first)) {
+    const group = GROUPS.find((g) => g.name === second);
+    if (second === undefined) words0 = [...PROFILE.map(commandName), ...GROUPS.map((g) => g.name)];
+    else if (group) {
+      if (third === undefined) words0 = group.commands.map(commandName);
+      else spec = group.commands.find((c) => commandName(c) === third);
+    } else spec = PROFILE.find((c) => commandName(c) === second);
+  } else if (first === 'completion') words0 = positional.length === 1 ? ['bash', 'zsh'] : [];
+  else {
+    spec = TOP_LEVEL.find((c) => commandName(c) === first);
+    if (spec && commandName(spec) === 'logout' && positional.length === 1) words0 = [...env.profiles];
+  }
+  if (cur.startsWith('-')) return filter(optionNames(spec));
+  if (words0.length > 0) return filter(words0);
+  if (spec?.fields) {
+    const used = new Set(positional.map((w) => w.split(/=|@=/)[0]!));
+    return filter(fieldCandidates(cur, spec.fields, used, env.cwd));
+  }
+  return [];
+}
+
+/**
+ * What the shell gets back: candidates for the whole word, less what the shell treats as a
+ * separate word before it (bash splits `name=esxi` at `=`, COMP_WORDBREAKS).
+ */
+export function forShellWord(candidates: readonly string[], fullWord: string, shellWord: string): string[] {
+  const cut = fullWord.endsWith(shellWord) ? fullWord.length - shellWord.length : 0;
+  return candidates.map((c) => c.slice(cut));
+}

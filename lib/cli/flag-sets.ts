@@ -1,0 +1,109 @@
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import type { ParsedArgs } from './command.js';
+import { parseDataPair, UsageError, type DataPair } from './grammar.js';
+import { parseByteSize } from './sizes.js';
+
+/**
+ * Flag sets shared by several commands. Each set has a `declare` (yargs options) and a `parse`
+ * (typed values), so a command declares and reads a set in one place.
+ */
+
+/** Options that take a value, by spelling: the global pre-parse must skip their value too. */
+export const VALUE_FLAGS = new Set(['--cacerts', '--chunk-size', '--retries', '--regions', '--iso', '--template', '--output', '--timeout', '--var', '--kickstart-extra', '--esxi-version']);
+
+export function declareGlobalFlags(y: Argv): Argv {
+  return y
+    .option('json', { type: 'boolean', global: true, describe: 'print exactly one JSON document on stdout' })
+    .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress or log lines on stderr' })
+    .option('debug', { alias: 'd', type: 'boolean', global: true, describe: 'trace HTTP requests on stderr (credentials redacted)' })
+    .option('insecure', { alias: 'k', type: 'boolean', global: true, describe: 'do not verify the MAAS TLS certificate' })
+    .option('cacerts', { type: 'string', global: true, describe: 'PEM file of the CA that signed the MAAS certificate' })
+    .option('color', { type: 'boolean', global: true, describe: 'colour on stderr (default: on a TTY, unless NO_COLOR is set)' });
+}
+
+/** `key=value` / `key@=file` positionals (`[data..]`). */
+export function declareData(y: Argv, describe = 'key=value / key@=file pairs, as the maas CLI'): Argv {
+  return y.positional('data', { type: 'string', array: true, describe });
+}
+
+export function parseData(argv: ParsedArgs): DataPair[] {
+  return ((argv['data'] as unknown[] | undefined) ?? []).map((a) => parseDataPair(String(a)));
+}
+
+/** How an upload runs (every command that starts or resumes one). */
+export interface UploadFlags {
+  chunkSize: number | undefined;
+  dryRun: boolean;
+  resume: boolean;
+  retries: number | undefined;
+  regions: number | undefined;
+}
+
+export function declareUploadFlags(y: Argv): Argv {
+  return y
+    .option('chunk-size', { type: 'string', describe: "bytes per request (default 8MiB, max 10MiB: the MAAS snap's nginx limit)" })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'plan only: sha256, size, chunk count, resume point; writes nothing' })
+    .option('resume', { type: 'boolean', default: true, describe: 'resume a matching unfinished upload (--no-resume starts afresh)' })
+    .option('retries', { type: 'number', describe: 'failed attempts in a row before giving up (default 8; resets on progress)' })
+    .option('regions', { type: 'number', describe: 'region controllers behind the URL (default 1): MAAS averages progress over them' });
+}
+
+export function parseUploadFlags(argv: ParsedArgs): UploadFlags {
+  const cs = argv['chunk-size'];
+  const retries = argv['retries'];
+  const regions = argv['regions'];
+  return {
+    chunkSize: typeof cs === 'string' ? parseByteSize(cs, 'chunk-size') : undefined,
+    dryRun: argv['dry-run'] === true,
+    resume: argv['resume'] !== false,
+    retries: typeof retries === 'number' && Number.isFinite(retries) ? retries : undefined,
+    regions: typeof regions === 'number' && regions >= 1 ? Math.floor(regions) : undefined,
+  };
+}
+
+/** How a Packer build runs (`build`, `build-and-upload`); paths resolved against the command's cwd. */
+export interface BuildFlags {
+  iso: string;
+  templateDir: string | undefined;
+  outputDir: string;
+  timeout: string | undefined;
+  vars: Record<string, string>;
+  keepBuildDir: boolean;
+  /** Kickstart snippet merged into our template's kickstart (absolute path). */
+  kickstartExtra: string | undefined;
+}
+
+export function declareBuildFlags(y: Argv): Argv {
+  return y
+    .option('iso', { type: 'string', demandOption: true, describe: 'the VMware ESXi installer ISO' })
+    .option('template', { type: 'string', describe: 'template directory (default: our packer/vmware-esxi; a packer-maas vmware-esxi/ checkout works too)' })
+    .option('output', { type: 'string', describe: 'directory for vmware-esxi.dd.gz (default: current directory)' })
+    .option('timeout', { type: 'string', describe: 'Packer timeout for the installation, e.g. 1h' })
+    .option('var', { type: 'string', array: true, describe: 'extra template variable k=v (repeatable)' })
+    .option('keep-build-dir', { type: 'boolean', default: false, describe: "keep Packer's temporary build directory for debugging" })
+    .option('kickstart-extra', { type: 'string', describe: 'kickstart snippet merged into ours: commands and %pre/%post/%firstboot sections (checked before the build)' });
+}
+
+export function parseBuildFlags(argv: ParsedArgs, cwd: string): BuildFlags {
+  const path = (key: string): string | undefined => (typeof argv[key] === 'string' ? resolve(cwd, argv[key]) : undefined);
+  return {
+    iso: path('iso') ?? '',
+    templateDir: path('template'),
+    outputDir: path('output') ?? cwd,
+    timeout: typeof argv['timeout'] === 'string' ? argv['timeout'] : undefined,
+    vars: parseVars(argv['var']),
+    keepBuildDir: argv['keep-build-dir'] === true,
+    kickstartExtra: path('kickstart-extra'),
+  };
+}
+
+function parseVars(raw: unknown): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const item of (raw as unknown[] | undefined) ?? []) {
+    const pair = parseDataPair(String(item));
+    if (pair.fromFile || pair.key === '') throw new UsageError(`--var '${String(item)}' is not k=v.`, 'Write --var name=value.');
+    vars[pair.key] = pair.value;
+  }
+  return vars;
+}

@@ -1,0 +1,99 @@
+import type { MaasClient } from '../client/maas-client.js';
+import type { UploadOptions, UploadPlan, UploadResult } from '../upload/types.js';
+import type { BootResourceUpload } from '../upload/uploader.js';
+import type { CliContext } from './context.js';
+import type { RunContext } from './command.js';
+import type { UploadFlags } from './flag-sets.js';
+import { formatBytes, formatDuration } from './format.js';
+import { createProgressView } from './progress-view.js';
+
+/** `create` / `boot-resources create` / `uploads resume`: run an upload with progress. */
+export async function runUpload(ctx: RunContext, client: MaasClient, opts: UploadOptions, uflags: UploadFlags): Promise<void> {
+  const { out, flags } = ctx;
+  const options: UploadOptions = {
+    ...opts,
+    chunkSize: uflags.chunkSize ?? opts.chunkSize,
+    resume: uflags.resume ?? true,
+    retries: uflags.retries,
+    regions: uflags.regions,
+    signal: ctx.signal,
+    stateDir: ctx.stateDir,
+  };
+  if (uflags.dryRun) {
+    const plan = await client.bootResources.planUpload(options);
+    out.info(
+      plan.action === 'already-present'
+        ? `An identical image is already in MAAS (boot resource ${plan.resourceId}); nothing would be sent.`
+        : `Would ${plan.action === 'resume' ? `resume boot resource ${plan.resourceId} at ${formatBytes(plan.resumeFrom)}` : 'create a boot resource'} and send ${describeChunks(plan)}.`,
+    );
+    out.result(plan);
+    return;
+  }
+  const upload = client.bootResources.upload(options);
+  const result = await followUpload(ctx, upload);
+  summarise(ctx, result);
+  out.result(flags.json ? { resource: result.resource, upload: uploadStats(result) } : result.resource);
+}
+
+/** `1 chunk of 1.0 MiB`, `3 chunks of 8.0 MiB, the last 1.5 MiB`: what will really be sent. */
+export function describeChunks(plan: Pick<UploadPlan, 'size' | 'chunkSize' | 'chunks' | 'resumeFrom'>): string {
+  const remaining = Math.max(0, plan.size - plan.resumeFrom);
+  if (plan.chunks <= 1) return `${plan.chunks} chunk${plan.chunks === 1 ? '' : 's'}${plan.chunks === 1 ? ` of ${formatBytes(remaining)}` : ''}`;
+  const last = remaining - (plan.chunks - 1) * plan.chunkSize;
+  return `${plan.chunks} chunks of ${formatBytes(plan.chunkSize)}${last > 0 && last !== plan.chunkSize ? `, the last ${formatBytes(last)}` : ''}`;
+}
+
+/** Show an upload's phases, progress, retries and warnings on stderr. */
+async function followUpload(ctx: CliContext, upload: BootResourceUpload): Promise<UploadResult> {
+  const view = createProgressView(ctx.out);
+  upload.on('phase', (phase, detail) => {
+    if (phase === 'hash') view.log(detail === 'cached' ? 'Using the cached sha256 of the image.' : detail === 'given' ? 'Using the sha256 computed by the build.' : 'Hashing the image (sha256)…');
+    else if (phase === 'create') view.log('Creating the boot resource…');
+    // The offset is MAAS's own count, which can be ahead of what an interrupted run saw acknowledged.
+    else if (phase === 'upload' && detail) view.log(`Resuming ${detail} (the bytes MAAS already holds).`);
+    else if (phase === 'verify') view.log('Waiting for MAAS to verify the image…');
+    else if (phase === 'sync') view.log('Waiting for the other region controllers to copy the image…');
+  });
+  upload.on('progress', (p) => {
+    if (p.phase === 'hash' || p.phase === 'upload') {
+      view.update({ label: p.phase === 'hash' ? 'hashing' : 'uploading', done: p.bytesSent, total: p.total, rate: p.rate, eta: p.eta });
+    }
+  });
+  upload.on('retry', (r) => view.log(`Attempt failed at byte ${r.offset}: ${r.error.message} Retrying in ${formatDuration(r.delayMs / 1000)} (attempt ${r.attempt}).`));
+  upload.on('warning', (m) => {
+    view.stop();
+    ctx.out.warn(m);
+  });
+  try {
+    return await upload.done();
+  } finally {
+    view.stop();
+  }
+}
+
+function summarise(ctx: CliContext, r: UploadResult): void {
+  const id = r.resource.id;
+  if (r.action === 'already-present' && r.bytesSent === 0) {
+    ctx.out.info(`An identical image is already in MAAS (boot resource ${id}, ${r.resource.name}); nothing uploaded.`);
+    return;
+  }
+  const seconds = r.elapsedMs / 1000;
+  const rate = seconds > 0 ? `${formatBytes(r.bytesSent / seconds)}/s` : '';
+  const resumed = r.resumedFrom > 0 ? `, resumed from ${formatBytes(r.resumedFrom)}` : '';
+  const retried = r.retries > 0 ? `, ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'} (${formatBytes(r.bytesResent)} re-sent)` : '';
+  ctx.out.info(`Uploaded ${r.resource.name} (${formatBytes(r.size)}) as boot resource ${id} in ${formatDuration(seconds)}, ${rate}${resumed}${retried}.`);
+}
+
+function uploadStats(r: UploadResult): Record<string, unknown> {
+  return {
+    action: r.action,
+    sha256: r.sha256,
+    size: r.size,
+    resumedFrom: r.resumedFrom,
+    bytesSent: r.bytesSent,
+    bytesResent: r.bytesResent,
+    retries: r.retries,
+    recreated: r.recreated,
+    elapsedMs: r.elapsedMs,
+  };
+}

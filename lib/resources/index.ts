@@ -1,6 +1,0 @@
-export * from './types.js';
-export { eraOf } from './era.js';
-export { deriveServerOffset, matchServerOffset, findFileBySha256 } from './progress.js';
-export { BootResources, type UploadChunkOptions } from './boot-resources.js';
-export { readVersion, whoami, describe } from './server.js';
-export { esxiReleaseTitle, defaultTitle } from './esxi-title.js';

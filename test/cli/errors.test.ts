@@ -1,0 +1,93 @@
+import t from 'tap';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MaasApiClient } from '../../lib/http/api-client.js';
+import { startMaasSimulator } from '../../lib/testing/index.js';
+import { cli } from '../fixtures/cli-harness.js';
+import { makeImage, tempDir } from '../fixtures/upload-env.js';
+
+const KEY = 'aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc';
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+t.test('a URL without a scheme is named, with the fix', async (t) => {
+  const home = tempDir(t);
+  const login = await cli(['login', 'x', 'maas.example:5240/MAAS', KEY], { home });
+  t.equal(login.code, 2);
+  t.equal(login.stderr, "maas-esxi: error: 'maas.example:5240/MAAS' (the login URL) is not a MAAS URL: it needs http:// or https:// and a host. Write it as http://maas.example:5240/MAAS/.\n");
+  const ip = await cli(['login', 'x', '10.0.0.2', KEY], { home });
+  t.match(ip.stderr, /'10\.0\.0\.2' \(the login URL\) is not a MAAS URL.* Write it as http:\/\/10\.0\.0\.2:5240\/MAAS\/\./);
+  const env = await cli(['env', 'boot-resources', 'read'], { home, env: { MAAS_API_URL: 'maas:5240/MAAS/', MAAS_API_KEY: KEY } });
+  t.equal(env.code, 1);
+  t.match(env.stderr, /MAAS_API_URL is not an http\(s\) URL: maas:5240\/MAAS\/ Use the MAAS URL, e\.g\. http:\/\/HOST:5240\/MAAS\//);
+  t.notOk(existsSync(join(home, '.maascli.db')), 'nothing saved');
+});
+
+t.test('login with an empty key is refused; --anonymous is the explicit way', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
+  t.teardown(() => sim.close());
+  const empty = await cli(['login', 'anon', sim.url, '-'], { home, stdin: '' });
+  t.equal(empty.code, 2);
+  t.match(empty.stderr, /No API key on stdin \(it was empty\)\. .* or pass --anonymous for a profile without one\./);
+  t.notOk(existsSync(join(home, '.maascli.db')), 'no anonymous profile saved');
+  const blank = await cli(['login', 'anon', sim.url, '  '], { home });
+  t.equal(blank.code, 2);
+  t.match(blank.stderr, /The API key is empty\./);
+  const both = await cli(['login', 'anon', sim.url, KEY, '--anonymous'], { home });
+  t.equal(both.code, 2);
+  const anon = await cli(['login', 'anon', sim.url, '--anonymous'], { home });
+  t.equal(anon.code, 0, anon.stderr);
+  t.equal(JSON.parse(anon.stdout).anonymous, true);
+  t.match(anon.stderr, /\(anonymous\)/);
+
+  // With no key at all, MAAS's "Forbidden" is explained as such.
+  const read = await cli(['anon', 'boot-resources', 'read'], { home });
+  t.equal(read.code, 4);
+  t.match(read.stderr, /MAAS refused the request \(HTTP 401 Forbidden\): no API key was sent, because profile 'anon' is anonymous\. Log in with a key: maas-esxi login anon URL API_KEY\./);
+  t.notMatch(read.stderr, /rejected the credentials/);
+  const env = await cli(['env', 'boot-resources', 'read'], { home, env: { MAAS_API_URL: sim.url } });
+  t.match(env.stderr, /no API key was sent, because MAAS_API_KEY is not set\. Set MAAS_API_KEY=/);
+  const keyed = await cli(['env', 'boot-resources', 'read'], { home, env: { MAAS_API_URL: sim.url, MAAS_API_KEY: KEY } });
+  t.equal(keyed.code, 4);
+  t.match(keyed.stderr, /MAAS rejected the credentials/, 'a wrong key is still called a wrong key');
+});
+
+t.test('connection refused before MAAS ever answered fails at once; the hint says nothing listens', async (t) => {
+  const home = tempDir(t);
+  const url = `http://127.0.0.1:${await closedPort()}/MAAS/`;
+  const started = Date.now();
+  const r = await cli(['env', 'boot-resources', 'read'], { home, env: { MAAS_API_URL: url, MAAS_API_KEY: KEY } });
+  t.equal(r.code, 5);
+  t.notMatch(r.stderr, /retrying/, 'no retries');
+  t.match(r.stderr, /ECONNREFUSED.* Nothing listens at 127\.0\.0\.1:\d+/);
+  t.ok(Date.now() - started < 10_000, 'well under the old 12–14 s even on a loaded machine');
+  const image = makeImage(home, 64 * 1024);
+  const up = await cli(['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`], { home, env: { MAAS_API_URL: url, MAAS_API_KEY: KEY } });
+  t.equal(up.code, 5);
+  t.notMatch(up.stderr, /retrying|Retrying/, 'create does not retry a refused first connection either');
+});
+
+t.test('once MAAS has answered, a refused connection is retried (a region restarting)', async (t) => {
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const notices: string[] = [];
+  const api = new MaasApiClient({ apiUrl: `http://127.0.0.1:${port}/MAAS/api/2.0/`, apiKey: null, backoff: { baseMs: 1, maxMs: 5, retries: 2 }, onRetry: (n) => notices.push(n.error.code ?? '') });
+  t.teardown(() => api.close());
+  await api.json('GET', 'version/');
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+  await t.rejects(api.json('GET', 'version/'), { code: 'ECONNREFUSED' });
+  t.equal(notices.length, 2, 'retried with the usual budget');
+  t.ok(notices.includes('ECONNREFUSED'), 'including the refused connections');
+});

@@ -1,0 +1,52 @@
+/**
+ * Nothing is exported that only its own file uses: an `export` is a promise to other modules
+ * (or, through an entry point, to users), so one nobody takes up is noise a maintainer has to
+ * read past. Entry points (pinned by exports.test.ts) count as users; the internal barrel
+ * lib/profiles/index.ts does not, so a name it re-exports still needs a real importer.
+ */
+import t from 'tap';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ENTRY_POINTS = new Set(['lib/index.ts', 'lib/packer/index.ts', 'lib/testing/index.ts']);
+const BARRELS = new Set(['lib/profiles/index.ts']);
+const DECLARATION = /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:const|let|function\*?|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm;
+
+function sources(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : /\.(ts|mjs|js)$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
+}
+
+/** `file → name` for every declared export no other file mentions. */
+function deadExports(files: Record<string, string>): string[] {
+  const dead: string[] = [];
+  for (const [file, text] of Object.entries(files)) {
+    if (!file.startsWith('lib/') || ENTRY_POINTS.has(file) || BARRELS.has(file)) continue;
+    for (const [, name] of text.matchAll(DECLARATION)) {
+      const word = new RegExp(`\\b${name!.replace(/\$/g, '\\$')}\\b`);
+      const used = Object.entries(files).some(([other, body]) => other !== file && !BARRELS.has(other) && word.test(body));
+      if (!used) dead.push(`${file} → ${name}`);
+    }
+  }
+  return dead;
+}
+
+t.test('the scan finds an export only its own file uses, and accepts one used elsewhere', async (t) => {
+  const files = {
+    'lib/a.ts': 'export function lonely() {}\nexport const shared = 1;\nlonely();\n',
+    'lib/b.ts': "import { shared } from './a.js';\n",
+    'lib/profiles/index.ts': "export { lonely } from '../a.js';\n",
+  };
+  t.same(deadExports(files), ['lib/a.ts → lonely']);
+});
+
+t.test('no export in lib/ is used only by its own file', async (t) => {
+  const files: Record<string, string> = {};
+  for (const dir of ['lib', 'test', 'bench', 'scripts', 'bin']) {
+    for (const file of sources(dir)) files[relative(root, join(root, file))] = readFileSync(join(root, file), 'utf8');
+  }
+  t.same(deadExports(files), [], 'drop `export` from these (or use them elsewhere)');
+});

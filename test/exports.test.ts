@@ -1,0 +1,191 @@
+/**
+ * The public surface, pinned: every name each entry point exports (values and types, read by
+ * the TypeScript checker from the sources) and the runtime values the published package
+ * resolves through package.json "exports". Adding or removing a name must change this file,
+ * so it is a decision, not an accident (docs/architecture.md, "Public surface").
+ */
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const ENTRY_POINTS: Record<string, { source: string; values: string[]; types: string[] }> = {
+  'maas-esxi': {
+    source: 'lib/index.ts',
+    values: [
+      'BOOT_RESOURCE_FILETYPES',
+      'BootResourceUpload',
+      'BootResources',
+      'BootResourcesClient',
+      'DEFAULT_CHUNK_SIZE',
+      'MAX_CHUNK_SIZE',
+      'MaasAbortError',
+      'MaasApiClient',
+      'MaasAuthError',
+      'MaasClient',
+      'MaasConfigError',
+      'MaasConflictError',
+      'MaasError',
+      'MaasNetworkError',
+      'MaasNotFoundError',
+      'MaasPermissionError',
+      'MaasServerError',
+      'MaasTimeoutError',
+      'MaasValidationError',
+      'PackerError',
+      'PrerequisiteError',
+      'ProfileStore',
+      'UploadConflictError',
+      'UploadInputError',
+      'UploadIntegrityError',
+      'UploadRetryError',
+      'UploadStateStore',
+      'isTransient',
+      'login',
+      'resolveConnection',
+    ],
+    types: [
+      'ApiClientOptions',
+      'ApiRequest',
+      'BackoffPolicy',
+      'BootResource',
+      'BootResourceFile',
+      'BootResourceFiletype',
+      'BootResourceSet',
+      'BootResourceSummary',
+      'BootResourceType',
+      'ConnectOptions',
+      'ConnectionFlags',
+      'ConnectionSettings',
+      'CreateBootResourceParams',
+      'LoginOptions',
+      'LoginResult',
+      'MaasEra',
+      'MaasErrorName',
+      'MaasErrorOptions',
+      'MaasProfile',
+      'MaasUser',
+      'MaasVersionInfo',
+      'ProfileConnectOptions',
+      'ProfileStoreOptions',
+      'ProfileSummary',
+      'QueryValue',
+      'ResolveConnectionOptions',
+      'RetryNotice',
+      'TransportOptions',
+      'UploadAction',
+      'UploadChunkOptions',
+      'UploadDeps',
+      'UploadEvents',
+      'UploadFingerprint',
+      'UploadOptions',
+      'UploadPhase',
+      'UploadPlan',
+      'UploadProgress',
+      'UploadResult',
+      'UploadRetry',
+      'UploadState',
+    ],
+  },
+  'maas-esxi/packer': {
+    source: 'lib/packer/index.ts',
+    values: [
+      'BUILD_PHASES',
+      'PackerBuild',
+      'PackerBuildError',
+      'PackerError',
+      'PrerequisiteError',
+      'ROOT_PASSWORD_ENV',
+      'assertPrerequisites',
+      'checkPrerequisites',
+      'defaultTemplateDir',
+      'detectPacker',
+      'inspectIso',
+      'readTemplateInfo',
+      'startPackerBuild',
+    ],
+    types: [
+      'ArtifactCountEvent',
+      'ArtifactEvent',
+      'BuildErrorEvent',
+      'BuildFinishedEvent',
+      'BuildOptions',
+      'BuildPhase',
+      'BuildResult',
+      'ConsoleEvent',
+      'ErrorCountEvent',
+      'IsoInfo',
+      'PackerArtifact',
+      'PackerBuildEvents',
+      'PackerEvent',
+      'PackerEventBase',
+      'PackerInstallation',
+      'PhaseChange',
+      'PhaseEvent',
+      'PrerequisiteCheck',
+      'PrerequisiteOptions',
+      'PrerequisiteReport',
+      'RawEvent',
+      'TemplateInfo',
+      'TemplateVariable',
+      'UiEvent',
+      'UiLevel',
+      'VersionEvent',
+    ],
+  },
+  'maas-esxi/testing': {
+    source: 'lib/testing/index.ts',
+    values: ['generateApiKey', 'startMaasSimulator'],
+    types: ['FaultAction', 'FaultMatch', 'FaultPlan', 'FaultRule', 'MaasEra', 'MaasSimulator', 'RequestRecord', 'SimUser', 'SimulatorOptions'],
+  },
+};
+
+/** Every export of each source file, split into runtime values and type-only names. */
+function declaredExports(): Map<string, { values: string[]; types: string[] }> {
+  const files = Object.values(ENTRY_POINTS).map((e) => join(root, e.source));
+  const config = ts.readConfigFile(join(root, 'tsconfig.json'), (p) => ts.sys.readFile(p));
+  const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
+  const program = ts.createProgram(files, { ...options, noEmit: true });
+  const checker = program.getTypeChecker();
+  const out = new Map<string, { values: string[]; types: string[] }>();
+  for (const file of files) {
+    const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+    const values: string[] = [];
+    const types: string[] = [];
+    for (const symbol of checker.getExportsOfModule(moduleSymbol)) {
+      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      // `export type { X }` of a class is a type-only export even though X is a value.
+      const typeOnly = symbol.declarations?.some((d) => ts.isTypeOnlyImportOrExportDeclaration(d)) ?? false;
+      (target.flags & ts.SymbolFlags.Value && !typeOnly ? values : types).push(symbol.name);
+    }
+    out.set(file, { values: values.sort(), types: types.sort() });
+  }
+  return out;
+}
+
+t.test('each entry point exports exactly the pinned names', async (t) => {
+  const declared = declaredExports();
+  for (const [name, pinned] of Object.entries(ENTRY_POINTS)) {
+    const got = declared.get(join(root, pinned.source))!;
+    t.same(got.values, [...pinned.values].sort(), `${name}: values`);
+    t.same(got.types, [...pinned.types].sort(), `${name}: types`);
+  }
+});
+
+t.test('package.json "exports" maps each entry point to the built module with those values', async (t) => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+  t.same(Object.keys(pkg.exports).sort(), ['.', './package.json', './packer', './testing']);
+  for (const [name, pinned] of Object.entries(ENTRY_POINTS)) {
+    // A self-reference resolves through "exports", as a user's import would.
+    const mod = (await import(name)) as Record<string, unknown>;
+    t.same(Object.keys(mod).sort(), [...pinned.values].sort(), `${name} at runtime`);
+  }
+});
+
+t.test('the main entry point does not load Packer support', async (t) => {
+  const main = readFileSync(join(root, 'dist/index.js'), 'utf8');
+  t.notMatch(main, /packer\//, 'dist/index.js imports nothing from packer/');
+});
