@@ -2,7 +2,8 @@
 // same run on the same machine and the same MAAS simulator (127.0.0.1 only). Prints a table and
 // writes bench/out/results.json. Not part of the tests.
 //
-//   BENCH_HASH_GIB=1 BENCH_UPLOAD_GIB=1 BENCH_RSS_GIB="1 4" BENCH_FLAKY_MIB=256 npm run bench
+//   BENCH_HASH_GIB=1 BENCH_UPLOAD_GIB=1 BENCH_RSS_GIB="1 4" BENCH_FLAKY_MIB=256 BENCH_FANOUT_MIB=96 npm run bench
+//   BENCH_ONLY=fanout npm run bench     (one benchmark: hash, throughput, memory, flaky, fanout)
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ const { MaasClient } = await import(dist('client/maas-client.js'));
 const { OAuthSigner } = await import(dist('auth/oauth.js'));
 const { parseApiKey } = await import(dist('auth/api-key.js'));
 const { startMaasSimulator } = await import(dist('testing/index.js'));
+const { uploadToSites } = await import(dist('client/sites.js'));
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -172,13 +174,51 @@ async function benchFlaky() {
   rmSync(path);
 }
 
-const only = env('BENCH_ONLY', 'hash,throughput,memory,flaky').split(',');
+/**
+ * Several MAAS sites, one image: the fan-out hashes once, and with --parallel 3 takes no longer
+ * than the slowest site alone (≤ 1.1×). Each site is its own simulator process behind its own
+ * throttled link; the baseline (every site alone, on fresh simulators) is measured in this run.
+ */
+async function benchFanOut() {
+  const size = Number(env('BENCH_FANOUT_MIB', '96')) * MiB;
+  const links = [8, 10, 12].map((m) => m * MiB);
+  const path = makeFile('fanout.raw', size);
+  const opts = { name: 'esxi/8.0', title: 'VMware ESXi 8.0', architecture: 'amd64/generic', filetype: 'ddraw', path };
+  const sitesOn = async (tag) => {
+    const sims = await Promise.all(links.map((bps, i) => startServe(['--throttle', String(bps), '--max-body-bytes', 'Infinity', '--data-dir', join(work, `fanout-${tag}-${i}`)])));
+    const sites = sims.map((sim, i) => ({ name: `site${i + 1}`, client: MaasClient.connect({ url: sim.url, apiKey: sim.adminKey }) }));
+    return { sites, stop: async () => { await Promise.all(sites.map((x) => x.client.close())); await Promise.all(sims.map(stopServe)); } };
+  };
+  const alone = await sitesOn('alone');
+  const single = [];
+  for (const site of alone.sites) {
+    const run = await time(() => uploadToSites([site], { ...opts, stateDir: join(work, 'fanout-state-alone') }));
+    if (!run.value.sites[0].ok) throw run.value.sites[0].error;
+    single.push(run.seconds);
+  }
+  await alone.stop();
+  const together = await sitesOn('together');
+  let siteHashes = 0;
+  const countHashes = (_site, up) => up.on('phase', (phase, detail) => { if (phase === 'hash' && detail !== 'given') siteHashes += 1; });
+  const fan = await time(() => uploadToSites(together.sites, { ...opts, parallel: 3, stateDir: join(work, 'fanout-state-together'), onUpload: countHashes }));
+  await together.stop();
+  if (!fan.value.sites.every((x) => x.ok)) throw new Error('fan-out: a site failed');
+  const slowest = Math.max(...single);
+  const ratio = fan.seconds / slowest;
+  rows.push({ bench: `3 sites × ${size / MiB} MiB: image hashes`, baseline: '3 (one per site)', ours: String(fan.value.hashes + siteHashes), ratio: '-', goal: '1', met: fan.value.hashes === 1 && siteHashes === 0 });
+  log(`  alone: ${single.map((x) => x.toFixed(1)).join(' / ')} s; inside the fan-out: ${fan.value.sites.map((x) => (x.elapsedMs / 1000).toFixed(1)).join(' / ')} s`);
+  rows.push({ bench: `3 sites --parallel 3 (links ${links.map((l) => l / MiB).join('/')} MiB/s)`, baseline: `slowest alone ${slowest.toFixed(1)} s`, ours: `${fan.seconds.toFixed(1)} s`, ratio: ratio.toFixed(2), goal: '≤ 1.10', met: ratio <= 1.1 });
+  rmSync(path);
+}
+
+const only = env('BENCH_ONLY', 'hash,throughput,memory,flaky,fanout').split(',');
 try {
   mkdirSync(join(root, 'bench', 'out'), { recursive: true });
   if (only.includes('hash')) { log('… hashing'); await benchHash(); }
   if (only.includes('throughput')) { log('… upload throughput'); await benchThroughput(); }
   if (only.includes('memory')) { log('… peak RSS'); await benchMemory(); }
   if (only.includes('flaky')) { log('… flaky link'); await benchFlaky(); }
+  if (only.includes('fanout')) { log('… three sites'); await benchFanOut(); }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -59,6 +59,14 @@ export type {
 export { UploadStateStore, type UploadFingerprint, type UploadState } from './upload/state-store.js';
 export { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from './upload/checks.js';
 
+// Beyond the upload: ready on every rack/region, machines, events, deploy-and-verify, several sites.
+export { waitReady, type Controller, type RackBootImages, type ReadyResult, type ReadyState, type ReadyTarget, type WaitReadyOptions } from './resources/boot-ready.js';
+export { Machines, NODE_STATUS, type DeployParams, type Machine } from './resources/machines.js';
+export { Events, type EventLevel, type EventQuery, type EventsPage, type FollowOptions, type MaasEvent } from './resources/events.js';
+export { FIRST_BOOT_ORIGIN, isFailureEvent, parseFirstBootEvent, type FirstBootReport } from './resources/first-boot-events.js';
+export { deployAndVerify, type DeployOptions, type DeployProgress, type DeployResult } from './resources/deployment.js';
+export { forEachSite, siteErrorJson, uploadToSites, type MultiSiteUpload, type MultiSiteUploadOptions, type Site, type SiteOutcome } from './client/sites.js';
+
 // Errors: one base class, subclasses by meaning.
 export {
   isTransient,
@@ -75,6 +83,8 @@ export {
   MaasValidationError,
   PackerError,
   PrerequisiteError,
+  MachineStateError,
+  DeploymentFailedError,
   UploadConflictError,
   UploadInputError,
   UploadIntegrityError,

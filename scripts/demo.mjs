@@ -4,6 +4,10 @@
 // 3. build a sample ddgz image, start the upload, interrupt it with Ctrl-C (SIGINT)
 // 4. list the unfinished upload, rerun the same command: it resumes from the server's offset
 // 5. read the boot resource back and compare the stored bytes' sha256 with the source
+// 6. beyond the upload (a second, in-process simulator with MAAS 3.4 behaviour, two rack
+//    controllers and two machines): upload with --wait-ready until both racks hold the image,
+//    deploy esx-01 and follow its events and our first boot to "Deployed" and SUCCESS, then
+//    deploy esx-02 whose first boot fails at its network step: exit 6, explained
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -112,6 +116,7 @@ async function main() {
     const b = stored.digest('hex');
     say(`sha256 of the source ${a}\n  sha256 stored by MAAS ${b} ${a === b ? '✔ identical' : '✘ DIFFERENT'}`);
     if (a !== b) failed = true;
+    if (!failed) failed = !(await beyondTheUpload(work, image));
   } catch (err) {
     failed = true;
     process.stderr.write(`demo failed: ${err.message}\n`);
@@ -121,6 +126,34 @@ async function main() {
     rmSync(work, { recursive: true, force: true });
   }
   process.exitCode = failed ? 1 : 0;
+}
+
+/** Part 6: ready on every rack, deploy and verify (and one deployment that fails, explained). */
+async function beyondTheUpload(work, image) {
+  const { startMaasSimulator } = await import(pathToFileURL(join(root, 'dist', 'testing', 'index.js')).href);
+  const site = await startMaasSimulator({
+    era: '3.4',
+    dataDir: join(work, 'maas-3.4'),
+    racks: [{ hostname: 'rack-east' }, { hostname: 'rack-west', syncMs: 2500 }],
+    machines: [{ hostname: 'esx-01' }, { hostname: 'esx-02', firstBoot: { failAt: 'network', cause: 'no link on vmnic1, the NIC MAAS booted from' } }],
+    deployStepMs: 250,
+  });
+  try {
+    say(`A second MAAS (3.4 behaviour: images live on rack controllers) with racks rack-east and rack-west at ${site.url}`);
+    if ((await run(['login', 'site', site.url, '-'], { input: `${site.adminKey}\n` })).code !== 0) throw new Error('login failed');
+    say('Upload and wait until every rack controller can deploy it (rack-west imports it 2.5 s later)');
+    const up = await run(['site', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', 'filetype=ddgz', `content@=${image}`, '--wait-ready', '--poll', '500ms']);
+    if (up.code !== 0) throw new Error(`upload with --wait-ready failed with exit ${up.code}`);
+    say("Deploy esx-01 and follow MAAS's events, then our first boot, to a verified end");
+    const ok = await run(['site', 'deploy', 'esx-01', '--image', 'esxi/8.0', '--wait', '--poll', '500ms']);
+    process.stderr.write(`exit code ${ok.code} (0 = Deployed and first boot SUCCESS)\n`);
+    say('Deploy esx-02: MAAS will say "Deployed", but its first boot fails at the network step');
+    const bad = await run(['site', 'deploy', 'esx-02', '--image', 'esxi/8.0', '--wait', '--poll', '500ms']);
+    process.stderr.write(`exit code ${bad.code} (6 = deployment failed; the line above names the step and its cause)\n`);
+    return ok.code === 0 && bad.code === 6;
+  } finally {
+    await site.close();
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,6 +1,6 @@
 import { MaasConfigError } from '../errors/index.js';
 
-/** A MAAS API key split into its parts; the consumer secret is always empty (maas-api.md §2.1). */
+/** A MAAS API key split into its parts; the consumer secret is always empty (docs/maas-api.md#signing-each-request). */
 export interface MaasCredentials {
   readonly consumerKey: string;
   readonly tokenKey: string;
@@ -9,7 +9,7 @@ export interface MaasCredentials {
 
 /**
  * Parse `consumer_key:token_key:token_secret`. The error text is the maas CLI's own
- * (maas-cli.md §1.4), minus the key itself: we never echo a secret, even a malformed one.
+ * (docs/maas-cli.md#credentials), minus the key itself: we never echo a secret, even a malformed one.
  */
 export function parseApiKey(apiKey: string): MaasCredentials {
   const parts = apiKey.trim().split(':');

@@ -4,7 +4,7 @@ import type { MaasCredentials } from './api-key.js';
 
 /**
  * Builds the `Authorization` header MAAS expects: OAuth 1.0a PLAINTEXT, empty consumer secret,
- * URL-only signature, a fresh nonce and timestamp on every call (maas-api.md §2.1–2.2: nonces
+ * URL-only signature, a fresh nonce and timestamp on every call (docs/maas-api.md#signing-each-request: nonces
  * are single-use and timestamps older than 300 s are rejected, so a header must never be reused,
  * not even for a re-sent chunk).
  */

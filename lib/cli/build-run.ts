@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BuildOptions, BuildResult, PrerequisiteCheck } from '../packer/index.js';
-import { MaasConfigError, PrerequisiteError } from '../errors/index.js';
+import type { BuildOptions, BuildPlan, BuildResult, PrerequisiteCheck } from '../packer/index.js';
+import { MaasConfigError } from '../errors/index.js';
 import { kickstartExtraProblem, rootPasswordProblems } from '../packer/kickstart-extra.js';
 import type { RunContext } from './command.js';
 import type { BuildFlags } from './flag-sets.js';
@@ -59,6 +59,7 @@ export function buildOptionsOf(ctx: RunContext, flags: BuildFlags): BuildOptions
     timeout: flags.timeout,
     vars: flags.vars,
     keepBuildDir: flags.keepBuildDir,
+    prepare: flags.prepare,
     signal: ctx.signal,
     env: ctx.io.env,
     ...(flags.kickstartExtra ? { kickstartExtra: flags.kickstartExtra } : {}),
@@ -72,15 +73,14 @@ export function renderChecks(checks: PrerequisiteCheck[]): string {
   return [['status', 'check', 'detail'], ...rows].map((r) => `${r[0]!.padEnd(w0)}  ${r[1]!.padEnd(w1)}  ${r[2]}`).join('\n');
 }
 
-async function preflight(ctx: RunContext, opts: BuildOptions): Promise<void> {
-  const report = await (await packer()).checkPrerequisites({ iso: opts.iso, templateDir: opts.templateDir, outputDir: opts.outputDir, env: ctx.io.env, signal: ctx.signal });
-  const failed = report.checks.filter((c) => !c.ok && c.severity === 'error');
-  for (const c of report.checks.filter((c) => !c.ok && c.severity === 'warning')) ctx.out.warn(`${c.title}: ${c.detail}${c.fix ? ` (${c.fix})` : ''}`);
-  if (failed.length > 0) {
-    if (!ctx.flags.json) ctx.out.progress(`${renderChecks(report.checks)}\n`);
-    const first = failed[0]!;
-    throw new PrerequisiteError(`${failed.length} build prerequisite(s) failed; first: ${first.title}: ${first.detail}.`, { code: 'PREREQUISITES', hint: first.fix });
-  }
+/** Plan once: the checks are shown, and the same plan drives the build. */
+async function preflight(ctx: RunContext, opts: BuildOptions): Promise<BuildPlan> {
+  const sdk = await packer();
+  const plan = await sdk.planBuild(opts);
+  for (const c of plan.warnings) ctx.out.warn(`${c.title}: ${c.detail}${c.fix ? ` (${c.fix})` : ''}`);
+  if (!plan.ok && !ctx.flags.json) ctx.out.progress(`${renderChecks(plan.checks)}\n`);
+  sdk.assertBuildPlan(plan);
+  return plan;
 }
 
 /**
@@ -89,8 +89,8 @@ async function preflight(ctx: RunContext, opts: BuildOptions): Promise<void> {
  */
 export async function runBuild(ctx: RunContext, opts: BuildOptions): Promise<BuildResult> {
   const { flags, out } = ctx;
-  await preflight(ctx, opts);
-  const build = (await packer()).startPackerBuild(opts);
+  const plan = await preflight(ctx, opts);
+  const build = (await packer()).startPackerBuild({ ...opts, plan });
   const started = Date.now();
   let phase = 'starting';
   let lastConsole = '';

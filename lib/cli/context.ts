@@ -5,7 +5,7 @@ import { checkMaasUrl } from './maas-url.js';
 import type { RetryNotice } from '../http/api-client.js';
 import type { CliIO, Output } from './output.js';
 
-/** Flags every command accepts (design.md §4). */
+/** Flags every command accepts (docs/architecture.md#the-cli). */
 export interface GlobalFlags {
   json: boolean;
   quiet: boolean;

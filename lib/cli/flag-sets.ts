@@ -10,7 +10,7 @@ import { parseByteSize } from './sizes.js';
  */
 
 /** Options that take a value, by spelling: the global pre-parse must skip their value too. */
-export const VALUE_FLAGS = new Set(['--cacerts', '--chunk-size', '--retries', '--regions', '--iso', '--template', '--output', '--timeout', '--var', '--kickstart-extra', '--esxi-version']);
+export const VALUE_FLAGS = new Set(['--cacerts', '--chunk-size', '--retries', '--regions', '--iso', '--template', '--output', '--timeout', '--var', '--kickstart-extra', '--esxi-version', '--image', '--user-data', '--parallel', '--poll']);
 
 export function declareGlobalFlags(y: Argv): Argv {
   return y
@@ -70,6 +70,8 @@ export interface BuildFlags {
   timeout: string | undefined;
   vars: Record<string, string>;
   keepBuildDir: boolean;
+  /** Make what the template needs when that takes no root or network (packer-maas usb.img). */
+  prepare: boolean;
   /** Kickstart snippet merged into our template's kickstart (absolute path). */
   kickstartExtra: string | undefined;
 }
@@ -82,6 +84,7 @@ export function declareBuildFlags(y: Argv): Argv {
     .option('timeout', { type: 'string', describe: 'Packer timeout for the installation, e.g. 1h' })
     .option('var', { type: 'string', array: true, describe: 'extra template variable k=v (repeatable)' })
     .option('keep-build-dir', { type: 'boolean', default: false, describe: "keep Packer's temporary build directory for debugging" })
+    .option('prepare', { type: 'boolean', default: false, describe: 'make what the template needs when that takes no root or network (packer-maas usb.img from KS.CFG)' })
     .option('kickstart-extra', { type: 'string', describe: 'kickstart snippet merged into ours: commands and %pre/%post/%firstboot sections (checked before the build)' });
 }
 
@@ -94,6 +97,7 @@ export function parseBuildFlags(argv: ParsedArgs, cwd: string): BuildFlags {
     timeout: typeof argv['timeout'] === 'string' ? argv['timeout'] : undefined,
     vars: parseVars(argv['var']),
     keepBuildDir: argv['keep-build-dir'] === true,
+    prepare: argv['prepare'] === true,
     kickstartExtra: path('kickstart-extra'),
   };
 }

@@ -5,7 +5,7 @@ export type DataPair = { key: string; value: string; fromFile: false } | { key: 
 
 /**
  * Split at the first `=` or `@=`, scanning left to right, exactly as the maas CLI's
- * `re.split(r"(=|@=)", arg, maxsplit=1)` (maas-cli.md §3.2): `a=b=c` → (a, "b=c"),
+ * `re.split(r"(=|@=)", arg, maxsplit=1)` (docs/maas-cli.md#command-grammar): `a=b=c` → (a, "b=c"),
  * `a@b=c` → ("a@b", c), `content@=x` → file x, `novalue` → the CLI's own error text.
  */
 export function parseDataPair(arg: string): DataPair {
@@ -18,7 +18,7 @@ export function parseDataPair(arg: string): DataPair {
   return m[0] === '@=' ? { key, path: rest, fromFile: true } : { key, value: rest, fromFile: false };
 }
 
-/** Repeated keys collapse, last wins — as `boot-resources create` does with `dict(options.data)` (§3.6). */
+/** Repeated keys collapse, last wins — as `boot-resources create` does with `dict(options.data)` (docs/maas-cli.md#boot-resources-create). */
 export function pairsToRecord(pairs: readonly DataPair[]): Record<string, DataPair> {
   const out: Record<string, DataPair> = {};
   for (const p of pairs) out[p.key] = p;

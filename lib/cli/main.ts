@@ -60,6 +60,9 @@ function runContext(ctx: CliContext, flags: GlobalFlags, profile: string | undef
     profile,
     maas() {
       if (profile === undefined) throw new Error('maas() is only available to profile commands.');
+      if (profile.includes(',')) {
+        throw new UsageError(`Only create, boot-resources create, build-and-upload and wait-ready take several profiles (${profile}).`, 'Run other commands once per profile.');
+      }
       if (!client) {
         const connection = ctx.connect(profile, flags, (n) => {
           if (!flags.quiet) ctx.out.info(`${n.method} failed (${n.error.message}); retrying in ${Math.round(n.delayMs / 100) / 10}s.`);
@@ -117,6 +120,9 @@ export async function parseCommandLine(rawArgs: readonly string[], io: CliIO): P
   // Profile names become commands; a top-level command does not need them (nor SQLite loaded).
   const needsProfiles = first === undefined || !RESERVED_WORDS.includes(first) || first === 'completion' || first === 'help';
   const profiles = needsProfiles ? knownProfiles(io) : [];
+  // `site1,site2,site3 COMMAND`: several profiles (env included), for the commands that fan out.
+  const multiSite = first !== undefined && first.includes(',') && first.split(',').every((p) => p === 'env' || profiles.includes(p));
+  if (multiSite) profiles.push(first);
   if (first !== undefined && !RESERVED_WORDS.includes(first) && !profiles.includes(first)) {
     throw new UsageError(
       `Unknown profile '${first}'${profiles.length ? ` (profiles: ${profiles.join(', ')})` : ''}.`,

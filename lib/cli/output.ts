@@ -26,7 +26,7 @@ interface OutputFlags {
 /**
  * The only way commands write. stdout carries results only; logs and progress go to stderr;
  * `--json` prints exactly one JSON document (result or error); every line is scrubbed of the
- * API key as a last line of defence (DEVELOPERS.md standards).
+ * API key as a last line of defence (docs/architecture.md#conventions).
  */
 export class Output {
   readonly #secrets: string[] = [];

@@ -14,7 +14,7 @@ interface ProgressSample {
 
 /**
  * Progress on stderr: a bar on a TTY (cli-progress), one line every few seconds otherwise
- * (cli-progress prints nothing off a TTY, ecosystem.md P11), nothing with --quiet.
+ * (cli-progress prints nothing off a TTY, docs/dependencies.md#cli-progress), nothing with --quiet.
  */
 interface ProgressView {
   update(sample: ProgressSample): void;

@@ -7,8 +7,17 @@ import type { UploadFlags } from './flag-sets.js';
 import { formatBytes, formatDuration } from './format.js';
 import { createProgressView } from './progress-view.js';
 
-/** `create` / `boot-resources create` / `uploads resume`: run an upload with progress. */
-export async function runUpload(ctx: RunContext, client: MaasClient, opts: UploadOptions, uflags: UploadFlags): Promise<void> {
+/**
+ * `create` / `boot-resources create` / `uploads resume`: run an upload with progress. `then`
+ * runs after a verified upload (e.g. `--wait-ready`); what it returns joins the --json result.
+ */
+export async function runUpload(
+  ctx: RunContext,
+  client: MaasClient,
+  opts: UploadOptions,
+  uflags: UploadFlags,
+  then?: (result: UploadResult) => Promise<Record<string, unknown>>,
+): Promise<void> {
   const { out, flags } = ctx;
   const options: UploadOptions = {
     ...opts,
@@ -32,7 +41,8 @@ export async function runUpload(ctx: RunContext, client: MaasClient, opts: Uploa
   const upload = client.bootResources.upload(options);
   const result = await followUpload(ctx, upload);
   summarise(ctx, result);
-  out.result(flags.json ? { resource: result.resource, upload: uploadStats(result) } : result.resource);
+  const more = then ? await then(result) : {};
+  out.result(flags.json ? { resource: result.resource, upload: uploadStats(result), ...more } : result.resource);
 }
 
 /** `1 chunk of 1.0 MiB`, `3 chunks of 8.0 MiB, the last 1.5 MiB`: what will really be sent. */
@@ -84,7 +94,7 @@ function summarise(ctx: CliContext, r: UploadResult): void {
   ctx.out.info(`Uploaded ${r.resource.name} (${formatBytes(r.size)}) as boot resource ${id} in ${formatDuration(seconds)}, ${rate}${resumed}${retried}.`);
 }
 
-function uploadStats(r: UploadResult): Record<string, unknown> {
+export function uploadStats(r: UploadResult): Record<string, unknown> {
   return {
     action: r.action,
     sha256: r.sha256,

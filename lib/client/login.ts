@@ -13,7 +13,7 @@ export interface LoginOptions extends Pick<TransportOptions, 'trace' | 'env'> {
   url: string;
   /** `consumer:token:secret`; empty for an anonymous profile. */
   apiKey: string;
-  /** Path of a PEM CA bundle to trust, stored as the official CLI does (maas-cli.md §2.2). */
+  /** Path of a PEM CA bundle to trust, stored as the official CLI does (docs/maas-cli.md#login-sequence). */
   cacerts?: string | undefined;
   insecure?: boolean | undefined;
   home?: string | undefined;
@@ -28,7 +28,7 @@ export interface LoginResult {
 }
 
 /**
- * `maas login`, step for step (maas-cli.md §2.2): validate the key with `users/?op=whoami`, fetch
+ * `maas login`, step for step (docs/maas-cli.md#login-sequence): validate the key with `users/?op=whoami`, fetch
  * `describe/`, then write the profile row in the official format so the `maas` CLI can use it.
  * Unlike the official CLI, nothing is written until every check has passed.
  */

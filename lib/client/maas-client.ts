@@ -2,6 +2,10 @@ import { MaasApiClient, type ApiClientOptions } from '../http/api-client.js';
 import { resolveConnection, normaliseApiUrl } from '../profiles/index.js';
 import { BootResources } from '../resources/boot-resources.js';
 import { describe, readVersion, whoami } from '../resources/server.js';
+import { waitReady, type ReadyResult, type WaitReadyOptions } from '../resources/boot-ready.js';
+import { deployAndVerify, type DeployOptions, type DeployResult } from '../resources/deployment.js';
+import { Events } from '../resources/events.js';
+import { Machines } from '../resources/machines.js';
 import type { MaasEra, MaasUser, MaasVersionInfo } from '../resources/types.js';
 import { BootResourceUpload } from '../upload/uploader.js';
 import type { UploadOptions, UploadPlan } from '../upload/types.js';
@@ -22,7 +26,7 @@ export interface ProfileConnectOptions extends Omit<ConnectOptions, 'url' | 'api
   dbPath?: string | undefined;
 }
 
-/** Boot resources, plus the resumable upload built on them (design.md §1). */
+/** Boot resources, plus the resumable upload built on them (docs/architecture.md#where-each-concern-lives). */
 export class BootResourcesClient extends BootResources {
   readonly #profile: string | undefined;
 
@@ -36,6 +40,11 @@ export class BootResourcesClient extends BootResources {
     return new BootResourceUpload({ api: this.api, resources: this }, { profile: this.#profile, ...opts });
   }
 
+  /** Wait until MAAS can deploy the image from every rack (≤3.4) or region (3.5+). */
+  waitReady(opts: WaitReadyOptions): Promise<ReadyResult> {
+    return waitReady(this.api, opts);
+  }
+
   /** What `upload` would do, without writing anything to MAAS (`--dry-run`). */
   planUpload(opts: UploadOptions): Promise<UploadPlan> {
     return BootResourceUpload.plan({ api: this.api, resources: this }, opts);
@@ -46,12 +55,21 @@ export class BootResourcesClient extends BootResources {
 export class MaasClient {
   readonly api: MaasApiClient;
   readonly bootResources: BootResourcesClient;
+  readonly machines: Machines;
+  readonly events: Events;
   readonly profile: string | undefined;
 
   constructor(api: MaasApiClient, profile?: string) {
     this.api = api;
     this.profile = profile;
     this.bootResources = new BootResourcesClient(api, profile);
+    this.machines = new Machines(api);
+    this.events = new Events(api);
+  }
+
+  /** Deploy a machine and follow it to a verified end (Deployed, and our first boot's verdict). */
+  deploy(opts: DeployOptions): Promise<DeployResult> {
+    return deployAndVerify(this.machines, this.events, opts);
   }
 
   static connect(opts: ConnectOptions): MaasClient {

@@ -1,5 +1,5 @@
 /**
- * The error hierarchy of the SDK (design.md §2). One base class, subclasses by meaning.
+ * The error hierarchy of the SDK (docs/architecture.md#errors). One base class, subclasses by meaning.
  * Every error carries what the CLI needs to explain it — method, URL, status, MAAS's own
  * body text and a one-line `hint` with the fix — and never the Authorization header.
  */
@@ -21,7 +21,9 @@ export type MaasErrorName =
   | 'UploadInputError'
   | 'UploadRetryError'
   | 'PackerError'
-  | 'PrerequisiteError';
+  | 'PrerequisiteError'
+  | 'MachineStateError'
+  | 'DeploymentFailedError';
 
 export interface MaasErrorOptions {
   method?: string | undefined;
@@ -67,18 +69,18 @@ export class MaasError extends Error {
   }
 }
 
-/** 401: MAAS rejected the credentials (reference/maas-api.md §2.3). */
+/** 401: MAAS rejected the credentials (docs/maas-api.md#authentication-errors). */
 export class MaasAuthError extends MaasError {
   override name = 'MaasAuthError' as const;
 }
-/** 403: authenticated, but not allowed (reference/maas-api.md §2.5). */
+/** 403: authenticated, but not allowed (docs/maas-api.md#permissions). */
 export class MaasPermissionError extends MaasError {
   override name = 'MaasPermissionError' as const;
 }
 export class MaasNotFoundError extends MaasError {
   override name = 'MaasNotFoundError' as const;
 }
-/** 400: MAAS refused the request; `fields` holds MAAS's per-field messages (maas-api.md §3.8). */
+/** 400: MAAS refused the request; `fields` holds MAAS's per-field messages (docs/maas-api.md#error-statuses-and-texts). */
 export class MaasValidationError extends MaasError {
   override name = 'MaasValidationError' as const;
   readonly fields: Record<string, string[]> | undefined;
@@ -92,7 +94,7 @@ export class MaasValidationError extends MaasError {
     return out;
   }
 }
-/** 409 (serialization conflict after MAAS's own retries, maas-api.md §2.6). */
+/** 409 (serialization conflict after MAAS's own retries, docs/maas-api.md#error-statuses-and-texts). */
 export class MaasConflictError extends MaasError {
   override name = 'MaasConflictError' as const;
 }
@@ -115,7 +117,7 @@ export class MaasAbortError extends MaasError {
 export class MaasConfigError extends MaasError {
   override name = 'MaasConfigError' as const;
 }
-/** The server's copy cannot be trusted any more (maas-api.md §4.5). */
+/** The server's copy cannot be trusted any more (docs/maas-upload-protocol.md#integrity-errors). */
 export class UploadIntegrityError extends MaasError {
   override name = 'UploadIntegrityError' as const;
 }
@@ -123,7 +125,7 @@ export class UploadIntegrityError extends MaasError {
 export class UploadConflictError extends MaasError {
   override name = 'UploadConflictError' as const;
 }
-/** Bad upload input found before any network write (design.md §3 step 1). */
+/** Bad upload input found before any network write (docs/architecture.md#data-flow-of-an-upload step 1). */
 export class UploadInputError extends MaasError {
   override name = 'UploadInputError' as const;
 }
@@ -167,4 +169,36 @@ export function retryAfterOf(err: unknown): number | undefined {
 /** An upload stopped after its retry budget ran out; rerunning resumes it (exit code 5). */
 export class UploadRetryError extends MaasError {
   override name = 'UploadRetryError' as const;
+}
+
+/**
+ * MAAS refused an operation because of the machine's state (its `NodeStateViolation`, HTTP 409,
+ * `src/maasserver/exceptions.py`): not temporary, so never retried. `state` is MAAS's status name.
+ */
+export class MachineStateError extends MaasError {
+  override name = 'MachineStateError' as const;
+  readonly state: string | undefined;
+  constructor(message: string, options: MaasErrorOptions & { state?: string | undefined } = {}) {
+    super(message, options);
+    this.state = options.state;
+  }
+  override toJSON(): Record<string, unknown> {
+    return this.state === undefined ? super.toJSON() : { ...super.toJSON(), state: this.state };
+  }
+}
+
+/**
+ * A deployment ended badly: MAAS's "Failed deployment", a failure event, or our first boot's
+ * FAILED verdict (docs/esxi-first-boot.md). `step` names the first-boot step when known.
+ */
+export class DeploymentFailedError extends MaasError {
+  override name = 'DeploymentFailedError' as const;
+  readonly step: string | undefined;
+  constructor(message: string, options: MaasErrorOptions & { step?: string | undefined } = {}) {
+    super(message, options);
+    this.step = options.step;
+  }
+  override toJSON(): Record<string, unknown> {
+    return this.step === undefined ? super.toJSON() : { ...super.toJSON(), step: this.step };
+  }
 }

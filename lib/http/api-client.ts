@@ -12,7 +12,7 @@ export type QueryValue = string | number | boolean | readonly (string | number)[
 
 export interface ApiRequest {
   query?: Record<string, QueryValue> | undefined;
-  /** Sent as multipart/form-data, as the maas CLI does (maas-cli.md §3.3–3.4). */
+  /** Sent as multipart/form-data, as the maas CLI does (docs/maas-cli.md#query-or-body). */
   form?: Record<string, string | number | boolean | undefined> | undefined;
   body?: Buffer | Readable | undefined;
   headers?: Record<string, string> | undefined;
@@ -20,7 +20,7 @@ export interface ApiRequest {
   headersTimeoutMs?: number | undefined;
   /**
    * Whether the request may be repeated after an ambiguous failure. GETs are; POST/PUT/DELETE
-   * are not unless the caller says so (design.md §1: never retry non-idempotent calls blindly).
+   * are not unless the caller says so (docs/architecture.md#where-each-concern-lives: never retry non-idempotent calls blindly).
    */
   idempotent?: boolean | undefined;
   /** Sign the request (default true when the client has credentials). */
@@ -93,7 +93,7 @@ export class MaasApiClient {
         // Refused before MAAS ever answered: nothing listens at that URL, and waiting will not
         // change it. Once MAAS has answered, a refusal is a region restarting: keep retrying.
         if (err.code === 'ECONNREFUSED' && !this.#answered) throw err;
-        // MAAS rejects stale timestamps before the handler runs (maas-api.md §2.2), so a retry
+        // MAAS rejects stale timestamps before the handler runs (docs/maas-api.md#the-300-s-window), so a retry
         // with the server's clock is safe even for non-idempotent calls.
         if (!clockFixed && err instanceof MaasAuthError && err.code === 'EXPIRED_TIMESTAMP' && this.#adoptServerClock()) {
           clockFixed = true;
@@ -128,14 +128,14 @@ export class MaasApiClient {
     const headers: Record<string, string> = { ...req.headers };
     let body: string | Buffer | Readable | FormData | undefined = req.body;
     if (req.form) {
-      // undici's own FormData (never the global one, ecosystem.md P6): undici sets the boundary
+      // undici's own FormData (never the global one, docs/dependencies.md#undici): undici sets the boundary
       // and length itself. The form-data package would load mime-db (~15 MiB RSS) for six fields.
       const form = new FormData();
       for (const [k, v] of Object.entries(req.form)) if (v !== undefined) form.append(k, String(v));
       body = form;
     }
     if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length);
-    // A fresh nonce and timestamp for every attempt (maas-api.md §2.2).
+    // A fresh nonce and timestamp for every attempt (docs/maas-api.md#the-300-s-window).
     if (this.signer && !req.anonymous) headers['authorization'] = this.signer.authorization(method, url);
     const res = await this.transport.send({ method, url, headers, body, signal: req.signal, headersTimeoutMs: req.headersTimeoutMs });
     if (res.status >= 200 && res.status < 300) return res;
@@ -145,7 +145,7 @@ export class MaasApiClient {
 
   /**
    * MAAS echoes credentials in some error bodies ("Invalid access token: <token key>", and the
-   * expected signature — the token secret — on a bad signature, maas-api.md §2.3): keep them out
+   * expected signature — the token secret — on a bad signature, docs/maas-api.md#authentication-errors): keep them out
    * of errors, logs and output.
    */
   #scrub(text: string): string {

@@ -1,5 +1,5 @@
 /**
- * Jittered exponential backoff ("full jitter", as the AWS SDK and GCS use; ecosystem.md §1.3),
+ * Jittered exponential backoff ("full jitter", as the AWS SDK and GCS use; https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html),
  * honouring a server's Retry-After when it asks for longer.
  */
 export interface BackoffPolicy {

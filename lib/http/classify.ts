@@ -21,7 +21,7 @@ interface ResponseInfo extends RequestInfo {
   retryAfterMs?: number | undefined;
 }
 
-/** Turn a non-2xx MAAS response into the typed error for its meaning (maas-api.md §2.3, §2.6). */
+/** Turn a non-2xx MAAS response into the typed error for its meaning (docs/maas-api.md#authentication-errors, #error-statuses-and-texts). */
 export function errorFromResponse(
   req: ResponseInfo,
   status: number,

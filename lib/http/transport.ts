@@ -11,7 +11,7 @@ export interface TransportOptions {
   connectTimeoutMs?: number | undefined;
   /**
    * Default headers timeout. undici refreshes it while a body is being written, so for uploads
-   * it is a send-side idle timer, then the wait for the answer (ecosystem.md P9).
+   * it is a send-side idle timer, then the wait for the answer (docs/dependencies.md#undici).
    */
   headersTimeoutMs?: number | undefined;
   bodyTimeoutMs?: number | undefined;
@@ -46,9 +46,9 @@ const USER_AGENT = 'maas-esxi (+https://www.npmjs.com/package/maas-esxi)';
 /**
  * One undici dispatcher per client: keep-alive, one connection per origin (MAAS appends chunks in
  * order and a multi-region load balancer must see every chunk on the same connection,
- * maas-api.md §4.4), TLS CA / insecure, and proxies from the environment with the TLS options
+ * docs/maas-upload-protocol.md#append-only-writes), TLS CA / insecure, and proxies from the environment with the TLS options
  * passed to both `connect` and `requestTls` (tunnelled requests only read the latter;
- * ecosystem.md §2.5).
+ * docs/dependencies.md#undici).
  */
 export class HttpTransport {
   readonly dispatcher: Dispatcher;

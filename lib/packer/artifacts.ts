@@ -1,6 +1,6 @@
 /**
  * Assembles Packer's `artifact` lines into artifact records and picks the compressed image
- * (reference/packer.md §3.3).
+ * (docs/packer.md).
  */
 import type { PackerEvent } from './machine-readable.js';
 
@@ -15,7 +15,7 @@ export interface PackerArtifact {
   files: string[];
 }
 
-/** builder-id of the `compress` post-processor (§3.2). */
+/** builder-id of the `compress` post-processor (docs/packer.md). */
 const COMPRESS_BUILDER_ID = 'packer.post-processor.compress';
 
 export class ArtifactCollector {
@@ -55,7 +55,7 @@ export class ArtifactCollector {
  * The image to hand to the uploader: a `.dd.gz` file from the compress post-processor; failing
  * that, any artifact file ending in `.dd.gz` (a template might wrap compress in another
  * post-processor that passes its artifact through). Never a file found by looking on disk:
- * separate post-processor blocks compress even after a failed step (§3.4.3).
+ * separate post-processor blocks compress even after a failed step (docs/packer.md).
  */
 export function findCompressedImage(artifacts: PackerArtifact[], suffix = '.dd.gz'): { artifact: PackerArtifact; file: string } | undefined {
   const candidates: { artifact: PackerArtifact; file: string }[] = [];

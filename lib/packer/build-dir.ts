@@ -1,6 +1,6 @@
 /**
  * A fresh build directory per run: Packer resolves every relative path against its cwd
- * (reference/packer.md §1.2, §1.9 item 7, §3.5), writes `output-<source>/` and the `.dd.gz`
+ * (docs/packer.md), writes `output-<source>/` and the `.dd.gz`
  * there, and packer-maas templates reach up to `../scripts/`. Layout:
  *
  *   <workDir>/maas-esxi-build-XXXXXX/
@@ -8,7 +8,7 @@
  *     <sibling> -> …         symlinks for `../<sibling>` paths the template uses
  *     tmp/                   TMPDIR and PACKER_TMP_DIR (Packer's shell scripts, FUSE mount points)
  *
- * Adapting to the version (§3.1): Packer < 1.10 uses its built-in qemu builder and rejects (1.6.6)
+ * Adapting to the version (docs/packer.md): Packer < 1.10 uses its built-in qemu builder and rejects (1.6.6)
  * or needs `packer init` for `required_plugins`, so plugin-only files (`plugins.pkr.hcl`) are left
  * out and `packer {}` blocks elsewhere are removed; Packer ≥ 1.10 gets the template unchanged.
  */

@@ -1,6 +1,6 @@
 /**
  * Follows the VM's serial console during the silent "Waiting for shutdown..." phase
- * (reference/packer.md §3.8): either a file qemu writes (`-serial file:PATH`) or, for templates
+ * (docs/packer.md): either a file qemu writes (`-serial file:PATH`) or, for templates
  * with `-serial stdio`, the `Qemu stdout:` lines of Packer's debug log.
  */
 import { open, stat } from 'node:fs/promises';

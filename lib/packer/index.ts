@@ -1,11 +1,13 @@
 /**
- * `maas-esxi/packer`: build a MAAS-deployable VMware ESXi image with Packer — check the
- * prerequisites (`doctor`), read a template, run the build with a typed event stream and
- * cancellation, find the artifact. A separate entry point so that uploading never loads it.
+ * `maas-esxi/packer`: build a MAAS-deployable VMware ESXi image with Packer — plan the build
+ * once (Packer, the template and what it needs, the ISO, the prerequisite checks `doctor`
+ * shows), run the plan with a typed event stream and cancellation, find the artifact. A separate entry point so that uploading never loads it.
  * The export list is pinned by test/exports.test.ts; see docs/architecture.md and docs/packer.md.
  */
 export { PackerBuild, startPackerBuild, type BuildOptions, type BuildResult, type PhaseChange, type PackerBuildEvents } from './runner.js';
-export { checkPrerequisites, assertPrerequisites, type PrerequisiteCheck, type PrerequisiteOptions, type PrerequisiteReport } from './prerequisites.js';
+export { planBuild, assertBuildPlan, BuildPlan, type PlanBuildOptions, type PlannedFatImage, type BuildPlanSummary } from './build-plan.js';
+export type { PrerequisiteCheck } from './prerequisites.js';
+export type { TemplateNeeds, TemplateFileNeed, TemplateTool, MakeRule } from './template-needs.js';
 export { detectPacker, type PackerInstallation } from './packer-version.js';
 export { inspectIso, type IsoInfo } from './iso-inspect.js';
 export { defaultTemplateDir } from './template-dir.js';

@@ -1,7 +1,7 @@
 /**
  * Pre-build step of our template: the kickstart USB stick. The template attaches
  * `var.kickstart_image` as USB storage and boots the installer with `ks=usb://ks.cfg`
- * (reference/packer.md §1.3); `scripts/build_kickstart_usb.py` renders KS.CFG for the ESXi
+ * (docs/packer.md); `scripts/build_kickstart_usb.py` renders KS.CFG for the ESXi
  * version and writes the FAT image with mtools, no root. The root password comes from
  * MAAS_ESXI_ROOT_PASSWORD in the environment (never a command-line argument, never logged).
  *

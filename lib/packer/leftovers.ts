@@ -1,6 +1,6 @@
 /**
  * Finding and killing what a build leaves behind. Packer's plugins, shell-local scripts and
- * qemu share Packer's process group (reference/packer.md §3.7), but a script that ignores SIGINT
+ * qemu share Packer's process group (docs/packer.md), but a script that ignores SIGINT
  * keeps running after Packer has "cleanly cancelled" (verified: `trap '' INT; sleep 30` outlives
  * Packer 1.6.6), and a daemonising helper (qemu-nbd --fork) leaves the group. So a process
  * belongs to the build when any of these hold: it is in Packer's session, its environment has our
@@ -89,7 +89,7 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** Mount points at or below `dir` (e.g. packer-maas FUSE mounts left by a killed post-processor, §3.7). */
+/** Mount points at or below `dir` (e.g. packer-maas FUSE mounts left by a killed post-processor, docs/packer.md). */
 async function mountsUnder(dir: string): Promise<{ mountPoint: string; fsType: string }[]> {
   const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
   const out: { mountPoint: string; fsType: string }[] = [];

@@ -1,10 +1,10 @@
 /**
- * Parser for `packer -machine-readable` output (reference/packer.md §3.2).
+ * Parser for `packer -machine-readable` output (docs/packer.md).
  *
  * Each stdout line is `timestamp,target,type,data…`; commas inside data are written as
  * `%!(PACKER_COMMA)`, newlines as a literal `\n`, carriage returns as `\r`. In Packer 1.6.6 `ui`
  * lines carry an empty target (the build name is inside the text) while `artifact*` and `error`
- * lines carry the build name (§3.4.2).
+ * lines carry the build name (docs/packer.md).
  */
 
 export interface PackerEventBase {
@@ -16,7 +16,7 @@ export interface PackerEventBase {
 
 export type UiLevel = 'say' | 'message' | 'error';
 
-/** Human output. `error` is also any stderr of shell-local scripts, so not necessarily fatal (§3.2). */
+/** Human output. `error` is also any stderr of shell-local scripts, so not necessarily fatal (docs/packer.md). */
 export interface UiEvent extends PackerEventBase {
   type: 'ui';
   level: UiLevel;
@@ -27,7 +27,7 @@ export interface UiEvent extends PackerEventBase {
 export interface BuildFinishedEvent extends PackerEventBase {
   type: 'build-finished';
   build: string;
-  /** false for `errored`. Note that 1.6.6 prints `finished` for a cancelled build too (§3.4.7). */
+  /** false for `errored`. Note that 1.6.6 prints `finished` for a cancelled build too (docs/packer.md). */
   ok: boolean;
   /** Packer's wording, e.g. `21 seconds 473 milliseconds`. */
   duration: string;
@@ -56,7 +56,7 @@ export interface ArtifactEvent extends PackerEventBase {
   fileIndex?: number;
 }
 
-/** Emitted after the builds when N builds failed; absent on success, cancel and prepare errors (§3.2). */
+/** Emitted after the builds when N builds failed; absent on success, cancel and prepare errors (docs/packer.md). */
 export interface ErrorCountEvent extends PackerEventBase {
   type: 'error-count';
   count: number;
@@ -74,7 +74,7 @@ export interface VersionEvent extends PackerEventBase {
   value: string;
 }
 
-/** Synthetic (runner): the build entered a new phase (reference/packer.md §3.8). */
+/** Synthetic (runner): the build entered a new phase (docs/packer.md). */
 export interface PhaseEvent extends PackerEventBase {
   type: 'phase';
   name: string;
@@ -171,7 +171,7 @@ export function parseMachineReadableLine(line: string): PackerEvent | null {
       return { ...base, type: 'error', message: data.join(',') };
     case 'version':
       return { ...base, type: 'version', key: 'version', value: data[0] ?? '' };
-    case 'version-prelease': // sic, Packer 1.6.6 (§3.4.1)
+    case 'version-prelease': // sic, Packer 1.6.6 (docs/packer.md)
     case 'version-prerelease':
       return { ...base, type: 'version', key: 'prerelease', value: data[0] ?? '' };
     case 'version-commit':

@@ -1,6 +1,6 @@
 /**
  * Deliver the image to the output directory and hash it once, streaming (images are GBs), so
- * the uploader can use the digest instead of reading the file again (design.md §3 step 2).
+ * the uploader can use the digest instead of reading the file again (docs/architecture.md#data-flow-of-an-upload step 2).
  * Same filesystem: rename, then hash. Across filesystems: copy and hash in the same pass.
  * Either way the destination appears atomically (temp name + rename).
  */

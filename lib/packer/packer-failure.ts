@@ -1,6 +1,6 @@
 /**
  * Turning a failed Packer run into one PackerError with Packer's own words and a hint.
- * Packer exits 1 for every kind of failure (reference/packer.md §3.7), so the text decides.
+ * Packer exits 1 for every kind of failure (docs/packer.md), so the text decides.
  */
 import { PackerError, type MaasErrorOptions } from '../errors/index.js';
 

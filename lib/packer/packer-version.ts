@@ -1,5 +1,5 @@
 /**
- * Which Packer is installed, and what that implies (reference/packer.md §3.1):
+ * Which Packer is installed, and what that implies (docs/packer.md):
  * - < 1.7: qemu built in, no `packer init`, `packer {}` may not hold `required_plugins` (Debian 1.6.6);
  * - 1.7–1.9: `required_plugins` understood, qemu still bundled;
  * - ≥ 1.10: no HashiCorp plugins in the binary — the qemu plugin must be installed.
@@ -25,7 +25,7 @@ async function findPacker(env: NodeJS.ProcessEnv = process.env): Promise<string 
   return findExecutable('packer', env);
 }
 
-/** Parse `packer -machine-readable version` (§3.4.1), falling back to the `Packer v1.6.6` ui line. */
+/** Parse `packer -machine-readable version` (docs/packer.md), falling back to the `Packer v1.6.6` ui line. */
 export function parsePackerVersionOutput(stdout: string): string | undefined {
   let fromUi: string | undefined;
   for (const line of stdout.split('\n')) {

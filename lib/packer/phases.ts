@@ -1,5 +1,5 @@
 /**
- * Build phases, recognised from Packer's ui lines (reference/packer.md §3.8; 1.6.6 wording,
+ * Build phases, recognised from Packer's ui lines (docs/packer.md; 1.6.6 wording,
  * close to the newer qemu plugin's). The runner adds its own phases around Packer's.
  */
 

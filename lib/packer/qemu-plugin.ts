@@ -1,6 +1,6 @@
 /**
  * Is the qemu plugin installed for Packer ≥ 1.10 (which bundles no HashiCorp plugins,
- * reference/packer.md §3.1)? Installed plugins are files named
+ * docs/packer.md)? Installed plugins are files named
  * `…/github.com/hashicorp/qemu/packer-plugin-qemu_v1.1.3_x5.0_linux_amd64`.
  */
 import { readdir } from 'node:fs/promises';
@@ -58,5 +58,5 @@ async function walk(dir: string, depth: number, out: string[]): Promise<void> {
   }
 }
 
-/** 1.1.2 stops waiting for a `communicator = "none"` guest to power off (packer-plugin-qemu#197, §1.2). */
+/** 1.1.2 stops waiting for a `communicator = "none"` guest to power off (packer-plugin-qemu#197, docs/packer.md). */
 export const BROKEN_QEMU_PLUGIN = '1.1.2';

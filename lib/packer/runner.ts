@@ -6,9 +6,9 @@
  *   const { artifactPath, sha256 } = await build.done();
  *
  * Success = exit code 0, no `error-count`, and a `.dd.gz` artifact announced by Packer (from the
- * compress post-processor) that exists — never a file merely lying there (reference/packer.md
- * §3.3, §3.4.3). Cancellation (AbortSignal or cancel()) sends SIGINT to Packer's process group,
- * Packer's graceful interrupt (§3.7), waits `graceMs`, then SIGKILLs the group and any process
+ * compress post-processor) that exists — never a file merely lying there (docs/packer.md
+ * docs/packer.md). Cancellation (AbortSignal or cancel()) sends SIGINT to Packer's process group,
+ * Packer's graceful interrupt (docs/packer.md), waits `graceMs`, then SIGKILLs the group and any process
  * that still belongs to the build, unmounts leftovers and removes the build directory; done()
  * then rejects with MaasAbortError (code CANCELLED) — the CLI maps it to exit 130.
  */
@@ -25,12 +25,12 @@ import { BUILD_MARKER_ENV, killBuildProcesses, signalGroup } from './leftovers.j
 import { parseMachineReadableLine, type PackerEvent } from './machine-readable.js';
 import { moveArtifact } from './move-artifact.js';
 import { failureFromOutcome, PackerBuildError, type RunOutcome } from './packer-failure.js';
-import { inspectIso } from './iso-inspect.js';
+import { assertBuildPlan, planBuild, preparationPaths, type BuildPlan, type PlanBuildOptions } from './build-plan.js';
+import { writeFatImage } from './fat-image.js';
 import { buildKickstartImage, KICKSTART_VARIABLE, majorMinor, ROOT_PASSWORD_ENV, templateBuildsKickstart } from './kickstart.js';
-import { detectPacker, type PackerInstallation } from './packer-version.js';
+import type { PackerInstallation } from './packer-version.js';
 import { phaseForUiText, type BuildPhase } from './phases.js';
-import { defaultTemplateDir } from './template-dir.js';
-import { readTemplateInfo, type TemplateInfo } from './template-info.js';
+import type { TemplateInfo } from './template-info.js';
 import { resolveTemplateVars, STANDARD_VARIABLES, varArgs } from './template-vars.js';
 
 export interface BuildOptions {
@@ -61,6 +61,13 @@ export interface BuildOptions {
   consolePollMs?: number;
   /** Kickstart snippet merged into our template's kickstart (its --kickstart-extra). */
   kickstartExtra?: string;
+  /** Make what the template needs and maas-esxi can make without root or network (see PlanBuildOptions.prepare). */
+  prepare?: boolean;
+  /**
+   * The plan from `planBuild` for these same options (the CLI shows its checks first); without
+   * it the build plans itself. Either way Packer does not start while a prerequisite fails.
+   */
+  plan?: BuildPlan;
 }
 
 export interface BuildResult {
@@ -86,7 +93,7 @@ export interface PackerBuildEvents {
 }
 
 /** What prepare() settled before Packer runs. */
-interface BuildPlan {
+interface PreparedBuild {
   packer: PackerInstallation;
   template: TemplateInfo;
   dir: BuildDir;
@@ -108,121 +115,124 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
   /** The build directory once prepared (removed again at the end unless keepBuildDir). */
   buildDir: string | null = null;
   /** Directories to remove at the end (the build dir and, if it had to live elsewhere, TMPDIR). */
-  private buildPaths: string[] = [];
+  #buildPaths: string[] = [];
   /** Packer's pid while it runs (leader of its own process group). */
   pid: number | undefined;
   phase: BuildPhase | undefined;
 
-  private readonly opts: BuildOptions;
-  private readonly controller = new AbortController();
-  private readonly startedAt = Date.now();
-  private readonly promise: Promise<BuildResult>;
-  private child: ResultPromise | undefined;
-  private graceTimer: NodeJS.Timeout | undefined;
+  readonly #opts: BuildOptions;
+  readonly #controller = new AbortController();
+  readonly #startedAt = Date.now();
+  readonly #promise: Promise<BuildResult>;
+  #child: ResultPromise | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: BuildOptions) {
     super();
-    this.opts = opts;
+    this.#opts = opts;
     const outer = opts.signal;
     const forward = (): void => this.cancel(outer?.reason);
     if (outer) {
-      if (outer.aborted) this.controller.abort(outer.reason);
+      if (outer.aborted) this.#controller.abort(outer.reason);
       else outer.addEventListener('abort', forward, { once: true });
     }
-    this.controller.signal.addEventListener('abort', () => this.onAbort(), { once: true });
+    this.#controller.signal.addEventListener('abort', () => this.#onAbort(), { once: true });
     // Start on the next turn so listeners attached right after construction see every event.
-    this.promise = new Promise<void>((r) => setImmediate(r))
-      .then(() => this.run())
+    this.#promise = new Promise<void>((r) => setImmediate(r))
+      .then(() => this.#run())
       .finally(() => outer?.removeEventListener('abort', forward));
-    this.promise.catch(() => undefined); // callers who never call done() must not crash the process
+    this.#promise.catch(() => undefined); // callers who never call done() must not crash the process
   }
 
   done(): Promise<BuildResult> {
-    return this.promise;
+    return this.#promise;
   }
 
   /** Stop the build; done() rejects with MaasAbortError (code CANCELLED). */
   cancel(reason?: unknown): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason ?? 'cancelled');
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason ?? 'cancelled');
   }
 
   get elapsedMs(): number {
-    return Date.now() - this.startedAt;
+    return Date.now() - this.#startedAt;
   }
 
-  private get signal(): AbortSignal {
-    return this.controller.signal;
+  get #signal(): AbortSignal {
+    return this.#controller.signal;
   }
 
-  private async run(): Promise<BuildResult> {
-    const opts = this.opts;
+  async #run(): Promise<BuildResult> {
+    const opts = this.#opts;
     const tails: FileTail[] = [];
     try {
-      this.enterPhase('prepare');
-      const plan = await this.prepare((dir) => {
+      this.#enterPhase('prepare');
+      const plan = await this.#prepare((dir) => {
         this.buildDir = dir.root;
-        this.buildPaths = dir.paths;
+        this.#buildPaths = dir.paths;
       });
       const { dir } = plan;
 
       const pollMs = opts.consolePollMs ?? 1000;
-      tails.push(new FileTail(plan.consoleCandidates, (line) => this.consoleLine(line), pollMs));
-      if (plan.debugLog && plan.template.serialStdio) tails.push(new FileTail([plan.debugLog], (line) => this.consoleLine(line), pollMs, consoleLineFromDebugLog));
+      tails.push(new FileTail(plan.consoleCandidates, (line) => this.#consoleLine(line), pollMs));
+      if (plan.debugLog && plan.template.serialStdio) tails.push(new FileTail([plan.debugLog], (line) => this.#consoleLine(line), pollMs, consoleLineFromDebugLog));
       tails.forEach((tail) => tail.start());
 
       const args = ['build', '-machine-readable', '-color=false', ...varArgs(plan.vars), plan.template.templateArg];
-      this.log(`running: packer ${args.map(redactVarArg).join(' ')} (in ${dir.cwd})`);
-      const outcome = await this.runPacker(plan.packer.path, args, dir, plan.env, { userLog: !plan.debugLog });
+      this.#log(`running: packer ${args.map(redactVarArg).join(' ')} (in ${dir.cwd})`);
+      const outcome = await this.#runPacker(plan.packer.path, args, dir, plan.env, { userLog: !plan.debugLog });
       for (const tail of tails.splice(0)) await tail.stop();
 
       // Anything still running that belongs to the build (scripts that ignored SIGINT, daemons).
       const leftovers = await killBuildProcesses({ sessionId: outcome.pid, buildDir: dir.root });
-      for (const p of leftovers) this.log(`killed leftover process ${p.pid}: ${p.command}`);
+      for (const p of leftovers) this.#log(`killed leftover process ${p.pid}: ${p.command}`);
 
-      if (this.signal.aborted) throw this.abortError();
+      if (this.#signal.aborted) throw this.#abortError();
       if (outcome.exitCode !== 0 || outcome.errorCount > 0 || outcome.signal) {
         if (plan.debugLog) outcome.diagnostics = await qemuDiagnostics(plan.debugLog);
         throw failureFromOutcome(outcome);
       }
-      return await this.deliver(plan, outcome);
+      return await this.#deliver(plan, outcome);
     } catch (err) {
-      if (this.signal.aborted && !(err instanceof MaasAbortError)) throw this.abortError(err);
+      if (this.#signal.aborted && !(err instanceof MaasAbortError)) throw this.#abortError(err);
       throw err;
     } finally {
       for (const tail of tails) await tail.stop();
-      clearTimeout(this.graceTimer);
+      clearTimeout(this.#graceTimer);
       const root = this.buildDir;
       if (root) {
         // Even without a child (cancel during prepare) make sure nothing of ours survives.
         await killBuildProcesses({ buildDir: root }, 2000).catch(() => []);
         if (!opts.keepBuildDir) {
-          for (const problem of await removeBuildDir({ paths: this.buildPaths })) this.log(problem);
+          for (const problem of await removeBuildDir({ paths: this.#buildPaths })) this.#log(problem);
           this.buildDir = null;
         } else {
-          this.log(`build directory kept: ${this.buildPaths.join(', ')}`);
+          this.#log(`build directory kept: ${this.#buildPaths.join(', ')}`);
         }
       }
     }
   }
 
-  /** Everything before Packer starts: Packer, template, variables, build dir, kickstart, env. */
-  private async prepare(onBuildDir: (dir: BuildDir) => void): Promise<BuildPlan> {
-    const opts = this.opts;
+  /** Everything before Packer starts: the plan (made once, here or by the caller), variables, build dir, kickstart, env. */
+  async #prepare(onBuildDir: (dir: BuildDir) => void): Promise<PreparedBuild> {
+    const opts = this.#opts;
     const env = opts.env ?? process.env;
-    this.throwIfCancelled();
-    const packer = await detectPacker({ env, signal: this.signal });
-    this.log(`using Packer ${packer.version} at ${packer.path}`);
-    const template = await readTemplateInfo(opts.templateDir ?? defaultTemplateDir());
+    this.#throwIfCancelled();
+    const plan = opts.plan ?? (await planBuild(this.#planOptions()));
+    assertPlanFits(plan, opts);
+    assertBuildPlan(plan);
+    this.#throwIfCancelled();
+    const packer = plan.packer!;
+    const template = plan.template!;
+    this.#log(`using Packer ${packer.version} at ${packer.path}`);
     const declared = new Set(template.variables.map((v) => v.name));
-    const isoPath = resolve(opts.iso);
 
     // The template's esxi_version (and our kickstart) take major.minor: from the option, else
-    // read from the ISO's volume id / BOOT.CFG.
+    // what the plan read from the ISO's volume id / BOOT.CFG.
     let esxiVersion = opts.esxiVersion === undefined ? undefined : (majorMinor(opts.esxiVersion) ?? opts.esxiVersion);
     if (esxiVersion === undefined && declared.has(STANDARD_VARIABLES.esxiVersion) && opts.vars?.[STANDARD_VARIABLES.esxiVersion] === undefined) {
-      const detected = await inspectIso(isoPath).then((i) => i.esxiVersion, () => undefined);
+      const detected = plan.iso?.esxiVersion;
       esxiVersion = detected === undefined ? undefined : majorMinor(detected);
-      this.log(esxiVersion ? `ESXi ${detected} detected on the ISO: ${STANDARD_VARIABLES.esxiVersion}=${esxiVersion}` : "could not read the ESXi version from the ISO; the template's default applies");
+      this.#log(esxiVersion ? `ESXi ${detected} detected on the ISO: ${STANDARD_VARIABLES.esxiVersion}=${esxiVersion}` : "could not read the ESXi version from the ISO; the template's default applies");
     }
     const { vars, notes } = resolveTemplateVars(template, {
       iso: opts.iso,
@@ -230,16 +240,23 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
       ...(esxiVersion !== undefined ? { esxiVersion } : {}),
       ...(opts.vars ? { vars: opts.vars } : {}),
     });
-    for (const note of notes) this.log(note);
-    if (vars[STANDARD_VARIABLES.iso] !== undefined) await assertReadableFile(isoPath);
+    for (const note of notes) this.#log(note);
+    const isoPath = resolve(opts.iso);
 
-    const outputDir = resolve(opts.outputDir ?? process.cwd());
+    const outputDir = plan.outputDir;
     await mkdir(outputDir, { recursive: true });
-    this.throwIfCancelled();
-    const dir = await prepareBuildDir(template, packer, opts.workDir ? { workDir: opts.workDir } : {});
+    this.#throwIfCancelled();
+    const dir = await prepareBuildDir(template, packer, { workDir: plan.workDir });
     onBuildDir(dir);
-    for (const note of dir.notes) this.log(note);
-    this.throwIfCancelled();
+    for (const note of dir.notes) this.#log(note);
+    // `prepare`: what the template's Makefile would make and we can (usb.img from KS.CFG), in the copy.
+    for (const p of plan.preparations) {
+      this.#throwIfCancelled();
+      const paths = preparationPaths(p, dir.cwd);
+      await writeFatImage({ ...paths, sizeMiB: p.sizeMiB, env, signal: this.#signal });
+      this.#log(`prepared ${p.image}: ${p.sizeMiB} MiB FAT image holding ${p.files.join(', ')} (as the template's Makefile makes it)`);
+    }
+    this.#throwIfCancelled();
 
     // Console: the option; else our template's serial_log variable, pointed into the build dir;
     // else a literal -serial file: path; else the usual names; else Packer's debug log.
@@ -252,16 +269,16 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
 
     const childEnv: NodeJS.ProcessEnv = {
       ...env,
-      CHECKPOINT_DISABLE: env['CHECKPOINT_DISABLE'] ?? '1', // no call home; offline hosts (§3.6)
-      TMPDIR: dir.tmp, // Packer's shell scripts and packer-maas FUSE mounts land in the build dir (§3.7)
+      CHECKPOINT_DISABLE: env['CHECKPOINT_DISABLE'] ?? '1', // no call home; offline hosts (docs/packer.md)
+      TMPDIR: dir.tmp, // Packer's shell scripts and packer-maas FUSE mounts land in the build dir (docs/packer.md)
       PACKER_TMP_DIR: dir.tmp,
       [BUILD_MARKER_ENV]: dir.root,
       ...(vars[STANDARD_VARIABLES.iso] !== undefined ? { VMWARE_ESXI_ISO_PATH: isoPath } : {}),
     };
     // Packer's debug log: the user's if they enabled it (then on stderr or in their
     // PACKER_LOG_PATH); otherwise ours, in the build dir, so a failure can quote qemu's own
-    // stderr instead of "Please run with PACKER_LOG=1" (§3.4.5), and templates with
-    // `-serial stdio` still get a console (§3.8).
+    // stderr instead of "Please run with PACKER_LOG=1" (docs/packer.md), and templates with
+    // `-serial stdio` still get a console (docs/packer.md).
     const userLog = !!env['PACKER_LOG'] && env['PACKER_LOG'] !== '0';
     const debugLog = userLog ? undefined : join(dir.root, 'packer.log');
     if (debugLog) {
@@ -277,19 +294,33 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
         cwd: dir.cwd,
         esxiVersion: version,
         env: childEnv,
-        signal: this.signal,
+        signal: this.#signal,
         ...(opts.kickstartExtra ? { kickstartExtra: resolve(opts.kickstartExtra) } : {}),
       });
-      for (const line of ks.output) this.log(line);
+      for (const line of ks.output) this.#log(line);
       vars[KICKSTART_VARIABLE] = ks.image;
     }
     delete childEnv[ROOT_PASSWORD_ENV];
-    this.throwIfCancelled();
+    this.#throwIfCancelled();
     return { packer, template, dir, vars, env: childEnv, outputDir, consoleCandidates, debugLog };
   }
 
+  #planOptions(): PlanBuildOptions {
+    const o = this.#opts;
+    return {
+      iso: o.iso,
+      ...(o.templateDir !== undefined ? { templateDir: o.templateDir } : {}),
+      ...(o.outputDir !== undefined ? { outputDir: o.outputDir } : {}),
+      ...(o.workDir !== undefined ? { workDir: o.workDir } : {}),
+      ...(o.vars ? { vars: o.vars } : {}),
+      ...(o.prepare ? { prepare: true } : {}),
+      ...(o.env ? { env: o.env } : {}),
+      signal: this.#signal,
+    };
+  }
+
   /** Packer succeeded: find its image, move it to the output directory, hash it. */
-  private async deliver(plan: BuildPlan, outcome: RunOutcome & { collector: ArtifactCollector }): Promise<BuildResult> {
+  async #deliver(plan: PreparedBuild, outcome: RunOutcome & { collector: ArtifactCollector }): Promise<BuildResult> {
     const image = findCompressedImage(outcome.collector.artifacts);
     if (!image) {
       throw new PackerBuildError('Packer finished without a .dd.gz image from a compress post-processor', {
@@ -307,32 +338,32 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
         exitCode: outcome.exitCode,
       });
     }
-    this.enterPhase('artifact');
-    const delivered = await moveArtifact(src, plan.outputDir, this.signal);
-    this.log(`image ${delivered.path} (${delivered.size} bytes, sha256 ${delivered.sha256})`);
+    this.#enterPhase('artifact');
+    const delivered = await moveArtifact(src, plan.outputDir, this.#signal);
+    this.#log(`image ${delivered.path} (${delivered.size} bytes, sha256 ${delivered.sha256})`);
     return {
       artifactPath: delivered.path,
       size: delivered.size,
       sha256: delivered.sha256,
       elapsedMs: this.elapsedMs,
       packerVersion: plan.packer.version,
-      buildDir: this.opts.keepBuildDir ? plan.dir.root : null,
+      buildDir: this.#opts.keepBuildDir ? plan.dir.root : null,
     };
   }
 
-  private async runPacker(
+  async #runPacker(
     packerPath: string,
     args: string[],
     dir: BuildDir,
     env: NodeJS.ProcessEnv,
     how: { userLog: boolean },
   ): Promise<RunOutcome & { pid: number | undefined; collector: ArtifactCollector }> {
-    this.throwIfCancelled();
+    this.#throwIfCancelled();
     const collector = new ArtifactCollector();
     const outcome: RunOutcome = { exitCode: undefined, signal: undefined, errorCount: 0, buildErrors: [], uiErrors: [], stderrTail: [], buildStarted: false };
 
     // detached: Packer leads its own process group, so a terminal Ctrl-C reaches only us and we
-    // decide how to stop it; the whole group can be signalled at once (§3.7).
+    // decide how to stop it; the whole group can be signalled at once (docs/packer.md).
     const child = execa(packerPath, args, {
       cwd: dir.cwd,
       env,
@@ -346,7 +377,7 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
       stderr: 'pipe',
       encoding: 'utf8',
     });
-    this.child = child;
+    this.#child = child;
     this.pid = child.pid;
     const pid = child.pid;
     // If our process exits abruptly, don't leave a detached Packer (and a VM) running.
@@ -354,11 +385,11 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
       if (pid !== undefined) signalGroup(pid, 'SIGKILL');
     };
     process.once('exit', onExit);
-    if (this.signal.aborted) this.onAbort();
+    if (this.#signal.aborted) this.#onAbort();
 
     const stdoutDone = new Promise<void>((done) => {
       const rl = createInterface({ input: child.stdout!, crlfDelay: Infinity });
-      rl.on('line', (line) => this.onStdoutLine(line, collector, outcome));
+      rl.on('line', (line) => this.#onStdoutLine(line, collector, outcome));
       rl.on('close', done);
     });
     const stderrDone = new Promise<void>((done) => {
@@ -368,11 +399,11 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
         const consoleText = how.userLog ? consoleLineFromDebugLog(line) : undefined;
         if (consoleText !== undefined) {
           const cleaned = cleanConsoleLine(consoleText);
-          if (cleaned) this.consoleLine(cleaned);
+          if (cleaned) this.#consoleLine(cleaned);
           return;
         }
         const isLogLine = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /.test(line);
-        this.log(line);
+        this.#log(line);
         if (!isLogLine && line.trim()) {
           outcome.stderrTail.push(line);
           if (outcome.stderrTail.length > STDERR_TAIL) outcome.stderrTail.shift();
@@ -387,15 +418,15 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
       outcome.signal = result.signal;
     } finally {
       process.removeListener('exit', onExit);
-      this.child = undefined;
+      this.#child = undefined;
     }
     return { ...outcome, pid, collector };
   }
 
-  private onStdoutLine(line: string, collector: ArtifactCollector, outcome: RunOutcome): void {
+  #onStdoutLine(line: string, collector: ArtifactCollector, outcome: RunOutcome): void {
     const ev = parseMachineReadableLine(line);
     if (!ev) {
-      if (line.trim()) this.log(line);
+      if (line.trim()) this.#log(line);
       return;
     }
     collector.add(ev);
@@ -405,7 +436,7 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
         if (ev.level === 'error') outcome.uiErrors.push(ev.text);
         if (/^==> [^:]+: /.test(ev.text) || ev.type === 'build-finished') outcome.buildStarted = true;
         const phase = phaseForUiText(ev.text);
-        if (phase && !this.signal.aborted) this.enterPhase(phase);
+        if (phase && !this.#signal.aborted) this.#enterPhase(phase);
         break;
       }
       case 'error-count':
@@ -418,29 +449,29 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     this.emit('event', ev);
   }
 
-  private onAbort(): void {
-    this.enterPhase('cancel');
-    const child = this.child;
+  #onAbort(): void {
+    this.#enterPhase('cancel');
+    const child = this.#child;
     const pid = child?.pid;
     if (!child || pid === undefined) return; // not started yet or already finished: run() handles it
-    this.log('cancelling: SIGINT to Packer\'s process group');
+    this.#log('cancelling: SIGINT to Packer\'s process group');
     signalGroup(pid, 'SIGINT');
-    const grace = this.opts.graceMs ?? DEFAULT_GRACE_MS;
+    const grace = this.#opts.graceMs ?? DEFAULT_GRACE_MS;
     const buildDir = this.buildDir;
-    this.graceTimer = setTimeout(() => {
-      if (!this.child || !buildDir) return;
-      this.log(`Packer did not stop within ${grace} ms: killing the build's processes`);
+    this.#graceTimer = setTimeout(() => {
+      if (!this.#child || !buildDir) return;
+      this.#log(`Packer did not stop within ${grace} ms: killing the build's processes`);
       void killBuildProcesses({ sessionId: pid, buildDir });
     }, grace);
-    this.graceTimer.unref();
+    this.#graceTimer.unref();
   }
 
-  private throwIfCancelled(): void {
-    if (this.signal.aborted) throw this.abortError();
+  #throwIfCancelled(): void {
+    if (this.#signal.aborted) throw this.#abortError();
   }
 
-  private abortError(cause?: unknown): MaasAbortError {
-    const reason = this.signal.reason as unknown;
+  #abortError(cause?: unknown): MaasAbortError {
+    const reason = this.#signal.reason as unknown;
     const why = typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : '';
     return new MaasAbortError(`Packer build cancelled${why ? `: ${why}` : ''}`, {
       code: 'CANCELLED',
@@ -449,7 +480,7 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     });
   }
 
-  private enterPhase(name: BuildPhase): void {
+  #enterPhase(name: BuildPhase): void {
     if (this.phase === name) return;
     this.phase = name;
     const elapsedMs = this.elapsedMs;
@@ -457,12 +488,12 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     this.emit('phase', { name, elapsedMs });
   }
 
-  private consoleLine(line: string): void {
+  #consoleLine(line: string): void {
     this.emit('event', { type: 'console', line, timestamp: Math.floor(Date.now() / 1000), target: '' });
     this.emit('console', line);
   }
 
-  private log(text: string): void {
+  #log(text: string): void {
     this.emit('log', text);
   }
 }
@@ -477,14 +508,17 @@ function redactVarArg(arg: string): string {
   return m?.[1] && /pass|secret|token|key/i.test(m[1]) ? `${m[1]}=REDACTED` : arg;
 }
 
-async function assertReadableFile(path: string): Promise<void> {
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new Error('not a file');
-  } catch {
-    throw new PackerError(`ISO ${path} does not exist or is not a file`, {
-      code: 'ISO_NOT_FOUND',
-      hint: 'Pass --iso with the path of the ESXi installer ISO.',
+/** A plan made for another ISO, template or directory must not drive this build. */
+function assertPlanFits(plan: BuildPlan, opts: BuildOptions): void {
+  const differs: string[] = [];
+  if (plan.isoPath !== resolve(opts.iso)) differs.push(`ISO ${plan.isoPath ?? '(none)'}`);
+  if (plan.template && opts.templateDir !== undefined && plan.template.dir !== resolve(opts.templateDir)) differs.push(`template ${plan.template.dir}`);
+  if (opts.outputDir !== undefined && plan.outputDir !== resolve(opts.outputDir)) differs.push(`output ${plan.outputDir}`);
+  if (opts.prepare && opts.plan && plan.preparations.length === 0 && plan.needs?.files.some((n) => !n.exists && n.fatImage)) differs.push('made without prepare');
+  if (differs.length > 0) {
+    throw new PackerError(`the build plan was made for other inputs: ${differs.join(', ')}`, {
+      code: 'PLAN_MISMATCH',
+      hint: 'Pass planBuild the same iso, templateDir, outputDir and prepare as startPackerBuild.',
     });
   }
 }

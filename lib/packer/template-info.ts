@@ -2,7 +2,7 @@
  * What the runner needs to know about a template directory — ours (`packer/vmware-esxi`) or a
  * user's (e.g. a packer-maas `vmware-esxi/` checkout): its format, declared variables, which
  * files carry `packer {}` blocks, the disk size, and host features it relies on. Read from the
- * files themselves so the module stays generic (reference/packer.md §1.2, §3.5).
+ * files themselves so the module stays generic (docs/packer.md).
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -38,9 +38,9 @@ export interface TemplateInfo {
   memoryMiB?: number;
   /** Relative or absolute path of a `-serial file:PATH` console log. */
   consoleLog?: string;
-  /** `-serial stdio`: the console only reaches Packer's debug log (§3.8). */
+  /** `-serial stdio`: the console only reaches Packer's debug log (docs/packer.md). */
   serialStdio: boolean;
-  /** Mentions fusefat/nbdfuse/fuse-nbd… — packer-maas's post-processing since 2023 (§1.4). */
+  /** Mentions fusefat/nbdfuse/fuse-nbd… — packer-maas's post-processing since 2023 (packer-maas `scripts/fuse-nbd`). */
   needsFuse: boolean;
   /** Uses the nbd kernel module (`qemu-nbd -c`, `modprobe nbd`, `/dev/nbd`) — pre-2023 packer-maas. */
   needsNbd: boolean;
@@ -51,6 +51,21 @@ export interface TemplateInfo {
   needsMtools: boolean;
   /** `output` of compress post-processors. */
   compressOutputs: string[];
+  /**
+   * `required_version` of each `packer {}` block (legacy JSON: `min_packer_version`), with
+   * whether its file holds nothing else (such files are left out for Packer < 1.10, see
+   * build-dir.ts). Packer < 1.10 never sees the constraints we strip, so the plan checks them.
+   */
+  requiredVersions: { file: string; constraint: string; pluginOnly: boolean }[];
+  /**
+   * The qemu accelerator: a literal (`kvm`, `tcg`) or the variable that holds it. Unset means
+   * Packer's default (kvm when available, else tcg), so /dev/kvm is required only for `kvm`.
+   */
+  accelerator?: { value?: string; variable?: string };
+  /** qemuargs ask for KVM whatever the accelerator (`-enable-kvm`, `-cpu host`). */
+  qemuArgsNeedKvm: boolean;
+  /** A literal `output_directory` of the qemu source (Packer creates it; default `output-<name>`). */
+  outputDirectory?: string;
 }
 
 export async function readTemplateInfo(templatePath: string): Promise<TemplateInfo> {
@@ -108,6 +123,8 @@ export async function readTemplateInfo(templatePath: string): Promise<TemplateIn
     needsPython: false,
     needsMtools: false,
     compressOutputs: [],
+    requiredVersions: [],
+    qemuArgsNeedKvm: false,
   };
 
   const texts: string[] = [];
@@ -150,8 +167,12 @@ function readHclFile(info: TemplateInfo, file: string, text: string): string[] {
   const blocks = topLevelBlocks(text);
   const packerBlocks = blocks.filter((b) => b.type === 'packer');
   if (packerBlocks.length > 0) {
-    if (packerBlocks.length === blocks.length) info.pluginFiles.push(file);
-    else info.packerBlockFiles.push(file);
+    const pluginOnly = packerBlocks.length === blocks.length;
+    (pluginOnly ? info.pluginFiles : info.packerBlockFiles).push(file);
+    for (const b of packerBlocks) {
+      const constraint = /^\s*required_version\s*=\s*"([^"]*)"/m.exec(b.body)?.[1];
+      if (constraint) info.requiredVersions.push({ file, constraint, pluginOnly });
+    }
   }
   for (const b of blocks) {
     if (b.type === 'variable' && b.labels[0]) {
@@ -175,6 +196,16 @@ function readQemuSource(info: TemplateInfo, body: string): void {
   const disk = /^\s*disk_size\s*=\s*(.+?)\s*$/m.exec(body)?.[1];
   const size = disk === undefined ? undefined : sizeMiB(resolveVarRef(info, disk));
   if (size !== undefined) info.diskSizeMiB = Math.max(info.diskSizeMiB ?? 0, size);
+  const accel = /^\s*accelerator\s*=\s*(.+?)\s*$/m.exec(body)?.[1];
+  if (accel !== undefined) {
+    const ref = /^(?:var\.([\w-]+)|"\$\{var\.([\w-]+)\}")$/.exec(accel);
+    const variable = ref?.[1] ?? ref?.[2];
+    const value = variable ? info.variables.find((v) => v.name === variable)?.literalDefault : literal(accel);
+    info.accelerator = { ...(value !== undefined ? { value } : {}), ...(variable ? { variable } : {}) };
+  }
+  if (/"-enable-kvm"|"-cpu"\s*,\s*"host"/.test(body)) info.qemuArgsNeedKvm = true;
+  const outDir = /^\s*output_directory\s*=\s*"([^"$]+)"\s*$/m.exec(body)?.[1];
+  if (outDir) info.outputDirectory = outDir;
   const mem = /^\s*memory\s*=\s*(.+?)\s*$/m.exec(body)?.[1];
   const memory = mem === undefined ? NaN : Number(resolveVarRef(info, mem));
   if (Number.isFinite(memory) && memory > 0) info.memoryMiB = Math.max(info.memoryMiB ?? 0, memory);
@@ -194,8 +225,9 @@ function readHclJsonFile(info: TemplateInfo, file: string, text: string): void {
 }
 
 function readLegacyJson(info: TemplateInfo, file: string, text: string): void {
-  const parsed = safeJson(text) as { variables?: Record<string, unknown>; builders?: Record<string, unknown>[] } | undefined;
+  const parsed = safeJson(text) as { variables?: Record<string, unknown>; builders?: Record<string, unknown>[]; min_packer_version?: unknown } | undefined;
   if (!parsed) return;
+  if (typeof parsed.min_packer_version === 'string') info.requiredVersions.push({ file, constraint: `>= ${parsed.min_packer_version}`, pluginOnly: false });
   for (const [name, def] of Object.entries(parsed.variables ?? {})) {
     const v: TemplateVariable = { name, hasDefault: def !== null, file };
     if (typeof def === 'string' || typeof def === 'number') v.literalDefault = String(def);
@@ -204,6 +236,9 @@ function readLegacyJson(info: TemplateInfo, file: string, text: string): void {
   for (const b of parsed.builders ?? []) {
     if (b['type'] !== 'qemu') continue;
     info.usesQemu = true;
+    const accel = resolveJsonVar(info, b['accelerator']);
+    if (accel) info.accelerator = { value: accel };
+    if (/"-enable-kvm"|"-cpu"\s*,\s*"host"/.test(JSON.stringify(b['qemuargs'] ?? []))) info.qemuArgsNeedKvm = true;
     const size = sizeMiB(resolveJsonVar(info, b['disk_size']));
     if (size !== undefined) info.diskSizeMiB = Math.max(info.diskSizeMiB ?? 0, size);
     const memory = Number(resolveJsonVar(info, b['memory']));

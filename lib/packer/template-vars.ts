@@ -2,8 +2,8 @@
  * Turn our build inputs into `-var name=value` arguments for a given template.
  *
  * Packer rejects a `-var` the template does not declare ("Undefined -var variable",
- * reference/packer.md §3.4.4), so only declared names are passed. Our template uses packer-maas's
- * names (`vmware_esxi_iso_path`, `timeout`, §1.2), so ours and a packer-maas checkout are driven
+ * docs/packer.md), so only declared names are passed. Our template uses packer-maas's
+ * names (`vmware_esxi_iso_path`, `timeout`, docs/packer.md), so ours and a packer-maas checkout are driven
  * the same way; anything else comes from `vars` (the CLI's `--var k=v`).
  */
 import { homedir } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * The maas CLI's `api_url()` (maas-cli.md §2.1, `M:src/maascli/utils.py:78-91`), reproduced
+ * The maas CLI's `api_url()` (docs/maas-cli.md#url-normalisation, canonical/maas `src/maascli/utils.py:78-91`), reproduced
  * exactly so that a URL we store is byte-identical to the one `maas login` would store:
  * ensure the path ends with `/`; if it does not end with `/api/<digits and dots>/`, append
  * `api/2.0/`. Nothing else: no `/MAAS` is added and garbage stays garbage.

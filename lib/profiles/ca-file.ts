@@ -5,7 +5,7 @@ import { MaasConfigError } from '../errors/index.js';
 
 /**
  * `~/.maascli.certs/<name>.pem`, the CA bundle `maas login --cacerts` stores per profile
- * (maas-cli.md §1.1, `M:src/maascli/cli.py:33`). `home` is the HOME the maas CLI ran with:
+ * (docs/maas-cli.md#profile-database-location, canonical/maas `src/maascli/cli.py:33`). `home` is the HOME the maas CLI ran with:
  * for the snap that is `~/snap/maas/current` (use `ProfileStore.certsHome`).
  */
 export function caCertPath(home: string, profileName: string): string {
@@ -23,7 +23,7 @@ export function isSafeFileName(name: string): boolean {
 
 /**
  * Store the PEM as `maas login` does: directory and file with default modes (a CA certificate
- * is public; maas-cli.md §1.5). Returns the path written.
+ * is public; docs/maas-cli.md#files-and-permissions). Returns the path written.
  */
 export function writeProfileCaCert(home: string, profileName: string, pem: string): string {
   const path = caCertPath(home, profileName);
@@ -32,7 +32,7 @@ export function writeProfileCaCert(home: string, profileName: string, pem: strin
   return path;
 }
 
-/** `maas logout` removes the file with `missing_ok=True` (maas-cli.md §1.6). */
+/** `maas logout` removes the file with `missing_ok=True` (docs/maas-cli.md#login-logout-list-refresh). */
 export function removeProfileCaCert(home: string, profileName: string): void {
   if (!isSafeFileName(profileName)) return;
   rmSync(join(home, '.maascli.certs', `${profileName}.pem`), { force: true });
@@ -40,7 +40,7 @@ export function removeProfileCaCert(home: string, profileName: string): void {
 
 /**
  * Read a CA bundle and check that it holds a certificate — `maas login` loads the first one
- * with pyOpenSSL and refuses "Invalid PEM material" (maas-cli.md §2.2 step 2); we check every
+ * with pyOpenSSL and refuses "Invalid PEM material" (docs/maas-cli.md#login-sequence step 2); we check every
  * source up front so a bad file fails here with its name rather than as an obscure TLS error.
  * `source` says where the path came from (`--cacerts`, `MAAS_API_CACERT`, …).
  */

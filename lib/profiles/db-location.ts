@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
-/** Our own override; the maas CLI has none (maas-cli.md §1.1). */
+/** Our own override; the maas CLI has none (docs/maas-cli.md#profile-database-location). */
 const PROFILE_DB_ENV = 'MAAS_ESXI_PROFILE_DB';
 
 /** `$HOME` of `env` (or the process), as Python's `expanduser` would use it. */
@@ -10,13 +10,13 @@ export function homeFromEnv(env: NodeJS.ProcessEnv): string {
   return env['HOME'] || homedir();
 }
 
-/** Where the snap's `maas` keeps its files: snapd sets HOME=~/snap/maas/<rev> (maas-cli.md §1.1). */
+/** Where the snap's `maas` keeps its files: snapd sets HOME=~/snap/maas/<rev> (docs/maas-cli.md#profile-database-location). */
 function snapMaasHome(home: string): string {
   return join(home, 'snap', 'maas', 'current');
 }
 
 /**
- * The profile databases to look at, in order (maas-cli.md §1.1 recommendation):
+ * The profile databases to look at, in order (docs/maas-cli.md#profile-database-location recommendation):
  * `$MAAS_ESXI_PROFILE_DB`, `~/.maascli.db` (deb/pip CLI), `~/snap/maas/current/.maascli.db`
  * (snap CLI). When the override is set it is the only candidate: a mistyped override must not
  * silently fall back to the user's real profiles.

@@ -2,10 +2,10 @@ import { MaasConfigError } from '../errors/index.js';
 import { parseApiKey } from '../auth/api-key.js';
 import { pythonJsonDumps } from '../python/json-dumps.js';
 
-/** One row of the maas CLI's profile database (maas-cli.md §1.3). */
+/** One row of the maas CLI's profile database (docs/maas-cli.md#profile-record). */
 export interface MaasProfile {
   name: string;
-  /** Normalised API URL ending in `/api/<version>/` (maas-cli.md §2.1). */
+  /** Normalised API URL ending in `/api/<version>/` (docs/maas-cli.md#url-normalisation). */
   url: string;
   /** `[consumer_key, token_key, token_secret]`; null = anonymous profile. */
   credentials: [string, string, string] | null;
@@ -29,7 +29,7 @@ export function describeProfile(p: MaasProfile): ProfileSummary {
 
 /**
  * The `data` column exactly as `maas login` writes it: `json.dumps()` of a dict whose keys
- * were inserted as credentials, description, name, url, cacerts (maas-cli.md §1.3).
+ * were inserted as credentials, description, name, url, cacerts (docs/maas-cli.md#profile-record).
  */
 export function encodeProfileData(p: MaasProfile): string {
   return pythonJsonDumps({
@@ -43,7 +43,7 @@ export function encodeProfileData(p: MaasProfile): string {
 
 /**
  * Parse one row. `data` is TEXT when Python wrote it (a `str` bound to a BLOB column) but may be
- * a BLOB from other writers (maas-cli.md §1.2, §1.7 rules 1–2); extra keys are ignored, a missing
+ * a BLOB from other writers (docs/maas-cli.md#profile-database-schema, #compatibility-rules rules 1–2); extra keys are ignored, a missing
  * `cacerts` reads as null. Errors name the profile and the file, never the row's content (it
  * holds the key).
  */
@@ -79,7 +79,7 @@ export function decodeProfileData(name: string, data: unknown, dbPath: string): 
 }
 
 /**
- * `maas login`'s reading of the key argument (maas-cli.md §2.2 step 3): empty or blank means an
+ * `maas login`'s reading of the key argument (docs/maas-cli.md#login-sequence step 3): empty or blank means an
  * anonymous profile; anything else must be `consumer:token:secret`.
  */
 export function credentialsFromApiKey(apiKey: string | null | undefined): [string, string, string] | null {

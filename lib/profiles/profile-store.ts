@@ -15,9 +15,9 @@ import { caCertPath, removeProfileCaCert } from './ca-file.js';
 import { chooseProfileDb, homeFromEnv } from './db-location.js';
 import { decodeProfileData, encodeProfileData, type MaasProfile } from './profile-record.js';
 
-// The official schema, verbatim (maas-cli.md §1.2, `M:src/maascli/config.py:18-26`).
+// The official schema, verbatim (docs/maas-cli.md#profile-database-schema, canonical/maas `src/maascli/config.py:18-26`).
 const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS profiles (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, data BLOB)';
-// Python's sqlite3 waits 5 s on a locked database; do at least the same (maas-cli.md §1.7 rule 4).
+// Python's sqlite3 waits 5 s on a locked database; do at least the same (docs/maas-cli.md#compatibility-rules rule 4).
 const BUSY_TIMEOUT_MS = 5000;
 
 export interface ProfileStoreOptions {
@@ -33,9 +33,9 @@ type Row = { name: string; data: unknown };
 
 /**
  * The maas CLI's profile database, read and written exactly as the official CLI does
- * (maas-cli.md §1). Opened read-only (maas-cli.md §1.7 rule 4); `save` and `remove` switch to
+ * (docs/maas-cli.md#profile-database-location). Opened read-only (docs/maas-cli.md#compatibility-rules rule 4); `save` and `remove` switch to
  * a read-write connection when called. A missing database reads as empty and is only created
- * by `save` (login), as `maas login` is the only command that creates it (§1.5).
+ * by `save` (login), as `maas login` is the only command that creates it (docs/maas-cli.md#files-and-permissions).
  */
 export class ProfileStore {
   readonly path: string;
@@ -87,13 +87,13 @@ export class ProfileStore {
     validateProfile(profile);
     const db = this.#openWritable(true);
     const data = encodeProfileData(profile);
-    // A JS string binds as TEXT, which is what Python's sqlite3 stores for a str (§1.2).
+    // A JS string binds as TEXT, which is what Python's sqlite3 stores for a str (docs/maas-cli.md#profile-database-schema).
     this.#run(() => db.prepare('INSERT OR REPLACE INTO profiles (name, data) VALUES (?, ?)').run(profile.name, data));
   }
 
   /**
    * `maas logout`: delete the row (no error if absent) and `~/.maascli.certs/<name>.pem`
-   * (maas-cli.md §1.6). Returns whether a row was deleted. Never creates the database.
+   * (docs/maas-cli.md#login-logout-list-refresh). Returns whether a row was deleted. Never creates the database.
    */
   remove(name: string): boolean {
     let deleted = false;
@@ -117,7 +117,7 @@ export class ProfileStore {
   }
 
   #openReadOnly(): void {
-    if (!exists(this.path)) return; // a missing database reads as empty (maas-cli.md §1.5)
+    if (!exists(this.path)) return; // a missing database reads as empty (docs/maas-cli.md#files-and-permissions)
     try {
       this.#db = openDatabase(this.path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
     } catch (err) {
@@ -184,7 +184,7 @@ function exists(path: string): boolean {
 }
 
 /**
- * `Path(dbpath).touch(mode=0o600)` (maas-cli.md §1.5): create with 0600 before SQLite opens it,
+ * `Path(dbpath).touch(mode=0o600)` (docs/maas-cli.md#files-and-permissions): create with 0600 before SQLite opens it,
  * and never change the mode of an existing file. We chmod a file we just created because a
  * umask could otherwise leave it unwritable (0400) or — never more open than 0600 — odd.
  */

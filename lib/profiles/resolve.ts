@@ -20,7 +20,7 @@ export interface ConnectionFlags {
 }
 
 export interface ConnectionSettings {
-  /** Normalised API URL (maas-cli.md §2.1). */
+  /** Normalised API URL (docs/maas-cli.md#url-normalisation). */
   url: string;
   /** `consumer:token:secret`, or null for anonymous access. */
   apiKey: string | null;
@@ -54,9 +54,9 @@ const LOGIN_HINT = (name: string) =>
  *   otherwise the named profile. An explicitly named profile is itself a command-line choice,
  *   so variables exported for another tool (terraform) do not redirect `maas-esxi admin …`.
  * - TLS, per setting: `insecure` from the flag only (the maas CLI never stores it,
- *   maas-cli.md §1.7 rule 5); CA from `--cacerts`, then `MAAS_API_CACERT` (the terraform
+ *   docs/maas-cli.md#compatibility-rules rule 5); CA from `--cacerts`, then `MAAS_API_CACERT` (the terraform
  *   provider's variable: a file path), then for a profile `~/.maascli.certs/<name>.pem`, then
- *   the profile's `cacerts` — the official CLI prefers the file (maas-cli.md §1.7 rule 5).
+ *   the profile's `cacerts` — the official CLI prefers the file (docs/maas-cli.md#compatibility-rules rule 5).
  *
  * Throws MaasConfigError for every local mistake; no message ever contains the key.
  */
@@ -64,7 +64,7 @@ export function resolveConnection(opts: ResolveConnectionOptions = {}): Connecti
   const env = opts.env ?? process.env;
   const flags = opts.flags ?? {};
   if (nonEmpty(flags.cacerts) && flags.insecure) {
-    // maas-cli.md §2.2 step 1, the official text.
+    // docs/maas-cli.md#login-sequence step 1, the official text.
     throw new MaasConfigError('You cannot use both cacerts and insecure arguments.', {
       hint: 'Use --cacerts FILE to trust the MAAS CA certificate, or -k/--insecure to skip verification — not both.',
     });
@@ -165,7 +165,7 @@ function checkUrl(raw: string, what: string): string {
   return url;
 }
 
-/** Validate the shape early; blank means anonymous (as `maas login` reads it, §2.2 step 3). */
+/** Validate the shape early; blank means anonymous (as `maas login` reads it, docs/maas-cli.md#login-sequence step 3). */
 function checkKey(raw: string | undefined, what: string): string | null {
   const key = nonEmpty(raw?.trim());
   if (!key) return null;

@@ -6,14 +6,14 @@ export interface UploadChunkOptions {
   /** The file's `upload_uri` (absolute path) or a full URL. */
   uploadUri: string;
   body: Readable | Buffer;
-  /** Exact byte count of `body`; MAAS answers `Missing data.` without it (maas-api.md §4.2). */
+  /** Exact byte count of `body`; MAAS answers `Missing data.` without it (docs/maas-upload-protocol.md#checks-in-order). */
   length: number;
   signal?: AbortSignal | undefined;
-  /** Per-request headers timeout; long for the final chunk, which hashes the file (§4.6). */
+  /** Per-request headers timeout; long for the final chunk, which hashes the file (docs/maas-upload-protocol.md#the-final-chunk). */
   headersTimeoutMs?: number | undefined;
 }
 
-/** `boot-resources/` and `boot-resource/{id}/` (maas-api.md §1.3, §3, §4, §5). */
+/** `boot-resources/` and `boot-resource/{id}/` (docs/maas-api.md#urls-and-dispatch, docs/maas-upload-protocol.md#creating-the-resource, #sending-chunks, docs/maas-api.md#boot-resources). */
 export class BootResources {
   constructor(protected readonly api: MaasApiClient) {}
 
@@ -28,8 +28,8 @@ export class BootResources {
   }
 
   /**
-   * `POST boot-resources/` with sha256 and size but no content (maas-api.md §4.8 step 1).
-   * Never retried automatically: every create adds a set (§3.6).
+   * `POST boot-resources/` with sha256 and size but no content (docs/maas-upload-protocol.md#creating-the-resource).
+   * Never retried automatically: every create adds a set (docs/maas-upload-protocol.md#same-name-and-architecture-twice).
    */
   create(params: CreateBootResourceParams, signal?: AbortSignal): Promise<BootResource> {
     const { keep_old, ...rest } = params;
@@ -39,7 +39,7 @@ export class BootResources {
     });
   }
 
-  /** `DELETE boot-resources/{id}/` (204). Unknown ids answer 500 on MAAS (§5.3). */
+  /** `DELETE boot-resources/{id}/` (204). Unknown ids answer 500 on MAAS (docs/maas-api.md#boot-resources). */
   async delete(id: number, signal?: AbortSignal): Promise<void> {
     await this.api.request('DELETE', `boot-resources/${id}/`, { signal, idempotent: true });
   }
@@ -57,7 +57,7 @@ export class BootResources {
   }
 
   /**
-   * One chunk PUT. MAAS appends the body blindly (§4.1, §4.4), so this is never retried here:
+   * One chunk PUT. MAAS appends the body blindly (docs/maas-upload-protocol.md#request, #append-only-writes), so this is never retried here:
    * the uploader decides what to send after re-reading the server's offset.
    */
   async uploadChunk(opts: UploadChunkOptions): Promise<void> {

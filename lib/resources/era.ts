@@ -1,7 +1,7 @@
 import type { MaasEra } from './types.js';
 
 /**
- * Map a `version/` string to the behaviour era that decides upload semantics (maas-api.md §8):
+ * Map a `version/` string to the behaviour era that decides upload semantics (docs/maas-upload-protocol.md#differences-between-eras):
  * ≤3.4 Postgres large objects, 3.5–3.7 positional disk writes, 3.8+ append-only disk writes.
  * An unknown version ("None", garbage) is treated as the newest era, whose rules are the strictest.
  */

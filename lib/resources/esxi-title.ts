@@ -1,5 +1,5 @@
 /**
- * The title MAAS's ESXi driver would show for a release (maas-api.md §7.3:
+ * The title MAAS's ESXi driver would show for a release (docs/maas-upload-protocol.md#fields:
  * `ESXi.get_release_title`): one-digit groups joined by dots, then the rest after a space.
  * `7.0` → `VMware ESXi 7.0`, `8.0u3` → `VMware ESXi 8.0 u3`, `9` → `VMware ESXi 9`.
  */

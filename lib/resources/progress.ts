@@ -1,7 +1,7 @@
 import type { BootResourceFile, MaasEra } from './types.js';
 
 /**
- * How many bytes of `file` the server holds, from the `progress` it reports (maas-api.md §4.3).
+ * How many bytes of `file` the server holds, from the `progress` it reports (docs/maas-upload-protocol.md#deriving-the-offset).
  * 3.5+: progress = 100·received/size on a single region, serialised as Python's shortest repr, so
  * `Math.round(progress * size / 100)` is exact. ≤3.4: file progress is the inverse ratio
  * size/received (0 when nothing was received). A missing progress means the file is complete.
@@ -17,8 +17,8 @@ export function deriveServerOffset(file: Pick<BootResourceFile, 'size' | 'progre
 
 /**
  * After an ambiguous failure the server holds one of `candidates` (the offset before the chunk,
- * or after it). MAAS 3.5+ divides progress by the number of region controllers (maas-api.md
- * §4.3), which a client cannot read; so test each candidate against the reported float for 1–16
+ * or after it). MAAS 3.5+ divides progress by the number of region controllers (docs/maas-api.md
+ * docs/maas-upload-protocol.md#deriving-the-offset), which a client cannot read; so test each candidate against the reported float for 1–16
  * regions, `regions` first. Falls back to deriveServerOffset when nothing matches exactly.
  */
 export function matchServerOffset(
@@ -36,7 +36,7 @@ export function matchServerOffset(
   return deriveServerOffset(file, era, regions);
 }
 
-/** The newest set's file with the given sha256 (sets are emitted newest first, maas-api.md §3.9). */
+/** The newest set's file with the given sha256 (sets are emitted newest first, docs/maas-upload-protocol.md#the-answer). */
 export function findFileBySha256(
   resource: { sets?: Record<string, { files: Record<string, BootResourceFile> }> },
   sha256: string,

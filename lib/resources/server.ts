@@ -8,7 +8,7 @@ export async function readVersion(api: MaasApiClient, signal?: AbortSignal): Pro
   return { ...info, era: eraOf(info.version) };
 }
 
-/** `GET users/?op=whoami` — validates the key, as `maas login` does (maas-cli.md §2.2 step 4). */
+/** `GET users/?op=whoami` — validates the key, as `maas login` does (docs/maas-cli.md#login-sequence step 4). */
 export function whoami(api: MaasApiClient, signal?: AbortSignal): Promise<MaasUser> {
   return api.json('GET', 'users/', { query: { op: 'whoami' }, signal });
 }

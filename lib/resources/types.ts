@@ -1,9 +1,9 @@
 /**
- * Typed MAAS API 2.0 shapes for the resources this product uses (maas-api.md §1.5, §1.7, §3.9, §5).
+ * Typed MAAS API 2.0 shapes for the resources this product uses (docs/maas-api.md#version-and-eras, #users, docs/maas-upload-protocol.md#the-answer, docs/maas-api.md#boot-resources).
  * Field names are MAAS's own so JSON printed by the CLI matches what `maas` prints.
  */
 
-/** `GET version/` (maas-api.md §1.5). */
+/** `GET version/` (docs/maas-api.md#version-and-eras). */
 export interface MaasVersionInfo {
   capabilities: string[];
   /** e.g. "3.6.0", "3.7.0~beta2", "3.8.0~rc1", or "None" when no controller reported one. */
@@ -12,14 +12,14 @@ export interface MaasVersionInfo {
 }
 
 /**
- * The behaviour era that decides upload semantics (maas-api.md §0, §8), named for the release
+ * The behaviour era that decides upload semantics (docs/maas-upload-protocol.md#eras, #differences-between-eras), named for the release
  * that represents it: '3.4' = up to 3.4 (Postgres large objects), '3.7' = 3.5 to 3.7 (positional
  * writes on disk), '3.8' = 3.8 and later (append-only writes on disk). The SDK derives it from
  * `version/`; the simulator (`maas-esxi/testing`) imitates it.
  */
 export type MaasEra = '3.4' | '3.7' | '3.8';
 
-/** `GET users/?op=whoami` (maas-api.md §1.7). */
+/** `GET users/?op=whoami` (docs/maas-api.md#users). */
 export interface MaasUser {
   username: string;
   email: string;
@@ -28,7 +28,7 @@ export interface MaasUser {
   resource_uri: string;
 }
 
-/** Upload filetypes accepted by `boot-resources create` (maas-api.md §3.2). */
+/** Upload filetypes accepted by `boot-resources create` (docs/maas-upload-protocol.md#fields). */
 export const BOOT_RESOURCE_FILETYPES = [
   'tgz',
   'tbz',
@@ -52,7 +52,7 @@ export interface BootResourceFile {
   sha256: string;
   size: number;
   complete: boolean;
-  /** Present only while incomplete; meaning differs per era (maas-api.md §4.3). */
+  /** Present only while incomplete; meaning differs per era (docs/maas-upload-protocol.md#deriving-the-offset). */
   progress?: number;
   /** Present only while incomplete on uploaded resources: `/MAAS/api/2.0/boot-resources/<r>/upload/<f>/`. */
   upload_uri?: string;
@@ -69,7 +69,7 @@ export interface BootResourceSet {
   files: Record<string, BootResourceFile>;
 }
 
-/** An item of `GET boot-resources/` (no sets, maas-api.md §5.1). */
+/** An item of `GET boot-resources/` (no sets, docs/maas-api.md#boot-resources). */
 export interface BootResourceSummary {
   id: number;
   type: BootResourceType;
@@ -83,12 +83,12 @@ export interface BootResourceSummary {
   [extra: string]: unknown;
 }
 
-/** `GET boot-resources/{id}/` and the 201 of create (maas-api.md §3.9); sets newest first. */
+/** `GET boot-resources/{id}/` and the 201 of create (docs/maas-upload-protocol.md#the-answer); sets newest first. */
 export interface BootResource extends BootResourceSummary {
   sets: Record<string, BootResourceSet>;
 }
 
-/** Fields of `POST boot-resources/` (maas-api.md §3.2); `content` is deliberately absent. */
+/** Fields of `POST boot-resources/` (docs/maas-upload-protocol.md#fields); `content` is deliberately absent. */
 export interface CreateBootResourceParams {
   name: string;
   architecture: string;

@@ -10,7 +10,7 @@ const IMPORT_DURATION_MS = 1000;
 
 const TYPE_CODES: Record<string, number> = { synced: 0, generated: 1, uploaded: 2 };
 
-/** `GET boot-resources/` (maas-api.md §5.1). */
+/** `GET boot-resources/` (docs/maas-api.md#boot-resources). */
 export function listBootResources(sim: SimContext, req: HandlerRequest): SimResponse {
   const type = req.query.has('type') ? req.query.get('type')! : 'all';
   let rows = [...sim.store.data.resources];
@@ -26,7 +26,7 @@ export function listBootResources(sim: SimContext, req: HandlerRequest): SimResp
   return pistonJson(200, rows.map((r) => resourceToDict(sim, r, false)));
 }
 
-/** `GET boot-resources/{id}/` (maas-api.md §5.2). */
+/** `GET boot-resources/{id}/` (docs/maas-api.md#boot-resources). */
 export function readBootResource(sim: SimContext, req: HandlerRequest): SimResponse {
   const resource = sim.store.resource(parseId(req.params[0] ?? ''));
   if (!resource) throw notFound('No BootResource matches the given query.');
@@ -34,7 +34,7 @@ export function readBootResource(sim: SimContext, req: HandlerRequest): SimRespo
 }
 
 /**
- * `DELETE boot-resources/{id}/` (maas-api.md §5.3): `BootResource.objects.get`, not
+ * `DELETE boot-resources/{id}/` (docs/maas-api.md#boot-resources): `BootResource.objects.get`, not
  * get_object_or_404, so an unknown id is a 500; disk copies go unless another row shares them.
  */
 export async function deleteBootResource(sim: SimContext, req: HandlerRequest): Promise<SimResponse> {
@@ -47,21 +47,21 @@ export async function deleteBootResource(sim: SimContext, req: HandlerRequest): 
   return { ...textResponse(204, '', 'text/plain'), inResource: true };
 }
 
-/** `POST boot-resources/?op=import` (maas-api.md §5.4). */
+/** `POST boot-resources/?op=import` (docs/maas-api.md#boot-resources). */
 export function importBootResources(sim: SimContext, req: HandlerRequest): SimResponse {
   requireWriter(sim, req);
   sim.importingUntil = Date.now() + IMPORT_DURATION_MS;
   return { ...textResponse(200, 'Import of boot resources started', TEXT_UTF8), inResource: true };
 }
 
-/** `POST boot-resources/?op=stop_import` (maas-api.md §5.4). */
+/** `POST boot-resources/?op=stop_import` (docs/maas-api.md#boot-resources). */
 export function stopImport(sim: SimContext, req: HandlerRequest): SimResponse {
   requireWriter(sim, req);
   sim.importingUntil = 0;
   return { ...textResponse(200, 'Import of boot resources is being stopped', TEXT_UTF8), inResource: true };
 }
 
-/** `GET boot-resources/?op=is_importing` → JSON `true`/`false` (maas-api.md §5.4). */
+/** `GET boot-resources/?op=is_importing` → JSON `true`/`false` (docs/maas-api.md#boot-resources). */
 export function isImporting(sim: SimContext): SimResponse {
   return pistonJson(200, Date.now() < sim.importingUntil);
 }

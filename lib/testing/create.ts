@@ -47,7 +47,7 @@ function booleanField(v: unknown): boolean {
   return Boolean(v);
 }
 
-/** What `request.data.copy()` and `data["filetype"] = …` do to non-dict JSON bodies (maas-api.md §3.1). */
+/** What `request.data.copy()` and `data["filetype"] = …` do to non-dict JSON bodies (docs/maas-upload-protocol.md#request-encoding). */
 function pythonTypeError(value: unknown): string {
   if (Array.isArray(value)) return 'list indices must be integers or slices, not str';
   const type =
@@ -76,7 +76,7 @@ function ymd(ms: number): string {
   return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
 }
 
-/** `get_next_version_name`: `YYYYmmdd`, then `YYYYmmdd.<max index + 1>` (maas-api.md §3.6 step 3). */
+/** `get_next_version_name`: `YYYYmmdd`, then `YYYYmmdd.<max index + 1>` (docs/maas-upload-protocol.md#same-name-and-architecture-twice step 3). */
 function nextSetVersion(existing: readonly string[], nowMs: number): string {
   const day = ymd(nowMs);
   const same = existing.filter((v) => v.startsWith(day));
@@ -89,14 +89,14 @@ function nextSetVersion(existing: readonly string[], nowMs: number): string {
   return `${day}.${max + 1}`;
 }
 
-/** BootResourceForm / BootResourceNoContentForm field cleaning (maas-api.md §3.2–3.5, §3.8). */
+/** BootResourceForm / BootResourceNoContentForm field cleaning (docs/maas-upload-protocol.md#fields, docs/maas-api.md#error-statuses-and-texts). */
 function cleanForm(sim: SimContext, fields: Map<string, unknown>, content: Buffer | undefined): Cleaned {
   const errors: Record<string, string[]> = {};
   const fail = (field: string, message: string) => {
     (errors[field] ??= []).push(message);
   };
 
-  // name (§3.3): required, max_length 255, then clean_name.
+  // name (docs/maas-upload-protocol.md#name-rules): required, max_length 255, then clean_name.
   const rawName = charField(fields.get('name'));
   let name = rawName;
   if (rawName === '') fail('name', REQUIRED);
@@ -104,7 +104,7 @@ function cleanForm(sim: SimContext, fields: Map<string, unknown>, content: Buffe
   else {
     if (rawName.includes('/')) {
       const parts = rawName.split('/');
-      // `osystem, _ = name.split("/")` raises ValueError → 500 (§3.3 step 1).
+      // `osystem, _ = name.split("/")` raises ValueError → 500 (docs/maas-upload-protocol.md#name-rules step 1).
       if (parts.length > 2) throw serverError(sim.era.tooManySlashes(parts.length));
       const os = parts[0]!;
       if (!sim.era.osystems.includes(os)) {
@@ -116,11 +116,11 @@ function cleanForm(sim: SimContext, fields: Map<string, unknown>, content: Buffe
         sim.era.osystems.includes(rawName) || sim.reservedNames.has(rawName) || /^centos\d\d?$/.test(rawName);
       if (reserved) fail('name', `${rawName} is a reserved name`);
     }
-    // ≤3.7 strips `custom/`; 3.8 keeps it (§3.3 step 3).
+    // ≤3.7 strips `custom/`; 3.8 keeps it (docs/maas-upload-protocol.md#name-rules step 3).
     if (!errors.name && sim.era.stripsCustomPrefix && rawName.startsWith('custom/')) name = rawName.slice('custom/'.length);
   }
 
-  // architecture (§3.4): ChoiceField over the usable architectures.
+  // architecture (docs/maas-upload-protocol.md#architecture-rules): ChoiceField over the usable architectures.
   const architecture = choiceField(fields.get('architecture'));
   if (architecture === '') fail('architecture', REQUIRED);
   else if (!sim.usableArchitectures.includes(architecture)) {
@@ -128,7 +128,7 @@ function cleanForm(sim: SimContext, fields: Map<string, unknown>, content: Buffe
     fail('architecture', `'${architecture}' is not a valid architecture.  It should be one of: ${choices}.`);
   }
 
-  // base_image (§3.5).
+  // base_image (docs/maas-upload-protocol.md#base-image).
   let baseImage = '';
   const ignoresBaseImage = rawName.includes('/') && rawName.split('/')[0] !== 'custom';
   if (!ignoresBaseImage) {
@@ -158,7 +158,7 @@ function cleanForm(sim: SimContext, fields: Map<string, unknown>, content: Buffe
 
   const title = charField(fields.get('title'));
 
-  // filetype: ChoiceField; the handler injected `tgz` when absent (§3.1).
+  // filetype: ChoiceField; the handler injected `tgz` when absent (docs/maas-upload-protocol.md#request-encoding).
   const filetype = choiceField(fields.get('filetype'));
   if (filetype === '') fail('filetype', REQUIRED);
   else if (!FILETYPE_CHOICES.includes(filetype)) {
@@ -168,7 +168,7 @@ function cleanForm(sim: SimContext, fields: Map<string, unknown>, content: Buffe
   let sha256 = '';
   let size = 0;
   if (content) {
-    // ≤3.7 with a `content` part: sha256 and size are computed server-side (§3.1).
+    // ≤3.7 with a `content` part: sha256 and size are computed server-side (docs/maas-upload-protocol.md#request-encoding).
     sha256 = createHash('sha256').update(content).digest('hex');
     size = content.length;
   } else {
@@ -186,21 +186,21 @@ function cleanForm(sim: SimContext, fields: Map<string, unknown>, content: Buffe
   return { name, architecture, baseImage, title, filetype, sha256, size, keepOld: booleanField(fields.get('keep_old')), content };
 }
 
-/** `POST boot-resources/` (maas-api.md §3). */
+/** `POST boot-resources/` (docs/maas-upload-protocol.md#creating-the-resource). */
 export async function createBootResource(sim: SimContext, req: HandlerRequest): Promise<SimResponse> {
   requireWriter(sim, req);
   const fields = new Map<string, unknown>();
   let content: Buffer | undefined;
   if (req.data.kind === 'form') {
     for (const [k, v] of req.data.fields) fields.set(k, v);
-    // 3.8 ignores a `content` part and requires sha256/size (§3.1).
+    // 3.8 ignores a `content` part and requires sha256/size (docs/maas-upload-protocol.md#request-encoding).
     if (sim.era.acceptsContent) content = req.data.files.get('content')?.data;
   } else if (req.data.kind === 'json') {
     const v = req.data.value;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw serverError(pythonTypeError(v));
     for (const [k, x] of Object.entries(v)) fields.set(k, x);
   } else {
-    // piston leaves request.data = None for other content types (§3.1).
+    // piston leaves request.data = None for other content types (docs/maas-upload-protocol.md#request-encoding).
     throw serverError("'NoneType' object has no attribute 'copy'");
   }
   if (!fields.has('filetype')) fields.set('filetype', 'tgz');
@@ -208,7 +208,7 @@ export async function createBootResource(sim: SimContext, req: HandlerRequest): 
   const c = cleanForm(sim, fields, content);
   const { store } = sim;
 
-  // save(): a sha256 already stored with another size is a plain ValidationError → 400 text (§3.6 step 6).
+  // save(): a sha256 already stored with another size is a plain ValidationError → 400 text (docs/maas-upload-protocol.md#same-name-and-architecture-twice step 6).
   const clash =
     store.data.files.some((f) => f.sha256 === c.sha256 && f.size !== c.size) ||
     Object.values(store.data.largeFiles).some((lf) => lf.sha256 === c.sha256 && lf.totalSize !== c.size);
@@ -216,7 +216,7 @@ export async function createBootResource(sim: SimContext, req: HandlerRequest): 
 
   const filenameOnDisk = store.filenameOnDiskFor(c.sha256);
   if (c.content) {
-    // The whole image arrived in the create request: store it as a complete file (§3.9 last note).
+    // The whole image arrived in the create request: store it as a complete file (docs/maas-upload-protocol.md#the-answer last note).
     await writeFile(store.bytesPath(filenameOnDisk), c.content);
   }
 
@@ -236,7 +236,7 @@ export async function createBootResource(sim: SimContext, req: HandlerRequest): 
     } satisfies ResourceRow;
     store.data.resources.push(resource);
   }
-  // `extra` is replaced; the base image is set only once (§3.5, §3.6 step 2).
+  // `extra` is replaced; the base image is set only once (docs/maas-upload-protocol.md#base-image, #same-name-and-architecture-twice step 2).
   resource.extra = { subarches: c.architecture.split('/')[1] ?? '', title: c.title };
   if (!resource.baseImage) resource.baseImage = c.baseImage;
 
@@ -262,16 +262,16 @@ export async function createBootResource(sim: SimContext, req: HandlerRequest): 
   store.data.files.push(file);
 
   if (sim.era.era === '3.4') {
-    // ≤3.4 dedup: the new row points at the existing LargeFile, complete or not (§3.7).
+    // ≤3.4 dedup: the new row points at the existing LargeFile, complete or not (docs/maas-upload-protocol.md#same-content-twice).
     const lf = store.data.largeFiles[filenameOnDisk];
     if (!lf) store.data.largeFiles[filenameOnDisk] = { sha256: c.sha256, totalSize: c.size, received: c.content ? c.size : 0 };
     else if (c.content) lf.received = lf.totalSize;
   } else if (c.content) {
-    // A sync row with the full size for the receiving region (3.5–3.7, §3.9).
+    // A sync row with the full size for the receiving region (3.5–3.7, docs/maas-upload-protocol.md#the-answer).
     file.sync['0'] = c.size;
   }
 
-  // Files of older sets go (unless keep_old); the sets stay, empty (§3.6 step 5).
+  // Files of older sets go (unless keep_old); the sets stay, empty (docs/maas-upload-protocol.md#same-name-and-architecture-twice step 5).
   const orphans = c.keepOld
     ? []
     : store.deleteFiles(store.data.files.filter((f) => olderSets.some((s) => s.id === f.setId)).map((f) => f.id));

@@ -9,7 +9,7 @@ function describeHandler(h: HandlerDef, era: EraFacts, origin: string | undefine
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((a) => ({ doc: a.doc, method: a.method, name: a.name, op: a.op, restful: a.op === null }));
   const d: Record<string, PyValue> = { actions, doc: h.doc, name: h.name, params: h.params(era), path: h.path(era) };
-  // `uri` is added per request from the Host the client used (maas-api.md §1.6).
+  // `uri` is added per request from the Host the client used (docs/maas-api.md#describe).
   if (origin !== undefined) d.uri = `${origin}${h.path(era)}`;
   return d;
 }
@@ -29,7 +29,7 @@ function description(era: EraFacts, origin: string | undefined): Record<string, 
 
 const hashes = new Map<string, string>();
 
-/** sha1 of the description without per-request URIs; also sent as `X-MAAS-API-Hash` (maas-api.md §1.4, §1.6). */
+/** sha1 of the description without per-request URIs; also sent as `X-MAAS-API-Hash` (docs/maas-api.md#response-framing, #describe). */
 export function apiHash(era: EraFacts): string {
   let h = hashes.get(era.era);
   if (!h) {
@@ -39,7 +39,7 @@ export function apiHash(era: EraFacts): string {
   return h;
 }
 
-/** `GET describe/` body: `json.dumps(description, sort_keys=True)` (maas-api.md §1.6). */
+/** `GET describe/` body: `json.dumps(description, sort_keys=True)` (docs/maas-api.md#describe). */
 export function describeBody(era: EraFacts, origin: string): string {
   return pythonJsonDumps({ ...description(era, origin), hash: apiHash(era) }, { sortKeys: true });
 }

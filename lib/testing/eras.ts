@@ -1,32 +1,32 @@
 import type { MaasEra } from './types.js';
 
-/** Everything that differs between the simulated MAAS versions (maas-api.md §8). */
+/** Everything that differs between the simulated MAAS versions (docs/maas-upload-protocol.md#differences-between-eras). */
 export interface EraFacts {
   readonly era: MaasEra;
   readonly defaultVersion: string;
-  /** Registered operating systems in registration order (maas-api.md §3.3). */
+  /** Registered operating systems in registration order (docs/maas-upload-protocol.md#name-rules). */
   readonly osystems: readonly string[];
-  /** OSes a custom image may be based on (maas-api.md §3.5). */
+  /** OSes a custom image may be based on (docs/maas-upload-protocol.md#base-image). */
   readonly baseImageOsystems: readonly string[];
-  /** `commissioning_osystem/commissioning_distro_series` default for base_image (§3.5). */
+  /** `commissioning_osystem/commissioning_distro_series` default for base_image (docs/maas-upload-protocol.md#base-image). */
   readonly defaultBaseImage: string;
-  /** Boot-resource type filter values (maas-api.md §5.1). */
+  /** Boot-resource type filter values (docs/maas-api.md#boot-resources). */
   readonly listTypes: readonly string[];
-  /** 403 text for boot-resource writes by a non-admin (maas-api.md §2.5). */
+  /** 403 text for boot-resource writes by a non-admin (docs/maas-api.md#permissions). */
   readonly writeForbidden: string;
-  /** `custom/foo` is stored as `foo` (≤3.7) or kept (3.8) (maas-api.md §3.3 step 3). */
+  /** `custom/foo` is stored as `foo` (≤3.7) or kept (3.8) (docs/maas-upload-protocol.md#name-rules step 3). */
   readonly stripsCustomPrefix: boolean;
-  /** A multipart `content` part carries the whole image (≤3.7, maas-api.md §3.1). */
+  /** A multipart `content` part carries the whole image (≤3.7, docs/maas-upload-protocol.md#request-encoding). */
   readonly acceptsContent: boolean;
-  /** JSON shows `filename_on_disk` (3.5.2+) and `base_image` (3.5+) (maas-api.md §8). */
+  /** JSON shows `filename_on_disk` (3.5.2+) and `base_image` (3.5+) (docs/maas-upload-protocol.md#differences-between-eras). */
   readonly rendersDiskFields: boolean;
-  /** Upload handler visible in `describe/` (3.8+, maas-api.md §1.6). */
+  /** Upload handler visible in `describe/` (3.8+, docs/maas-api.md#describe). */
   readonly uploadHandlerDescribed: boolean;
-  /** 3.8 rejects a non-integer oauth_timestamp with 400 (maas-api.md §2.2). */
+  /** 3.8 rejects a non-integer oauth_timestamp with 400 (docs/maas-api.md#the-300-s-window). */
   readonly strictTimestamp: boolean;
-  /** Python's message for `a, b = "x/y/z".split("/")` (maas-api.md §3.3 step 1). */
+  /** Python's message for `a, b = "x/y/z".split("/")` (docs/maas-upload-protocol.md#name-rules step 1). */
   tooManySlashes(parts: number): string;
-  /** PUT check 5 text (maas-api.md §4.2). */
+  /** PUT check 5 text (docs/maas-upload-protocol.md#checks-in-order). */
   wrongTypeMessage(rtype: number): string;
 }
 
@@ -47,7 +47,7 @@ export const ERAS: Record<MaasEra, EraFacts> = {
     uploadHandlerDescribed: false,
     strictTimestamp: false,
     tooManySlashes: () => 'too many values to unpack (expected 2)',
-    // ≤3.4 allowed Generated (1) and ended the message with a space (maas-api.md §4.2 row 5).
+    // ≤3.4 allowed Generated (1) and ended the message with a space (docs/maas-upload-protocol.md#checks-in-order row 5).
     wrongTypeMessage: (rtype) => `Cannot upload to a resource of type: ${rtype}. `,
   },
   '3.7': {
@@ -86,7 +86,7 @@ export const ERAS: Record<MaasEra, EraFacts> = {
   },
 };
 
-/** Ubuntu series distro-info knows (maas-api.md §3.5: `ubuntu/22.04` is not a valid base image). */
+/** Ubuntu series distro-info knows (docs/maas-upload-protocol.md#base-image: `ubuntu/22.04` is not a valid base image). */
 export const UBUNTU_SERIES = [
   'warty', 'hoary', 'breezy', 'dapper', 'edgy', 'feisty', 'gutsy', 'hardy', 'intrepid', 'jaunty',
   'karmic', 'lucid', 'maverick', 'natty', 'oneiric', 'precise', 'quantal', 'raring', 'saucy',
@@ -95,7 +95,7 @@ export const UBUNTU_SERIES = [
   'noble', 'oracular', 'plucky', 'questing',
 ];
 
-/** What images.maas.io offers, as BootSourceCache rows expand to reserved names (maas-api.md §3.3 step 2). */
+/** What images.maas.io offers, as BootSourceCache rows expand to reserved names (docs/maas-upload-protocol.md#name-rules step 2). */
 export const DEFAULT_RESERVED_NAMES = [
   'ubuntu/focal', 'ubuntu/jammy', 'ubuntu/noble', 'ubuntu', 'focal', 'jammy', 'noble',
   'centos/centos70', 'centos/centos8', 'centos/centos8-stream', 'centos', 'centos70', 'centos8', 'centos8-stream',
@@ -103,14 +103,14 @@ export const DEFAULT_RESERVED_NAMES = [
 
 export const DEFAULT_ARCHITECTURES = ['amd64/generic', 'arm64/generic'];
 
-/** `version/` capabilities (maas-api.md §1.5). */
+/** `version/` capabilities (docs/maas-api.md#version-and-eras). */
 export const CAPABILITIES = [
   'networks-management', 'static-ipaddresses', 'ipv6-deployment-ubuntu', 'devices-management',
   'storage-deployment-ubuntu', 'network-deployment-ubuntu', 'bridging-interface-ubuntu',
   'bridging-automatic-ubuntu', 'authenticate-api',
 ];
 
-/** Upload `filetype` → stored filetype and filename (maas-api.md §3.2). */
+/** Upload `filetype` → stored filetype and filename (docs/maas-upload-protocol.md#fields). */
 export const UPLOAD_FILETYPES: Readonly<Record<string, string>> = {
   tgz: 'root.tgz',
   tbz: 'root.tbz',
@@ -131,5 +131,5 @@ export function storedFiletype(uploadType: string): string {
   return filename.startsWith('root.') ? filename.replace('root.', 'root-') : filename;
 }
 
-/** Choice order as the form declares it (maas-api.md §3.2). */
+/** Choice order as the form declares it (docs/maas-upload-protocol.md#fields). */
 export const FILETYPE_CHOICES = ['tgz', 'tbz', 'txz', 'ddtgz', 'ddtbz', 'ddtxz', 'ddtar', 'ddbz2', 'ddgz', 'ddxz', 'ddraw'];

@@ -7,7 +7,7 @@ interface ActiveRule {
 }
 
 /**
- * Injected network and proxy behaviour (design.md §5): each rule counts the requests it matches
+ * Injected network and proxy behaviour (docs/architecture.md#testing): each rule counts the requests it matches
  * and fires on the `nth` one (and following, up to `times`), on every `every`-th one, or from
  * the first one. The first rule that fires on a request decides its fate.
  */

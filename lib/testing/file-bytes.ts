@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 
-/** SHA-256 of a stored file, streamed with large reads (MAAS re-reads the whole file, §4.6). */
+/** SHA-256 of a stored file, streamed with large reads (MAAS re-reads the whole file, docs/maas-upload-protocol.md#the-final-chunk). */
 export async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const block of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) {

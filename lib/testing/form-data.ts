@@ -1,5 +1,5 @@
 /**
- * Request-data parsing as Django + piston do it for POST/PUT (maas-api.md §3.1): form-urlencoded
+ * Request-data parsing as Django + piston do it for POST/PUT (docs/maas-upload-protocol.md#request-encoding): form-urlencoded
  * and multipart/form-data become form fields (the last value of a repeated key wins, as
  * `QueryDict.get`), application/json becomes a dict, anything else leaves `request.data = None`.
  */
@@ -14,7 +14,7 @@ export type RequestData =
   | { kind: 'form'; fields: Map<string, string>; files: Map<string, FormFile>; params: URLSearchParams }
   | { kind: 'json'; value: unknown }
   | { kind: 'none' }
-  /** piston could not decode the body: 400 `Bad Request` (maas-api.md §4.1). */
+  /** piston could not decode the body: 400 `Bad Request` (docs/maas-upload-protocol.md#request). */
   | { kind: 'invalid' };
 
 export function mediaType(contentType: string | undefined): string {
@@ -28,7 +28,7 @@ function headerParam(header: string, name: string): string | undefined {
   return m[1] ?? m[2]?.trim();
 }
 
-/** Parse a multipart/form-data body (Django MultiPartParser semantics, incl. base64 parts as maascli sends them, maas-cli.md §3.4). */
+/** Parse a multipart/form-data body (Django MultiPartParser semantics, incl. base64 parts as maascli sends them, docs/maas-cli.md#query-or-body). */
 function parseMultipart(body: Buffer, contentType: string): { fields: [string, string][]; files: [string, FormFile][] } | undefined {
   const boundary = headerParam(contentType, 'boundary');
   if (!boundary) return undefined;

@@ -6,6 +6,7 @@ import { JSON_UTF8, type SimResponse } from './responses.js';
 import type { HandlerRequest, SimContext } from './sim-context.js';
 import { uploadChunk } from './upload.js';
 import { listUsers, readUser, whoami } from './users.js';
+import { OPS_HANDLERS } from './ops-handlers.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -13,7 +14,7 @@ export interface ActionDef {
   /** Python method name as `describe/` shows it (`import` for `import_resources`). */
   name: string;
   method: HttpMethod;
-  /** null = the CRUD method itself (maas-api.md §1.2). */
+  /** null = the CRUD method itself (docs/maas-api.md#urls-and-dispatch). */
   op: string | null;
   doc: string;
   run(sim: SimContext, req: HandlerRequest): SimResponse | Promise<SimResponse>;
@@ -26,22 +27,22 @@ export interface HandlerDef {
   route: RegExp;
   path(era: EraFacts): string;
   params(era: EraFacts): string[];
-  /** Served without authentication (maas-api.md §2.4). */
+  /** Served without authentication (docs/maas-api.md#authentication-errors). */
   anonymous?: boolean;
-  /** `hidden = True` handlers are left out of `describe/` (maas-api.md §1.6). */
+  /** `hidden = True` handlers are left out of `describe/` (docs/maas-api.md#describe). */
   hidden?(era: EraFacts): boolean;
   actions: ActionDef[];
 }
 
 const P = '/MAAS/api/2.0/';
 
-/** `GET version/` (maas-api.md §1.5): compact `json.dumps`, not piston's emitter. */
+/** `GET version/` (docs/maas-api.md#version-and-eras): compact `json.dumps`, not piston's emitter. */
 function version(sim: SimContext): SimResponse {
   const body = pythonJsonDumps({ capabilities: CAPABILITIES, version: sim.version, subversion: '' });
   return { status: 200, headers: { 'Content-Type': JSON_UTF8 }, body, inResource: true };
 }
 
-/** The API handlers this simulator implements, as MAAS registers them (maas-api.md §1.3). */
+/** The API handlers this simulator implements, as MAAS registers them (docs/maas-api.md#urls-and-dispatch). */
 export const HANDLERS: HandlerDef[] = [
   {
     name: 'VersionHandler',
@@ -100,10 +101,12 @@ export const HANDLERS: HandlerDef[] = [
     name: 'BootResourceFileUploadHandler',
     doc: 'Upload a boot resource file.',
     route: /^boot-resources\/([^/]+)\/upload\/([^/]+)\/$/,
-    // URL kwargs differ by era although the URL is the same (maas-api.md §1.3).
+    // URL kwargs differ by era although the URL is the same (docs/maas-api.md#urls-and-dispatch).
     path: (era) => (era.uploadHandlerDescribed ? `${P}boot-resources/{resource_id}/upload/{id}/` : `${P}boot-resources/{id}/upload/{file_id}/`),
     params: (era) => (era.uploadHandlerDescribed ? ['resource_id', 'id'] : ['id', 'file_id']),
     hidden: (era) => !era.uploadHandlerDescribed,
     actions: [{ name: 'update', method: 'PUT', op: null, doc: 'Upload piece of boot resource file.', run: uploadChunk }],
   },
+  // Machines, events, controllers (deploy and wait-ready).
+  ...OPS_HANDLERS,
 ];

@@ -1,6 +1,6 @@
 /**
  * `maas-esxi/testing`: a faithful in-process MAAS region API 2.0 for tests, demos and benchmarks
- * (design.md §5, reference/maas-api.md §9).
+ * (docs/architecture.md#testing).
  */
 export { startMaasSimulator } from './server.js';
 export { generateApiKey } from './sim-users.js';
@@ -15,3 +15,4 @@ export type {
   SimUser,
   SimulatorOptions,
 } from './types.js';
+export type { SimFirstBoot, SimMachineOptions, SimMachineStatus, SimMachineView, SimRackOptions } from './ops-types.js';

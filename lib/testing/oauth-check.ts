@@ -5,7 +5,7 @@ import { textResponse, type SimResponse } from './responses.js';
 import { splitKey } from './sim-users.js';
 import type { SimUser } from './types.js';
 
-/** The six parameters whose presence makes a request an OAuth attempt (maas-api.md §2.2 step 2). */
+/** The six parameters whose presence makes a request an OAuth attempt (docs/maas-api.md#authentication-errors). */
 const REQUIRED = [
   'oauth_consumer_key',
   'oauth_token',
@@ -15,7 +15,7 @@ const REQUIRED = [
   'oauth_nonce',
 ] as const;
 
-/** piston's `OAuthServer.timestamp_threshold` (maas-api.md §2.2 step 3.4). */
+/** piston's `OAuthServer.timestamp_threshold` (docs/maas-api.md#the-300-s-window step 4). */
 const TIMESTAMP_THRESHOLD = 300;
 
 interface OAuthInput {
@@ -33,21 +33,21 @@ interface OAuthInput {
 }
 
 type AuthResult =
-  /** No OAuth attempt at all: piston falls through to the anonymous challenge (§2.4). */
+  /** No OAuth attempt at all: piston falls through to the anonymous challenge (docs/maas-api.md#authentication-errors). */
   | { kind: 'none' }
   | { kind: 'ok'; user: SimUser; nonceKey: string }
   | { kind: 'fail'; response: SimResponse };
 
 class OAuthFailure extends Error {}
 
-/** piston's `send_oauth_error`: 401 + WWW-Authenticate, Django's default content type (§2.3). */
+/** piston's `send_oauth_error`: 401 + WWW-Authenticate, Django's default content type (docs/maas-api.md#authentication-errors). */
 function unauthorized(message: string): AuthResult {
   const r = textResponse(401, message, 'text/html; charset=utf-8');
   r.headers['WWW-Authenticate'] = 'OAuth realm="OAuth"';
   return { kind: 'fail', response: r };
 }
 
-/** MAAS wraps piston's messages as `Authorization Error: %r` (maas-api.md §2.3). */
+/** MAAS wraps piston's messages as `Authorization Error: %r` (docs/maas-api.md#authentication-errors). */
 function oauthError(message: string): AuthResult {
   return unauthorized(`Authorization Error: ${pyRepr(message)}`);
 }
@@ -68,7 +68,7 @@ function escape(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** piston's `_split_header` (maas-api.md §2.2: split on `,`, skip parts with `realm`, strip quotes, unquote). */
+/** piston's `_split_header` (docs/maas-api.md#the-300-s-window: split on `,`, skip parts with `realm`, strip quotes, unquote). */
 function splitHeader(params: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of params.split(',')) {
@@ -100,10 +100,10 @@ function hmacBaseString(method: string, url: URL, params: Map<string, string>, e
 }
 
 /**
- * Authenticate one request as MAASAPIAuthentication + piston's OAuthServer do (maas-api.md §2.2),
- * in the same order, with the same messages (§2.3). On success the nonce is reserved in
+ * Authenticate one request as MAASAPIAuthentication + piston's OAuthServer do (docs/maas-api.md#the-300-s-window),
+ * in the same order, with the same messages (docs/maas-api.md#authentication-errors). On success the nonce is reserved in
  * `input.nonces`; the caller must delete `nonceKey` again if the request ends in an error,
- * because MAAS rolls the nonce row back with the failed request (§2.2 step 3.5 note).
+ * because MAAS rolls the nonce row back with the failed request (docs/maas-api.md#the-300-s-window step 5).
  */
 export function checkOAuth(input: OAuthInput): AuthResult {
   const header = input.authorization;
@@ -120,7 +120,7 @@ export function checkOAuth(input: OAuthInput): AuthResult {
     }
     // ≤3.7: piston's is_valid_request tests presence by *substring* on the raw header (so
     // `oauth_signature` is "present" inside `oauth_signature_method`); 3.8's check_validity
-    // parses the header first (maas-api.md §2.2 step 2).
+    // parses the header first (docs/maas-api.md#authentication-errors).
     const present =
       input.era.strictTimestamp && params
         ? REQUIRED.every((p) => params!.has(p))
@@ -133,7 +133,7 @@ export function checkOAuth(input: OAuthInput): AuthResult {
     params = merged;
   }
 
-  // 3.8 check_validity: the timestamp must be an integer (maas-api.md §2.2 step 2, §2.3).
+  // 3.8 check_validity: the timestamp must be an integer (docs/maas-api.md#authentication-errors).
   if (input.era.strictTimestamp && params && pyInt(params.get('oauth_timestamp') ?? '') === undefined) {
     return {
       kind: 'fail',
@@ -159,7 +159,7 @@ export function checkOAuth(input: OAuthInput): AuthResult {
   }
 }
 
-/** piston's OAuthServer.verify_request, in its order (maas-api.md §2.2 step 3). */
+/** piston's OAuthServer.verify_request, in its order (docs/maas-api.md#the-300-s-window). */
 function verify(
   input: OAuthInput,
   params: Map<string, string>,
@@ -175,17 +175,17 @@ function verify(
   if (!input.users.some((u) => keyOf(u).consumerKey === consumerKey)) {
     return unauthorized('Authorization Error: Invalid API key.');
   }
-  // piston looks the token up by key only; it is not tied to the consumer (maas-api.md §2.2, §10 #3).
+  // piston looks the token up by key only; it is not tied to the consumer (docs/maas-api.md#the-300-s-window, #authentication).
   const user = input.users.find((u) => keyOf(u).tokenKey === tokenKey);
   if (!user) return oauthError(`Invalid access token: ${tokenKey}`);
 
   const tsText = param('oauth_timestamp');
   const ts = pyInt(tsText);
   if (ts === undefined) {
-    // ≤3.7: piston's int() raises ValueError → 500 (maas-api.md §8, marked unverified there).
+    // ≤3.7: piston's int() raises ValueError → 500 (docs/maas-upload-protocol.md#differences-between-eras, marked unverified there).
     return { kind: 'fail', response: textResponse(500, `invalid literal for int() with base 10: ${pyRepr(tsText)}`) };
   }
-  // Only stale timestamps fail; future ones are accepted (maas-api.md §2.2 step 3.4).
+  // Only stale timestamps fail; future ones are accepted (docs/maas-api.md#the-300-s-window step 4).
   if (input.nowSeconds - ts > TIMESTAMP_THRESHOLD) {
     return oauthError(
       `Expired timestamp: given ${ts} and now ${input.nowSeconds} has a greater difference than threshold ${TIMESTAMP_THRESHOLD}`,
@@ -200,7 +200,7 @@ function verify(
   if (method !== 'PLAINTEXT' && method !== 'HMAC-SHA1') {
     return oauthError(`Signature method ${method} not supported try one of the following: PLAINTEXT, HMAC-SHA1`);
   }
-  // The consumer secret is always empty (maas-api.md §2.1), so the key is `&<token_secret>`.
+  // The consumer secret is always empty (docs/maas-api.md#signing-each-request), so the key is `&<token_secret>`.
   const secret = keyOf(user).tokenSecret;
   const key = `&${escape(secret)}`;
   const given = param('oauth_signature');

@@ -20,7 +20,7 @@ interface FileProgress {
 }
 
 /**
- * File completeness and progress (maas-api.md §4.3): 3.5+ `100*Σsync/(size*regions)` (0.0 without
+ * File completeness and progress (docs/maas-upload-protocol.md#deriving-the-offset): 3.5+ `100*Σsync/(size*regions)` (0.0 without
  * sync rows); ≤3.4 the large object's inverse ratio `total/received` (int 0 when nothing arrived).
  */
 export function fileProgress(ctx: RenderContext, file: FileRow): FileProgress {
@@ -37,8 +37,8 @@ export function fileProgress(ctx: RenderContext, file: FileRow): FileProgress {
   return { complete: value === 100, progress: new PyFloat(value) };
 }
 
-/** Set completeness and progress (maas-api.md §4.3): all its files over all regions. */
-function setProgress(ctx: RenderContext, set: SetRow): FileProgress {
+/** Set completeness and progress (docs/maas-upload-protocol.md#deriving-the-offset): all its files over all regions. */
+export function setProgress(ctx: RenderContext, set: SetRow): FileProgress {
   const files = ctx.store.filesOf(set.id);
   const total = files.reduce((n, f) => n + f.size, 0);
   if (ctx.era.era === '3.4') {
@@ -90,7 +90,7 @@ function setToDict(ctx: RenderContext, resource: ResourceRow, set: SetRow): Map<
   return d;
 }
 
-/** `boot_resource_to_dict` (maas-api.md §3.9), keys in MAAS's insertion order. */
+/** `boot_resource_to_dict` (docs/maas-upload-protocol.md#the-answer), keys in MAAS's insertion order. */
 export function resourceToDict(ctx: RenderContext, resource: ResourceRow, withSets: boolean): Map<string, PyValue> {
   const d = new Map<string, PyValue>([
     ['id', resource.id],
@@ -103,7 +103,7 @@ export function resourceToDict(ctx: RenderContext, resource: ResourceRow, withSe
   for (const [k, v] of Object.entries(resource.extra)) d.set(k, v);
   if (ctx.era.rendersDiskFields && resource.baseImage) d.set('base_image', resource.baseImage);
   if (withSets) {
-    // Sets newest first: `order_by("id").reverse()` (maas-api.md §3.9).
+    // Sets newest first: `order_by("id").reverse()` (docs/maas-upload-protocol.md#the-answer).
     const sets = ctx.store.setsOf(resource.id).reverse();
     d.set('sets', new Map(sets.map((s) => [s.version, setToDict(ctx, resource, s)])));
   }

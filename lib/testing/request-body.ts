@@ -110,7 +110,7 @@ let spoolCounter = 0;
 
 /**
  * Receive a request body completely before anything is applied — nginx buffers request bodies
- * before proxying to regiond (maas-api.md §4.7), so MAAS never sees half a chunk.
+ * before proxying to regiond (docs/maas-upload-protocol.md#body-size-and-chunk-size), so MAAS never sees half a chunk.
  */
 export async function readRequestBody(req: IncomingMessage, opts: ReadBodyOptions): Promise<ReadBodyResult> {
   const chunks: Buffer[] = [];

@@ -9,7 +9,7 @@ export interface SimResponse {
   /**
    * Built inside piston's resource (handler results, Http404, 405, the anonymous challenge), so it
    * carries `X-MAAS-API-Hash` and `Vary: Authorization`; errors that escape to Django's middleware
-   * do not (maas-api.md §1.4).
+   * do not (docs/maas-api.md#response-framing).
    */
   inResource?: boolean;
   /** Upload PUTs: the chunk changed stored state (for the request log). */
@@ -23,7 +23,7 @@ export function textResponse(status: number, body: string, contentType = TEXT_UT
   return { status, headers: { 'Content-Type': contentType }, body };
 }
 
-/** piston's JSONEmitter: `indent=4`, `ensure_ascii=False` (maas-api.md §1.4). */
+/** piston's JSONEmitter: `indent=4`, `ensure_ascii=False` (docs/maas-api.md#response-framing). */
 export function pistonJson(status: number, value: PyValue): SimResponse {
   return {
     status,
@@ -40,22 +40,22 @@ export class SimHttpError extends Error {
   }
 }
 
-/** MAASAPIBadRequest / MAASAPIForbidden / PermissionDenied / plain ValidationError (maas-api.md §2.6). */
+/** MAASAPIBadRequest / MAASAPIForbidden / PermissionDenied / plain ValidationError (docs/maas-api.md#error-statuses-and-texts). */
 export function apiError(status: number, message: string): SimHttpError {
   return new SimHttpError(textResponse(status, message));
 }
 
-/** `Http404` from get_object_or_404: `text/plain` without charset, inside the resource (§2.6). */
+/** `Http404` from get_object_or_404: `text/plain` without charset, inside the resource (docs/maas-api.md#error-statuses-and-texts). */
 export function notFound(message: string): SimHttpError {
   return new SimHttpError({ ...textResponse(404, message, 'text/plain'), inResource: true });
 }
 
-/** Any other exception: 500 with Python's `str(exception)` (maas-api.md §2.6). */
+/** Any other exception: 500 with Python's `str(exception)` (docs/maas-api.md#error-statuses-and-texts). */
 export function serverError(message: string): SimHttpError {
   return new SimHttpError(textResponse(500, message));
 }
 
-/** MAASAPIValidationError: compact `json.dumps(form.errors)` (maas-api.md §3.8). */
+/** MAASAPIValidationError: compact `json.dumps(form.errors)` (docs/maas-api.md#error-statuses-and-texts). */
 export function validationError(errors: Record<string, string[]>): SimHttpError {
   return new SimHttpError({ status: 400, headers: { 'Content-Type': JSON_UTF8 }, body: pythonJsonDumps(errors) });
 }

@@ -19,7 +19,7 @@ interface IncomingCall {
 
 interface DispatchResult {
   response: SimResponse;
-  /** Nonce reserved by authentication; the server releases it if the request failed (§2.2). */
+  /** Nonce reserved by authentication; the server releases it if the request failed (docs/maas-api.md#the-300-s-window). */
   nonceKey?: string;
   /** Name of the handler that served the call, if any. */
   handler?: string;
@@ -50,7 +50,7 @@ function withResourceHeaders(sim: SimContext, r: SimResponse): SimResponse {
 interface RouteMatch {
   handler: HandlerDef;
   params: string[];
-  /** From an `.../op-<op>` route (maas-api.md §1.2). */
+  /** From an `.../op-<op>` route (docs/maas-api.md#urls-and-dispatch). */
   pathOp: string | undefined;
 }
 
@@ -68,7 +68,7 @@ function matchRoute(rel: string): RouteMatch | undefined {
 
 /**
  * Route one request as MAAS does: URL conf, then piston's resource (authentication → allowed
- * methods → request data → `op` dispatch → handler), with the error rendering of §2.6.
+ * methods → request data → `op` dispatch → handler), with the error rendering of docs/maas-api.md#error-statuses-and-texts.
  */
 export async function dispatch(sim: SimContext, nonces: Set<string>, call: IncomingCall): Promise<DispatchResult> {
   const path = safeDecode(call.url.pathname);
@@ -83,7 +83,7 @@ export async function dispatch(sim: SimContext, nonces: Set<string>, call: Incom
     return { response: { status: 200, headers: { 'Content-Type': 'application/json' }, body: describeBody(sim.era, origin) } };
   }
   const route = matchRoute(rel);
-  // The catch-all: no redirect for a missing slash, anonymous too (maas-api.md §1.1).
+  // The catch-all: no redirect for a missing slash, anonymous too (docs/maas-api.md#urls-and-dispatch).
   if (!route) return { response: textResponse(404, `Unknown API endpoint: ${path}.`, TEXT_UTF8) };
 
   const { handler } = route;
@@ -109,7 +109,7 @@ export async function dispatch(sim: SimContext, nonces: Set<string>, call: Incom
       formParams,
     });
     if (auth.kind === 'none') {
-      // The macaroon authenticator's challenge: rc.FORBIDDEN (maas-api.md §2.3, §2.4).
+      // The macaroon authenticator's challenge: rc.FORBIDDEN (docs/maas-api.md#authentication-errors).
       return { response: withResourceHeaders(sim, { ...textResponse(401, 'Forbidden', 'text/plain'), inResource: true }), handler: handler.name };
     }
     if (auth.kind === 'fail') return { response: auth.response, handler: handler.name };
@@ -127,7 +127,7 @@ export async function dispatch(sim: SimContext, nonces: Set<string>, call: Incom
   }
 
   if ((method === 'POST' || method === 'PUT') && data === undefined) {
-    // piston's translate_mime; for raw PUT chunks only the decodable types matter (§4.1).
+    // piston's translate_mime; for raw PUT chunks only the decodable types matter (docs/maas-upload-protocol.md#request).
     const decodes = isForm || type === 'application/json' || type === 'application/x-yaml' || type === 'text/yaml';
     data = decodes && type !== 'multipart/form-data' ? parseRequestData(call.headers['content-type'], await call.body.toBuffer()) : { kind: 'none' };
   }

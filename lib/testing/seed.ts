@@ -11,7 +11,7 @@ interface SeedOptions {
   syncedImages: boolean;
 }
 
-/** Synced Ubuntu files of one set: kernel + initrd + squashfs is what makes an architecture usable (§3.4). */
+/** Synced Ubuntu files of one set: kernel + initrd + squashfs is what makes an architecture usable (docs/maas-upload-protocol.md#architecture-rules). */
 const SYNCED_FILES: [filename: string, size: number][] = [
   ['boot-kernel', 14_848_000],
   ['boot-initrd', 71_303_168],

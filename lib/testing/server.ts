@@ -15,6 +15,8 @@ import { initialState } from './seed.js';
 import type { SimContext } from './sim-context.js';
 import { defaultUsers } from './sim-users.js';
 import { SimStore } from './store.js';
+import { SimOps } from './ops-state.js';
+import type { SimMachineView } from './ops-types.js';
 import type { MaasSimulator, RequestRecord, SimulatorOptions } from './types.js';
 
 const HOST = '127.0.0.1';
@@ -27,7 +29,7 @@ const NGINX_REASONS: Record<number, string> = {
   504: 'Gateway Time-out',
 };
 
-/** nginx's own error page (maas-api.md §4.7): the body is nginx's, not MAAS's. */
+/** nginx's own error page (docs/maas-upload-protocol.md#body-size-and-chunk-size): the body is nginx's, not MAAS's. */
 function nginxPage(status: number): string {
   const line = `${status} ${NGINX_REASONS[status] ?? STATUS_CODES[status] ?? 'Error'}`;
   return `<html>\r\n<head><title>${line}</title></head>\r\n<body>\r\n<center><h1>${line}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
@@ -48,6 +50,7 @@ class Simulator implements MaasSimulator, SimContext {
   readonly dataDir: string;
   importingUntil = 0;
   store!: SimStore;
+  readonly ops: SimOps;
   port: number;
 
   readonly #opts: SimulatorOptions;
@@ -76,6 +79,19 @@ class Simulator implements MaasSimulator, SimContext {
     this.port = opts.port ?? 0;
     this.#ownsDataDir = opts.dataDir === undefined;
     this.dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'maas-sim-'));
+    this.ops = new SimOps({ racks: opts.racks, machines: opts.machines, regions: this.regions, stepMs: opts.deployStepMs, now: () => this.now() });
+  }
+
+  machine(idOrHostname: string): SimMachineView | undefined {
+    const m = this.ops.machines.find((x) => x.systemId === idOrHostname || x.hostname === idOrHostname);
+    if (!m) return undefined;
+    return { system_id: m.systemId, hostname: m.hostname, status_name: m.status, osystem: m.osystem, distro_series: m.distroSeries, owner: m.owner, userData: m.userData };
+  }
+
+  setRackConnected(hostname: string, connected: boolean): void {
+    const rack = this.ops.racks.find((r) => r.hostname === hostname);
+    if (!rack) throw new RangeError(`no rack controller ${hostname}`);
+    rack.connected = connected;
   }
 
   now(): number {
@@ -128,7 +144,7 @@ class Simulator implements MaasSimulator, SimContext {
     });
     this.#server = server;
     this.port = (server.address() as { port: number }).port;
-    // Files a region completed before a restart still get copied to the others (§4.6).
+    // Files a region completed before a restart still get copied to the others (docs/maas-upload-protocol.md#the-final-chunk).
     if (this.regions > 1) {
       for (const f of this.store.data.files) {
         if (f.sync['0'] === f.size && Object.keys(f.sync).length < this.regions) this.scheduleRegionSync(f.id);
@@ -162,6 +178,7 @@ class Simulator implements MaasSimulator, SimContext {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.ops.stop();
     await this.#stop();
     if (this.#ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
@@ -182,7 +199,7 @@ class Simulator implements MaasSimulator, SimContext {
   fileBytesPath(fileId: number): string {
     const f = this.store.file(fileId);
     if (!f) throw new RangeError(`no boot resource file ${fileId}`);
-    // 3.5–3.7 keep an unfinished upload in `<name>.incomplete` (maas-api.md §4.5).
+    // 3.5–3.7 keep an unfinished upload in `<name>.incomplete` (docs/maas-upload-protocol.md#integrity-errors).
     if (this.era.era === '3.7' && !fileProgress(this, f).complete && f.sync['0'] !== f.size) {
       return this.store.partialPath(f.filenameOnDisk);
     }
@@ -263,7 +280,7 @@ class Simulator implements MaasSimulator, SimContext {
         return;
       }
 
-      // nginx rejects an oversized body before MAAS sees it (maas-api.md §4.7).
+      // nginx rejects an oversized body before MAAS sees it (docs/maas-upload-protocol.md#body-size-and-chunk-size).
       const declared = Number(req.headers['content-length'] ?? 0);
       const limited = Number.isFinite(this.#maxBodyBytes);
       if (limited && declared > this.#maxBodyBytes) {
@@ -287,13 +304,13 @@ class Simulator implements MaasSimulator, SimContext {
       } finally {
         await read.body.dispose();
       }
-      // A failed request rolls its nonce back with the transaction (maas-api.md §2.2).
+      // A failed request rolls its nonce back with the transaction (docs/maas-api.md#the-300-s-window).
       if (result.nonceKey && result.response.status >= 400) this.#nonces.delete(result.nonceKey);
       if (result.handler === 'BootResourceFileUploadHandler' && method === 'PUT') {
         record.applied = result.response.applied === true;
       }
       if (fault?.type === 'cut' && fault.apply) {
-        // Lost response: the chunk is applied, the client never hears back (design.md §5).
+        // Lost response: the chunk is applied, the client never hears back (docs/architecture.md#testing).
         socket.destroy();
         return;
       }
@@ -337,7 +354,7 @@ class Simulator implements MaasSimulator, SimContext {
   }
 }
 
-/** Start an in-process MAAS region API 2.0 on 127.0.0.1 (see reference/maas-api.md §9). */
+/** Start an in-process MAAS region API 2.0 on 127.0.0.1 (see docs/architecture.md#testing). */
 export async function startMaasSimulator(opts: SimulatorOptions = {}): Promise<MaasSimulator> {
   const sim = new Simulator(opts);
   try {

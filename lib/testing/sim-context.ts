@@ -5,22 +5,25 @@ import type { RenderContext } from './render.js';
 import type { ReceivedBody } from './request-body.js';
 import { apiError } from './responses.js';
 import type { SimStore } from './store.js';
+import type { SimOps } from './ops-state.js';
 import type { SimUser } from './types.js';
 
 /** Everything a handler may touch: the simulated region's configuration and database. */
 export interface SimContext extends RenderContext {
   readonly era: EraFacts;
   readonly store: SimStore;
+  /** Controllers, machines and the event log (deploy and wait-ready). */
+  readonly ops: SimOps;
   readonly regions: number;
   readonly version: string;
   readonly usableArchitectures: readonly string[];
   readonly reservedNames: ReadonlySet<string>;
   now(): number;
-  /** `is_importing` is true until this wall-clock time (maas-api.md §5.4). */
+  /** `is_importing` is true until this wall-clock time (docs/maas-api.md#boot-resources). */
   importingUntil: number;
-  /** Multi-region: the other regions copy a file the receiving region completed (§4.6). */
+  /** Multi-region: the other regions copy a file the receiving region completed (docs/maas-upload-protocol.md#the-final-chunk). */
   scheduleRegionSync(fileId: number): void;
-  /** Serialise work on one stored file, as MAAS serialises transactions on its sync row (§4.4). */
+  /** Serialise work on one stored file, as MAAS serialises transactions on its sync row (docs/maas-upload-protocol.md#append-only-writes). */
   withFileLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
@@ -41,7 +44,7 @@ export interface HandlerRequest {
 
 /**
  * Permission check of every boot-resource write, before any other handler logic
- * (maas-api.md §2.5): superuser on ≤3.7, `can_edit_boot_entities` on 3.8 (which superusers have).
+ * (docs/maas-api.md#permissions): superuser on ≤3.7, `can_edit_boot_entities` on 3.8 (which superusers have).
  */
 export function requireWriter(sim: SimContext, req: HandlerRequest): void {
   if (!req.user?.isSuperuser) throw apiError(403, sim.era.writeForbidden);

@@ -9,7 +9,7 @@ function alnum(length: number): string {
   return out;
 }
 
-/** A fresh key shaped like piston's: consumer 18, token 18, secret 32, alphanumeric (maas-api.md §2.1). */
+/** A fresh key shaped like piston's: consumer 18, token 18, secret 32, alphanumeric (docs/maas-api.md#signing-each-request). */
 export function generateApiKey(): string {
   return `${alnum(18)}:${alnum(18)}:${alnum(32)}`;
 }

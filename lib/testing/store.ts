@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from '
 import { join } from 'node:path';
 import type { MaasEra, SimUser } from './types.js';
 
-/** BootResource.rtype (maas-api.md §3.9): 0 Synced, 1 Generated (≤3.4), 2 Uploaded. */
+/** BootResource.rtype (docs/maas-upload-protocol.md#the-answer): 0 Synced, 1 Generated (≤3.4), 2 Uploaded. */
 type ResourceType = 0 | 1 | 2;
 export const RTYPE_SYNCED = 0;
 export const RTYPE_UPLOADED = 2;
@@ -12,7 +12,7 @@ export interface ResourceRow {
   rtype: ResourceType;
   name: string;
   architecture: string;
-  /** Merged into the JSON at top level, in insertion order (maas-api.md §3.9). */
+  /** Merged into the JSON at top level, in insertion order (docs/maas-upload-protocol.md#the-answer). */
   extra: Record<string, string>;
   baseImage: string;
   lastDeployed: string | null;
@@ -33,11 +33,11 @@ export interface FileRow {
   sha256: string;
   size: number;
   filenameOnDisk: string;
-  /** 3.5+: BootResourceFileSync rows, region index → bytes (maas-api.md §4.3). */
+  /** 3.5+: BootResourceFileSync rows, region index → bytes (docs/maas-upload-protocol.md#deriving-the-offset). */
   sync: Record<string, number>;
 }
 
-/** ≤3.4 LargeFile: one per sha256, shared by every file row with that sha256 (maas-api.md §3.7). */
+/** ≤3.4 LargeFile: one per sha256, shared by every file row with that sha256 (docs/maas-upload-protocol.md#same-content-twice). */
 interface LargeFileRow {
   sha256: string;
   totalSize: number;
@@ -97,7 +97,7 @@ export class SimStore {
     return join(this.filesDir, filenameOnDisk);
   }
 
-  /** 3.5–3.7 write into `<name>.incomplete` and rename at the end (maas-api.md §3.7, §4.5). */
+  /** 3.5–3.7 write into `<name>.incomplete` and rename at the end (docs/maas-upload-protocol.md#same-content-twice, #integrity-errors). */
   partialPath(filenameOnDisk: string): string {
     return join(this.filesDir, `${filenameOnDisk}.incomplete`);
   }
@@ -134,7 +134,7 @@ export class SimStore {
 
   /**
    * filename_on_disk: the first 7 characters of the sha256, lengthened while another sha256 already
-   * uses that prefix; a known sha256 reuses its name (maas-api.md §3.7).
+   * uses that prefix; a known sha256 reuses its name (docs/maas-upload-protocol.md#same-content-twice).
    */
   filenameOnDiskFor(sha256: string): string {
     const known =

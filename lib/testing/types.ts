@@ -1,4 +1,5 @@
 /** Public types of the MAAS simulator (`maas-esxi/testing`). */
+import type { SimMachineOptions, SimMachineView, SimRackOptions } from './ops-types.js';
 
 import type { MaasEra } from '../resources/types.js';
 
@@ -9,9 +10,9 @@ export interface SimUser {
   username: string;
   email?: string;
   isSuperuser: boolean;
-  /** false = the key is known but MAAS answers 403 (maas-api.md §2.2 step 5). */
+  /** false = the key is known but MAAS answers 403 (docs/maas-api.md#authentication-errors). */
   active?: boolean;
-  /** `consumer_key:token_key:token_secret` (maas-api.md §2.1). */
+  /** `consumer_key:token_key:token_secret` (docs/maas-api.md#signing-each-request). */
   apiKey: string;
 }
 
@@ -25,13 +26,13 @@ export interface SimulatorOptions {
   dataDir?: string;
   /** Default: superuser `admin` and non-admin `user`, with generated keys. */
   users?: SimUser[];
-  /** Valid `architecture` values (maas-api.md §3.4). Default ['amd64/generic', 'arm64/generic']. */
+  /** Valid `architecture` values (docs/maas-upload-protocol.md#architecture-rules). Default ['amd64/generic', 'arm64/generic']. */
   usableArchitectures?: string[];
-  /** Names a boot source offers (maas-api.md §1.8, §3.3); registered OS names are always reserved. */
+  /** Names a boot source offers (docs/maas-upload-protocol.md#architecture-rules, #name-rules); registered OS names are always reserved. */
   reservedNames?: string[];
-  /** nginx `client_max_body_size` (maas-api.md §4.7). Default 10 MiB; Infinity disables. */
+  /** nginx `client_max_body_size` (docs/maas-upload-protocol.md#body-size-and-chunk-size). Default 10 MiB; Infinity disables. */
   maxBodyBytes?: number;
-  /** Region controllers (maas-api.md §4.3, §4.6). Default 1. */
+  /** Region controllers (docs/maas-upload-protocol.md#deriving-the-offset, #the-final-chunk). Default 1. */
   regions?: number;
   /** Multi-region: delay after the final PUT before the other regions have the file. Default 100. */
   regionSyncMs?: number;
@@ -39,9 +40,15 @@ export interface SimulatorOptions {
   now?: () => number;
   /**
    * Seed one complete synced `ubuntu/<series>` resource per usable architecture, as a MAAS that
-   * has imported Ubuntu has (that is what makes architectures usable, maas-api.md §3.4). Default true.
+   * has imported Ubuntu has (that is what makes architectures usable, docs/maas-upload-protocol.md#architecture-rules). Default true.
    */
   syncedImages?: boolean;
+  /** Rack controllers (default one connected rack `rack-1` that syncs at once). */
+  racks?: SimRackOptions[];
+  /** Machines MAAS manages (default none). */
+  machines?: SimMachineOptions[];
+  /** Time between the simulated installation and first-boot events of a deploy. Default 50 ms. */
+  deployStepMs?: number;
 }
 
 export interface RequestRecord {
@@ -119,6 +126,10 @@ export interface MaasSimulator {
   resource(id: number): unknown;
   /** Where the stored bytes of a file live (compare their sha256 with the source). */
   fileBytesPath(fileId: number): string;
+  /** A machine by system_id or hostname, as the simulated region holds it. */
+  machine(idOrHostname: string): SimMachineView | undefined;
+  /** Connect or disconnect a rack controller (by hostname). */
+  setRackConnected(hostname: string, connected: boolean): void;
   /** The server's byte counter for a file (receiving region; ≤3.4 the large object's length). */
   fileReceived(fileId: number): number;
 }

@@ -6,16 +6,16 @@ import { apiError, notFound, serverError, textResponse, type SimResponse } from 
 import { requireWriter, type HandlerRequest, type SimContext } from './sim-context.js';
 import { RTYPE_UPLOADED, type FileRow } from './store.js';
 
-/** The region that serves every request of this simulator; other regions only sync (§4.4). */
+/** The region that serves every request of this simulator; other regions only sync (docs/maas-upload-protocol.md#append-only-writes). */
 const RECEIVING_REGION = '0';
 
-/** `get_object_or_404(Model, id=…)` with Django's integer coercion (maas-api.md §4.2 rows 1–2). */
+/** `get_object_or_404(Model, id=…)` with Django's integer coercion (docs/maas-upload-protocol.md#checks-in-order rows 1–2). */
 export function parseId(raw: string): number {
   if (!/^\s*[+-]?\d+\s*$/.test(raw)) throw serverError(`Field 'id' expected a number but got '${raw}'.`);
   return Number(raw.trim());
 }
 
-/** piston's `rc.ALL_OK` (maas-api.md §4.2 row 10). */
+/** piston's `rc.ALL_OK` (docs/maas-upload-protocol.md#checks-in-order row 10). */
 function ok(): SimResponse {
   return { ...textResponse(200, 'OK', 'text/plain'), inResource: true, applied: true };
 }
@@ -31,7 +31,7 @@ async function writeChunk(path: string, flags: 'a' | 'r+', body: ReceivedBody, p
 
 /**
  * ≤3.4 (era A): bytes go into a Postgres large object inside the request transaction, so a failed
- * request leaves nothing behind (maas-api.md §4.2, §4.4, §4.5).
+ * request leaves nothing behind (docs/maas-upload-protocol.md#checks-in-order, #append-only-writes, #integrity-errors).
  */
 async function applyEraA(sim: SimContext, file: FileRow, body: ReceivedBody): Promise<SimResponse> {
   const lf = sim.store.data.largeFiles[file.filenameOnDisk];
@@ -61,7 +61,7 @@ async function applyEraA(sim: SimContext, file: FileRow, body: ReceivedBody): Pr
  * 3.5–3.7 (era B): `LocalBootResourceFile.store()` — allocate `<name>.incomplete` at full size when
  * the counter is 0, write at offset = counter through an mmap (refusing writes past the end), and
  * when the last byte is in, hash the *final* file if it already exists (dedup) else the partial
- * one, then rename (maas-api.md §3.7, §4.3, §4.5).
+ * one, then rename (docs/maas-upload-protocol.md#same-content-twice, #deriving-the-offset, #integrity-errors).
  */
 async function applyEraB(sim: SimContext, file: FileRow, body: ReceivedBody): Promise<SimResponse> {
   const counter = file.sync[RECEIVING_REGION] ?? 0;
@@ -75,7 +75,7 @@ async function applyEraB(sim: SimContext, file: FileRow, body: ReceivedBody): Pr
   } else if (!(await exists(partial))) {
     throw serverError(`[Errno 2] No such file or directory: '${file.filenameOnDisk}.incomplete'`);
   }
-  // mmap.write raises ValueError past the mapped length; nothing is written (§4.5).
+  // mmap.write raises ValueError past the mapped length; nothing is written (docs/maas-upload-protocol.md#integrity-errors).
   if (counter + body.length > file.size) throw apiError(400, 'Too much data received.');
   await writeChunk(partial, 'r+', body, counter);
   const after = counter + body.length;
@@ -97,7 +97,7 @@ async function applyEraB(sim: SimContext, file: FileRow, body: ReceivedBody): Pr
  * 3.8 (era C): `SyncLocalBootResourceFile.append_chunk` — open the file in append mode; if the
  * current on-disk size plus the chunk exceeds the declared size, delete the file; when the file
  * reaches its size, verify the hash (keeping the file on mismatch). The counter is separate and
- * only advances on success, so disk and counter can diverge (maas-api.md §3.7, §4.3, §4.5).
+ * only advances on success, so disk and counter can diverge (docs/maas-upload-protocol.md#same-content-twice, #deriving-the-offset, #integrity-errors).
  */
 async function applyEraC(sim: SimContext, file: FileRow, body: ReceivedBody): Promise<SimResponse> {
   const counter = file.sync[RECEIVING_REGION] ?? 0;
@@ -120,16 +120,16 @@ async function applyEraC(sim: SimContext, file: FileRow, body: ReceivedBody): Pr
   return ok();
 }
 
-/** `PUT boot-resources/{resource_id}/upload/{file_id}/`, checks in MAAS's order (maas-api.md §4.2). */
+/** `PUT boot-resources/{resource_id}/upload/{file_id}/`, checks in MAAS's order (docs/maas-upload-protocol.md#checks-in-order). */
 export async function uploadChunk(sim: SimContext, req: HandlerRequest): Promise<SimResponse> {
   requireWriter(sim, req);
   const [rawResource = '', rawFile = ''] = req.params;
   const resource = sim.store.resource(parseId(rawResource));
   if (!resource) throw notFound('No BootResource matches the given query.');
-  // No check that the file belongs to the resource (§4.2 row 2).
+  // No check that the file belongs to the resource (docs/maas-upload-protocol.md#checks-in-order row 2).
   const file = sim.store.file(parseId(rawFile));
   if (!file) throw notFound('No BootResourceFile matches the given query.');
-  // Django has already consumed a multipart stream; reading request.body then raises (§4.1).
+  // Django has already consumed a multipart stream; reading request.body then raises (docs/maas-upload-protocol.md#request).
   if (mediaType(req.headers['content-type']) === 'multipart/form-data') {
     throw serverError("You cannot access body after reading from request's data stream");
   }

@@ -4,7 +4,7 @@ import { notFound, pistonJson, type SimResponse } from './responses.js';
 import type { HandlerRequest, SimContext } from './sim-context.js';
 import type { SimUser } from './types.js';
 
-/** UserHandler.fields plus piston's resource_uri (maas-api.md §1.7). */
+/** UserHandler.fields plus piston's resource_uri (docs/maas-api.md#users). */
 function userToDict(user: SimUser): Map<string, PyValue> {
   return new Map<string, PyValue>([
     ['username', user.username],
@@ -15,7 +15,7 @@ function userToDict(user: SimUser): Map<string, PyValue> {
   ]);
 }
 
-/** `GET users/?op=whoami` (maas-api.md §1.7). */
+/** `GET users/?op=whoami` (docs/maas-api.md#users). */
 export function whoami(_sim: SimContext, req: HandlerRequest): SimResponse {
   return pistonJson(200, userToDict(req.user!));
 }

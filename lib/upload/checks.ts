@@ -2,10 +2,10 @@ import { UploadInputError } from '../errors/index.js';
 import { BOOT_RESOURCE_FILETYPES, type BootResourceFiletype, type MaasEra } from '../resources/types.js';
 
 export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
-/** The MAAS snap's nginx rejects bodies over 10 MiB with 413 (maas-api.md §4.7). */
+/** The MAAS snap's nginx rejects bodies over 10 MiB with 413 (docs/maas-upload-protocol.md#body-size-and-chunk-size). */
 export const MAX_CHUNK_SIZE = 10 * 1024 * 1024;
 
-/** Registered operating systems, in MAAS's order (maas-api.md §3.3). */
+/** Registered operating systems, in MAAS's order (docs/maas-upload-protocol.md#name-rules). */
 function registeredOperatingSystems(era: MaasEra): string[] {
   const base = ['ubuntu', 'ubuntu-core', 'bootloader', 'centos', 'rhel', 'custom', 'windows', 'suse', 'esxi', 'ol'];
   return era === '3.8' ? [...base, 'onie'] : base;
@@ -31,7 +31,7 @@ export function assertFiletype(filetype: string): asserts filetype is BootResour
 
 /**
  * The checks MAAS would fail with an unhelpful message, done before any write
- * (maas-api.md §3.3, §3.4): more than one '/' is a 500 on the server, an unknown OS prefix a
+ * (docs/maas-upload-protocol.md#name-rules, #architecture-rules): more than one '/' is a 500 on the server, an unknown OS prefix a
  * 400, a malformed architecture a 400 listing choices.
  */
 export function assertNameAndArchitecture(name: string, architecture: string, era: MaasEra): void {

@@ -10,7 +10,7 @@ const SLICE_BYTES = 256 * 1024;
  * Why not a fresh `fs.createReadStream` per chunk: that allocates a new buffer for every read and
  * leaves it to the garbage collector, which lets a multi-GB upload's RSS drift well above its
  * working set. Here the only large allocation is the chunk buffer, made once, so memory stays
- * flat whatever the image size (design.md §1: never more than one chunk in memory). The buffer
+ * flat whatever the image size (docs/architecture.md#where-each-concern-lives: never more than one chunk in memory). The buffer
  * is reused only after the request that used it has finished, successfully or not.
  */
 export class ChunkSource {

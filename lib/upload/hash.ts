@@ -16,14 +16,14 @@ import { writeFileAtomic } from './atomic-file.js';
  */
 const HASH_READ_BYTES = 1024 * 1024;
 
-interface HashProgress {
+export interface HashProgress {
   bytesHashed: number;
   total: number;
 }
 
 /**
- * Streamed SHA-256 (lowercase hex, as MAAS compares it, maas-api.md §3.2) of a whole file.
- * Two 1 MiB buffers are reused for every read, so memory stays flat whatever the image size.
+ * Streamed SHA-256 (lowercase hex, as MAAS compares it, docs/maas-upload-protocol.md#fields) of a
+ * whole file. Two 1 MiB buffers are reused for every read, so memory stays flat whatever the image size.
  */
 export async function sha256File(
   path: string,
@@ -56,7 +56,7 @@ export async function sha256File(
 
 /**
  * sha256 values keyed by (dev, inode, size, mtime), so a resume or rerun of a multi-GB upload
- * never hashes again (design.md §3 step 2). Any change to the file changes the key.
+ * never hashes again (docs/architecture.md#data-flow-of-an-upload step 2). Any change to the file changes the key.
  */
 export class HashCache {
   readonly path: string;

@@ -58,7 +58,7 @@ function gunzipPrefix(compressed: Buffer, want: number): Promise<Buffer> {
   });
 }
 
-/** What each MAAS filetype must look like (maas-api.md §3.2, §7.2). */
+/** What each MAAS filetype must look like (docs/maas-upload-protocol.md#fields). */
 const EXPECTED: Record<BootResourceFiletype, { outer: ContainerKind; tar?: boolean; describe: string }> = {
   tgz: { outer: 'gzip', tar: true, describe: 'a gzip-compressed tar archive' },
   ddtgz: { outer: 'gzip', tar: true, describe: 'a gzip-compressed tar archive holding a disk image' },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { BootResourceFiletype, MaasEra } from '../resources/types.js';
 import { writeFileAtomic } from './atomic-file.js';
 
-/** What identifies one upload of one file to one MAAS (design.md §3 step 2). */
+/** What identifies one upload of one file to one MAAS (docs/architecture.md#data-flow-of-an-upload step 2). */
 export interface UploadFingerprint {
   apiUrl: string;
   name: string;
@@ -87,7 +87,7 @@ export class UploadStateStore {
 
   /**
    * Exclusive use of one upload by this process: two runs appending the same chunks would
-   * corrupt the server's copy (maas-api.md §4.4). A lock left by a dead process is taken over.
+   * corrupt the server's copy (docs/maas-upload-protocol.md#append-only-writes). A lock left by a dead process is taken over.
    * Returns the release function.
    */
   async lock(id: string): Promise<() => Promise<void>> {

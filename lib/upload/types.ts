@@ -3,11 +3,11 @@ import type { MaasError } from '../errors/index.js';
 import type { BootResource, BootResourceFile, BootResourceFiletype } from '../resources/types.js';
 
 export interface UploadOptions {
-  /** e.g. `esxi/8.0` (maas-api.md §7.1: needs no base_image). */
+  /** e.g. `esxi/8.0` (docs/maas-upload-protocol.md#name-rules: needs no base_image). */
   name: string;
   /** e.g. `amd64/generic`. */
   architecture: string;
-  /** Always send one: an empty title shows as an empty release name in MAAS (§7.3). */
+  /** Always send one: an empty title shows as an empty release name in MAAS (docs/maas-upload-protocol.md#fields). */
   title?: string | undefined;
   /** Default `ddgz`, what packer builds for ESXi. */
   filetype?: BootResourceFiletype | undefined;
@@ -19,7 +19,7 @@ export interface UploadOptions {
   keep_old?: boolean | undefined;
   /** The image to upload. */
   path: string;
-  /** Bytes per PUT: default 8 MiB, at most 10 MiB (maas-api.md §4.7). */
+  /** Bytes per PUT: default 8 MiB, at most 10 MiB (docs/maas-upload-protocol.md#body-size-and-chunk-size). */
   chunkSize?: number | undefined;
   signal?: AbortSignal | undefined;
   /** Use saved state and look for a matching incomplete upload on the server (default true). */
@@ -33,13 +33,13 @@ export interface UploadOptions {
   /** Failed attempts in a row before giving up; the count resets whenever the offset advances. */
   retries?: number | undefined;
   backoff?: BackoffPolicy | undefined;
-  /** Idle/answer timeout of an ordinary chunk (ecosystem.md P9). Default 2 min. */
+  /** Idle/answer timeout of an ordinary chunk (docs/dependencies.md#undici). Default 2 min. */
   chunkTimeoutMs?: number | undefined;
-  /** Timeout of the final chunk, during which MAAS hashes the whole file (§4.6). Default 30 min. */
+  /** Timeout of the final chunk, during which MAAS hashes the whole file (docs/maas-upload-protocol.md#the-final-chunk). Default 30 min. */
   finalChunkTimeoutMs?: number | undefined;
   /**
    * After a failure in which the whole chunk was sent, how long to watch the server's offset
-   * before concluding the chunk was not applied (a slow server may still be writing it; §4.4).
+   * before concluding the chunk was not applied (a slow server may still be writing it; docs/maas-upload-protocol.md#append-only-writes).
    * Defaults: 3 s for an ordinary chunk (MAAS appends a chunk in well under a second once its
    * proxy has the body), 5 min for the final one.
    */
@@ -48,10 +48,10 @@ export interface UploadOptions {
   pollIntervalMs?: number | undefined;
   /**
    * Region controllers behind the MAAS URL (default 1). MAAS's progress averages over regions
-   * (maas-api.md §4.3), so the resume offset needs the count.
+   * (docs/maas-upload-protocol.md#deriving-the-offset), so the resume offset needs the count.
    */
   regions?: number | undefined;
-  /** Multi-region: how long to wait for the other regions to sync the file (§4.6). Default 30 min. */
+  /** Multi-region: how long to wait for the other regions to sync the file (docs/maas-upload-protocol.md#the-final-chunk). Default 30 min. */
   syncTimeoutMs?: number | undefined;
 }
 
@@ -104,7 +104,7 @@ export interface UploadResult {
   /** Bytes sent more than once because an attempt failed. */
   bytesResent: number;
   retries: number;
-  /** The resource was created again after an integrity failure (maas-api.md §4.5). */
+  /** The resource was created again after an integrity failure (docs/maas-upload-protocol.md#integrity-errors). */
   recreated: boolean;
   elapsedMs: number;
   stateId: string;

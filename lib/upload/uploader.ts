@@ -36,7 +36,7 @@ export interface UploadDeps {
   resources: BootResources;
 }
 
-/** Server texts that mean the server's copy can no longer be trusted (maas-api.md §4.2, §4.5). */
+/** Server texts that mean the server's copy can no longer be trusted (docs/maas-upload-protocol.md#checks-in-order, #integrity-errors). */
 const TOO_MUCH_DATA = 'Too much data received.';
 const SHA_MISMATCH = 'Saved content does not match given SHA256 value.';
 const NO_SPACE = 'No space left on device';
@@ -69,7 +69,7 @@ interface Located {
 }
 
 /**
- * One resumable upload of an image file to a MAAS boot resource (design.md §3). Starts as soon
+ * One resumable upload of an image file to a MAAS boot resource (docs/architecture.md#data-flow-of-an-upload). Starts as soon
  * as it is constructed; listen for events, then await `done()`.
  */
 export class BootResourceUpload extends EventEmitter<UploadEvents> {
@@ -246,7 +246,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
           const text = (e.body ?? '').trim();
           if (e instanceof MaasValidationError && text === COMPLETE_FILE) {
             // This region holds every byte (an earlier attempt's answer was lost, or other
-            // regions are still syncing, maas-api.md §4.6): nothing more to send.
+            // regions are still syncing, docs/maas-upload-protocol.md#the-final-chunk): nothing more to send.
             offset = size;
             mustResync = false;
             break;
@@ -254,7 +254,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
           if (e instanceof MaasValidationError && (text === TOO_MUCH_DATA || text === SHA_MISMATCH || text === NO_SPACE)) {
             bytesResent += lastAttempt.sent;
             // 3.8: a stale shared copy of the same sha256 makes the very first PUT fail once and
-            // deletes that copy; repeating that PUT then works (maas-api.md §4.5, §4.8 step 5).
+            // deletes that copy; repeating that PUT then works (docs/maas-upload-protocol.md#integrity-errors).
             if (era === '3.8' && text === TOO_MUCH_DATA && offset === 0 && !repeatedFirstChunk) {
               repeatedFirstChunk = true;
               this.emit('warning', 'MAAS discarded a stale copy of this image; sending the first chunk again.');
@@ -287,7 +287,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
       if (file.complete) break;
       const held = deriveServerOffset(file, era, this.#opts.regions);
       if (held >= size || (era !== '3.4' && file.progress !== undefined && file.progress > 0 && held < size && offset >= size)) {
-        // Multi-region: the receiving region has it all; the others copy it (maas-api.md §4.6).
+        // Multi-region: the receiving region has it all; the others copy it (docs/maas-upload-protocol.md#the-final-chunk).
         const synced = await this.#waitForSync(resource.id, sha256, size);
         resource = synced.resource;
         file = synced.file;
@@ -329,7 +329,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
   async #sendChunk(file: BootResourceFile, offset: number, length: number, final: boolean, onSent: (n: number) => void): Promise<void> {
     const uploadUri = file.upload_uri;
     if (!uploadUri) throw new UploadIntegrityError('The server file has no upload_uri although it is incomplete.');
-    // A fresh body per attempt, read from disk: undici never retries a stream body (ecosystem.md P5).
+    // A fresh body per attempt, read from disk: undici never retries a stream body (docs/dependencies.md#undici).
     this.#chunks ??= new ChunkSource(this.#located().path, this.#located().chunkSize);
     await this.#deps.resources.uploadChunk({
       uploadUri,
@@ -350,9 +350,9 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
 
   /**
    * After an ambiguous failure, find out what the server holds. If the whole chunk went out, the
-   * server may still be applying it (the final one hashes the whole file, §4.6), so watch the
+   * server may still be applying it (the final one hashes the whole file, docs/maas-upload-protocol.md#the-final-chunk), so watch the
    * offset for a while before deciding it was not applied: resending an applied chunk corrupts
-   * the upload (§4.4). "Sent" only means handed to the kernel, whose buffers hold megabytes; so
+   * the upload (docs/maas-upload-protocol.md#append-only-writes). "Sent" only means handed to the kernel, whose buffers hold megabytes; so
    * when the failure came sooner than the fastest whole chunk so far could have crossed the link
    * (with 25 % margin), the server cannot hold the complete body, and nothing is waited for.
    */
@@ -554,7 +554,7 @@ interface LocateEvents {
 }
 const NO_EVENTS: LocateEvents = { phase: () => undefined, hash: () => undefined, warning: () => undefined };
 
-/** Check, hash and find any existing upload (design.md §3 steps 1–3); writes nothing to MAAS. */
+/** Check, hash and find any existing upload (docs/architecture.md#data-flow-of-an-upload steps 1–3); writes nothing to MAAS. */
 async function locateUpload(deps: UploadDeps, o: UploadOptions, store: UploadStateStore, hashCache: HashCache, on: LocateEvents): Promise<Located> {
   on.phase('check');
   const filetype = o.filetype ?? 'ddgz';
@@ -588,7 +588,7 @@ async function locateUpload(deps: UploadDeps, o: UploadOptions, store: UploadSta
   assertNameAndArchitecture(o.name, o.architecture, era);
   const skewMs = deps.api.transport.clockSkewMs;
   if (skewMs !== undefined && Math.abs(skewMs) > 30_000 && deps.api.signer) {
-    // MAAS rejects timestamps older than 300 s (maas-api.md §2.2): sign with the server's clock.
+    // MAAS rejects timestamps older than 300 s (docs/maas-api.md#the-300-s-window): sign with the server's clock.
     deps.api.signer.clockOffsetSeconds = Math.round(skewMs / 1000);
     on.warning(`This machine's clock differs from the MAAS server's by ${Math.round(skewMs / 1000)} s; signing requests with the server's time.`);
   }
@@ -626,7 +626,7 @@ async function locateUpload(deps: UploadDeps, o: UploadOptions, store: UploadSta
 
 /**
  * Without saved state, look for an uploaded resource with the same name and architecture whose
- * file has the same sha256 and size (maas-api.md §4.8 step 4). ≤3.7 stores `custom/x` as `x`.
+ * file has the same sha256 and size (docs/architecture.md#data-flow-of-an-upload step 3). ≤3.7 stores `custom/x` as `x`.
  */
 async function findOnServer(deps: UploadDeps, o: UploadOptions, sha256: string, size: number): Promise<Located['found']> {
   const names = new Set([o.name, o.name.replace(/^custom\//, '')]);

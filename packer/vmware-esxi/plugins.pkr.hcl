@@ -2,7 +2,7 @@
 # builder must be declared (and installed with `packer init` or
 # `packer plugins install github.com/hashicorp/qemu`). Debian's Packer 1.6.6
 # rejects this block ("Blocks of type required_plugins are not expected
-# here"), so it lives apart from vmware-esxi.pkr.hcl (packer.md §3.1).
+# here"), so it lives apart from vmware-esxi.pkr.hcl (docs/packer.md).
 #
 # qemu plugin 1.1.2 stops communicator="none" guests right after the boot
 # command instead of waiting for them to power off (packer-plugin-qemu #197,

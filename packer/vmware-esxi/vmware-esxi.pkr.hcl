@@ -2,13 +2,13 @@
 #
 # Accepted by Debian's Packer 1.6.6 (qemu builder built in) and by Packer >= 1.10
 # with the qemu plugin; for the latter add plugins.pkr.hcl (required_plugins is
-# an error on 1.6.6, packer.md §3.1). Before `packer build`, make the kickstart
+# an error on 1.6.6, docs/packer.md). Before `packer build`, make the kickstart
 # stick: scripts/build_kickstart_usb.py --output <kickstart_image>.
 #
-# Flow (packer.md §1.9): qemu boots the ESXi ISO, the boot options typed over VNC
+# Flow (docs/packer.md): qemu boots the ESXi ISO, the boot options typed over VNC
 # point the installer at ks.cfg on the USB stick, the kickstart installs to the
 # SATA disk and halts; then, chained so a failure stops the build before
-# anything is compressed (packer.md §0.7, §3.4.3): install the curtin hook on
+# anything is compressed (docs/packer.md): install the curtin hook on
 # partition 1, gzip the raw disk to <output_directory>/<output_name>.dd.gz.
 
 variable "vmware_esxi_iso_path" {
@@ -125,7 +125,7 @@ variable "compression_level" {
 
 locals {
   # 32 GB is the minimum for ESXi 8.0+ with systemMediaSize=min (issue #77,
-  # packer.md §1.7); cross-variable checks are not possible in validation blocks.
+  # docs/packer.md); cross-variable checks are not possible in validation blocks.
   disk_mib = parseint(regex_replace(var.disk_size, "[MG]$", ""), 10) * (substr(var.disk_size, -1, 1) == "G" ? 1024 : 1)
   # qemu's output directory: deleted by compress once the .dd.gz exists.
   vm_directory = "${var.output_directory}/${var.output_name}-vm"
@@ -159,7 +159,7 @@ source "qemu" "esxi" {
   boot_wait        = var.boot_wait
   # Enter at the ISO's menu, Shift+O for the boot options, then: kickstart on
   # the USB stick, relaxed CPU check, small system partitions (7.0+), and the
-  # installer console on COM1 for progress (packer.md §1.2).
+  # installer console on COM1 for progress (docs/packer.md).
   boot_command = [
     "<enter><wait>",
     "<leftShift>O",

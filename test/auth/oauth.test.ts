@@ -16,7 +16,7 @@ function params(header: string): Record<string, string> {
   return out;
 }
 
-t.test('parseApiKey splits consumer:token:secret (maas-cli.md §1.4)', async (t) => {
+t.test('parseApiKey splits consumer:token:secret (docs/maas-cli.md#credentials)', async (t) => {
   const c = parseApiKey(KEY);
   t.same(c, { consumerKey: 'CKEYCKEYCKEYCKEYCK', tokenKey: 'TKEYTKEYTKEYTKEYTK', tokenSecret: 'TSECRETTSECRETTSECRETTSECRET1234' });
   t.equal(formatApiKey(c), KEY);
@@ -33,7 +33,7 @@ t.test('malformed keys give the maas CLI message without echoing the key', async
   }
 });
 
-t.test('PLAINTEXT header carries the six parameters MAAS requires (maas-api.md §2.1–2.2)', async (t) => {
+t.test('PLAINTEXT header carries the six parameters MAAS requires (docs/maas-api.md#signing-each-request)', async (t) => {
   const signer = new OAuthSigner(parseApiKey(KEY), () => 1_795_631_750_000);
   const p = params(signer.authorization('GET', 'http://127.0.0.1:5240/MAAS/api/2.0/users/?op=whoami'));
   t.equal(p['oauth_consumer_key'], 'CKEYCKEYCKEYCKEYCK');
@@ -45,7 +45,7 @@ t.test('PLAINTEXT header carries the six parameters MAAS requires (maas-api.md �
   t.match(p['oauth_nonce'], /^[0-9a-f]{32}$/);
 });
 
-t.test('every header is fresh: new nonce each call, timestamp follows the clock (maas-api.md §2.2)', async (t) => {
+t.test('every header is fresh: new nonce each call, timestamp follows the clock (docs/maas-api.md#the-300-s-window)', async (t) => {
   let now = 1_700_000_000_000;
   const signer = new OAuthSigner(parseApiKey(KEY), () => now);
   const a = params(signer.authorization('PUT', 'http://h/MAAS/api/2.0/boot-resources/1/upload/1/'));

@@ -4,7 +4,7 @@ import { exitCodeFor } from '../../lib/cli/exit-codes.js';
 import { parseByteSize } from '../../lib/cli/sizes.js';
 import * as E from '../../lib/errors/index.js';
 
-t.test('key=value / key@=file split at the first token, as the maas CLI (maas-cli.md §3.2)', async (t) => {
+t.test('key=value / key@=file split at the first token, as the maas CLI (docs/maas-cli.md#command-grammar)', async (t) => {
   t.same(parseDataPair('a=b=c'), { key: 'a', value: 'b=c', fromFile: false });
   t.same(parseDataPair('content@=/path/img.gz'), { key: 'content', path: '/path/img.gz', fromFile: true });
   t.same(parseDataPair('a=b@=c'), { key: 'a', value: 'b@=c', fromFile: false });
@@ -15,10 +15,10 @@ t.test('key=value / key@=file split at the first token, as the maas CLI (maas-cl
   const err = t.throws(() => parseDataPair('novalue')) as UsageError;
   t.equal(err.message, "'novalue' is not a name=value or name@=filename pair");
   t.equal(exitCodeFor(err), 2);
-  t.same(pairsToRecord([parseDataPair('a=1'), parseDataPair('a=2')])['a'], { key: 'a', value: '2', fromFile: false }, 'last wins (§3.6)');
+  t.same(pairsToRecord([parseDataPair('a=1'), parseDataPair('a=2')])['a'], { key: 'a', value: '2', fromFile: false }, 'last wins (docs/maas-cli.md#boot-resources-create)');
 });
 
-t.test('exit codes follow the documented table (design.md §4)', async (t) => {
+t.test('exit codes follow the documented table (docs/architecture.md#the-cli)', async (t) => {
   t.equal(exitCodeFor(new E.MaasAbortError('x')), 130);
   t.equal(exitCodeFor(new E.UploadRetryError('x')), 5);
   t.equal(exitCodeFor(new E.MaasServerError('x')), 5);

@@ -93,4 +93,6 @@ t.test('paths of the build flags resolve against the command\'s working director
   t.equal(opts.kickstartExtra, join(home, 'sub', 'site.ks'), 'the SDK gets the snippet');
   t.same(opts.vars, { a: 'b' });
   t.equal(parseBuildFlags({ iso: '/abs/esxi.iso' }, '/x').outputDir, '/x', 'output defaults to the working directory');
+  t.equal(opts.prepare, false, 'no --prepare: nothing is made');
+  t.equal(buildOptionsOf(h.ctx, parseBuildFlags({ iso: 'esxi.iso', prepare: true }, h.ctx.io.cwd)).prepare, true, '--prepare reaches the SDK');
 });

@@ -16,7 +16,7 @@ import { startServer } from '../fixtures/http-server.js';
 const KEY = 'ck0000000000000000:tk0000000000000000:ts00000000000000000000000000000000';
 const fast = { baseMs: 1, maxMs: 5, retries: 3 };
 
-t.test('non-2xx answers become typed errors with MAAS\'s text (maas-api.md §2.3, §2.6)', async (t) => {
+t.test('non-2xx answers become typed errors with MAAS\'s text (docs/maas-api.md#authentication-errors, #error-statuses-and-texts)', async (t) => {
   const answers: Record<string, [number, string, string]> = {
     '/a': [401, 'text/plain', "Authorization Error: 'Invalid access token: tk'"],
     '/b': [403, 'text/plain; charset=utf-8', 'This method is reserved for admin users.'],
@@ -95,7 +95,7 @@ t.test('a 503 that is not retried carries the server\'s Retry-After as a typed f
   t.equal((err as MaasServerError).retryAfterMs, 7000);
 });
 
-t.test('an expired-timestamp 401 is retried once with the server\'s clock (maas-api.md §2.2)', async (t) => {
+t.test('an expired-timestamp 401 is retried once with the server\'s clock (docs/maas-api.md#the-300-s-window)', async (t) => {
   const serverNow = Date.now() + 3_600_000;
   const srv = await startServer((req, res) => {
     const ts = Number(/oauth_timestamp="(\d+)"/.exec(String(req.headers.authorization))![1]);

@@ -42,7 +42,7 @@ t.test('TLS: a private CA is trusted with ca, refused without it, skipped with i
   await insecure.close();
 });
 
-t.test('HTTPS_PROXY is honoured and the CA reaches the tunnelled TLS (ecosystem.md §2.5)', async (t) => {
+t.test('HTTPS_PROXY is honoured and the CA reaches the tunnelled TLS (docs/dependencies.md#undici)', async (t) => {
   const { key, cert } = makeCert(t.testdir({}));
   const target = createHttpsServer({ key, cert }, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });

@@ -1,6 +1,6 @@
 /**
  * Parser, artifact assembly, phases and failure mapping on verbatim Packer 1.6.6 output
- * captured in reference/packer.md §3.4 (copied to test/fixtures/packer/*.txt).
+ * captured in docs/packer.md (copied to test/fixtures/packer/*.txt).
  */
 import t from 'tap';
 import { readFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ function outcomeOf(events: PackerEvent[], exitCode: number): RunOutcome {
   return o;
 }
 
-t.test('§3.4.1 version', async (t) => {
+t.test('docs/packer.md version', async (t) => {
   const { events } = parseSample('version.txt');
   t.same(
     events.map((e) => e.type === 'version' && [e.key, e.value]),
@@ -44,7 +44,7 @@ t.test('§3.4.1 version', async (t) => {
   t.equal(parsePackerVersionOutput('Packer v1.11.2\n\nYour version of Packer is out of date!'), '1.11.2', 'plain output fallback');
 });
 
-t.test('§3.4.2 file + null builds: unescaping, ui levels, two artifact blocks per build', async (t) => {
+t.test('docs/packer.md file + null builds: unescaping, ui levels, two artifact blocks per build', async (t) => {
   const { events, unparsed } = parseSample('file-null-build.txt');
   t.same(unparsed, ['...'], 'only the elision line of the sample is not machine-readable');
   t.match(events[1], { type: 'ui', level: 'message', text: '    n1: provisioning hello, with a comma' });
@@ -66,7 +66,7 @@ t.test('§3.4.2 file + null builds: unescaping, ui levels, two artifact blocks p
   t.equal(findCompressedImage(c.artifacts), undefined, 'no .dd.gz here');
 });
 
-t.test('§3.4.3 independent post-processors: compress ran, but error-count and no artifact', async (t) => {
+t.test('docs/packer.md independent post-processors: compress ran, but error-count and no artifact', async (t) => {
   const { events } = parseSample('independent-pp-failure.txt');
   t.ok(events.some((e) => e.type === 'ui' && e.text.includes('Archive vmware-esxi.dd.gz completed')), 'compress wrote the file');
   t.match(events.find((e) => e.type === 'error-count'), { count: 1, target: '' });
@@ -86,7 +86,7 @@ t.test('§3.4.3 independent post-processors: compress ran, but error-count and n
   t.same(err.packerErrors, [buildErr && buildErr.type === 'error' ? buildErr.message : '']);
 });
 
-t.test('§3.4.4 errors before the build: each maps to a message and a hint', async (t) => {
+t.test('docs/packer.md errors before the build: each maps to a message and a hint', async (t) => {
   const blocks = readFileSync(sample('prepare-errors.txt'), 'utf8').split('\n\n');
   t.equal(blocks.length, 5);
   const failures = blocks.map((b) => failureFromOutcome(outcomeOf(b.split('\n').map(parseMachineReadableLine).filter((e): e is PackerEvent => e !== null), 1)));
@@ -99,7 +99,7 @@ t.test('§3.4.4 errors before the build: each maps to a message and a hint', asy
   t.match(undefinedVar, { type: 'ui', level: 'error', text: /To declare variable "nosuch", place this block in one of your .pkr\nfiles, such as variables.pkr.hcl/ });
 });
 
-t.test('§3.4.5 shutdown timeout: phases in order, failure hint', async (t) => {
+t.test('docs/packer.md shutdown timeout: phases in order, failure hint', async (t) => {
   const { events } = parseSample('qemu-shutdown-timeout.txt');
   const phases: string[] = [];
   for (const e of events) {
@@ -114,7 +114,7 @@ t.test('§3.4.5 shutdown timeout: phases in order, failure hint', async (t) => {
   t.match(err.hint, /did not power the VM off in time/);
 });
 
-t.test('§3.4.6 chained post-processors: the compress artifact is the image', async (t) => {
+t.test('docs/packer.md chained post-processors: the compress artifact is the image', async (t) => {
   const { events } = parseSample('qemu-chained-success.txt');
   t.notOk(events.some((e) => e.type === 'error-count'));
   const c = new ArtifactCollector();
@@ -130,7 +130,7 @@ t.test('§3.4.6 chained post-processors: the compress artifact is the image', as
   t.match(events.find((e) => e.type === 'build-finished'), { build: 'qemu.esxi', ok: true, duration: '21 seconds 473 milliseconds' });
 });
 
-t.test('§3.4.7 cancelled: Build "finished" is printed though cancelled, no error-count', async (t) => {
+t.test('docs/packer.md cancelled: Build "finished" is printed though cancelled, no error-count', async (t) => {
   const { events, unparsed } = parseSample('cancelled.txt');
   t.same(unparsed, ['rc=1']);
   t.match(events[1], { type: 'ui', level: 'error', text: 'Cancelling build after receiving interrupt' });

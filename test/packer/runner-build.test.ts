@@ -1,6 +1,6 @@
 /**
  * The runner against the real Packer on this host (Debian's 1.6.6 in CI), with small templates
- * built on the `file` builder (built into every Packer, reference/packer.md §3.1) so no VM runs.
+ * built on the `file` builder (built into every Packer, docs/packer.md) so no VM runs.
  */
 import t from 'tap';
 import { execa } from 'execa';
@@ -9,13 +9,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import { PackerError } from '../../lib/errors/index.js';
+import { PackerError, PrerequisiteError } from '../../lib/errors/index.js';
 import { startPackerBuild, type PackerEvent, type BuildOptions } from '../../lib/packer/index.js';
+import { esxiLikeFiles, writeFakeIso } from '../fixtures/packer/fake-iso.js';
 import { template } from '../fixtures/packer/paths.js';
 
+/** The plan checks the ISO before Packer runs: a tiny one that looks like an ESXi installer. */
 async function fakeIso(dir: string): Promise<string> {
   const iso = join(dir, 'esxi.iso');
-  await writeFile(iso, 'not really an iso');
+  await writeFakeIso(iso, { volumeId: 'ESXI-8.0U3-24022510-STANDARD', files: esxiLikeFiles() });
   return iso;
 }
 
@@ -34,7 +36,7 @@ function collect(opts: BuildOptions) {
   return { build, events, phases, logs, buildDirSeen: () => buildDir };
 }
 
-t.test('file builder + shell-local + compress chain: artifact found, moved, hashed (§3.4.2, §3.3)', async (t) => {
+t.test('file builder + shell-local + compress chain: artifact found, moved, hashed (docs/packer.md)', async (t) => {
   const work = t.testdir({ out: {} });
   const iso = await fakeIso(work);
   const { build, events, phases, logs, buildDirSeen } = collect({ iso, templateDir: template('file-chain'), outputDir: join(work, 'out'), timeout: '5m', vars: { greeting: 'maas, esxi' } });
@@ -76,7 +78,7 @@ t.test('keepBuildDir keeps the build directory; the template copy is Packer\'s c
   t.ok(existsSync(join(work, 'vmware-esxi.dd.gz')));
 });
 
-t.test('a failing post-processor is a failure even though compress wrote a file (§3.4.3)', async (t) => {
+t.test('a failing post-processor is a failure even though compress wrote a file (docs/packer.md)', async (t) => {
   const work = t.testdir({ out: {} });
   const iso = await fakeIso(work);
   const { build, events } = collect({ iso, templateDir: template('independent-pp-failure'), outputDir: join(work, 'out'), keepBuildDir: true });
@@ -144,14 +146,17 @@ t.test('validation errors', async (t) => {
   });
 
   t.test('a missing ISO is reported before Packer runs', async (t) => {
-    const err = (await startPackerBuild({ iso: join(work, 'nope.iso'), templateDir: template('file-chain'), outputDir: work }).done().catch((e: unknown) => e)) as PackerError;
-    t.type(err, PackerError);
-    t.equal(err.code, 'ISO_NOT_FOUND');
+    const err = (await startPackerBuild({ iso: join(work, 'nope.iso'), templateDir: template('file-chain'), outputDir: work }).done().catch((e: unknown) => e)) as PrerequisiteError;
+    t.type(err, PrerequisiteError);
+    t.equal(err.code, 'PREREQUISITES');
+    t.match(err.message, /^build prerequisite not met: ESXi installer ISO: ISO .*nope\.iso does not exist$/);
   });
 
   t.test('a template directory that does not exist', async (t) => {
-    const err = (await startPackerBuild({ iso, templateDir: join(work, 'nowhere'), outputDir: work }).done().catch((e: unknown) => e)) as PackerError;
-    t.equal(err.code, 'TEMPLATE_NOT_FOUND');
+    const err = (await startPackerBuild({ iso, templateDir: join(work, 'nowhere'), outputDir: work }).done().catch((e: unknown) => e)) as PrerequisiteError;
+    t.type(err, PrerequisiteError);
+    t.match(err.message, /Packer template: template directory .*nowhere does not exist/);
+    t.match(err.hint, /--template DIR/);
   });
 });
 
@@ -162,7 +167,7 @@ t.test('legacy JSON template: variables from "variables", template passed by fil
   t.equal(gunzipSync(await readFile(res.artifactPath)).toString(), 'json raw disk for json\n');
 });
 
-t.test('Packer 1.6.6 and a packer {} block: plugins file left out, inline block removed (§3.1)', async (t) => {
+t.test('Packer 1.6.6 and a separate plugins.pkr.hcl: the file is left out (an inline packer {} block: packer-maas-template.test.ts)', async (t) => {
   const work = t.testdir();
   const iso = await fakeIso(work);
 
@@ -177,14 +182,9 @@ t.test('Packer 1.6.6 and a packer {} block: plugins file left out, inline block 
       t.equal(logs.some((l) => l.includes('left out plugins.pkr.hcl')), !modern, 'plugins file excluded only before 1.10');
     }
   });
-
-  t.test('packer-maas shaped template: inline packer block, ../scripts sibling, env() default', async (t) => {
-    const res = await startPackerBuild({ iso, templateDir: template('packer-maas-like'), outputDir: work, timeout: '2h' }).done();
-    t.equal(gunzipSync(await readFile(res.artifactPath)).toString(), 'esxi raw disk { not a block }\nmodified by helper\n');
-  });
 });
 
-t.test('qemu fails to start: the error quotes qemu itself, from the debug log (§3.4.5)', async (t) => {
+t.test('qemu fails to start: the error quotes qemu itself, from the debug log (docs/packer.md)', async (t) => {
   const work = t.testdir();
   const iso = await fakeIso(work);
   const err = (await startPackerBuild({ iso, templateDir: template('qemu-fails-to-start'), outputDir: work }).done().catch((e: unknown) => e)) as PackerError;

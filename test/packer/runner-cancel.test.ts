@@ -1,5 +1,5 @@
 /**
- * Cancelling a real Packer build mid-step (reference/packer.md §3.4.7, §3.7): done() rejects
+ * Cancelling a real Packer build mid-step (docs/packer.md): done() rejects
  * promptly with MaasAbortError, no process of the build survives, the build dir is gone.
  */
 import t, { type Test } from 'tap';
@@ -8,13 +8,14 @@ import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MaasAbortError } from '../../lib/errors/index.js';
 import { startPackerBuild, type PackerBuild, type PackerEvent } from '../../lib/packer/index.js';
+import { esxiLikeFiles, writeFakeIso } from '../fixtures/packer/fake-iso.js';
 import { template } from '../fixtures/packer/paths.js';
 import { isAlive, processesMentioning } from '../fixtures/packer/proc-scan.js';
 
 async function startSleeping(t: Test, opts: { ignoreInterrupt: boolean; graceMs: number; signal?: AbortSignal }) {
   const work = t.testdir();
   const iso = join(work, 'esxi.iso');
-  await writeFile(iso, 'x');
+  await writeFakeIso(iso, { volumeId: 'ESXI-8.0U3-24022510-STANDARD', files: esxiLikeFiles() });
   const build = startPackerBuild({
     iso,
     templateDir: template('sleep'),
@@ -120,7 +121,7 @@ t.test('a Packer that ignores SIGINT is killed with its group after graceMs (sta
   );
   await chmod(fake, 0o755);
   const iso = join(work, 'esxi.iso');
-  await writeFile(iso, 'x');
+  await writeFakeIso(iso, { volumeId: 'ESXI-8.0U3-24022510-STANDARD', files: esxiLikeFiles() });
   const build = startPackerBuild({ iso, templateDir: template('sleep'), outputDir: work, graceMs: 700, env: { ...process.env, PACKER_PATH: fake } });
   const logs: string[] = [];
   build.on('log', (l) => logs.push(l));

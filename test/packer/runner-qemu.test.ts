@@ -1,5 +1,5 @@
 /**
- * A real qemu build (reference/packer.md §3.4.6): a tiny bootable ISO whose boot code writes to
+ * A real qemu build (docs/packer.md): a tiny bootable ISO whose boot code writes to
  * the serial port and powers the VM off, like the kickstart's `halt`. Needs KVM.
  */
 import t from 'tap';
@@ -47,7 +47,7 @@ t.test('qemu build: guest powers off, chained post-processors, gzip image, conso
   t.ok(events.some((e) => e.type === 'artifact' && e.field === 'builder-id' && e.value === 'transcend.qemu'));
 });
 
-t.test('cancelling during "Waiting for shutdown..." stops the VM (§3.7)', { skip }, async (t) => {
+t.test('cancelling during "Waiting for shutdown..." stops the VM (docs/packer.md)', { skip }, async (t) => {
   const work = t.testdir();
   const iso = join(work, 'esxi.iso');
   await writeFakeIso(iso, { volumeId: 'ESXI-8.0U3-24022510-STANDARD', files: esxiLikeFiles(), bootImage: powerOffBootImage('hung installer\r\n', { powerOff: false }) });

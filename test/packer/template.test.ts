@@ -1,6 +1,6 @@
 /**
  * Reading templates (ours, packer-maas's shape, JSON), mapping our inputs to declared variables,
- * and adapting the build directory to the Packer version (reference/packer.md §1.2, §3.1, §3.4.4).
+ * and adapting the build directory to the Packer version (docs/packer.md).
  */
 import t from 'tap';
 import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
@@ -11,7 +11,10 @@ import { defaultTemplateDir, readTemplateInfo } from '../../lib/packer/index.js'
 import { sizeMiB } from '../../lib/packer/template-info.js';
 import { resolveTemplateVars, varArgs } from '../../lib/packer/template-vars.js';
 import { topLevelBlocks } from '../../lib/packer/hcl-blocks.js';
-import { template, templatesDir } from '../fixtures/packer/paths.js';
+import { fixturesDir, template } from '../fixtures/packer/paths.js';
+
+/** The stand-in packer-maas checkout's vmware-esxi/ (test/fixtures/packer/packer-maas). */
+const maasStandIn = join(fixturesDir, 'packer-maas', 'vmware-esxi');
 
 t.test('top-level HCL blocks: braces in strings, heredocs, interpolations and comments are not blocks', async (t) => {
   const src = [
@@ -49,7 +52,7 @@ t.test('top-level HCL blocks: braces in strings, heredocs, interpolations and co
 });
 
 t.test('packer-maas shaped template: variables, packer block, FUSE/nbd needs', async (t) => {
-  const info = await readTemplateInfo(template('packer-maas-like'));
+  const info = await readTemplateInfo(maasStandIn);
   t.equal(info.format, 'hcl2');
   t.equal(info.templateArg, '.');
   t.same(
@@ -62,7 +65,11 @@ t.test('packer-maas shaped template: variables, packer block, FUSE/nbd needs', a
   t.same(info.packerBlockFiles, ['vmware-esxi.pkr.hcl']);
   t.same(info.pluginFiles, []);
   t.same(info.compressOutputs, ['vmware-esxi.dd.gz']);
-  t.equal(info.needsFuse, false);
+  t.same(info.requiredVersions, [{ file: 'vmware-esxi.pkr.hcl', constraint: '>= 1.12.0', pluginOnly: false }]);
+  t.equal(info.needsFuse, true, 'its post-processor sources ../scripts/fuse-nbd');
+  t.equal(info.needsNbd, false, 'userspace qemu-nbd on a socket, no nbd kernel module');
+  t.same(info.accelerator, { value: 'kvm' });
+  t.equal(info.serialStdio, true);
 });
 
 t.test('qemu template: disk size, memory, console log; plugins file detection', async (t) => {
@@ -141,7 +148,7 @@ build {
   t.equal(info.serialStdio, true);
   t.equal(info.consoleLog, undefined);
   t.equal(info.needsFuse, true, 'scripts/fuse-nbd → /dev/fuse matters');
-  t.equal(info.needsNbd, false, 'no kernel nbd since 2023 (§1.4)');
+  t.equal(info.needsNbd, false, 'no kernel nbd since 2023 (docs/packer.md)');
   t.same(info.packerBlockFiles, ['vmware-esxi.pkr.hcl']);
   t.same(info.compressOutputs, ['vmware-esxi.dd.gz']);
 });
@@ -194,7 +201,7 @@ t.test('inputs → -var for declared variables only', async (t) => {
 
 t.test('build directory adapted to the Packer version', async (t) => {
   const work = t.testdir();
-  const maasLike = await readTemplateInfo(template('packer-maas-like'));
+  const maasLike = await readTemplateInfo(maasStandIn);
   const plugins = await readTemplateInfo(template('with-plugins'));
 
   t.test('1.6.6: plugin file left out, inline packer block removed, siblings linked', async (t) => {
@@ -202,10 +209,10 @@ t.test('build directory adapted to the Packer version', async (t) => {
     const text = readFileSync(join(bd.cwd, 'vmware-esxi.pkr.hcl'), 'utf8');
     t.notMatch(text, /^\s*(required_plugins\s*\{|required_version\s*=)/m);
     t.match(text, /variable "vmware_esxi_iso_path"/);
-    t.match(text, /esxi raw disk \{ not a block \}/);
-    t.equal(text.split('\n').length, readFileSync(join(template('packer-maas-like'), 'vmware-esxi.pkr.hcl'), 'utf8').split('\n').length, 'line numbers kept for Packer\'s error messages');
+    t.match(text, /source "qemu" "esxi" \{/);
+    t.equal(text.split('\n').length, readFileSync(join(maasStandIn, 'vmware-esxi.pkr.hcl'), 'utf8').split('\n').length, 'line numbers kept for Packer\'s error messages');
     t.ok(lstatSync(join(bd.root, 'scripts')).isSymbolicLink());
-    t.equal(readlinkSync(join(bd.root, 'scripts')), join(templatesDir, 'scripts'));
+    t.equal(readlinkSync(join(bd.root, 'scripts')), join(maasStandIn, '..', 'scripts'));
     t.match(bd.notes.join('\n'), /removed the packer \{\} block/);
     const bd2 = await prepareBuildDir(plugins, { version: '1.6.6', needsPlugins: false }, { workDir: work });
     t.notOk(existsSync(join(bd2.cwd, 'plugins.pkr.hcl')));
@@ -213,12 +220,12 @@ t.test('build directory adapted to the Packer version', async (t) => {
     t.same(await removeBuildDir(bd), []);
     t.same(await removeBuildDir(bd2), []);
     t.notOk(existsSync(bd.root));
-    t.ok(existsSync(join(templatesDir, 'scripts', 'helper.sh')), 'removing the link left the original alone');
+    t.ok(existsSync(join(maasStandIn, '..', 'scripts', 'fuse-nbd')), 'removing the link left the original alone');
   });
 
   t.test('1.11: template unchanged, plugins file included', async (t) => {
     const bd = await prepareBuildDir(maasLike, { version: '1.11.2', needsPlugins: true }, { workDir: work });
-    t.equal(readFileSync(join(bd.cwd, 'vmware-esxi.pkr.hcl'), 'utf8'), readFileSync(join(template('packer-maas-like'), 'vmware-esxi.pkr.hcl'), 'utf8'));
+    t.equal(readFileSync(join(bd.cwd, 'vmware-esxi.pkr.hcl'), 'utf8'), readFileSync(join(maasStandIn, 'vmware-esxi.pkr.hcl'), 'utf8'));
     const bd2 = await prepareBuildDir(plugins, { version: '1.11.2', needsPlugins: true }, { workDir: work });
     t.ok(existsSync(join(bd2.cwd, 'plugins.pkr.hcl')));
     t.same(bd2.notes.filter((n) => !n.startsWith('temporary files in')), [], 'nothing adapted');

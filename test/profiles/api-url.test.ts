@@ -1,7 +1,7 @@
 import t from 'tap';
 import { normaliseApiUrl } from '../../lib/profiles/api-url.js';
 
-// maas-cli.md §2.1: every row of the table (captured by running the maas CLI's api_url()).
+// docs/maas-cli.md#url-normalisation: every row of the table (captured by running the maas CLI's api_url()).
 const TABLE: [string, string][] = [
   ['http://h:5240/MAAS', 'http://h:5240/MAAS/api/2.0/'],
   ['http://h:5240/MAAS/', 'http://h:5240/MAAS/api/2.0/'],
@@ -28,7 +28,7 @@ const PYTHON_URLLIB: [string, string][] = [
   ['http://h/MAAS/api/2.0/?', 'http://h/MAAS/api/2.0/'],
 ];
 
-t.test('maas-cli.md §2.1 table', async (t) => {
+t.test('docs/maas-cli.md#url-normalisation table', async (t) => {
   for (const [input, expected] of TABLE) t.equal(normaliseApiUrl(input), expected, input);
 });
 

@@ -18,7 +18,7 @@ function seed(path: string, profile: MaasProfile): void {
   s.close();
 }
 
-t.test('candidates: ~/.maascli.db then the snap path (maas-cli.md §1.1)', async (t) => {
+t.test('candidates: ~/.maascli.db then the snap path (docs/maas-cli.md#profile-database-location)', async (t) => {
   const home = t.testdir();
   t.same(profileDbCandidates({ home, env: {} }), [
     join(home, '.maascli.db'),

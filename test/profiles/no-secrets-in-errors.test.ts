@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import t from 'tap';
 import { ProfileStore, credentialsFromApiKey, resolveConnection } from '../../lib/profiles/index.js';
 
-// Realistic key parts: 18 + 18 + 32 alphanumerics (maas-cli.md §1.4).
+// Realistic key parts: 18 + 18 + 32 alphanumerics (docs/maas-cli.md#credentials).
 const CK = 'AbCdEfGhIjKlMnOpQr';
 const TK = 'StUvWxYz0123456789';
 const TS = 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6';

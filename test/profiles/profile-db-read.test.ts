@@ -5,9 +5,9 @@ import t from 'tap';
 import { MaasConfigError } from '../../lib/errors/index.js';
 import { ProfileStore, describeProfile } from '../../lib/profiles/index.js';
 
-// maas-cli.md §1.2: the official schema and statement, as config.py runs them.
+// docs/maas-cli.md#profile-database-schema: the official schema and statement, as config.py runs them.
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS profiles (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, data BLOB)';
-// maas-cli.md §1.3: the row `maas login` wrote (json.dumps output), byte for byte.
+// docs/maas-cli.md#profile-record: the row `maas login` wrote (json.dumps output), byte for byte.
 const ADMIN_ROW =
   '{"credentials": ["ck", "tk", "ts"], "description": {"doc": "MAAS API", "hash": "abc123", "resources": [], "handlers": []}, "name": "admin", "url": "http://10.0.0.2:5240/MAAS/api/2.0/", "cacerts": null}';
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';

@@ -14,7 +14,7 @@ const ADMIN: MaasProfile = {
   description: { doc: 'MAAS API', hash: 'abc123', resources: [], handlers: [] },
   cacerts: null,
 };
-// maas-cli.md §1.3: what `maas login` stores for this profile (Python json.dumps).
+// docs/maas-cli.md#profile-record: what `maas login` stores for this profile (Python json.dumps).
 const ADMIN_ROW =
   '{"credentials": ["ck", "tk", "ts"], "description": {"doc": "MAAS API", "hash": "abc123", "resources": [], "handlers": []}, "name": "admin", "url": "http://10.0.0.2:5240/MAAS/api/2.0/", "cacerts": null}';
 
@@ -38,11 +38,11 @@ t.test('save writes the official row, schema and file mode', async (t) => {
   store.save(ADMIN);
   store.close();
 
-  t.equal(statSync(path).mode & 0o777, 0o600, 'created 0600 (maas-cli.md §1.5)');
+  t.equal(statSync(path).mode & 0o777, 0o600, 'created 0600 (docs/maas-cli.md#files-and-permissions)');
   const [row, ...rest] = rows(path);
   t.equal(rest.length, 0);
   t.equal(row?.name, 'admin');
-  t.equal(row?.type, 'text', 'stored as TEXT, as Python does (maas-cli.md §1.2)');
+  t.equal(row?.type, 'text', 'stored as TEXT, as Python does (docs/maas-cli.md#profile-database-schema)');
   t.equal(row?.data, ADMIN_ROW, 'json.dumps byte for byte');
   t.same(JSON.parse(String(row?.data)), ADMIN);
 
@@ -107,7 +107,7 @@ t.test('save refuses what the official CLI could not read back', async (t) => {
   t.same(store.list(), []);
 });
 
-t.test('remove deletes the row and ~/.maascli.certs/<name>.pem (maas-cli.md §1.6)', async (t) => {
+t.test('remove deletes the row and ~/.maascli.certs/<name>.pem (docs/maas-cli.md#login-logout-list-refresh)', async (t) => {
   const home = t.testdir();
   const path = join(home, '.maascli.db');
   const store = ProfileStore.open({ path, create: true });

@@ -155,7 +155,7 @@ t.test('CA order for a profile: --cacerts, MAAS_API_CACERT, ~/.maascli.certs/<na
   const envCa = file('env.pem', withLabel('# env'));
   writeProfileCaCert(home, 'admin', withLabel('# certs dir'));
 
-  t.equal(resolveConnection({ profile: 'admin', env: {}, home }).ca, withLabel('# certs dir'), 'file beats profile cacerts (maas-cli.md §1.7 rule 5)');
+  t.equal(resolveConnection({ profile: 'admin', env: {}, home }).ca, withLabel('# certs dir'), 'file beats profile cacerts (docs/maas-cli.md#compatibility-rules rule 5)');
   t.equal(resolveConnection({ profile: 'admin', env: { MAAS_API_CACERT: envCa }, home }).ca, withLabel('# env'));
   t.equal(
     resolveConnection({ profile: 'admin', env: { MAAS_API_CACERT: envCa }, home, flags: { cacerts: flagCa } }).ca,
@@ -181,7 +181,7 @@ t.test('insecure: never with --cacerts, and it drops any CA', async (t) => {
   const flagCa = file('flag.pem', CA_FILE_PEM);
   t.throws(() => resolveConnection({ profile: 'admin', env: {}, home, flags: { cacerts: flagCa, insecure: true } }), {
     name: 'MaasConfigError',
-    message: 'You cannot use both cacerts and insecure arguments.', // maas-cli.md §2.2 step 1
+    message: 'You cannot use both cacerts and insecure arguments.', // docs/maas-cli.md#login-sequence step 1
   });
   const c = resolveConnection({ profile: 'admin', env: {}, home, flags: { insecure: true } });
   t.equal(c.insecure, true);

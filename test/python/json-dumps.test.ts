@@ -4,7 +4,7 @@ import { encodeProfileData } from '../../lib/profiles/profile-record.js';
 
 // Expected strings are CPython 3.11 `json.dumps(value)` output, copied verbatim.
 
-t.test('maas-cli.md §1.3 example row, byte for byte', async (t) => {
+t.test('docs/maas-cli.md#profile-record example row, byte for byte', async (t) => {
   const data = encodeProfileData({
     name: 'admin',
     url: 'http://10.0.0.2:5240/MAAS/api/2.0/',

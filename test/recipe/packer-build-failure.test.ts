@@ -1,7 +1,7 @@
 /**
  * When the image-modification step fails, the build fails and no .dd.gz is written: the
  * post-processors are chained, unlike packer-maas's independent blocks that compress anyway
- * (packer.md §0.7, §3.4.3, packer-maas issue #225).
+ * (docs/packer.md, packer-maas issue #225).
  */
 import t from 'tap';
 import { existsSync } from 'node:fs';

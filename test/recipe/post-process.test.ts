@@ -1,8 +1,8 @@
 /**
  * The "modify" post-processor step on a raw GPT disk made by sgdisk (an independent GPT writer),
  * with a FAT partition 1 made by mformat at its byte offset, checked with mdir/mtype: no root,
- * no nbd, no FUSE (packer.md §1.4). Failures must exit non-zero so the chained compress step
- * never runs (packer.md §3.4.3).
+ * no nbd, no FUSE (docs/packer.md). Failures must exit non-zero so the chained compress step
+ * never runs (docs/packer.md).
  */
 import t from 'tap';
 import { execa } from 'execa';

@@ -3,7 +3,7 @@ import { deriveServerOffset, findFileBySha256 } from '../../lib/resources/progre
 import { eraOf } from '../../lib/resources/era.js';
 import { esxiReleaseTitle, defaultTitle } from '../../lib/resources/esxi-title.js';
 
-t.test('era from version/ (maas-api.md §1.5, §8)', async (t) => {
+t.test('era from version/ (docs/maas-api.md#version-and-eras, docs/maas-upload-protocol.md#differences-between-eras)', async (t) => {
   t.equal(eraOf('3.4.10'), '3.4');
   t.equal(eraOf('2.9.2'), '3.4');
   t.equal(eraOf('3.5.0'), '3.7');
@@ -13,7 +13,7 @@ t.test('era from version/ (maas-api.md §1.5, §8)', async (t) => {
   t.equal(eraOf('None'), '3.8', 'unknown → the strictest era');
 });
 
-t.test('maas-api.md §4.3: offset = Math.round(progress*size/100) is exact for 3.5+', async (t) => {
+t.test('docs/maas-upload-protocol.md#deriving-the-offset: offset = Math.round(progress*size/100) is exact for 3.5+', async (t) => {
   // Reproduce the server's float: Python computes 100.0*received/size with one IEEE division.
   let mismatches = 0;
   let seed = 42;
@@ -28,16 +28,16 @@ t.test('maas-api.md §4.3: offset = Math.round(progress*size/100) is exact for 3
   t.equal(mismatches, 0);
   t.equal(deriveServerOffset({ size: 100, progress: 0, complete: false }, '3.8'), 0);
   t.equal(deriveServerOffset({ size: 100, complete: true }, '3.8'), 100, 'complete → all bytes');
-  t.equal(deriveServerOffset({ size: 100, complete: false }, '3.8'), 100, 'missing progress → complete (§4.8 step 3)');
+  t.equal(deriveServerOffset({ size: 100, complete: false }, '3.8'), 100, 'missing progress → complete (docs/maas-upload-protocol.md#deriving-the-offset)');
   t.equal(deriveServerOffset({ size: 6_000_000_000, progress: 25, complete: false }, '3.8', 2), 3_000_000_000, 'two regions');
 });
 
-t.test('maas-api.md §4.3: ≤3.4 file progress is size/received', async (t) => {
+t.test('docs/maas-upload-protocol.md#deriving-the-offset: ≤3.4 file progress is size/received', async (t) => {
   t.equal(deriveServerOffset({ size: 10_000, progress: 10_000 / 4_096, complete: false }, '3.4'), 4_096);
   t.equal(deriveServerOffset({ size: 10_000, progress: 0, complete: false }, '3.4'), 0);
 });
 
-t.test('the file is chosen by sha256, newest set first (maas-cli.md §3.7 "newest-set selection")', async (t) => {
+t.test('the file is chosen by sha256, newest set first (docs/maas-upload-protocol.md#the-answer)', async (t) => {
   const f = (sha: string) => ({ filename: 'root-dd.gz', filetype: 'root-dd.gz', sha256: sha, size: 1, complete: false });
   const r = { sets: { '20260301.10': { files: { a: f('new') } }, '20260301.9': { files: { a: f('old') } } } };
   t.equal(findFileBySha256(r, 'old')?.setVersion, '20260301.9');
@@ -45,7 +45,7 @@ t.test('the file is chosen by sha256, newest set first (maas-cli.md §3.7 "newes
   t.equal(findFileBySha256(r, 'none'), undefined);
 });
 
-t.test('ESXi titles as MAAS formats them (maas-api.md §7.3)', async (t) => {
+t.test('ESXi titles as MAAS formats them (docs/maas-upload-protocol.md#fields)', async (t) => {
   t.equal(esxiReleaseTitle('7.0'), 'VMware ESXi 7.0');
   t.equal(esxiReleaseTitle('6.7.0'), 'VMware ESXi 6.7.0');
   t.equal(esxiReleaseTitle('8.0u3'), 'VMware ESXi 8.0 u3');

@@ -4,7 +4,7 @@ import { startMaasSimulator, type MaasEra } from '../../lib/testing/index.js';
 import { call, createResource, form, newestFile, type Teardown } from '../fixtures/testing/maas-call.js';
 
 // A fixed clock in the past: set versions are predictable and real-time OAuth timestamps count
-// as "future", which MAAS accepts (maas-api.md §2.2).
+// as "future", which MAAS accepts (docs/maas-api.md#the-300-s-window).
 const NOW = Date.UTC(2024, 2, 1, 12, 0, 0);
 const DAY = '20240301';
 const SHA = 'aec07060c0e0b8ff4bfa6c2ad2d6c5a4d0e4a5e9d1d1f0a3b2c4d5e6f7a8b9c0';
@@ -25,7 +25,7 @@ async function sim(t: Teardown, era: MaasEra = "3.8", opts = {}) {
   return s;
 }
 
-t.test('maas-api.md §3.8: the documented example error body, byte for byte', async (t) => {
+t.test('docs/maas-api.md#error-statuses-and-texts: the documented example error body, byte for byte', async (t) => {
   const s = await sim(t, '3.8', { usableArchitectures: [] });
   const r = await createResource(s, { name: 'esxi/7.0', architecture: 'amd64/generic' });
   t.equal(r.status, 400);
@@ -36,7 +36,7 @@ t.test('maas-api.md §3.8: the documented example error body, byte for byte', as
   );
 });
 
-t.test('maas-api.md §3.9: 201 body for a fresh 3.8 esxi/7.0 ddgz create, byte for byte', async (t) => {
+t.test('docs/maas-upload-protocol.md#the-answer: 201 body for a fresh 3.8 esxi/7.0 ddgz create, byte for byte', async (t) => {
   const s = await sim(t);
   const r = await createResource(s, esxi());
   t.equal(r.status, 201);
@@ -77,10 +77,10 @@ t.test('maas-api.md §3.9: 201 body for a fresh 3.8 esxi/7.0 ddgz create, byte f
     }
 }`,
   );
-  t.same(s.resource(id), r.json(), 'GET boot-resources/{id}/ returns the same object (§5.2)');
+  t.same(s.resource(id), r.json(), 'GET boot-resources/{id}/ returns the same object (docs/maas-api.md#boot-resources)');
 });
 
-t.test('maas-api.md §3.2: filetype → stored filetype and filename', async (t) => {
+t.test('docs/maas-upload-protocol.md#fields: filetype → stored filetype and filename', async (t) => {
   const s = await sim(t);
   const table: Record<string, [string, string]> = {
     tgz: ['root-tgz', 'root.tgz'],
@@ -110,12 +110,12 @@ t.test('maas-api.md §3.2: filetype → stored filetype and filename', async (t)
     key: s.adminKey,
     ...form({ name: 'esxi/notype', architecture: 'amd64/generic', sha256: SHA.replace('a', 'b'), size: 1 }),
   });
-  t.equal(newestFile(r.json()).filetype, 'root-tgz', 'absent filetype defaults to tgz (§3.1)');
+  t.equal(newestFile(r.json()).filetype, 'root-tgz', 'absent filetype defaults to tgz (docs/maas-upload-protocol.md#request-encoding)');
   const bad = await createResource(s, esxi({ filetype: 'iso' }));
   t.same(bad.json(), { filetype: ['Select a valid choice. iso is not one of the available choices.'] });
 });
 
-t.test('maas-api.md §3.3/§3.8: name, architecture, sha256 and size messages', async (t) => {
+t.test('docs/maas-upload-protocol.md#name-rules, docs/maas-api.md#error-statuses-and-texts: name, architecture, sha256 and size messages', async (t) => {
   const s = await sim(t, '3.8');
   const errs = async (fields: Record<string, string | number>) => (await createResource(s, fields)).json();
   t.same(await errs({ architecture: 'amd64/generic', sha256: SHA, size: 1 }), { name: ['This field is required.'] });
@@ -142,7 +142,7 @@ t.test('maas-api.md §3.3/§3.8: name, architecture, sha256 and size messages', 
   t.equal(ok.json().sets[DAY].size, 12);
 });
 
-t.test('maas-api.md §3.3: more than one slash → 500 ValueError text, per era', async (t) => {
+t.test('docs/maas-upload-protocol.md#name-rules: more than one slash → 500 ValueError text, per era', async (t) => {
   const s38 = await sim(t, '3.8');
   const r = await createResource(s38, esxi({ name: 'esxi/7/0' }));
   t.equal(r.status, 500);
@@ -153,7 +153,7 @@ t.test('maas-api.md §3.3: more than one slash → 500 ValueError text, per era'
   t.equal(r37.text, 'too many values to unpack (expected 2)');
 });
 
-t.test('maas-api.md §3.3: the OS list per era (onie only in 3.8)', async (t) => {
+t.test('docs/maas-upload-protocol.md#name-rules: the OS list per era (onie only in 3.8)', async (t) => {
   const s = await sim(t, '3.7');
   const r = await createResource(s, esxi({ name: 'onie/1' }));
   t.same(r.json().name, [
@@ -161,14 +161,14 @@ t.test('maas-api.md §3.3: the OS list per era (onie only in 3.8)', async (t) =>
   ]);
 });
 
-t.test('maas-api.md §3.3 step 3: custom/ prefix stripped ≤3.7, kept on 3.8', async (t) => {
+t.test('docs/maas-upload-protocol.md#name-rules step 3: custom/ prefix stripped ≤3.7, kept on 3.8', async (t) => {
   const s37 = await sim(t, '3.7');
   t.equal((await createResource(s37, esxi({ name: 'custom/myimg' }))).json().name, 'myimg');
   const s38 = await sim(t, '3.8');
   t.equal((await createResource(s38, esxi({ name: 'custom/myimg' }))).json().name, 'custom/myimg');
 });
 
-t.test('maas-api.md §3.5: base_image rules', async (t) => {
+t.test('docs/maas-upload-protocol.md#base-image: base_image rules', async (t) => {
   const s = await sim(t, '3.8');
   const e = await createResource(s, esxi({ base_image: 'nonsense' }));
   t.equal(e.status, 201, 'ignored for esxi/…');
@@ -197,14 +197,14 @@ t.test('maas-api.md §3.5: base_image rules', async (t) => {
   }, '≤3.4 has no ol base images');
 });
 
-t.test('maas-api.md §3.2/§7.3: title is always stored, "" when omitted', async (t) => {
+t.test('docs/maas-upload-protocol.md#fields: title is always stored, "" when omitted', async (t) => {
   const s = await sim(t);
   const { title, ...noTitle } = esxi();
   const r = await createResource(s, noTitle);
   t.equal(r.json().title, '');
 });
 
-t.test('maas-api.md §3.6: re-create → same id, new set YYYYmmdd.N, old files removed, old sets left empty', async (t) => {
+t.test('docs/maas-upload-protocol.md#same-name-and-architecture-twice: re-create → same id, new set YYYYmmdd.N, old files removed, old sets left empty', async (t) => {
   const s = await sim(t);
   const first = (await createResource(s, esxi())).json();
   const second = await createResource(s, esxi({ title: 'Second' }));
@@ -225,7 +225,7 @@ t.test('maas-api.md §3.6: re-create → same id, new set YYYYmmdd.N, old files 
   t.throws(() => s.fileReceived(oldFileId), 'old file row deleted');
 });
 
-t.test('maas-api.md §3.6 step 6: same sha256 with another size → 400 plain text, nothing created', async (t) => {
+t.test('docs/maas-upload-protocol.md#same-name-and-architecture-twice step 6: same sha256 with another size → 400 plain text, nothing created', async (t) => {
   const s = await sim(t);
   await createResource(s, esxi());
   const before = (await call(s, 'GET', 'boot-resources/', { key: s.adminKey })).json().length;
@@ -236,7 +236,7 @@ t.test('maas-api.md §3.6 step 6: same sha256 with another size → 400 plain te
   t.equal((await call(s, 'GET', 'boot-resources/', { key: s.adminKey })).json().length, before, 'rolled back');
 });
 
-t.test('maas-api.md §3.1: request encodings', async (t) => {
+t.test('docs/maas-upload-protocol.md#request-encoding: request encodings', async (t) => {
   const s = await sim(t, '3.8');
   const json = await call(s, 'POST', 'boot-resources/', {
     key: s.adminKey,
@@ -246,7 +246,7 @@ t.test('maas-api.md §3.1: request encodings', async (t) => {
   t.equal(json.status, 201, 'JSON');
   t.equal(newestFile(json.json()).size, 10);
 
-  // maascli's multipart: every part base64-encoded (maas-cli.md §3.4).
+  // maascli's multipart: every part base64-encoded (docs/maas-cli.md#query-or-body).
   const boundary = '===============2393804145904182488==';
   const parts = Object.entries({ ...esxi({ name: 'esxi/multipart' }), sha256: SHA.replace('a', 'e') }).map(
     ([k, v]) =>
@@ -274,7 +274,7 @@ function contentMultipart(fields: Record<string, string>, content: Buffer): { bo
   return { body: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${b}` } };
 }
 
-t.test('maas-api.md §3.1/§3.9: ≤3.7 accepts a `content` part (complete at once); 3.8 ignores it', async (t) => {
+t.test('docs/maas-upload-protocol.md#request-encoding, #the-answer: ≤3.7 accepts a `content` part (complete at once); 3.8 ignores it', async (t) => {
   const image = Buffer.from('a whole small image\n'.repeat(50));
   const fields = { name: 'esxi/content', architecture: 'amd64/generic', filetype: 'ddgz', title: 'T' };
   const s37 = await sim(t, '3.7');
@@ -292,7 +292,7 @@ t.test('maas-api.md §3.1/§3.9: ≤3.7 accepts a `content` part (complete at on
   t.same(r38.json(), { sha256: ['This field is required.'], size: ['This field is required.'] });
 });
 
-t.test('maas-api.md §2.5: writes need a superuser; the check precedes validation', async (t) => {
+t.test('docs/maas-api.md#permissions: writes need a superuser; the check precedes validation', async (t) => {
   for (const [era, text] of [
     ['3.7', 'This method is reserved for admin users.'],
     ['3.8', "User does not have permission to perform this operation. The user should have permission 'can_edit_boot_entities'"],
@@ -308,7 +308,7 @@ t.test('maas-api.md §2.5: writes need a superuser; the check precedes validatio
   }
 });
 
-t.test('maas-api.md §3.7: filename_on_disk is the 7-hex prefix, lengthened on collision, shared by equal sha256', async (t) => {
+t.test('docs/maas-upload-protocol.md#same-content-twice: filename_on_disk is the 7-hex prefix, lengthened on collision, shared by equal sha256', async (t) => {
   const s = await sim(t);
   const a = 'abcdef1' + '0'.repeat(57);
   const b = 'abcdef1' + '1'.repeat(57);

@@ -4,7 +4,7 @@ import { bytes, call, createFor, oauthHeader, putChunk, readFile, startSim } fro
 
 const UPLOAD = /\/upload\/\d+\/$/;
 
-t.test('fault: cut after N bytes without applying (design.md §5)', async (t) => {
+t.test('fault: cut after N bytes without applying (docs/architecture.md#testing)', async (t) => {
   const sim = await startSim(t);
   const data = bytes(4096, 2);
   const { resource, fileId, uploadUri } = await createFor(sim, data);
@@ -30,7 +30,7 @@ t.test('fault: lost response — the chunk is applied, the answer never comes', 
   await t.rejects(putChunk(sim, uploadUri, data.subarray(1024, 2048)), '2nd PUT: connection dropped');
   t.equal(sim.fileReceived(fileId), 2048, 'the chunk was applied');
   const { file } = await readFile(sim, resource.id);
-  t.equal(Math.round((file.progress * data.length) / 100), 2048, 'the client recovers the offset from progress (§4.8 step 3)');
+  t.equal(Math.round((file.progress * data.length) / 100), 2048, 'the client recovers the offset from progress (docs/maas-upload-protocol.md#deriving-the-offset)');
   const rec = sim.requests.filter((r) => r.method === 'PUT').at(-1)!;
   t.same([rec.status, rec.applied, rec.fault], [0, true, 'cut']);
 });
@@ -118,7 +118,7 @@ t.test('fault plan: invalid rules are refused', async (t) => {
   t.throws(() => sim.faults.add({ match: { nth: 0 }, action: { type: 'hang', ms: 1 } }), RangeError);
 });
 
-t.test('maas-api.md §4.7: body > client_max_body_size → nginx 413 HTML, not applied', async (t) => {
+t.test('docs/maas-upload-protocol.md#body-size-and-chunk-size: body > client_max_body_size → nginx 413 HTML, not applied', async (t) => {
   const sim = await startSim(t, { maxBodyBytes: 64 * 1024 });
   const data = bytes(100 * 1024, 8);
   const { fileId, uploadUri } = await createFor(sim, data);
@@ -133,7 +133,7 @@ t.test('maas-api.md §4.7: body > client_max_body_size → nginx 413 HTML, not a
   t.equal(anon.status, 413, 'nginx answers before MAAS authenticates');
 });
 
-t.test('maas-api.md §4.7: a chunked body over the limit gets the 413 too', async (t) => {
+t.test('docs/maas-upload-protocol.md#body-size-and-chunk-size: a chunked body over the limit gets the 413 too', async (t) => {
   const { request: httpRequest } = await import('node:http');
   const sim = await startSim(t, { maxBodyBytes: 1000 });
   const { uploadUri, fileId } = await createFor(sim, bytes(5000));
@@ -152,7 +152,7 @@ t.test('maas-api.md §4.7: a chunked body over the limit gets the 413 too', asyn
   t.equal(sim.fileReceived(fileId), 0);
 });
 
-t.test('maas-api.md §4.7: the default limit is 10 MiB; Infinity disables it', async (t) => {
+t.test('docs/maas-upload-protocol.md#body-size-and-chunk-size: the default limit is 10 MiB; Infinity disables it', async (t) => {
   const sim = await startSim(t);
   const big = Buffer.alloc(10 * 1024 * 1024 + 1);
   const { uploadUri } = await createFor(sim, big);

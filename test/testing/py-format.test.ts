@@ -2,7 +2,7 @@ import t from 'tap';
 import { PyFloat, pyFloatRepr, pythonJsonDumps } from '../../lib/python/json-dumps.js';
 import { pyListRepr, pyRepr } from '../../lib/testing/py-format.js';
 
-// Expected values are what CPython 3 prints; MAAS's bodies go through repr/json.dumps (maas-api.md §1.4, §4.3).
+// Expected values are what CPython 3 prints; MAAS's bodies go through repr/json.dumps (docs/maas-api.md#response-framing, docs/maas-upload-protocol.md#deriving-the-offset).
 t.test('float repr as CPython', async (t) => {
   const cases: [number, string][] = [
     [0, '0.0'],

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import t from 'tap';
 import { bytes, call, createFor, putChunk, startSim } from '../fixtures/testing/maas-call.js';
 
-t.test('maas-api.md §5.1: list, type filter, 400 text per era', async (t) => {
+t.test('docs/maas-api.md#boot-resources: list, type filter, 400 text per era', async (t) => {
   for (const era of ['3.4', '3.7', '3.8'] as const) {
     t.test(era, async (t) => {
       const sim = await startSim(t, { era });
@@ -30,7 +30,7 @@ t.test('maas-api.md §5.1: list, type filter, 400 text per era', async (t) => {
   }
 });
 
-t.test('maas-api.md §5.2: read errors', async (t) => {
+t.test('docs/maas-api.md#boot-resources: read errors', async (t) => {
   const sim = await startSim(t);
   const missing = await call(sim, 'GET', 'boot-resources/424242/', { key: sim.userKey });
   t.same([missing.status, missing.text, missing.headers['content-type']], [404, 'No BootResource matches the given query.', 'text/plain']);
@@ -38,7 +38,7 @@ t.test('maas-api.md §5.2: read errors', async (t) => {
   t.same([nan.status, nan.text], [500, "Field 'id' expected a number but got 'abc'."]);
 });
 
-t.test('maas-api.md §5.3: delete quirks', async (t) => {
+t.test('docs/maas-api.md#boot-resources: delete quirks', async (t) => {
   const sim = await startSim(t);
   const unknown = await call(sim, 'DELETE', 'boot-resources/424242/', { key: sim.adminKey });
   t.equal(unknown.status, 500, 'BootResource.objects.get, not get_object_or_404');

@@ -13,7 +13,7 @@ function fakeRequest(chunks: Buffer[]): IncomingMessage {
   return r;
 }
 
-t.test('request bodies: memory, spooled to disk, cut, too large (maas-api.md §4.7: whole body before applying)', async (t) => {
+t.test('request bodies: memory, spooled to disk, cut, too large (docs/maas-upload-protocol.md#body-size-and-chunk-size: whole body before applying)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sim-body-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const chunks = [Buffer.from('hello '), Buffer.from('big '), Buffer.from('world')];

@@ -2,12 +2,12 @@ import t from 'tap';
 import { startMaasSimulator } from '../../lib/testing/index.js';
 import { call, form } from '../fixtures/testing/maas-call.js';
 
-t.test('URL layout and dispatch (maas-api.md §1)', async (t) => {
+t.test('URL layout and dispatch (docs/maas-api.md#urls-and-dispatch)', async (t) => {
   const sim = await startMaasSimulator({ era: '3.8' });
   t.teardown(() => sim.close());
   const key = sim.adminKey;
 
-  t.test('§1.1: missing trailing slash → 404 "Unknown API endpoint: <path>." (no redirect), anonymous too', async (t) => {
+  t.test('docs/maas-api.md#urls-and-dispatch: missing trailing slash → 404 "Unknown API endpoint: <path>." (no redirect), anonymous too', async (t) => {
     const r = await call(sim, 'GET', 'boot-resources', { key });
     t.equal(r.status, 404);
     t.equal(r.text, 'Unknown API endpoint: /MAAS/api/2.0/boot-resources.');
@@ -19,7 +19,7 @@ t.test('URL layout and dispatch (maas-api.md §1)', async (t) => {
     t.equal(root.text, 'Unknown API endpoint: /MAAS/api/2.0/.');
   });
 
-  t.test('§1.1: GET /MAAS/api/version/ → 200 text "2.0"; /MAAS/api/1.0/ → 410', async (t) => {
+  t.test('docs/maas-api.md#urls-and-dispatch: GET /MAAS/api/version/ → 200 text "2.0"; /MAAS/api/1.0/ → 410', async (t) => {
     const v = await call(sim, 'GET', '/MAAS/api/version/');
     t.equal(v.status, 200);
     t.equal(v.text, '2.0');
@@ -29,7 +29,7 @@ t.test('URL layout and dispatch (maas-api.md §1)', async (t) => {
     t.equal(old.text, 'The 1.0 API is no longer available. Please use API version 2.0.');
   });
 
-  t.test('§1.2: unknown op → 400 "Unrecognised signature: method=GET op=foo"', async (t) => {
+  t.test('docs/maas-api.md#urls-and-dispatch: unknown op → 400 "Unrecognised signature: method=GET op=foo"', async (t) => {
     const r = await call(sim, 'GET', 'boot-resources/?op=foo', { key });
     t.equal(r.status, 400);
     t.equal(r.text, 'Unrecognised signature: method=GET op=foo');
@@ -38,13 +38,13 @@ t.test('URL layout and dispatch (maas-api.md §1)', async (t) => {
     t.equal(wrongMethod.text, 'Unrecognised signature: method=GET op=import', 'import is a POST op');
   });
 
-  t.test('§1.2: op= with an empty value is the CRUD method', async (t) => {
+  t.test('docs/maas-api.md#urls-and-dispatch: op= with an empty value is the CRUD method', async (t) => {
     const r = await call(sim, 'GET', 'boot-resources/?op=', { key });
     t.equal(r.status, 200);
     t.ok(Array.isArray(r.json()));
   });
 
-  t.test('§1.2: op from a form body and from the op-<op> path alias', async (t) => {
+  t.test('docs/maas-api.md#urls-and-dispatch: op from a form body and from the op-<op> path alias', async (t) => {
     const viaForm = await call(sim, 'POST', 'boot-resources/', { key, ...form({ op: 'import' }) });
     t.equal(viaForm.status, 200);
     t.equal(viaForm.text, 'Import of boot resources started');
@@ -55,7 +55,7 @@ t.test('URL layout and dispatch (maas-api.md §1)', async (t) => {
     t.equal(whoami.json().username, 'admin');
   });
 
-  t.test('§1.2: method not exported → 405, empty body, Allow lists the methods', async (t) => {
+  t.test('docs/maas-api.md#urls-and-dispatch: method not exported → 405, empty body, Allow lists the methods', async (t) => {
     const r = await call(sim, 'PUT', 'boot-resources/', { key, body: 'x' });
     t.equal(r.status, 405);
     t.equal(r.text, '');
@@ -67,7 +67,7 @@ t.test('URL layout and dispatch (maas-api.md §1)', async (t) => {
     t.equal(upload.headers.allow, 'PUT');
   });
 
-  t.test('§1.4: X-MAAS-API-Hash on handler responses and Http404, not on middleware errors', async (t) => {
+  t.test('docs/maas-api.md#response-framing: X-MAAS-API-Hash on handler responses and Http404, not on middleware errors', async (t) => {
     const ok = await call(sim, 'GET', 'boot-resources/', { key });
     t.match(ok.headers['x-maas-api-hash'], /^[0-9a-f]{40}$/);
     t.equal(ok.headers.vary, 'Authorization');
@@ -83,13 +83,13 @@ t.test('URL layout and dispatch (maas-api.md §1)', async (t) => {
     t.equal(oauth.headers['x-maas-api-hash'], undefined);
   });
 
-  t.test('§1.4/§1.5: a real Date header on every response', async (t) => {
+  t.test('docs/maas-api.md#response-framing, #version-and-eras: a real Date header on every response', async (t) => {
     const r = await call(sim, 'GET', 'version/');
     const date = Date.parse(String(r.headers.date));
     t.ok(Math.abs(date - Date.now()) < 5000);
   });
 
-  t.test('§1.5: version/ is compact JSON with capabilities, version and empty subversion', async (t) => {
+  t.test('docs/maas-api.md#version-and-eras: version/ is compact JSON with capabilities, version and empty subversion', async (t) => {
     const r = await call(sim, 'GET', 'version/');
     t.equal(r.headers['content-type'], 'application/json; charset=utf-8');
     t.match(r.text, /^\{"capabilities": \["networks-management", /);
@@ -99,14 +99,14 @@ t.test('URL layout and dispatch (maas-api.md §1)', async (t) => {
     t.ok(r.json().capabilities.includes('authenticate-api'));
   });
 
-  t.test('§1.7: users/?op=whoami shape, 4-space indent', async (t) => {
+  t.test('docs/maas-api.md#users: users/?op=whoami shape, 4-space indent', async (t) => {
     const r = await call(sim, 'GET', 'users/?op=whoami', { key: sim.userKey });
     t.equal(r.headers['content-type'], 'application/json; charset=utf-8');
     t.same(r.json(), { username: 'user', email: 'user@example.com', is_local: true, is_superuser: false, resource_uri: '/MAAS/api/2.0/users/user/' });
     t.match(r.text, /^\{\n {4}"username": "user",\n/);
   });
 
-  t.test('§5.4: import ops and is_importing', async (t) => {
+  t.test('docs/maas-api.md#boot-resources: import ops and is_importing', async (t) => {
     t.equal((await call(sim, 'POST', 'boot-resources/?op=import', { key })).status, 200);
     const busy = await call(sim, 'GET', 'boot-resources/?op=is_importing', { key: sim.userKey });
     t.equal(busy.headers['content-type'], 'application/json; charset=utf-8');
@@ -117,14 +117,14 @@ t.test('URL layout and dispatch (maas-api.md §1)', async (t) => {
   });
 });
 
-t.test('§1.6: describe/ per era', async (t) => {
+t.test('docs/maas-api.md#describe: describe/ per era', async (t) => {
   for (const era of ['3.7', '3.8'] as const) {
     t.test(era, async (t) => {
       const sim = await startMaasSimulator({ era });
       t.teardown(() => sim.close());
       const r = await call(sim, 'GET', 'describe/');
       t.equal(r.status, 200);
-      t.equal(r.headers['content-type'], 'application/json', 'exactly application/json (maascli login checks it, maas-cli.md §2.2)');
+      t.equal(r.headers['content-type'], 'application/json', 'exactly application/json (maascli login checks it, docs/maas-cli.md#login-sequence)');
       const doc = r.json();
       t.same(Object.keys(doc), ['doc', 'handlers', 'hash', 'resources'], 'sort_keys');
       t.equal(doc.doc, 'MAAS API');

@@ -6,7 +6,7 @@ import { bytes, call, createFor, oauthHeader, putChunk, readFile, sha256, startS
 
 const ERAS: MaasEra[] = ['3.4', '3.7', '3.8'];
 
-t.test('maas-api.md §4.2: check order and texts', async (t) => {
+t.test('docs/maas-upload-protocol.md#checks-in-order: check order and texts', async (t) => {
   for (const era of ERAS) {
     t.test(era, async (t) => {
       const sim = await startSim(t, { era });
@@ -36,13 +36,13 @@ t.test('maas-api.md §4.2: check order and texts', async (t) => {
       t.equal(empty.text, 'Missing data.');
       t.equal(empty.headers['content-type'], 'text/plain; charset=utf-8');
 
-      // Resource 1 is a synced Ubuntu; the file id need not belong to it (§4.2 row 2).
+      // Resource 1 is a synced Ubuntu; the file id need not belong to it (docs/maas-upload-protocol.md#checks-in-order row 2).
       const synced = await put(`/MAAS/api/2.0/boot-resources/1/upload/${fileId}/`, data.subarray(0, 10));
       t.equal(synced.status, 403);
       t.equal(synced.text, era === '3.4' ? 'Cannot upload to a resource of type: 0. ' : 'Cannot upload to a resource of type: 0.');
 
       const json = await call(sim, 'PUT', uploadUri, { key: sim.adminKey, body: data.subarray(0, 10), headers: { 'content-type': 'application/json' } });
-      t.equal(json.status, 400, 'piston cannot decode the chunk as JSON (§4.1)');
+      t.equal(json.status, 400, 'piston cannot decode the chunk as JSON (docs/maas-upload-protocol.md#request)');
       t.equal(json.text, 'Bad Request');
 
       const ok = await put(uploadUri, data.subarray(0, 1000));
@@ -63,7 +63,7 @@ t.test('maas-api.md §4.2: check order and texts', async (t) => {
   }
 });
 
-t.test('maas-api.md §4.1: a chunked PUT without Content-Length is "Missing data."', async (t) => {
+t.test('docs/maas-upload-protocol.md#request: a chunked PUT without Content-Length is "Missing data."', async (t) => {
   const sim = await startSim(t);
   const data = bytes(100);
   const { uploadUri } = await createFor(sim, data);
@@ -82,7 +82,7 @@ t.test('maas-api.md §4.1: a chunked PUT without Content-Length is "Missing data
   t.same(status, [400, 'Missing data.']);
 });
 
-t.test('maas-api.md §4.1: multipart PUT → 500 (request.body after the stream was read)', async (t) => {
+t.test('docs/maas-upload-protocol.md#request: multipart PUT → 500 (request.body after the stream was read)', async (t) => {
   const sim = await startSim(t);
   const { uploadUri } = await createFor(sim, bytes(100));
   const r = await call(sim, 'PUT', uploadUri, { key: sim.adminKey, body: '--x\r\n\r\n--x--', headers: { 'content-type': 'multipart/form-data; boundary=x' } });
@@ -90,7 +90,7 @@ t.test('maas-api.md §4.1: multipart PUT → 500 (request.body after the stream 
   t.equal(r.text, "You cannot access body after reading from request's data stream");
 });
 
-t.test('maas-api.md §4.3: progress is the float 100*received/size and recovers the exact offset (3.5+)', async (t) => {
+t.test('docs/maas-upload-protocol.md#deriving-the-offset: progress is the float 100*received/size and recovers the exact offset (3.5+)', async (t) => {
   for (const era of ['3.7', '3.8'] as const) {
     t.test(era, async (t) => {
       const sim = await startSim(t, { era });
@@ -121,7 +121,7 @@ t.test('maas-api.md §4.3: progress is the float 100*received/size and recovers 
   }
 });
 
-t.test('maas-api.md §4.3: ≤3.4 progress formulas (file size/received, set 100*received/size, int 0 at start)', async (t) => {
+t.test('docs/maas-upload-protocol.md#deriving-the-offset: ≤3.4 progress formulas (file size/received, set 100*received/size, int 0 at start)', async (t) => {
   const sim = await startSim(t, { era: '3.4' });
   const data = bytes(3000, 5);
   const { resource, uploadUri, fileId } = await createFor(sim, data);
@@ -138,7 +138,7 @@ t.test('maas-api.md §4.3: ≤3.4 progress formulas (file size/received, set 100
   t.equal(sim.fileReceived(fileId), 1000);
 });
 
-t.test('maas-api.md §4.5: "Too much data received." leaves a per-era state', async (t) => {
+t.test('docs/maas-upload-protocol.md#integrity-errors: "Too much data received." leaves a per-era state', async (t) => {
   for (const era of ERAS) {
     t.test(era, async (t) => {
       const sim = await startSim(t, { era });
@@ -153,7 +153,7 @@ t.test('maas-api.md §4.5: "Too much data received." leaves a per-era state', as
       const path = sim.fileBytesPath(fileId);
       if (era === '3.8') {
         t.notOk(existsSync(path), '3.8 deletes the partial file');
-        // Disk (0) and counter (1000) now disagree: the next chunk lands at disk offset 0 (§4.5).
+        // Disk (0) and counter (1000) now disagree: the next chunk lands at disk offset 0 (docs/maas-upload-protocol.md#integrity-errors).
         t.equal((await putChunk(sim, uploadUri, data.subarray(1000, 2000))).status, 200);
         t.equal(statSync(path).size, 1000, 'appended at the on-disk size, not at the counter');
         t.equal(sim.fileReceived(fileId), 2000);
@@ -169,7 +169,7 @@ t.test('maas-api.md §4.5: "Too much data received." leaves a per-era state', as
   }
 });
 
-t.test('maas-api.md §4.5: SHA-256 mismatch on the final chunk, per era', async (t) => {
+t.test('docs/maas-upload-protocol.md#integrity-errors: SHA-256 mismatch on the final chunk, per era', async (t) => {
   for (const era of ERAS) {
     t.test(era, async (t) => {
       const sim = await startSim(t, { era });
@@ -204,7 +204,7 @@ t.test('maas-api.md §4.5: SHA-256 mismatch on the final chunk, per era', async 
   }
 });
 
-t.test('maas-api.md §3.7: the same sha256 uploaded again, per era', async (t) => {
+t.test('docs/maas-upload-protocol.md#same-content-twice: the same sha256 uploaded again, per era', async (t) => {
   for (const era of ERAS) {
     t.test(era, async (t) => {
       const sim = await startSim(t, { era });
@@ -242,7 +242,7 @@ t.test('maas-api.md §3.7: the same sha256 uploaded again, per era', async (t) =
   }
 });
 
-t.test('maas-api.md §4.5: 3.8 re-create with a stale partial copy on disk — the first PUT fails once', async (t) => {
+t.test('docs/maas-upload-protocol.md#integrity-errors: 3.8 re-create with a stale partial copy on disk — the first PUT fails once', async (t) => {
   const sim = await startSim(t, { era: '3.8' });
   const data = bytes(3000, 19);
   const first = await createFor(sim, data);
@@ -260,7 +260,7 @@ t.test('maas-api.md §4.5: 3.8 re-create with a stale partial copy on disk — t
   t.equal(sha256(readFileSync(sim.fileBytesPath(again.fileId))), sha256(data));
 });
 
-t.test('maas-api.md §4.3: era B writes at offset = counter, era C appends at the on-disk size', async (t) => {
+t.test('docs/maas-upload-protocol.md#deriving-the-offset: era B writes at offset = counter, era C appends at the on-disk size', async (t) => {
   for (const era of ['3.7', '3.8'] as const) {
     t.test(era, async (t) => {
       const sim = await startSim(t, { era });
@@ -278,7 +278,7 @@ t.test('maas-api.md §4.3: era B writes at offset = counter, era C appends at th
   }
 });
 
-t.test('maas-api.md §4.6: multi-region — complete only after the other regions synced', async (t) => {
+t.test('docs/maas-upload-protocol.md#the-final-chunk: multi-region — complete only after the other regions synced', async (t) => {
   const sim = await startSim(t, { regions: 2, regionSyncMs: 150 });
   const data = bytes(1000, 29);
   const { resource, uploadUri } = await createFor(sim, data);

@@ -2,7 +2,7 @@ import t from 'tap';
 import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
 import { matchServerOffset } from '../../lib/resources/progress.js';
 
-t.test('maas-api.md §4.3: the held offset is recognised whatever the number of regions', async (t) => {
+t.test('docs/maas-upload-protocol.md#deriving-the-offset: the held offset is recognised whatever the number of regions', async (t) => {
   const size = 10_000_000;
   const chunk = 1_048_576;
   for (const n of [1, 2, 3]) {

@@ -23,7 +23,7 @@ function uploadedFileId(sim: MaasSimulator): number {
   return fileIdOf(put.path);
 }
 
-/** No PUT may ever be answered "Too much data received." (a re-sent applied chunk, §4.4). */
+/** No PUT may ever be answered "Too much data received." (a re-sent applied chunk, docs/maas-upload-protocol.md#append-only-writes). */
 function tooMuchData(sim: MaasSimulator): number {
   return sim.requests.filter((r) => r.method === 'PUT' && r.status === 400).length;
 }
@@ -58,7 +58,7 @@ for (const era of ['3.4', '3.7', '3.8'] as const) {
   });
 }
 
-t.test('connection cut after the chunk was applied: resume from the server offset, never resend (maas-api.md §4.4)', async (t) => {
+t.test('connection cut after the chunk was applied: resume from the server offset, never resend (docs/maas-upload-protocol.md#append-only-writes)', async (t) => {
   const env = await uploadEnv(t, { era: '3.8' });
   const image = makeImage(tempDir(t), 900 * KiB);
   env.sim.faults.add({ match: { method: 'PUT', nth: 3 }, action: { type: 'cut', apply: true } });
@@ -143,7 +143,7 @@ t.test('Ctrl-C (AbortSignal) saves state; a rerun resumes without hashing again'
   t.equal(await env.storedSha256(uploadedFileId(env.sim)), image.sha256);
 });
 
-t.test('resume without local state finds the incomplete file by sha256 (maas-api.md §4.8 step 4)', async (t) => {
+t.test('resume without local state finds the incomplete file by sha256 (docs/architecture.md#data-flow-of-an-upload step 3)', async (t) => {
   const env = await uploadEnv(t, { era: '3.7' });
   const image = makeImage(tempDir(t), 900 * KiB);
   const ac = new AbortController();
@@ -174,7 +174,7 @@ t.test('an identical image already complete is reported, not uploaded again', as
   t.notOk(env.sim.requests.slice(before).some((r) => r.method !== 'GET'), 'only reads');
 });
 
-t.test('--no-resume on 3.8 re-uploads over a stale shared copy: the first PUT is repeated once (maas-api.md §4.5)', async (t) => {
+t.test('--no-resume on 3.8 re-uploads over a stale shared copy: the first PUT is repeated once (docs/maas-upload-protocol.md#integrity-errors)', async (t) => {
   const env = await uploadEnv(t, { era: '3.8' });
   const image = makeImage(tempDir(t), 300 * KiB);
   await env.client.bootResources.upload(env.options(image)).done();
@@ -237,7 +237,7 @@ t.test('bad input is refused before any write', async (t) => {
   t.notOk(existsSync(join(env.stateDir, 'uploads')) && readdirSync(join(env.stateDir, 'uploads')).length > 0, 'no state left');
 });
 
-t.test('an oversized chunk gets nginx\'s 413 (maas-api.md §4.7) with the fix; nothing applied', async (t) => {
+t.test('an oversized chunk gets nginx\'s 413 (docs/maas-upload-protocol.md#body-size-and-chunk-size) with the fix; nothing applied', async (t) => {
   const env = await uploadEnv(t, { era: '3.8', maxBodyBytes: 100 * KiB });
   const image = makeImage(tempDir(t), 300 * KiB);
   const err = (await env.client.bootResources.upload(env.options(image, { chunkSize: 128 * KiB })).done().catch((e: unknown) => e)) as MaasValidationError;
@@ -248,7 +248,7 @@ t.test('an oversized chunk gets nginx\'s 413 (maas-api.md §4.7) with the fix; n
   t.notOk(env.sim.requests.some((r) => r.method === 'PUT' && r.applied), 'nothing applied');
 });
 
-t.test('permission and authentication failures (maas-api.md §2.3, §2.5)', async (t) => {
+t.test('permission and authentication failures (docs/maas-api.md#authentication-errors, #permissions)', async (t) => {
   const env = await uploadEnv(t, { era: '3.8' }, 'user');
   const image = makeImage(tempDir(t), 100 * KiB);
   const err = (await env.client.bootResources.upload(env.options(image)).done().catch((e: unknown) => e)) as MaasPermissionError;
@@ -265,7 +265,7 @@ t.test('permission and authentication failures (maas-api.md §2.3, §2.5)', asyn
   t.notMatch(JSON.stringify(authErr) + authErr.message, /cccccccccccc/, 'the secret is not in the error');
 
   // A known token with a wrong secret: MAAS answers with the expected signature, i.e. the real
-  // secret (maas-api.md §2.3). Neither secret may surface.
+  // secret (docs/maas-api.md#authentication-errors). Neither secret may surface.
   const [ck, tk, realSecret] = env.sim.adminKey.split(':') as [string, string, string];
   const wrong = MaasClient.connect({ url: env.sim.url, apiKey: `${ck}:${tk}:${'w'.repeat(32)}` });
   t.teardown(() => wrong.close());
@@ -293,7 +293,7 @@ t.test('retries exhausted: exit 5, state kept, a rerun finishes the job', async 
   t.equal(await env.storedSha256(uploadedFileId(env.sim)), image.sha256);
 });
 
-t.test('a lost answer to the final chunk: wait for the server rather than resend (maas-api.md §4.6)', async (t) => {
+t.test('a lost answer to the final chunk: wait for the server rather than resend (docs/maas-upload-protocol.md#the-final-chunk)', async (t) => {
   const env = await uploadEnv(t, { era: '3.8' });
   const image = makeImage(tempDir(t), 200 * KiB);
   const chunks = Math.ceil(image.size / (64 * KiB));
@@ -304,7 +304,7 @@ t.test('a lost answer to the final chunk: wait for the server rather than resend
   t.equal(env.sim.requests.filter((r) => r.method === 'PUT').length, chunks, 'the final chunk was not sent twice');
 });
 
-t.test('multi-region: completes after the other regions sync (maas-api.md §4.6)', async (t) => {
+t.test('multi-region: completes after the other regions sync (docs/maas-upload-protocol.md#the-final-chunk)', async (t) => {
   const env = await uploadEnv(t, { era: '3.8', regions: 2, regionSyncMs: 300 });
   const image = makeImage(tempDir(t), 200 * KiB);
   const phases: string[] = [];
@@ -315,7 +315,7 @@ t.test('multi-region: completes after the other regions sync (maas-api.md §4.6)
   t.ok(phases.includes('sync'), 'waited for the sync');
 });
 
-t.test('two runs of the same upload at once: the second is refused, nothing corrupted (maas-api.md §4.4)', async (t) => {
+t.test('two runs of the same upload at once: the second is refused, nothing corrupted (docs/maas-upload-protocol.md#append-only-writes)', async (t) => {
   const env = await uploadEnv(t, { era: '3.8' });
   const image = makeImage(tempDir(t), 600 * KiB);
   env.sim.faults.latency(20);

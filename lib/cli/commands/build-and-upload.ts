@@ -5,12 +5,18 @@ import { formatBytes } from '../format.js';
 import { UsageError } from '../grammar.js';
 import { CREATE_FIELDS, fieldNotes, uploadOptionsFromPairs, type CreateFields } from '../upload-fields.js';
 import { runUpload } from '../upload-run.js';
+import { parseDataPair } from '../grammar.js';
+import { runMultiSiteUpload, siteNames } from '../multi-site.js';
+import { declareParallelFlag, declareWaitReadyFlag, parseParallel, parseWaitReady, type WaitReadyFlag } from '../ops-flags.js';
+import { runWaitReady } from '../wait-ready-run.js';
 
 interface BuildAndUploadOptions {
   build: BuildFlags;
   upload: UploadFlags;
   /** The create fields, checked before the build starts (no content: the build makes it). */
   fields: CreateFields;
+  waitReady: WaitReadyFlag['waitReady'];
+  parallel: number;
 }
 
 /** `PROFILE build-and-upload --iso ISO name=… architecture=…`: the whole pipeline. */
@@ -24,22 +30,27 @@ export const buildAndUploadCommand = defineCommand<BuildAndUploadOptions>({
     ["MAAS_ESXI_ROOT_PASSWORD='Maas-Esxi%42x' maas-esxi admin build-and-upload --iso esxi.iso --kickstart-extra site.ks name=esxi/8.0 architecture=amd64/generic", 'own root password and kickstart additions'],
   ],
   notes: [BUILD_ENV_NOTE],
-  builder: (y) => declareUploadFlags(declareBuildFlags(declareData(y))),
+  builder: (y) => declareParallelFlag(declareWaitReadyFlag(declareUploadFlags(declareBuildFlags(declareData(y))))),
   async parse(argv, ctx) {
-    const pairs = parseData(argv);
+    const { waitReady, swallowed } = parseWaitReady(argv);
+    const pairs = [...parseData(argv), ...(swallowed ? [parseDataPair(swallowed)] : [])];
     if (pairs.some((p) => p.key === 'content')) throw new UsageError('build-and-upload uploads what it builds; drop content@=.');
     // Check the upload's fields before spending an hour on the build.
     const fields = await uploadOptionsFromPairs([...pairs, { key: 'content', path: '/dev/null', fromFile: true }, { key: 'filetype', value: 'ddgz', fromFile: false }], ctx.io.cwd);
     const build = parseBuildFlags(argv, ctx.io.cwd);
     await checkKickstartInputs(build, ctx.io.env);
-    return { build, upload: parseUploadFlags(argv), fields };
+    return { build, upload: parseUploadFlags(argv), fields, waitReady, parallel: parseParallel(argv) };
   },
   async run(o, ctx) {
-    const client = ctx.maas();
+    const sites = siteNames(ctx);
+    const client = sites ? undefined : ctx.maas();
     const built = await runBuild(ctx, buildOptionsOf(ctx, o.build));
     ctx.out.info(`Built ${built.artifactPath} (${formatBytes(built.size)}); uploading.`);
     const { filetypeGuessed: _guessed, declaredSize: _size, ignored: _ignored, ...fields } = o.fields;
     for (const note of fieldNotes(o.fields, built.size)) ctx.out.warn(note);
-    await runUpload(ctx, client, { ...fields, path: built.artifactPath, filetype: 'ddgz', sha256: built.sha256 }, o.upload);
+    const upload = { ...fields, path: built.artifactPath, filetype: 'ddgz' as const, sha256: built.sha256 };
+    const wait = o.waitReady;
+    if (sites) return runMultiSiteUpload(ctx, sites, upload, o.upload, o.parallel, wait);
+    await runUpload(ctx, client!, upload, o.upload, wait && (async () => ({ ready: await runWaitReady(ctx, client!, { ...wait, name: fields.name, architecture: fields.architecture }) })));
   },
 });

@@ -1,12 +1,20 @@
 import { stat } from 'node:fs/promises';
 import { defineCommand } from '../command.js';
 import { declareData, declareUploadFlags, parseData, parseUploadFlags, type UploadFlags } from '../flag-sets.js';
+import { parseDataPair } from '../grammar.js';
+import { runMultiSiteUpload, siteNames } from '../multi-site.js';
+import { declareParallelFlag, declareWaitReadyFlag, parseParallel, parseWaitReady, type WaitReadyFlag } from '../ops-flags.js';
+import { runWaitReady } from '../wait-ready-run.js';
 import { CREATE_FIELDS, fieldNotes, uploadOptionsFromPairs, type CreateFields } from '../upload-fields.js';
 import { runUpload } from '../upload-run.js';
 
 export interface CreateOptions {
   fields: CreateFields;
   upload: UploadFlags;
+  /** `--wait-ready[=DURATION]`: wait until MAAS can deploy the image everywhere. */
+  waitReady: WaitReadyFlag['waitReady'];
+  /** `--parallel N` with several profiles (`site1,site2 create …`). */
+  parallel: number;
 }
 
 /**
@@ -19,17 +27,23 @@ export const createCommand = defineCommand<CreateOptions>({
   fields: CREATE_FIELDS,
   examples: [
     ["maas-esxi admin boot-resources create name=esxi/8.0 title='VMware ESXi 8.0' architecture=amd64/generic filetype=ddgz content@=vmware-esxi.dd.gz", 'the maas CLI line, verbatim'],
-    ['maas-esxi admin create name=esxi/8.0 architecture=amd64/generic content@=vmware-esxi.dd.gz --chunk-size 4MiB', 'filetype from the content, smaller chunks'],
-    ['maas-esxi admin create name=esxi/8.0 architecture=amd64/generic content@=vmware-esxi.dd.gz --dry-run', 'plan only: size, sha256, chunks, resume point'],
+    ['maas-esxi admin create name=esxi/8.0 architecture=amd64/generic content@=vmware-esxi.dd.gz --wait-ready', 'then wait until every rack/region can deploy it'],
+    ['maas-esxi site1,site2,site3 create name=esxi/8.0 architecture=amd64/generic content@=vmware-esxi.dd.gz --parallel 3', 'three MAAS sites, one hash'],
   ],
-  builder: (y) => declareUploadFlags(declareData(y)),
+  builder: (y) => declareParallelFlag(declareWaitReadyFlag(declareUploadFlags(declareData(y)))),
   async parse(argv, ctx) {
-    return { fields: await uploadOptionsFromPairs(parseData(argv), ctx.io.cwd), upload: parseUploadFlags(argv) };
+    const { waitReady, swallowed } = parseWaitReady(argv);
+    const pairs = [...parseData(argv), ...(swallowed ? [parseDataPair(swallowed)] : [])];
+    return { fields: await uploadOptionsFromPairs(pairs, ctx.io.cwd), upload: parseUploadFlags(argv), waitReady, parallel: parseParallel(argv) };
   },
   async run(o, ctx) {
     const { filetypeGuessed, declaredSize: _size, ignored: _ignored, ...fields } = o.fields;
     for (const note of fieldNotes(o.fields, (await stat(fields.path).catch(() => undefined))?.size)) ctx.out.warn(note);
     if (filetypeGuessed) ctx.out.info(`filetype not given; using filetype=${fields.filetype} from the file's content.`);
-    await runUpload(ctx, ctx.maas(), fields, o.upload);
+    const sites = siteNames(ctx);
+    const wait = o.waitReady;
+    if (sites) return runMultiSiteUpload(ctx, sites, fields, o.upload, o.parallel, wait);
+    const client = ctx.maas();
+    await runUpload(ctx, client, fields, o.upload, wait && (async () => ({ ready: await runWaitReady(ctx, client, { ...wait, name: fields.name, architecture: fields.architecture }) })));
   },
 });

@@ -27,7 +27,7 @@ export const doctorCommand = defineCommand<DoctorOptions>({
     outputDir: typeof argv['output'] === 'string' ? resolve(ctx.io.cwd, argv['output']) : ctx.io.cwd,
   }),
   async run(o, ctx) {
-    const report = await (await packer()).checkPrerequisites({ iso: o.iso, templateDir: o.templateDir, outputDir: o.outputDir, env: ctx.io.env, signal: ctx.signal });
+    const report = await (await packer()).planBuild({ iso: o.iso, templateDir: o.templateDir, outputDir: o.outputDir, env: ctx.io.env, signal: ctx.signal });
     if (ctx.flags.json) ctx.out.result(report);
     else ctx.out.text(renderChecks(report.checks));
     if (!report.ok) {

@@ -32,12 +32,14 @@ import { listCommand } from './list.js';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
 import { uploadsCommand } from './uploads.js';
+import { deployCommand } from './deploy.js';
+import { waitReadyCommand } from './wait-ready.js';
 
 /** `maas-esxi NAME …` (no profile). */
 export const TOP_LEVEL: readonly AnyCommand[] = [loginCommand, logoutCommand, listCommand, buildCommand, doctorCommand, completionCommand] as AnyCommand[];
 
 /** `maas-esxi PROFILE NAME …` (PROFILE may be `env`: MAAS_API_URL/MAAS_API_KEY). */
-export const PROFILE: readonly AnyCommand[] = [createCommand, uploadsCommand, buildAndUploadCommand] as AnyCommand[];
+export const PROFILE: readonly AnyCommand[] = [createCommand, uploadsCommand, buildAndUploadCommand, waitReadyCommand, deployCommand] as AnyCommand[];
 
 interface CommandGroup {
   /** The maas CLI handler name (src/maascli/utils.py handler_command_name). */

@@ -46,7 +46,7 @@ async function forget(o: UploadsOptions, ctx: RunContext, store: UploadStateStor
     if (state.fingerprint.apiUrl !== client.api.apiUrl) {
       throw new UsageError(`Upload ${state.id} went to ${state.fingerprint.apiUrl}, not to this profile's MAAS.`, 'Use the profile of that MAAS, or forget it without --delete-remote.');
     }
-    // The id may since hold a newer image (a re-create keeps it, maas-api.md §3.6): delete
+    // The id may since hold a newer image (a re-create keeps it, docs/maas-upload-protocol.md#same-name-and-architecture-twice): delete
     // only while it still has this upload's unfinished file.
     const resource = await client.bootResources.read(state.resourceId, ctx.signal).catch(() => undefined);
     const mine = resource && findFileBySha256(resource, state.sha256);

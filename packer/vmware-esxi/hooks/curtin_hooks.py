@@ -4,7 +4,7 @@
 Runs in MAAS's ephemeral Ubuntu after curtin has written the image: curtin
 mounts the partition that holds curtin/ (partition 1 here), sets
 TARGET_MOUNT_POINT to it and CONFIG to its merged config, a JSON file
-(maas-curtin-config.md §1.3-1.4), and runs this file.
+(docs/esxi-first-boot.md), and runs this file.
 
 ESXi cannot see partition 1 at run time, but it mounts partition 6 (the
 alternate boot bank, FAT) as /altbootbank. So this hook copies the payload

@@ -5,7 +5,7 @@
         --esxi-version 8.0 [--kickstart-extra FILE] --output usb.img
 
 The template attaches usb.img as a USB stick and boots the installer with
-`ks=usb://ks.cfg` (packer.md §1.3). No root: a sparse file, an MBR written
+`ks=usb://ks.cfg` (docs/packer.md). No root: a sparse file, an MBR written
 here, a FAT32 file system made by `mformat` at the 1 MiB partition offset,
 and `mcopy`. The password is read from the environment, never from the
 command line, and checked against ESXi's rules first.
@@ -26,7 +26,7 @@ import kickstart  # noqa: E402
 import mtools  # noqa: E402
 
 PASSWORD_ENV = "MAAS_ESXI_ROOT_PASSWORD"
-DEFAULT_PASSWORD = "password123!"  # packer-maas's documented default (packer.md §1.3)
+DEFAULT_PASSWORD = "password123!"  # packer-maas's documented default (docs/packer.md)
 IMAGE_MIB = 64
 PARTITION_START = 2048  # sectors: 1 MiB
 FAT32_LBA = 0x0C

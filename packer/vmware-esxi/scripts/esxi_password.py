@@ -1,7 +1,7 @@
 """ESXi's default root password rules, checked before a build.
 
 An install whose `rootpw` breaks them fails inside the VM, after a long wait
-(packer.md §1.3). Defaults of ESXi 6.7/7.0/8.0 (Security.PasswordQualityControl
+(docs/packer.md). Defaults of ESXi 6.7/7.0/8.0 (Security.PasswordQualityControl
 `retry=3 min=disabled,disabled,disabled,7,7`): at least 7 and fewer than 40
 characters, from at least three of the classes lower case, upper case,
 digits and other characters, where an upper-case first character and a digit

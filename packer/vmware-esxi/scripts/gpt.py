@@ -1,7 +1,7 @@
 """Read a GUID partition table from a raw disk image (no tools, no root).
 
 Used to find the byte offset of the ESXi image's partition 1 so mtools can
-write into it with `mcopy -i IMAGE@@OFFSET` (packer.md §1.4: no nbd kernel
+write into it with `mcopy -i IMAGE@@OFFSET` (docs/packer.md: no nbd kernel
 module, no FUSE).
 """
 

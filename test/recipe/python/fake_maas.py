@@ -1,7 +1,7 @@
 """A MAAS metadata service on 127.0.0.1 that checks OAuth PLAINTEXT like MAAS.
 
 Requests older/newer than 300 s by the server's clock are refused with 401
-and the server's Date header (maas-api.md: MAAS rejects signatures older
+and the server's Date header (docs/maas-api.md: MAAS rejects signatures older
 than 300 s); the clock can be shifted to test skew correction.
 """
 

@@ -1,4 +1,4 @@
-"""Network config -> esxcli, run against recorded fake esxcli (maas-curtin-config.md §2)."""
+"""Network config -> esxcli, run against recorded fake esxcli (docs/esxi-first-boot.md)."""
 
 import copy
 import unittest
@@ -49,7 +49,7 @@ FULL_PLAN = [
     "esxcli network ip route ipv4 add --gateway=10.20.0.254 --network=192.168.50.0/24",
     "esxcli network ip route ipv6 add --gateway=2001:db8:20::1 --network=default",
     "esxcli network ip interface tag add --interface-name=vmk0 --tagname=Management",
-    # global DNS first, then per-subnet servers missing from it (§0.8)
+    # global DNS first, then per-subnet servers missing from it (docs/esxi-first-boot.md)
     "esxcli network ip dns server add --server=10.20.0.2",
     "esxcli network ip dns server add --server=10.100.0.2",
     "esxcli network ip dns search add --domain=maas",

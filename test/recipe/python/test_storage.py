@@ -58,7 +58,7 @@ class CreateDatastoreTest(unittest.TestCase):
                 "vmkfstools -P /bootbank",
                 "esxcli --formatter=csv nvme device list",
                 "esxcli --formatter=csv nvme adapter list",
-                # backup GPT moved to the disk's end before anything else (§6)
+                # backup GPT moved to the disk's end before anything else (docs/esxi-first-boot.md)
                 "partedUtil fixGpt " + SATA_BOOT_PATH,
                 "partedUtil getptbl " + SATA_BOOT_PATH,
                 "partedUtil getUsableSectors " + SATA_BOOT_PATH,

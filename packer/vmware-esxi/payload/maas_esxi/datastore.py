@@ -1,10 +1,10 @@
 """datastore1 spans the rest of the deployment disk.
 
 MAAS does not support custom storage for ESXi: it "will extend datastore1 to
-the full size of the deployment disk" (seed-how-to-manage-vmware-images.md).
+the full size of the deployment disk" (https://discourse.maas.io/t/-/3243).
 The dd-written image keeps its backup GPT where the image ended, so
-`partedUtil fixGpt` moves it to the disk's end first (maas-curtin-config.md
-§6). An ESXi 7+ image built on 32 GiB has no datastore at all (§0.14): then
+`partedUtil fixGpt` moves it to the disk's end first (docs/esxi-first-boot.md
+docs/esxi-first-boot.md). An ESXi 7+ image built on 32 GiB has no datastore at all (docs/esxi-first-boot.md): then
 partition 8 (3 on 6.7) is created from after the last partition to the last
 usable sector and formatted VMFS6; an existing datastore is grown instead.
 Other disks are never touched.
@@ -21,7 +21,7 @@ LOG = logging.getLogger("maas-esxi")
 VMFS_TYPE_GUID = "AA31E02A400F11DB9590000C2911D1B8"
 DATASTORE_NAME = "datastore1"
 ALIGN_SECTORS = 2048
-# The installer itself makes a datastore only with >= 4 GB left over (§6); we
+# The installer itself makes a datastore only with >= 4 GB left over (docs/esxi-first-boot.md); we
 # are less strict but skip slivers too small to be a useful VMFS6 volume.
 MIN_NEW_DATASTORE_BYTES = 2 * 1024 ** 3
 SECTOR_BYTES = 512
@@ -128,7 +128,7 @@ def create_datastore(runner, path, device, entries, last, major):
 def apply_storage(storage, runner):
     """Returns the list of problems (empty on success)."""
     # MAAS always sends a layout, "to allow Curtin to correctly select the boot
-    # device" (maas-curtin-config.md §3); ESXi needs its own partitions.
+    # device" (docs/esxi-first-boot.md); ESXi needs its own partitions.
     LOG.info("storage: keeping ESXi's partition layout; MAAS's layout only names the boot disk")
     try:
         device, problems = find_deployment_disk(storage, runner)

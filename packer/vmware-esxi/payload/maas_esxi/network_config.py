@@ -91,7 +91,7 @@ def _append_unique(target, values):
 
 
 def _split_address(address, netmask=None):
-    """'10.0.0.5/24' -> ('10.0.0.5', 24); MAAS always sends the prefix (§0.5)."""
+    """'10.0.0.5/24' -> ('10.0.0.5', 24); MAAS always sends the prefix (docs/esxi-first-boot.md)."""
     if "/" in address:
         ip, prefix = address.split("/", 1)
         return ip, int(prefix)
@@ -148,7 +148,7 @@ def _bond_mode(params):
     for key in ("bond-mode", "bond_mode", "mode"):
         if params.get(key):
             return str(params[key])
-    # MAAS's code default (not the API doc's) is balance-rr: §2 bond params.
+    # MAAS's code default (not the API doc's) is balance-rr: docs/esxi-first-boot.md bond params.
     return "balance-rr"
 
 

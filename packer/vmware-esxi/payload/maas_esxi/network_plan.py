@@ -2,7 +2,7 @@
 
 Pure: takes the normalised config and the host's NIC list (MAC -> vmnic),
 returns the command list plus problems. MAAS's documented ESXi behaviour
-(seed-how-to-manage-vmware-images.md "About VMWare images and MAAS
+(https://discourse.maas.io/t/-/3243 "About VMWare images and MAAS
 networking"):
 
 * a standard vSwitch per configured physical NIC and per bond; a bond is NIC
@@ -206,7 +206,7 @@ class _Planner(object):
             portgroup = self.portgroup_name(iface.name)
             self.add_portgroup(portgroup, vswitch, vlan_id)
             # Only the interface's first vmk takes its MAC: the image's own vmk0
-            # carries the build VM's MAC (§6), and aliases/VLANs on one vSwitch
+            # carries the build VM's MAC (docs/esxi-first-boot.md), and aliases/VLANs on one vSwitch
             # must not repeat a MAC.
             self.vmk(iface, slot, portgroup, use_mac and index == 0, vswitch)
         if manual and (slots or always_portgroup or vlan_id is not None or
@@ -286,7 +286,7 @@ class _Planner(object):
 
     def add_dns(self):
         servers, search = list(self.config.nameservers), list(self.config.search)
-        # Per-subnet DNS servers may be missing from the global list (§0.8).
+        # Per-subnet DNS servers may be missing from the global list (docs/esxi-first-boot.md).
         for iface in self.config.interfaces:
             for subnet in iface.subnets:
                 if subnet.kind == "manual":

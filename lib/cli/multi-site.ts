@@ -1,0 +1,122 @@
+import type { Site, SiteOutcome } from '../client/sites.js';
+import { siteErrorJson, uploadToSites } from '../client/sites.js';
+import type { UploadOptions, UploadResult } from '../upload/types.js';
+import type { RunContext } from './command.js';
+import { exitCodeFor, SitesFailedError, worstExitCode } from './exit-codes.js';
+import type { UploadFlags } from './flag-sets.js';
+import { formatBytes, formatDuration } from './format.js';
+import { UsageError } from './grammar.js';
+import { uploadStats } from './upload-run.js';
+import { runWaitReady, type WaitReadyTarget } from './wait-ready-run.js';
+
+/** `site1,site2,site3 COMMAND`: the profiles, or undefined for a single profile. */
+export function siteNames(ctx: Pick<RunContext, 'profile'>): string[] | undefined {
+  if (!ctx.profile?.includes(',')) return undefined;
+  const names = ctx.profile.split(',').map((s) => s.trim());
+  if (names.some((n) => n === '') || new Set(names).size !== names.length) {
+    throw new UsageError(`'${ctx.profile}' is not a list of distinct profiles.`, 'Write them comma-separated without spaces, e.g. site1,site2,site3.');
+  }
+  return names;
+}
+
+/** A client per site; close them all with the returned function. */
+export function connectSites(ctx: RunContext, names: readonly string[]): { sites: Site[]; close(): Promise<void> } {
+  const sites = names.map((name) => ({
+    name,
+    client: ctx.connect(name, ctx.flags, (n) => ctx.out.info(`[${name}] ${n.method} failed (${n.error.message}); retrying in ${Math.round(n.delayMs / 100) / 10}s.`)).client,
+  }));
+  return { sites, close: async () => void (await Promise.all(sites.map((s) => s.client.close()))) };
+}
+
+/** One row of the per-site summary. */
+interface SiteRow {
+  site: string;
+  action: string;
+  bytes: number;
+  elapsedMs: number;
+  result: 'ok' | 'failed';
+  exitCode: number;
+  error?: Record<string, unknown> | undefined;
+  [detail: string]: unknown;
+}
+
+export function siteRow<T>(o: SiteOutcome<T>, describe: (value: T) => { action: string; bytes: number; [k: string]: unknown }, failedAction: string): SiteRow {
+  if (o.ok) return { site: o.site, ...describe(o.value as T), elapsedMs: o.elapsedMs, result: 'ok', exitCode: 0 };
+  return { site: o.site, action: failedAction, bytes: 0, elapsedMs: o.elapsedMs, result: 'failed', exitCode: exitCodeFor(o.error), error: siteErrorJson(o.error) };
+}
+
+/** The summary: a table on stdout (or the JSON array), then the worst exit code. */
+export function reportSites(ctx: RunContext, rows: readonly SiteRow[]): void {
+  if (ctx.flags.json) ctx.out.result(rows);
+  else {
+    const cells = [['SITE', 'ACTION', 'BYTES', 'TIME', 'RESULT'], ...rows.map((r) => [r.site, r.action, formatBytes(r.bytes), formatDuration(r.elapsedMs / 1000), r.result === 'ok' ? 'ok' : `failed (exit ${r.exitCode}): ${String(r.error?.['message'] ?? '')}`])];
+    const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+    ctx.out.text(cells.map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ')).join('\n'));
+  }
+  const failed = rows.filter((r) => r.result === 'failed');
+  if (failed.length) {
+    throw new SitesFailedError(`${failed.length} of ${rows.length} sites failed: ${failed.map((r) => r.site).join(', ')}.`, worstExitCode(failed.map((r) => r.exitCode)));
+  }
+}
+
+/** Follow one site's upload with prefixed phase lines and a line per 10 % (JSON lines with --json). */
+function followSite(ctx: RunContext, site: string, upload: ReturnType<Site['client']['bootResources']['upload']>): void {
+  let shown = -1;
+  upload.on('phase', (phase, detail) => (ctx.flags.json ? ctx.out.event({ event: 'phase', site, phase, detail }) : ctx.out.info(`[${site}] ${phase}${detail && detail !== 'given' ? ` ${detail}` : ''}`)));
+  upload.on('progress', (p) => {
+    if (p.phase !== 'upload' || p.total === 0) return;
+    const tenth = Math.floor((10 * p.bytesAcked) / p.total);
+    if (tenth === shown) return;
+    shown = tenth;
+    if (ctx.flags.json) ctx.out.event({ event: 'progress', site, bytesAcked: p.bytesAcked, total: p.total });
+    else ctx.out.info(`[${site}] ${tenth * 10} % (${formatBytes(p.bytesAcked)} of ${formatBytes(p.total)})`);
+  });
+  upload.on('retry', (r) => ctx.out.info(`[${site}] attempt failed at byte ${r.offset}: ${r.error.message} Retrying (attempt ${r.attempt}).`));
+  upload.on('warning', (m) => ctx.out.warn(`[${site}] ${m}`));
+}
+
+/**
+ * `site1,site2 create …` / `build-and-upload`: hash once, upload to each site (one at a time or
+ * `--parallel N`), each resumable on its own, optionally wait until each can deploy it; then
+ * the per-site table and the worst exit code.
+ */
+export async function runMultiSiteUpload(
+  ctx: RunContext,
+  names: readonly string[],
+  opts: UploadOptions,
+  uflags: UploadFlags,
+  parallel: number,
+  waitReady: Omit<WaitReadyTarget, 'name' | 'architecture'> | undefined,
+): Promise<void> {
+  if (uflags.dryRun) throw new UsageError('--dry-run plans one site at a time.', `Run it per profile, e.g. maas-esxi ${names[0]} create … --dry-run.`);
+  const { sites, close } = connectSites(ctx, names);
+  try {
+    if (!opts.sha256) ctx.out.info(`Hashing ${opts.path} once for ${sites.length} sites…`);
+    const result = await uploadToSites(sites, {
+      ...opts,
+      chunkSize: uflags.chunkSize ?? opts.chunkSize,
+      resume: uflags.resume,
+      retries: uflags.retries,
+      regions: uflags.regions,
+      signal: ctx.signal,
+      stateDir: ctx.stateDir,
+      parallel,
+      onUpload: (site, up) => followSite(ctx, site, up),
+      afterUpload: waitReady
+        ? (site: Site) => runWaitReady(ctx, site.client, { ...waitReady, name: opts.name, architecture: opts.architecture }, site.name)
+        : undefined,
+    });
+    ctx.out.info(`sha256 ${result.sha256} (hashed ${result.hashes === 1 ? 'once' : 'by the build'}).`);
+    const rows = result.sites.map((o) =>
+      siteRow(o, (v: { upload: UploadResult; after?: unknown }) => ({
+        action: `${v.upload.action}${waitReady ? '+ready' : ''}`,
+        bytes: v.upload.bytesSent,
+        resource: v.upload.resource.id,
+        upload: uploadStats(v.upload),
+      }), 'upload'),
+    );
+    reportSites(ctx, rows);
+  } finally {
+    await close();
+  }
+}

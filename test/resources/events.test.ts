@@ -1,0 +1,60 @@
+import t from 'tap';
+import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
+import { MaasValidationError } from '../../lib/errors/index.js';
+import type { MaasEvent } from '../../lib/resources/events.js';
+
+async function deployedEnv(t: Parameters<typeof uploadEnv>[0]) {
+  const e = await uploadEnv(t, { era: '3.8', machines: [{ hostname: 'esx-01' }], deployStepMs: 5 });
+  await e.client.bootResources.upload(e.options(makeImage(tempDir(t), 100 * KiB))).done();
+  await e.client.deploy({ machine: 'esx-01', distroSeries: 'esxi/8.0', pollIntervalMs: 20 });
+  return { ...e, id: e.sim.machine('esx-01')!.system_id };
+}
+
+t.test("events/?op=query: MAAS's shape, newest first, INFO by default", async (t) => {
+  const e = await deployedEnv(t);
+  const page = await e.client.events.query({ id: e.id, level: 'DEBUG', limit: 5 });
+  t.equal(page.count, 5);
+  t.same(Object.keys(page.events[0]!), ['username', 'node', 'hostname', 'id', 'level', 'created', 'type', 'description'], 'event_to_dict keys');
+  t.match(page.events[0]!.created, /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2}\. \d{4} \d{2}:\d{2}:\d{2}$/, 'MAAS DATETIME_FORMAT');
+  t.ok(page.events[0]!.id > page.events[4]!.id, 'newest first');
+  t.equal(page.next_uri, `/MAAS/api/2.0/events/?op=query&id=${e.id}&level=DEBUG&limit=5&after=${page.events[0]!.id}`);
+  const info = await e.client.events.query({ id: e.id });
+  t.ok(info.events.every((ev) => ev.level !== 'DEBUG'), 'the default level INFO hides DEBUG events');
+  t.ok(info.events.some((ev) => ev.type === 'Installing OS'), 'the curtin stage status events are INFO');
+});
+
+t.test('after=: the oldest `limit` events after it, still returned newest first; `since` pages through', async (t) => {
+  const e = await deployedEnv(t);
+  const page = await e.client.events.query({ id: e.id, level: 'DEBUG', after: 2, limit: 3 });
+  t.same(page.events.map((ev) => ev.id), [5, 4, 3]);
+  const all = await e.client.events.since({ id: e.id, level: 'DEBUG', after: 0, limit: 4 });
+  t.same(all.map((ev) => ev.id), Array.from({ length: all.length }, (_, i) => i + 1), 'every event once, oldest first');
+  t.ok(all.length > 8, 'more than two pages');
+});
+
+t.test("MAAS's query errors", async (t) => {
+  const e = await deployedEnv(t);
+  const tooMany = await e.client.events.query({ limit: 1001 }).catch((x: unknown) => x);
+  t.type(tooMany, MaasValidationError);
+  t.match((tooMany as Error).message, /Requested number of events 1001 is greater than limit: 1000/);
+  await t.rejects(e.client.events.query({ level: 'NOISY' as 'DEBUG' }), /Unrecognised log level: NOISY/);
+  await t.rejects(e.client.events.query({ after: 1, before: 3 }), /undetermined behaviour when both `after` and `before`/);
+});
+
+t.test('follow: yields new events in order as they arrive, ends quietly on abort', async (t) => {
+  const e = await uploadEnv(t, { era: '3.8', machines: [{ hostname: 'esx-02' }], deployStepMs: 15 });
+  await e.client.bootResources.upload(e.options(makeImage(tempDir(t), 100 * KiB))).done();
+  const id = e.sim.machine('esx-02')!.system_id;
+  const baseline = await e.client.events.latestId({ id, level: 'DEBUG' });
+  await e.client.machines.deploy(id, { distroSeries: 'esxi/8.0' });
+  const ac = new AbortController();
+  const got: MaasEvent[] = [];
+  for await (const ev of e.client.events.follow({ id, level: 'DEBUG', after: baseline, intervalMs: 10, signal: ac.signal })) {
+    got.push(ev);
+    if (ev.description.includes('first boot finished')) ac.abort();
+  }
+  t.ok(got.length > 10);
+  t.same(got.map((ev) => ev.id), [...got.map((ev) => ev.id)].sort((a, b) => a - b), 'oldest first');
+  t.ok(got.every((ev) => ev.id > baseline));
+  t.match(got.at(-1)!.description, /^'maas-esxi' maas-esxi first boot finished: SUCCESS \(7 steps\)$/);
+});

@@ -1,0 +1,102 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
+import { MaasTimeoutError } from '../../lib/errors/index.js';
+import { exitCodeFor } from '../../lib/cli/exit-codes.js';
+import type { ReadyTarget } from '../../lib/resources/boot-ready.js';
+
+const FAST = { intervalMs: 40 };
+
+t.test('≤3.4: every connected rack must list the image; a disconnected rack is named and skipped', async (t) => {
+  const env = await uploadEnv(t, {
+    era: '3.4',
+    racks: [{ hostname: 'rack-a', syncMs: 0 }, { hostname: 'rack-b', syncMs: 300 }, { hostname: 'rack-c', connected: false }],
+  });
+  await env.client.bootResources.upload(env.options(makeImage(tempDir(t), 200 * KiB))).done();
+  const seen: ReadyTarget[] = [];
+  const result = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 10_000, onProgress: (p) => seen.push(p) });
+  t.equal(result.era, '3.4');
+  t.same(result.ready.map((r) => r.hostname).sort(), ['rack-a', 'rack-b']);
+  t.same(result.skipped.map((r) => r.hostname), ['rack-c']);
+  const b = seen.filter((p) => p.hostname === 'rack-b').map((p) => p.state);
+  t.same(b, ['syncing', 'ready'], 'rack-b reported syncing, then ready — one line per change');
+  t.equal(seen.filter((p) => p.hostname === 'rack-c').length, 1, 'the disconnected rack is reported once');
+  t.match(seen.find((p) => p.hostname === 'rack-b')!.detail, /status syncing/, "MAAS's own status word");
+});
+
+t.test('≤3.4: a rack that never syncs ends in a timeout naming it (exit 5)', async (t) => {
+  const env = await uploadEnv(t, { era: '3.4', racks: [{ hostname: 'rack-a' }, { hostname: 'rack-slow', syncMs: Infinity }] });
+  await env.client.bootResources.upload(env.options(makeImage(tempDir(t), 100 * KiB))).done();
+  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 300 }).catch((e: unknown) => e);
+  t.type(err, MaasTimeoutError);
+  t.match((err as Error).message, /rack rack-slow \([a-z0-9]+\): status syncing/);
+  t.notMatch((err as Error).message, /rack-a/, 'ready racks are not blamed');
+  t.equal(exitCodeFor(err), 5);
+});
+
+t.test('≤3.4: no connected rack at all is not "ready"', async (t) => {
+  const env = await uploadEnv(t, { era: '3.4', racks: [{ hostname: 'rack-a', connected: false }] });
+  await env.client.bootResources.upload(env.options(makeImage(tempDir(t), 100 * KiB))).done();
+  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 200 }).catch((e: unknown) => e);
+  t.match((err as Error).message, /no rack controller is connected/);
+});
+
+t.test('≤3.4: the wrong architecture is never ready', async (t) => {
+  const env = await uploadEnv(t, { era: '3.4' });
+  await env.client.bootResources.upload(env.options(makeImage(tempDir(t), 100 * KiB))).done();
+  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', architecture: 'arm64/generic', ...FAST, timeoutMs: 150 }).catch((e: unknown) => e);
+  t.type(err, MaasTimeoutError);
+});
+
+/** Create and send the whole file in one PUT, without the uploader's own sync wait. */
+async function uploadWithoutWaiting(env: Awaited<ReturnType<typeof uploadEnv>>, dir: string) {
+  const image = makeImage(dir, 100 * KiB);
+  const created = await env.client.bootResources.create({ name: 'esxi/8.0', architecture: 'amd64/generic', filetype: 'ddgz', sha256: image.sha256, size: image.size, title: 'VMware ESXi 8.0' });
+  const file = Object.values(Object.values(created.sets)[0]!.files)[0]!;
+  const body = readFileSync(image.path);
+  await env.client.bootResources.uploadChunk({ uploadUri: file.upload_uri!, body, length: body.length });
+}
+
+t.test('3.5+: every region must hold the complete file; one line per region', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8', regions: 3, regionSyncMs: 1500 });
+  await uploadWithoutWaiting(env, tempDir(t));
+  const seen: ReadyTarget[] = [];
+  const result = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 10_000, onProgress: (p) => seen.push(p) });
+  t.equal(result.ready.length, 3);
+  t.ok(result.ready.every((r) => r.kind === 'region'));
+  t.same(seen.filter((p) => p.hostname === 'region-2').map((p) => p.state), ['syncing', 'ready']);
+  t.match(seen[0]!.detail, /33\.3 % of all regions' copies/, 'one of three regions holds the file');
+});
+
+t.test('3.5+: regions that never sync end in a timeout naming them', async (t) => {
+  const env = await uploadEnv(t, { era: '3.7', regions: 2, regionSyncMs: 60_000 });
+  await uploadWithoutWaiting(env, tempDir(t));
+  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 200 }).catch((e: unknown) => e);
+  t.type(err, MaasTimeoutError);
+  t.match((err as Error).message, /region region-1 .*; region region-2/);
+});
+
+t.test('3.5+: racks are not consulted (list_boot_images is deprecated and always "synced")', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8', racks: [{ hostname: 'rack-a', connected: false }] });
+  await env.client.bootResources.upload(env.options(makeImage(tempDir(t), 100 * KiB))).done();
+  const result = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST });
+  t.equal(result.ready.length, 1);
+  t.notOk(env.sim.requests.some((r) => r.query.includes('list_boot_images')));
+  const listing = await env.client.api.json<{ status: string; connected: boolean }>('GET', `rackcontrollers/${(await env.client.api.json<{ system_id: string }[]>('GET', 'rackcontrollers/'))[0]!.system_id}/`, { query: { op: 'list_boot_images' } });
+  t.same([listing.status, listing.connected], ['synced', true]);
+});
+
+t.test('an image MAAS does not have is a clear error, at once', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8' });
+  const err = await env.client.bootResources.waitReady({ name: 'esxi/9.9', ...FAST }).catch((e: unknown) => e);
+  t.match((err as Error).message, /MAAS has no boot resource esxi\/9\.9 \(amd64\/generic\)/);
+});
+
+t.test('cancelling the wait is an abort, not a timeout', async (t) => {
+  const env = await uploadEnv(t, { era: '3.4', racks: [{ hostname: 'rack-a', syncMs: Infinity }] });
+  await env.client.bootResources.upload(env.options(makeImage(tempDir(t), 100 * KiB))).done();
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 100);
+  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, signal: ac.signal }).catch((e: unknown) => e);
+  t.equal(exitCodeFor(err), 130);
+});
