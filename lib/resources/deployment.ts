@@ -78,7 +78,10 @@ export async function deployAndVerify(machines: Machines, events: Events, opts: 
       if (firstBoot?.kind === 'step') lastStep = firstBoot.step;
       if (firstBoot?.kind === 'verdict' && firstBoot.ok) verdict = firstBoot.steps;
       if (firstBoot?.kind === 'verdict' && !firstBoot.ok) failure = { step: firstBoot.step, text: `first boot FAILED at ${firstBoot.step}: ${firstBoot.cause}` };
-      else if (firstBoot?.kind === 'failure' && !failure) failure = { step: lastStep, text: `first boot FAILED at ${lastStep ?? 'an unnamed step'}: ${firstBoot.cause}` };
+      else if (firstBoot?.kind === 'failure' && !failure) {
+        const step = firstBoot.step ?? lastStep;
+        failure = { step, text: `first boot FAILED at ${step ?? 'an unnamed step'}: ${firstBoot.cause}` };
+      }
       else if (isFailureEvent(event) && !failure) failure = { step: undefined, text: `${event.type}: ${event.description}` };
     }
     machine = await machines.read(id, signal);

@@ -178,7 +178,8 @@ export class SimOps {
       steps.push(post('start', `maas-esxi/${step}`, `maas-esxi ${step}: ${step === fb.failAt ? 'applying' : 'configuring'} ${step}`));
       if (step === fb.failAt) {
         const cause = fb.cause ?? 'step failed';
-        steps.push(post('finish', `maas-esxi/${step}`, cause, 'FAIL'));
+        // The payload's FAIL text (packer/vmware-esxi/payload/maas_esxi/step_events.py finish_description).
+        steps.push(post('finish', `maas-esxi/${step}`, `maas-esxi ${step} failed: ${cause}`, 'FAIL'));
         steps.push(post('start', 'maas-esxi/firstboot', `maas-esxi first boot finished: FAILED at ${step}: ${cause}`));
         return steps;
       }

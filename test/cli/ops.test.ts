@@ -92,7 +92,7 @@ t.test('deploy --wait: a first-boot step fails → exit 6 with the step\'s cause
   const { home } = await deploySite(t, [{ hostname: 'esx-02', firstBoot: { failAt: 'storage', cause: 'no disk has serial S3Z1NX0K' } }]);
   const r = await cli(['admin', 'deploy', 'esx-02', '--image', 'esxi/8.0', '--wait', '--poll', '30ms'], { home });
   t.equal(r.code, 6, r.stderr);
-  t.match(r.stderr, /ERROR  Node post-installation failure: 'maas-esxi' no disk has serial S3Z1NX0K/);
+  t.match(r.stderr, /ERROR  Node post-installation failure: 'maas-esxi' maas-esxi storage failed: no disk has serial S3Z1NX0K/);
   t.match(r.stderr, /error: Deployment of esx-02 \([a-z0-9]+\) failed: first boot FAILED at storage: no disk has serial S3Z1NX0K/);
 });
 

@@ -12,6 +12,7 @@ t.test('the first-boot contract as MAAS shows it', async (t) => {
     step: 'storage',
     cause: 'no disk matches serial S3Z: try by-path',
   });
+  t.same(parseFirstBootEvent(ev("'maas-esxi' maas-esxi network failed: vmk0 has no link", 'ERROR')), { kind: 'failure', step: 'network', cause: 'vmk0 has no link' });
   t.same(parseFirstBootEvent(ev("'maas-esxi' esxcli failed: exit 1", 'ERROR')), { kind: 'failure', cause: 'esxcli failed: exit 1' });
   t.equal(parseFirstBootEvent(ev("'curtin' curtin command install")), undefined, 'not ours');
   t.equal(parseFirstBootEvent(ev("'maas-esxi' something else")), undefined, 'ours but outside the contract');
