@@ -1,5 +1,4 @@
-import type { Site, SiteOutcome } from '../client/sites.js';
-import { siteErrorJson, uploadToSites } from '../client/sites.js';
+import { siteErrorJson, uploadToSites, type Site, type SiteOutcome } from '../client/sites.js';
 import type { UploadOptions, UploadResult } from '../upload/types.js';
 import type { RunContext } from './command.js';
 import { exitCodeFor, SitesFailedError, worstExitCode } from './exit-codes.js';

@@ -54,7 +54,7 @@ export function describeChunks(plan: Pick<UploadPlan, 'size' | 'chunkSize' | 'ch
 }
 
 /** Show an upload's phases, progress, retries and warnings on stderr. */
-export async function followUpload(ctx: CliContext, upload: BootResourceUpload): Promise<UploadResult> {
+async function followUpload(ctx: CliContext, upload: BootResourceUpload): Promise<UploadResult> {
   const view = createProgressView(ctx.out);
   upload.on('phase', (phase, detail) => {
     if (phase === 'hash') view.log(detail === 'cached' ? 'Using the cached sha256 of the image.' : detail === 'given' ? 'Using the sha256 computed by the build.' : 'Hashing the image (sha256)…');

@@ -2,10 +2,9 @@ import { BUILD_ENV_NOTE, buildOptionsOf, checkKickstartInputs, runBuild } from '
 import { defineCommand } from '../command.js';
 import { declareBuildFlags, declareData, declareUploadFlags, parseBuildFlags, parseData, parseUploadFlags, type BuildFlags, type UploadFlags } from '../flag-sets.js';
 import { formatBytes } from '../format.js';
-import { UsageError } from '../grammar.js';
+import { parseDataPair, UsageError } from '../grammar.js';
 import { CREATE_FIELDS, fieldNotes, uploadOptionsFromPairs, type CreateFields } from '../upload-fields.js';
 import { runUpload } from '../upload-run.js';
-import { parseDataPair } from '../grammar.js';
 import { runMultiSiteUpload, siteNames } from '../multi-site.js';
 import { declareParallelFlag, declareWaitReadyFlag, parseParallel, parseWaitReady, type WaitReadyFlag } from '../ops-flags.js';
 import { runWaitReady } from '../wait-ready-run.js';
