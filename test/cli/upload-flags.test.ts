@@ -54,3 +54,46 @@ t.test('Ctrl-C with a chunk on its way says what it waits for, then exits 130', 
   t.equal((JSON.parse(rerun.stdout) as { upload: { bytesResent: number } }).upload.bytesResent, 0);
   t.equal(sim.requests.filter((r) => r.method === 'PUT' && r.status === 400).length, 0);
 });
+
+t.test('site1,site2 create passes --same-image to every site (refused without it: exit 2 per site)', async (t) => {
+  const home = tempDir(t);
+  const sims = [];
+  for (const name of ['site1', 'site2']) {
+    const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, `maas-${name}`) });
+    t.teardown(() => sim.close());
+    const login = await cli(['login', name, sim.url, '-'], { home, stdin: `${sim.adminKey}\n` });
+    t.equal(login.code, 0, login.stderr);
+    sims.push(sim);
+  }
+  const image = makeImage(home, 200 * KiB);
+  const create = (name: string, ...flags: string[]) => ['site1,site2', 'create', `name=${name}`, 'architecture=amd64/generic', 'filetype=ddgz', `content@=${image.path}`, '--chunk-size', '64KiB', '--json', ...flags];
+  t.equal((await cli(create('esxi/8.0'), { home })).code, 0);
+  const refused = await cli(create('esxi/8.0u1'), { home });
+  t.equal(refused.code, 2, refused.stderr);
+  t.same((JSON.parse(refused.stdout) as { exitCode: number }[]).map((r) => r.exitCode), [2, 2]);
+  const reused = await cli(create('esxi/8.0u1', '--same-image', 'reuse'), { home });
+  t.equal(reused.code, 0, reused.stderr);
+  t.same((JSON.parse(reused.stdout) as { action: string; bytes: number }[]).map((r) => [r.action, r.bytes]), [['already-present', 0], ['already-present', 0]]);
+  for (const sim of sims) t.equal(sim.requests.filter((r) => r.method === 'POST').length, 1, 'no second resource created');
+});
+
+t.test('uploads resume takes the upload flags: --limit-rate holds the rate, a bad one is refused', async (t) => {
+  const { home, env, create, sim, image } = await setup(t);
+  const ac = new AbortController();
+  const watch = setInterval(() => {
+    if (sim.requests.filter((r) => r.method === 'PUT' && r.status === 200).length >= 2) ac.abort(new Error('SIGINT'));
+  }, 5);
+  t.teardown(() => clearInterval(watch));
+  sim.faults.latency(40);
+  t.equal((await cli(create('esxi/8.0'), { home, env, signal: ac.signal })).code, 130);
+  sim.faults.latency(0);
+  const list = JSON.parse((await cli(['env', 'uploads', 'list', '--json'], { home, env })).stdout) as { id: string; offset: number }[];
+  t.equal(list.length, 1);
+  const bad = await cli(['env', 'uploads', 'resume', list[0]!.id, '--limit-rate', '0.5K'], { home, env });
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /--limit-rate 0\.5K is below 1K/);
+  const started = Date.now();
+  const resumed = await cli(['env', 'uploads', 'resume', list[0]!.id, '--limit-rate', '300K'], { home, env });
+  t.equal(resumed.code, 0, resumed.stderr);
+  t.ok(Date.now() - started >= (0.8 * (image.size - list[0]!.offset) * 1000) / (300 * 1024), 'the limit slowed the resumed upload');
+});
