@@ -61,15 +61,30 @@ function fileOf(resource) {
   return Object.values(Object.values(resource.sets)[0].files)[0];
 }
 
+/**
+ * sha256File against `openssl dgst -sha256` (OpenSSL's SHA-NI/AVX2 code: the hardware's speed;
+ * coreutils `sha256sum` lacks SHA-NI on many builds and would flatter us). Both read the same
+ * file from the page cache, alternately, BENCH_HASH_ROUNDS times; the best time of each counts,
+ * so a burst of load from other processes does not decide the ratio.
+ */
 async function benchHash() {
   const size = Number(env('BENCH_HASH_GIB', '1')) * GiB;
+  const rounds = Number(env('BENCH_HASH_ROUNDS', '5'));
   const path = makeFile('hash.bin', size);
   execFileSync('cat', [path], { stdio: ['ignore', 'ignore', 'inherit'] }); // warm the page cache for both
-  const base = await time(async () => execFileSync('sha256sum', [path]).toString().split(' ')[0]);
-  const ours = await time(() => sha256File(path));
-  if (base.value !== ours.value) throw new Error('sha256 mismatch between sha256sum and sha256File');
+  const openssl = () => /= ([0-9a-f]{64})$/.exec(execFileSync('openssl', ['dgst', '-sha256', path]).toString().trim())?.[1];
+  let base;
+  let ours;
+  for (let i = 0; i < rounds; i++) {
+    const b = await time(async () => openssl());
+    const o = await time(() => sha256File(path));
+    if (b.value !== o.value) throw new Error(`sha256 mismatch: openssl ${b.value}, sha256File ${o.value}`);
+    if (!base || b.seconds < base.seconds) base = b;
+    if (!ours || o.seconds < ours.seconds) ours = o;
+  }
   const ratio = base.seconds / ours.seconds;
-  rows.push({ bench: `hash ${size / GiB} GiB`, baseline: `sha256sum ${(size / MiB / base.seconds).toFixed(0)} MiB/s`, ours: `${(size / MiB / ours.seconds).toFixed(0)} MiB/s`, ratio: ratio.toFixed(2), goal: '≥ 0.90', met: ratio >= 0.9 });
+  const rate = (r) => `${(size / MiB / r.seconds).toFixed(0)} MiB/s (${r.seconds.toFixed(2)} s)`;
+  rows.push({ bench: `hash ${size / GiB} GiB, best of ${rounds}`, baseline: `openssl dgst -sha256 ${rate(base)}`, ours: rate(ours), ratio: ratio.toFixed(2), goal: '≥ 0.90', met: ratio >= 0.9 });
   rmSync(path);
 }
 

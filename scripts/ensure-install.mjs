@@ -1,5 +1,6 @@
 // Installs dependencies from the lockfile when node_modules is missing or stale, so that
-// `npm test` and `npm run demo` work as the first command on a fresh clone.
+// `npm test` and `npm run demo` work as the first command on a fresh clone. `--force` installs
+// whatever the state (.ci/run on a fresh clone).
 import { existsSync, statSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,7 +23,7 @@ function main() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
   const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
-  if (!stale) return;
+  if (!stale && !process.argv.includes('--force')) return;
   process.stderr.write('maas-esxi: installing dependencies (npm ci)…\n');
   execSync(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund', {
     cwd: root,

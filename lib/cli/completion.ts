@@ -9,6 +9,8 @@ import { declareGlobalFlags, VALUE_FLAGS } from './flag-sets.js';
 interface CompletionEnv {
   profiles: readonly string[];
   cwd: string;
+  /** Architectures the profile's MAAS offered last time (boot-resources read), if known. */
+  architectures(profile: string): readonly string[];
 }
 
 /** Options whose value is a path. */
@@ -81,7 +83,7 @@ function pathCandidates(partial: string, cwd: string): string[] {
 }
 
 /** `key=`, `key=value`, `content@=path` for a command's fields. */
-function fieldCandidates(cur: string, fields: readonly FieldDoc[], used: ReadonlySet<string>, cwd: string): string[] {
+function fieldCandidates(cur: string, fields: readonly FieldDoc[], used: ReadonlySet<string>, cwd: string, architectures: readonly string[]): string[] {
   const m = /=|@=/.exec(cur);
   if (!m) return fields.filter((f) => !used.has(f.name)).map((f) => `${f.name}${f.file ? '@=' : '='}`);
   const key = cur.slice(0, m.index);
@@ -89,7 +91,8 @@ function fieldCandidates(cur: string, fields: readonly FieldDoc[], used: Readonl
   const field = fields.find((f) => f.name === key);
   if (!field) return [];
   if (m[0] === '@=') return field.file ? pathCandidates(value, cwd).map((p) => `${key}@=${p}`) : [];
-  return (field.values ?? []).map((v) => `${key}=${v}`);
+  const values = key === 'architecture' && architectures.length > 0 ? architectures : (field.values ?? []);
+  return values.map((v) => `${key}=${v}`);
 }
 
 /**
@@ -132,7 +135,8 @@ export function complete(words: readonly string[], env: CompletionEnv): string[]
   if (words0.length > 0) return filter(words0);
   if (spec?.fields) {
     const used = new Set(positional.map((w) => w.split(/=|@=/)[0]!));
-    return filter(fieldCandidates(cur, spec.fields, used, env.cwd));
+    const architectures = first !== undefined && profileWords.includes(first) ? env.architectures(first) : [];
+    return filter(fieldCandidates(cur, spec.fields, used, env.cwd, architectures));
   }
   return [];
 }

@@ -4,6 +4,7 @@ import type { MaasClient } from '../client/maas-client.js';
 import { MaasAbortError } from '../errors/index.js';
 import { ProfileStore } from '../profiles/index.js';
 import { defaultStateDir } from '../upload/state-dir.js';
+import { cachedArchitectures } from './architecture-cache.js';
 import { complete, forShellWord, shellSplit } from './completion.js';
 import { commandName, type AnyCommand, type ParsedArgs, type RunContext } from './command.js';
 import { GROUPS, PROFILE, TOP_LEVEL } from './commands/index.js';
@@ -97,7 +98,12 @@ function completeForShell(args: readonly string[], io: CliIO): number {
     return i === -1 ? '' : (args[i + 1] ?? '');
   };
   const words = shellSplit(value('--line'));
-  const candidates = complete(words, { profiles: knownProfiles(io).filter((p) => !RESERVED_WORDS.includes(p)), cwd: io.cwd });
+  const stateDir = defaultStateDir(io.env, io.home);
+  const candidates = complete(words, {
+    profiles: knownProfiles(io).filter((p) => !RESERVED_WORDS.includes(p)),
+    cwd: io.cwd,
+    architectures: (profile) => cachedArchitectures(stateDir, profile),
+  });
   const lines = forShellWord(candidates, words[words.length - 1] ?? '', value('--cur'));
   if (lines.length > 0) io.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.OK;

@@ -1,11 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, type FileReadResult } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 
-/** 4 MiB reads: large enough that hashing runs at the speed of the SHA-256 core, not of syscalls. */
-const HASH_READ_BYTES = 4 * 1024 * 1024;
+/**
+ * 1 MiB reads into two alternating buffers: the next read runs on libuv's thread pool while this
+ * thread hashes the previous block, so reading and hashing overlap and the total approaches the
+ * SHA-256 core's own time instead of read time + hash time (`npm run bench` compares it with
+ * `openssl dgst -sha256`). Alternatives measured on a 1 GiB file: one buffer read then hashed in
+ * turn was ~30 % slower; a worker thread that reads and hashes was no faster (the read already
+ * leaves this thread) and costs a thread start; a read stream allocates a buffer per read; 1 MiB
+ * blocks beat 4 MiB ones (they stay in cache between the copy and the hash, and each
+ * `hash.update` holds the event loop for well under a millisecond).
+ */
+const HASH_READ_BYTES = 1024 * 1024;
 
 export interface HashProgress {
   bytesHashed: number;
@@ -13,28 +22,33 @@ export interface HashProgress {
 }
 
 /**
- * Streamed SHA-256 (lowercase hex, as MAAS compares it, docs/maas-upload-protocol.md#fields) of a whole file.
- * One 4 MiB buffer is reused for every read, so memory stays flat whatever the image size
- * (a read stream would allocate, and leave to the GC, a new buffer per read).
+ * Streamed SHA-256 (lowercase hex, as MAAS compares it, docs/maas-upload-protocol.md#fields) of a
+ * whole file. Two 1 MiB buffers are reused for every read, so memory stays flat whatever the image size.
  */
 export async function sha256File(
   path: string,
   opts: { signal?: AbortSignal | undefined; onProgress?: ((p: HashProgress) => void) | undefined; total?: number } = {},
 ): Promise<string> {
+  opts.signal?.throwIfAborted();
   const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(HASH_READ_BYTES);
+  let spare = Buffer.allocUnsafe(HASH_READ_BYTES);
   let bytesHashed = 0;
   const fh = await open(path, 'r');
+  // At most one read is in flight, and it is always settled before the file is closed.
+  let reading: Promise<FileReadResult<typeof spare>> = fh.read(Buffer.allocUnsafe(HASH_READ_BYTES), 0, HASH_READ_BYTES, 0);
   try {
     for (;;) {
-      opts.signal?.throwIfAborted();
-      const { bytesRead } = await fh.read(buffer, 0, buffer.length, null);
+      const { bytesRead, buffer } = await reading;
       if (bytesRead === 0) break;
+      opts.signal?.throwIfAborted();
+      reading = fh.read(spare, 0, HASH_READ_BYTES, bytesHashed + bytesRead);
+      spare = buffer;
       hash.update(buffer.subarray(0, bytesRead));
       bytesHashed += bytesRead;
       opts.onProgress?.({ bytesHashed, total: opts.total ?? bytesHashed });
     }
   } finally {
+    await reading.catch(() => undefined);
     await fh.close();
   }
   return hash.digest('hex');

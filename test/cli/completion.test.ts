@@ -1,5 +1,6 @@
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { completionEnv } from '../fixtures/cli-harness.js';
 import { tempDir } from '../fixtures/upload-env.js';
 
@@ -21,7 +22,7 @@ t.test('bash completion', async (t) => {
     ['maas-esxi admin create name=esxi/8.0 k', ['maas-esxi', 'admin', 'create', 'name', '=', 'esxi/8.0', 'k'], ['keep_old=']],
     ['maas-esxi admin boot-resources create filetype=ddg', ['maas-esxi', 'admin', 'boot-resources', 'create', 'filetype', '=', 'ddg'], ['ddgz']],
     ['maas-esxi admin boot-resources create filetype=', ['maas-esxi', 'admin', 'boot-resources', 'create', 'filetype', '='], ['=tgz', '=tbz', '=txz', '=ddtgz', '=ddtbz', '=ddtxz', '=ddtar', '=ddbz2', '=ddgz', '=ddxz', '=ddraw']],
-    ['maas-esxi admin create architecture=amd', ['maas-esxi', 'admin', 'create', 'architecture', '=', 'amd'], ['amd64/generic', 'amd64/hwe-24.04']],
+    ['maas-esxi lab create architecture=amd', ['maas-esxi', 'lab', 'create', 'architecture', '=', 'amd'], ['amd64/generic', 'amd64/hwe-24.04']],
     ['maas-esxi admin create content@=im', ['maas-esxi', 'admin', 'create', 'content@', '=', 'im'], ['images/']],
     ['maas-esxi admin create content@=images/v', ['maas-esxi', 'admin', 'create', 'content@', '=', 'images/v'], ['images/vmware-esxi.dd.gz']],
     ['maas-esxi admin create --chunk', ['maas-esxi', 'admin', 'create', '--chunk'], ['--chunk-size']],
@@ -29,6 +30,13 @@ t.test('bash completion', async (t) => {
     ['maas-esxi build --iso vm', ['maas-esxi', 'build', '--iso', 'vm'], ['vmware-esxi-7.dd.gz']],
     ['maas-esxi logout l', ['maas-esxi', 'logout', 'l'], ['lab']],
   ];
+  // After a boot-resources read, architecture= offers what that MAAS has (its usable architectures).
+  // Asynchronously: the simulator answering it runs in this process.
+  await promisify(execFile)('maas-esxi', ['admin', 'boot-resources', 'read'], { env });
+  cases.push(
+    ['maas-esxi admin create architecture=', ['maas-esxi', 'admin', 'create', 'architecture', '='], ['=amd64/generic', '=arm64/generic']],
+    ['maas-esxi admin create architecture=amd', ['maas-esxi', 'admin', 'create', 'architecture', '=', 'amd'], ['amd64/generic']],
+  );
   for (const [line, words, expected] of cases) {
     const words2 = words.map((w) => `'${w}'`).join(' ');
     const r = spawnSync(

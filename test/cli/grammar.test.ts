@@ -65,3 +65,16 @@ t.test('checkMaasUrl names the URL and its source and suggests the fix', async (
   t.equal((t.throws(() => checkMaasUrl('ftp://h/', 'x', true)) as E.MaasConfigError).hint, 'Write it as http://HOST:5240/MAAS/.');
   t.equal(exitCodeFor(t.throws(() => checkMaasUrl('h', 'x', true))), 2, 'a bad argument is a usage error');
 });
+
+t.test('usable architectures as MAAS derives them from its boot resources', async (t) => {
+  const { usableArchitectures } = await import('../../lib/cli/architecture-cache.js');
+  t.same(
+    usableArchitectures([
+      { architecture: 'amd64/ga-24.04', subarches: 'generic,hwe-p,ga-24.04' },
+      { architecture: 'arm64/generic', subarches: 'generic,xgene-uboot' },
+      { architecture: 'amd64/generic' },
+      { name: 'no architecture' } as { architecture?: unknown },
+    ]),
+    ['amd64/generic', 'arm64/generic', 'arm64/xgene-uboot'],
+  );
+});

@@ -1,3 +1,4 @@
+import { rememberArchitectures } from '../../architecture-cache.js';
 import { defineCommand } from '../../command.js';
 import { declareData, parseData } from '../../flag-sets.js';
 import { UsageError } from '../../grammar.js';
@@ -29,6 +30,9 @@ export const bootResourcesReadCommand = defineCommand<BootResourcesReadOptions>(
     return { type: type?.value as ReadType | undefined };
   },
   async run(o, ctx) {
-    ctx.out.result(await ctx.maas().bootResources.list(o.type, ctx.signal));
+    const resources = await ctx.maas().bootResources.list(o.type, ctx.signal);
+    // For completion of architecture=; a cache that cannot be written costs only suggestions.
+    if (ctx.profile !== undefined) await rememberArchitectures(ctx.stateDir, ctx.profile, resources).catch(() => undefined);
+    ctx.out.result(resources);
   },
 });

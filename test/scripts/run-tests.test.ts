@@ -1,0 +1,78 @@
+// scripts/run-tests.mjs (`npm test`) run for real, with a stand-in for tap that records the
+// arguments it was given, in a scratch directory laid out like the repository's root.
+import t, { type Test } from 'tap';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const script = resolve('scripts/run-tests.mjs');
+
+function runTests(t: Test, argv: string[], env: Record<string, string> = {}) {
+  const dir = t.testdir({ node_modules: { '.bin': { tap: '#!/bin/sh\nprintf "%s\\n" "$@" > "$0.args"\nexit "${FAKE_TAP_EXIT:-0}"\n' } } });
+  const tap = join(dir, 'node_modules', '.bin', 'tap');
+  chmodSync(tap, 0o755);
+  const res = spawnSync(process.execPath, [script, ...argv], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', CI: 'true', ...env } });
+  const tapArgs = existsSync(`${tap}.args`) ? readFileSync(`${tap}.args`, 'utf8').split('\n').slice(0, -1) : undefined;
+  return { status: res.status, stderr: res.stderr, tapArgs };
+}
+
+/** The files given to tap as --exclude. */
+const excludes = (args: string[]): string[] => args.flatMap((a, i) => (args[i - 1] === '--exclude' ? [a] : []));
+
+t.test('in CI with every tool, tap gets the arguments unchanged and the coverage gate stays', async (t) => {
+  const r = runTests(t, ['--disable-coverage', 'test/upload/hash.test.ts']);
+  t.equal(r.status, 0);
+  t.same(r.tapArgs, ['--disable-coverage', 'test/upload/hash.test.ts']);
+  t.equal(r.stderr, '');
+});
+
+t.test('--leave-out packer,qemu leaves those suites out, says so, and relaxes the gate', async (t) => {
+  const r = runTests(t, ['--leave-out', 'packer,qemu', '--disable-coverage']);
+  t.equal(r.status, 0);
+  const args = r.tapArgs ?? [];
+  const ex = excludes(args);
+  t.equal(ex[0], 'test/fixtures/**', '.taprc exclusion kept (a command-line --exclude replaces it)');
+  for (const f of ['test/packer/runner-qemu.test.ts', 'test/packer/runner-*.test.ts', 'test/packer/template.test.ts', 'test/cli/pipeline.test.ts', 'test/recipe/packer-build*.test.ts']) t.ok(ex.includes(f), `${f} left out`);
+  t.equal(new Set(ex).size, ex.length, 'each pattern once');
+  t.notOk(ex.includes('test/http/tls-proxy.test.ts'), 'other groups still run');
+  t.ok(args.includes('--allow-incomplete-coverage'));
+  t.equal(args[args.length - 1], '--disable-coverage', 'other arguments passed on');
+  t.notOk(args.some((a) => a.startsWith('--leave-out')), 'our flag is not passed to tap');
+  t.match(r.stderr, /leaving out the packer, qemu suites as asked \(--leave-out\)/);
+});
+
+t.test('--leave-out=GROUP and repeated flags add up', async (t) => {
+  const r = runTests(t, ['--leave-out=openssl', '--leave-out', 'file']);
+  t.equal(r.status, 0);
+  t.same(excludes(r.tapArgs ?? []), ['test/fixtures/**', 'test/http/tls-proxy.test.ts', 'test/packer/iso-inspect.test.ts']);
+});
+
+t.test('an unknown or missing group name is a usage error and tap does not run', async (t) => {
+  const unknown = runTests(t, ['--leave-out', 'packer,qmeu']);
+  t.equal(unknown.status, 2);
+  t.match(unknown.stderr, /--leave-out: unknown group 'qmeu'; use one or more of packer, qemu, mtools, python, openssl, file, zsh/);
+  t.equal(unknown.tapArgs, undefined);
+  for (const argv of [['--leave-out'], ['--leave-out='], ['--leave-out', '--disable-coverage']]) {
+    const r = runTests(t, argv);
+    t.equal(r.status, 2, argv.join(' '));
+    t.match(r.stderr, /--leave-out needs group names, e\.g\. --leave-out packer,qemu/);
+    t.equal(r.tapArgs, undefined);
+  }
+});
+
+t.test("tap's exit status is npm test's", async (t) => {
+  t.equal(runTests(t, [], { FAKE_TAP_EXIT: '3' }).status, 3);
+});
+
+t.test('outside CI, a missing tool leaves out its suites with the packages to install', async (t) => {
+  // A PATH with none of the tools (the stand-in tap is started by its path, node by process.execPath).
+  const noTools = mkdtempSync(join(tmpdir(), 'no-tools-'));
+  t.teardown(() => rmSync(noTools, { recursive: true, force: true }));
+  const r = runTests(t, [], { CI: '', PATH: noTools });
+  t.equal(r.status, 0);
+  t.match(r.stderr, /not found; leaving out the suites that need them/);
+  t.match(r.stderr, /sudo apt-get install packer qemu-system-x86 qemu-utils mtools gdisk python3 openssl file zsh/);
+  t.ok(excludes(r.tapArgs ?? []).includes('test/packer/runner-qemu.test.ts'));
+  t.ok((r.tapArgs ?? []).includes('--allow-incomplete-coverage'));
+});
