@@ -66,10 +66,14 @@ export async function deployAndVerify(machines: Machines, events: Events, opts: 
   const seen: MaasEvent[] = [];
   let lastStep: string | undefined;
   let lastStatus = machine.status_name;
+  // Kept across polls: the verdict may arrive in the same read as the status change before it.
+  let verdict: number | undefined;
   for (;;) {
+    // Status first, then events: MAAS logs a failure before it marks the machine failed, so the
+    // events read next always include the failure that explains the status just read.
+    machine = await machines.read(id, signal);
     const fresh = await events.since({ id, level: 'DEBUG', after }, signal);
     let failure: { step: string | undefined; text: string } | undefined;
-    let verdict: number | undefined;
     for (const event of fresh) {
       after = event.id;
       seen.push(event);
@@ -84,7 +88,6 @@ export async function deployAndVerify(machines: Machines, events: Events, opts: 
       }
       else if (isFailureEvent(event) && !failure) failure = { step: undefined, text: `${event.type}: ${event.description}` };
     }
-    machine = await machines.read(id, signal);
     if (machine.status_name !== lastStatus) {
       lastStatus = machine.status_name;
       opts.onProgress?.({ kind: 'status', machine });
