@@ -17,6 +17,11 @@ const kvm = await access('/dev/kvm', constants.R_OK | constants.W_OK).then(
   () => false,
 );
 // Without KVM the template runs under TCG (--var accelerator=tcg), which the plan then accepts.
+// Under TCG Packer types the boot command far more slowly, so the fake installer stays up longer
+// before it powers off (an early power-off ends the build with "use of closed network connection"
+// instead of at the curtin-hook step this test is about), and the file gets the time that needs.
+const installerSeconds = kvm ? 25 : 100;
+t.setTimeout((installerSeconds + 120) * 1000);
 
 t.test('our shipped template through the runner: kickstart stick, variables, VM, boot command, curtin-hook step', { skip: (!existsSync(join(defaultTemplateDir(), 'vmware-esxi.pkr.hcl')) && 'packer/vmware-esxi/vmware-esxi.pkr.hcl is not there') }, async (t) => {
   // A fake ISO installs nothing, so the build must end at the curtin-hook post-processor (the
@@ -24,7 +29,7 @@ t.test('our shipped template through the runner: kickstart stick, variables, VM,
   // (`-cpu host` fails on nested hosts, docs/packer.md), ESXi 7.0 so a small disk is allowed.
   const work = t.testdir({ out: {} });
   const iso = join(work, 'esxi.iso');
-  await writeFakeIso(iso, { volumeId: 'ESXI-7.0U3-19193900-STANDARD', files: esxiLikeFiles(), bootImage: powerOffBootImage('fake ESXi 7.0 installer\r\n', { delaySeconds: 25 }) });
+  await writeFakeIso(iso, { volumeId: 'ESXI-7.0U3-19193900-STANDARD', files: esxiLikeFiles(), bootImage: powerOffBootImage('fake ESXi 7.0 installer\r\n', { delaySeconds: installerSeconds }) });
   const build = startPackerBuild({
     iso,
     outputDir: join(work, 'out'),
