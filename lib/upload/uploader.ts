@@ -303,10 +303,19 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> {
     };
     const answerTimeout = final ? (this.#opts.finalChunkTimeoutMs ?? 30 * 60_000) : (this.#opts.chunkTimeoutMs ?? 120_000);
     const idleTimeout = this.#opts.chunkTimeoutMs ?? 120_000;
-    let timer = setTimeout(() => ((attempt.timedOut = true), abandon()), idleTimeout);
+    const timeOut = (): void => ((attempt.timedOut = true), abandon());
+    let timerMs = idleTimeout;
+    let timer = setTimeout(timeOut, timerMs);
+    // Called for every slice handed to the socket: restart the same timer (refresh) rather than
+    // allocating a new one each time; a new timer only when the span changes (idle → answer).
     const rearm = (ms: number): void => {
+      if (ms === timerMs) {
+        timer.refresh();
+        return;
+      }
       clearTimeout(timer);
-      timer = setTimeout(() => ((attempt.timedOut = true), abandon()), ms);
+      timerMs = ms;
+      timer = setTimeout(timeOut, ms);
     };
     let grace: NodeJS.Timeout | undefined;
     const onInterrupt = (): void => {
