@@ -8,7 +8,6 @@ from fake_esxi_network import image_state
 from fake_host import FakeHost, fixture_json
 from maas_esxi.commands import CommandRunner
 from maas_esxi.network_apply import apply_network
-from maas_esxi.network_check import check_plan
 from maas_esxi.network_config import NetworkConfigError, parse_network_config
 from maas_esxi.network_plan import plan_network
 
@@ -94,15 +93,26 @@ class NetworkApplyTest(unittest.TestCase):
             self.assertIn("Uplink already in use", problems[0])
             self.assertEqual(host.commands()[-1], FULL_PLAN[-1])
 
-    def test_nic_missing_on_host_is_an_error_and_interface_skipped(self):
+    def test_missing_management_nic_means_the_plan_falls_back(self):
         config = fixture_json("maas", "network-v1-full.json")
         config["config"][0]["mac_address"] = "00:00:00:00:00:99"
+        _, plan = plan_lines(config)
+        self.assertEqual(plan.refused, {"eno1": "eno1: no NIC on this host has MAC address 00:00:00:00:00:99"})
+        self.assertEqual(plan.fallback, "eno1 carries MAAS's management network and cannot be "
+                                        "applied: none of MAAS's network config is applied")
+
+    def test_missing_data_nic_costs_only_its_own_part(self):
+        config = fixture_json("maas", "network-v1-full.json")
+        config["config"][2]["mac_address"] = "00:00:00:00:00:98"  # eno3, a member of bond0
         lines, plan = plan_lines(config)
-        self.assertTrue(any("00:00:00:00:00:99" in e for e in plan.errors))
-        self.assertFalse(any("eno1" in line for line in lines))
-        # the bond now gets vSwitch0 and the first vmk
-        self.assertIn("esxcli network vswitch standard add --vswitch-name=vSwitch0", lines)
+        self.assertEqual(list(plan.refused), ["bond0", "bond0.100", "bond0.200"])
+        self.assertIsNone(plan.fallback)
+        # eno1's part of FULL_PLAN, its routes and Management tag, unchanged
+        self.assertEqual(lines[:10], FULL_PLAN[:10])
+        self.assertFalse(any("vSwitch1" in line or "bond0" in line for line in lines), lines)
         self.assertIn("esxcli network ip interface tag add --interface-name=vmk0 --tagname=Management", lines)
+        # bond0.100's own DNS server is not added: it may be reachable only through it
+        self.assertNotIn("esxcli network ip dns server add --server=10.100.0.2", lines)
 
 
 class BondModeTest(unittest.TestCase):
@@ -114,7 +124,7 @@ class BondModeTest(unittest.TestCase):
         }
         for mode, policy in expected.items():
             lines, plan = plan_lines(bond_config(mode))
-            self.assertEqual(plan.errors, [], mode)
+            self.assertEqual(plan.refused, {}, mode)
             self.assertIn("esxcli network vswitch standard policy failover set "
                           "--vswitch-name=vSwitch0 " + policy, lines, mode)
             self.assertIn("esxcli network ip interface add --interface-name=vmk0 "
@@ -127,25 +137,26 @@ class BondModeTest(unittest.TestCase):
     def test_other_modes_are_refused_with_a_clear_message(self):
         for mode in ("balance-xor", "broadcast", "balance-tlb", "balance-alb"):
             lines, plan = plan_lines(bond_config(mode))
-            self.assertEqual(len(plan.errors), 1, mode)
-            self.assertIn("bond mode %r is refused" % mode, plan.errors[0])
+            self.assertEqual(list(plan.refused), ["bond0"], mode)
+            self.assertIn("bond mode %r is refused" % mode, plan.refused["bond0"])
             self.assertFalse(any("vswitch standard add" in line for line in lines), mode)
-            # DNS is still configured
-            self.assertIn("esxcli network ip dns server add --server=10.20.0.2", lines)
+            # the bond carried the only address: nothing is left to manage the host with
+            self.assertIsNotNone(plan.fallback, mode)
 
     def test_mode_defaults_to_balance_rr_like_maas(self):
         config = bond_config("x")
         del config["config"][2]["params"]["bond-mode"]
         lines, plan = plan_lines(config)
-        self.assertEqual(plan.errors, [])
+        self.assertEqual(plan.refused, {})
         self.assertTrue(any(line.endswith("--load-balancing=portid") for line in lines))
 
 
 class BridgeAndDhcpTest(unittest.TestCase):
-    def test_bridge_skipped_and_dhcp_variants(self):
+    def test_bridge_refused_and_dhcp_variants(self):
         lines, plan = plan_lines(fixture_json("maas", "network-v1-bridge-dhcp.json"))
-        self.assertEqual(plan.errors, [])
-        self.assertTrue(any("br0: bridges are not supported" in w for w in plan.warnings))
+        self.assertEqual(list(plan.refused), ["br0"])
+        self.assertTrue(plan.refused["br0"].startswith("br0: bridges are not supported by ESXi"))
+        self.assertIsNone(plan.fallback)
         self.assertEqual(lines, [
             "esxcli network vswitch standard add --vswitch-name=vSwitch0",
             "esxcli network vswitch standard set --vswitch-name=vSwitch0 --mtu=1500",
@@ -184,7 +195,7 @@ class BridgeAndDhcpTest(unittest.TestCase):
              "mtu": 1500, "subnets": [{"type": "static", "address": "10.5.0.2/24"}]},
         ]}
         lines, plan = plan_lines(config)
-        self.assertEqual(plan.errors, [])
+        self.assertEqual(plan.refused, {})
         self.assertEqual(lines[:5], [
             "esxcli network vswitch standard add --vswitch-name=vSwitch0",
             "esxcli network vswitch standard set --vswitch-name=vSwitch0 --mtu=1500",
@@ -234,16 +245,17 @@ class StrandedHostTest(unittest.TestCase):
             self.assertTrue(any("management network kept" in p for p in problems), problems)
             self.assertFalse(any("10.20.0.21" in c for c in host.commands()), "plan not applied")
 
-    def test_missing_bond_member_falls_back_to_the_boot_nic_maas_booted_from(self):
+    def test_refused_management_nic_falls_back_to_the_boot_nic_maas_booted_from(self):
         config = fixture_json("maas", "network-v1-full.json")
-        config["config"][1]["mac_address"] = "3c:fd:fe:a0:00:98"  # eno2, a member of bond0
+        config["config"][0]["mtu"] = 9216  # eno1, the management path: no vSwitch takes it
         state = image_state(HOST_NICS)
         state["vswitches"][0]["uplinks"] = ["vmnic3"]  # ESXi's own pick is not the boot NIC
         with FakeHost(network=state) as host:
             problems = apply_network(config, CommandRunner(), RACK)
             # eno1's subnet holds the rack controller's address: MAAS booted it from there
             self.assert_dhcp_management_vmk_on(host, "vmnic0", "3c:fd:fe:a0:00:01")
-            self.assertIn("eno2: no NIC on this host has MAC address 3c:fd:fe:a0:00:98", problems)
+            self.assertIn("eno1: MTU 9216 is outside what an ESXi standard vSwitch takes (1280-9000)",
+                          problems)
             self.assertEqual([v["name"] for v in host.network()["vmks"]], ["vmk0"])
 
     def test_management_vmk_that_cannot_be_built_is_replaced_by_vmk0_dhcp(self):
@@ -283,7 +295,8 @@ class StrandedHostTest(unittest.TestCase):
         second.update(id="eno9", name="eno9", subnets=[{"type": "static", "address": "10.9.0.2/24"}])
         config["config"].insert(1, second)
         plan = plan_network(parse_network_config(config), NICS)
-        self.assertIn("eno9: uplink vmnic0 is already wanted by eno1", check_plan(plan, set(NICS.values())))
+        self.assertEqual(plan.refused, {"eno9": "eno9: uplink vmnic0 is already wanted by eno1"})
+        self.assertFalse(any("eno9" in " ".join(argv) for argv in plan.commands))
 
 
 class SmallerFixesTest(unittest.TestCase):

@@ -1,21 +1,23 @@
-"""Apply a MAAS network config to the running ESXi host: plan, check, apply.
+"""Apply a MAAS network config to the running ESXi host: check, plan, apply.
 
-The whole plan (network_plan) is built and checked against the host
-(network_check) before anything changes. Only a plan that can be applied in
-full replaces the image's networking: the build VM's vmk0/vSwitch0 (vmk0
-even carries that VM's MAC) and every vmk, port group, vSwitch and DNS
-setting are removed, then the plan runs; a failing command is logged and
-the rest still runs. Otherwise -- and whenever a command building the
-management vmk failed -- the host keeps a management network instead
-(management_network): vmk0, DHCP, on MAAS's boot NIC. Either way the
-problems are returned, so first boot reports them to MAAS.
+Before anything changes, network_check decides which parts of the config the
+host takes and network_plan turns only those into commands. When MAAS's
+management path is among them, the plan replaces the image's networking: the
+build VM's vmk0/vSwitch0 (vmk0 even carries that VM's MAC) and every vmk,
+port group, vSwitch and DNS setting are removed, then the plan runs; a failing
+command is logged and the rest still runs. Refused parts cost only themselves
+and their VLANs: each is returned as a problem naming it, after a summary
+listing them all, so first boot reports FAILED at network while the host is
+reachable where MAAS says it is. When the management path itself is refused
+-- or a command building the management vmk failed -- the host keeps a
+management network instead (management_network): vmk0, DHCP, on MAAS's boot
+NIC (docs/esxi-first-boot.md section 4).
 """
 
 import logging
 
 from .commands import CommandError, split_list_field
 from .management_network import boot_interface_mac, choose_uplink, fallback_commands, host_nics
-from .network_check import check_plan
 from .network_config import NetworkConfigError, parse_network_config
 from .network_plan import plan_network
 
@@ -97,18 +99,26 @@ def apply_network(network, runner, rack_host=None):
     for message in plan.warnings:
         LOG.warning("network: %s", message)
     boot_mac = boot_interface_mac(config, rack_host)
-    problems = check_plan(plan, set(nic.name for nic in nics))
-    if problems:
-        for message in problems:
-            LOG.error("network: %s", message)
-        LOG.error("network: MAAS's network config cannot be applied in full; not applied")
-        return keep_management_network(runner, nics, boot_mac, problems)
+    refusals = list(plan.refused.values())
+    for message in refusals:
+        LOG.error("network: %s", message)
+    if plan.fallback is not None:
+        LOG.error("network: %s", plan.fallback)
+        return keep_management_network(runner, nics, boot_mac, refusals + [plan.fallback])
     failed = run_all(runner, cleanup_commands(runner) + plan.commands)
-    problems = [str(err) for _, err in failed]
+    problems = refusals + [str(err) for _, err in failed]
     if any(builds_management(plan, argv) for argv, _ in failed):
         LOG.error("network: the management vmk %s could not be built", plan.management)
         return keep_management_network(runner, nics, boot_mac, problems)
+    if refusals:
+        problems.insert(0, skipped_summary(plan))
     return problems
+
+
+def skipped_summary(plan):
+    """First of the problems, so the one-line verdict still lists every skipped part."""
+    return ("skipped %s; the management network (%s) and every other part are applied as "
+            "MAAS configured them" % (", ".join(plan.refused), plan.management_interface))
 
 
 def ensure_management_network(runner, network, rack_host=None):

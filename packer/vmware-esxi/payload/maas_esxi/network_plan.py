@@ -1,43 +1,39 @@
 """The esxcli commands that turn a MAAS network config into ESXi networking.
 
-Pure: takes the normalised config and the host's NIC list (MAC -> vmnic),
-returns the command list plus problems. MAAS's documented ESXi behaviour
+Pure: takes the normalised config and the host's NIC list (MAC -> vmnic);
+network_check decides first which parts the host takes, and only those get
+commands, so nothing of a refused part is ever created. MAAS's documented ESXi behaviour
 (https://discourse.maas.io/t/-/3243 "About VMWare images and MAAS
 networking"):
 
 * a standard vSwitch per configured physical NIC and per bond; a bond is NIC
   teaming: balance-rr -> portid, active-backup -> explicit (failover order),
   802.3ad -> iphash (LACP rate and xmit hash policy ignored); other bond
-  modes are refused;
+  modes are refused (network_check);
 * a port group per configured address; configured addresses get a VMkernel
   NIC (vmk). ESXi does not let VMs use a port group with a vmk, so a
   `manual` (unconfigured) interface on a vSwitch gets a port group without a
   vmk, free for VMs; an unconfigured physical NIC is not touched at all;
-* bridges are not supported by ESXi: logged and skipped.
+* bridges are not supported by ESXi: refused (network_check).
 """
 
 import ipaddress
 
+from .network_check import TEAMING_POLICY, decide_parts, planned_interfaces
 from .network_config import Route
-
-TEAMING_POLICY = {
-    "balance-rr": "portid",
-    "active-backup": "explicit",
-    "802.3ad": "iphash",
-}
 
 ESXCLI = "esxcli"
 
 
 class Plan(object):
-    def __init__(self):
+    def __init__(self, decision):
         self.commands = []
         self.warnings = []
-        self.errors = []
+        self.refused = decision.refused  # interface name -> why it is skipped
+        self.fallback = decision.fallback  # why none of it can be applied, or None
+        self.management_interface = decision.management
         self.vswitches = {}  # interface name -> vSwitch name
         self.vmks = []  # (vmk, port group, interface name)
-        # What network_check validates against the host before anything changes:
-        self.vswitch_specs = []  # (interface name, vSwitch, MTU, [vmnic, ...])
         self.vmk_specs = {}  # vmk -> (interface name, vSwitch, MTU)
         self.management = None  # the vmk tagged Management
 
@@ -77,10 +73,10 @@ def _assign_slots(subnets):
 
 
 class _Planner(object):
-    def __init__(self, config, nic_by_mac):
+    def __init__(self, config, decision):
         self.config = config
-        self.nic_by_mac = dict((mac.lower(), nic) for mac, nic in nic_by_mac.items())
-        self.plan = Plan()
+        self.decision = decision
+        self.plan = Plan(decision)
         self.vmk_count = 0
         self.vswitch_count = 0
         self.portgroups = set()
@@ -88,24 +84,16 @@ class _Planner(object):
         self.gateway_vmk = {}
 
     # -- helpers ---------------------------------------------------------
-    def vmnic_for(self, iface):
-        vmnic = self.nic_by_mac.get(iface.mac or "")
-        if vmnic is None:
-            self.plan.errors.append(
-                "%s: no NIC on this host has MAC address %s" % (iface.name, iface.mac))
-        return vmnic
-
-    def new_vswitch(self, iface, uplinks):
+    def new_vswitch(self, iface):
         name = "vSwitch%d" % self.vswitch_count
         self.vswitch_count += 1
         self.plan.add("network", "vswitch", "standard", "add", "--vswitch-name=%s" % name)
         self.plan.add("network", "vswitch", "standard", "set", "--vswitch-name=%s" % name,
                       "--mtu=%d" % iface.mtu)
-        for vmnic in uplinks:
+        for vmnic in self.decision.uplinks[iface.name]:
             self.plan.add("network", "vswitch", "standard", "uplink", "add",
                           "--uplink-name=%s" % vmnic, "--vswitch-name=%s" % name)
         self.plan.vswitches[iface.name] = name
-        self.plan.vswitch_specs.append((iface.name, name, iface.mtu, list(uplinks)))
         return name
 
     def portgroup_name(self, base):
@@ -123,63 +111,21 @@ class _Planner(object):
             self.plan.add("network", "vswitch", "standard", "portgroup", "set",
                           "--portgroup-name=%s" % name, "--vlan-id=%d" % vlan_id)
 
-    # -- interfaces ------------------------------------------------------
-    def has_configured(self, iface):
-        return any(s.kind != "manual" for s in iface.subnets)
-
+    # -- interfaces (only those network_check accepted) -------------------
     def vlan_children(self, iface):
         return [i for i in self.config.interfaces if i.kind == "vlan" and i.vlan_link == iface.name]
 
-    def bond_members(self):
-        members = set()
-        for iface in self.config.interfaces:
-            if iface.kind == "bond":
-                members.update(iface.members)
-        return members
-
-    def physical(self, iface, members):
-        if iface.name in members:
-            return  # its bond's vSwitch owns it
-        if not self.has_configured(iface) and not self.vlan_children(iface):
-            return  # unconfigured in MAAS: left free (no vSwitch, no vmk)
-        vmnic = self.vmnic_for(iface)
-        if vmnic is None:
-            return
-        vswitch = self.new_vswitch(iface, [vmnic])
+    def physical(self, iface):
+        vswitch = self.new_vswitch(iface)
         self.subnets(iface, vswitch, None, use_mac=True)
 
     def bond(self, iface):
-        policy = TEAMING_POLICY.get(iface.bond_mode)
-        if policy is None:
-            self.plan.errors.append(
-                "%s: bond mode %r is refused: ESXi NIC teaming supports balance-rr (portid), "
-                "active-backup (explicit) and 802.3ad (iphash) only; bond skipped"
-                % (iface.name, iface.bond_mode))
-            return
         if iface.bond_mode == "802.3ad":
             self.plan.warnings.append("%s: 802.3ad mapped to iphash teaming; LACP rate and "
                                       "transmit hash policy are ignored" % iface.name)
-        uplinks, primary = [], None
-        for member_name in iface.members:
-            member = self.config.by_name(member_name)
-            if member is None:
-                self.plan.errors.append("%s: member %s is not in the config" % (iface.name, member_name))
-                continue
-            vmnic = self.vmnic_for(member)
-            if vmnic is None:
-                continue
-            uplinks.append(vmnic)
-            # MAAS has no "primary" key: the primary is the member whose MAC the
-            # bond carries (docs/esxi-first-boot.md).
-            if member.mac and member.mac == iface.mac:
-                primary = vmnic
-        if not uplinks:
-            self.plan.errors.append("%s: none of its members was found; bond skipped" % iface.name)
-            return
-        if primary is not None:
-            uplinks.remove(primary)
-            uplinks.insert(0, primary)
-        vswitch = self.new_vswitch(iface, uplinks)
+        policy = TEAMING_POLICY[iface.bond_mode]
+        uplinks = self.decision.uplinks[iface.name]
+        vswitch = self.new_vswitch(iface)
         args = ["network", "vswitch", "standard", "policy", "failover", "set",
                 "--vswitch-name=%s" % vswitch]
         if policy == "explicit":
@@ -193,11 +139,7 @@ class _Planner(object):
         self.subnets(iface, vswitch, None, use_mac=True, always_portgroup=True)
 
     def vlan(self, iface):
-        vswitch = self.plan.vswitches.get(iface.vlan_link)
-        if vswitch is None:
-            self.plan.errors.append("%s: its parent %s has no vSwitch; VLAN skipped"
-                                    % (iface.name, iface.vlan_link))
-            return
+        vswitch = self.plan.vswitches[iface.vlan_link]
         self.subnets(iface, vswitch, iface.vlan_id, use_mac=False, always_portgroup=True)
 
     def subnets(self, iface, vswitch, vlan_id, use_mac, always_portgroup=False):
@@ -288,6 +230,8 @@ class _Planner(object):
         servers, search = list(self.config.nameservers), list(self.config.search)
         # Per-subnet DNS servers may be missing from the global list (docs/esxi-first-boot.md).
         for iface in self.config.interfaces:
+            if iface.name in self.decision.refused:
+                continue  # its servers may be reachable only through it
             for subnet in iface.subnets:
                 if subnet.kind == "manual":
                     continue
@@ -300,23 +244,11 @@ class _Planner(object):
 
     def run(self):
         self.plan.warnings.extend(self.config.warnings)
-        members = self.bond_members()
-        # Fixed order (NICs, bonds, VLANs) so v1 and v2 configs of one network
-        # give the same vSwitch/vmk numbering whatever their entry order.
-        for iface in self.config.interfaces:
-            if iface.kind == "physical":
-                self.physical(iface, members)
-        for iface in self.config.interfaces:
-            if iface.kind == "bond":
-                self.bond(iface)
-        for iface in self.config.interfaces:
-            if iface.kind == "vlan":
-                self.vlan(iface)
-        for iface in self.config.interfaces:
-            if iface.kind == "bridge":
-                self.plan.warnings.append(
-                    "%s: bridges are not supported by ESXi; bridge skipped (its members stay "
-                    "unconfigured)" % iface.name)
+        for iface in planned_interfaces(self.config):
+            if iface.name in self.decision.refused:
+                continue
+            if iface.kind != "physical" or iface.name in self.decision.uplinks:
+                getattr(self, iface.kind)(iface)  # an unconfigured NIC stays untouched
         self.add_routes()
         self.tag_management()
         self.add_dns()
@@ -324,4 +256,4 @@ class _Planner(object):
 
 
 def plan_network(config, nic_by_mac):
-    return _Planner(config, nic_by_mac).run()
+    return _Planner(config, decide_parts(config, nic_by_mac)).run()
