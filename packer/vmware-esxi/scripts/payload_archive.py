@@ -2,7 +2,8 @@
 
 ESXi runs `python maas-esxi.pyz firstboot` (zipimport is built into every
 Python 3). One small file fits easily on ESXi 6.7's 4 MiB partition 1 and
-is copied atomically by the curtin hook. Entries are sorted and dated
+is copied atomically by the curtin hook. The package's .py and .json files
+go in (first_boot_steps.json is read with pkgutil). Entries are sorted and dated
 1980-01-01 so the same sources give the same bytes.
 """
 
@@ -31,7 +32,8 @@ def build(package_dir, output):
         _add(archive, "__main__.py", BOOTSTRAP)
         names.append("__main__.py")
         for filename in sorted(os.listdir(package_dir)):
-            if filename.endswith(".py"):
+            # .json: first_boot_steps.json, the first-boot contract the payload reads.
+            if filename.endswith((".py", ".json")):
                 with open(os.path.join(package_dir, filename), "rb") as handle:
                     name = "maas_esxi/" + filename
                     _add(archive, name, handle.read())

@@ -4,6 +4,7 @@ against recorded fake esxcli/partedUtil/vmkfstools and a fake MAAS."""
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,19 +13,20 @@ import unittest
 
 from esxi_state import HOST_NICS, IMAGE_VMK0_MAC, responses as network_responses
 from fake_esxi_network import image_state
-from fake_host import FakeHost, RECIPE, fixture_json, fixture_text
+from fake_host import FakeHost, RECIPE, REPO, fixture_json, fixture_text
 from fake_maas import FakeClock, FakeMaas
 from test_storage import SATA_BOOT_PATH, sata_responses
 
 sys.path.insert(0, os.path.join(RECIPE, "scripts"))
 import payload_archive  # noqa: E402
 from maas_esxi.commands import CommandRunner  # noqa: E402
-from maas_esxi.firstboot import STEPS, FirstBoot, Paths  # noqa: E402
+from maas_esxi.firstboot import FirstBoot, Paths  # noqa: E402
 from maas_esxi.metadata import MetadataClient  # noqa: E402
 from maas_esxi.step_events import StepEvents  # noqa: E402
 
 KEYS = b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyOne admin@maas\nssh-rsa AAAAB3NzaC1yc2EAAAADKeyTwo ops@maas\n"
 USER_DATA = b"#!/bin/sh\necho hello-from-user-data\n"
+SUCCESS_EVENTS = fixture_json("maas", "first-boot-events-success.json")["events"]
 
 
 def metadata_files():
@@ -94,23 +96,20 @@ class FirstBootTest(unittest.TestCase):
         self.assertEqual(vswitch["uplinks"], ["vmnic0"])
 
     def assert_step_events(self, events, failed=None):
-        """The contract deploy --wait reads (packer/vmware-esxi/README.md)."""
-        steps = list(STEPS)
+        """The contract deploy --wait reads, against the hand-written success sequence.
+
+        failed: step -> the causes it must report, one FAIL event each, in its finish's place.
+        """
         expected = []
-        for step in steps:
-            expected.append(("start", "maas-esxi/" + step, None, "maas-esxi %s: %s" % (step, STEPS[step])))
-            if failed and step in failed:
-                expected.append(("finish", "maas-esxi/" + step, "FAIL", "maas-esxi %s failed: %s" % (step, failed[step])))
+        for event in SUCCESS_EVENTS[:-1]:
+            step = event[1].split("/", 1)[1]
+            if event[0] == "finish" and failed and step in failed:
+                expected.extend(["finish", event[1], "FAIL", "maas-esxi %s failed: %s" % (step, cause)]
+                                for cause in failed[step])
             else:
-                expected.append(("finish", "maas-esxi/" + step, "SUCCESS", "maas-esxi %s: done" % step))
-        got = [(e["event_type"], e["name"], e.get("result"), e["description"]) for e in events[:-1]]
-        for want, have in zip(expected, got):
-            if want[3].endswith("...") or (failed and want[2] == "FAIL"):
-                self.assertEqual(want[:3], have[:3])
-                self.assertTrue(have[3].startswith(want[3]), (want, have))
-            else:
-                self.assertEqual(want, have)
-        self.assertEqual(len(got), len(expected))
+                expected.append(event)
+        got = [[e["event_type"], e["name"], e.get("result"), e["description"]] for e in events[:-1]]
+        self.assertEqual(got, expected)
         self.assertTrue(all(e["origin"] == "maas-esxi" and isinstance(e["timestamp"], float) for e in events))
         return events[-1]
 
@@ -158,6 +157,7 @@ class FirstBootTest(unittest.TestCase):
                                      ("start", "maas-esxi/firstboot",
                                       "maas-esxi first boot finished: SUCCESS (11 steps)"))
                     self.assertNotIn("result", verdict)
+                    self.assert_documented_verdict_is(verdict["description"])
                     # events wait until the firewall is open; the verdict is sent with it
                     # opened once more and then closed again
                     self.assertEqual(commands[-3:], ["esxcli --formatter=csv network firewall get",
@@ -187,17 +187,53 @@ class FirstBootTest(unittest.TestCase):
             self.assertEqual(result.returncode, 1)
             self.assert_management_vmk_reachable(host)
             cause = "eno1: no NIC on this host has MAC address 00:00:00:00:00:99"
-            verdict = self.assert_step_events(maas.events, {"network": cause})
+            verdict = self.assert_step_events(maas.events, {"network": [
+                cause,
+                "eno1 carries MAAS's management network and cannot be applied: none of MAAS's "
+                "network config is applied",
+                "management network kept: vmk0 with DHCP on vmnic0 (MAAS's boot interface "
+                "00:00:00:00:00:99 is not on this host; keeping the uplink ESXi chose at boot)",
+            ]})
             self.assertTrue(verdict["description"].startswith(
                 "maas-esxi first boot finished: FAILED at network: " + cause), verdict)
-            failure = [e for e in maas.events if e.get("result") == "FAIL"][0]
-            self.assertIn("management network kept: vmk0 with DHCP on vmnic0", failure["description"])
             # reported before user-data is fetched (which ends the deployment)
             methods = [(m, p) for m, p, _ in maas.requests]
             self.assertLess(methods.index(("POST", "/MAAS/metadata/status/q2xc7v")),
                             methods.index(("GET", "/MAAS/metadata/latest/user-data")))
         self.assertTrue(os.path.exists(os.path.join(self.state, "curtin.json")))
         self.assertIn("kept for inspection", self.read(self.log))
+
+    def test_refused_bond_is_reported_while_the_management_network_keeps_its_address(self):
+        """Issue 20 through the real entry point: exit 1 (deploy --wait: exit 6), eno1 as MAAS said."""
+        from test_network_parts import XOR_BOND
+        with FakeMaas(metadata_files()) as maas, \
+                FakeHost(self.host_responses(stateful_network=True), network=image_state(HOST_NICS)) as host:
+            self.write_config(maas, XOR_BOND)
+            result = self.run_firstboot(sys.executable, host)
+            self.assertEqual(result.returncode, 1, result.stderr.decode())
+            vmk, vswitch = host.management_vmk()
+            self.assertEqual((vmk["ipv4"], vmk["ipv4_address"], vswitch["uplinks"]),
+                             ("static", "10.20.0.28", ["vmnic0"]))
+            summary = ("skipped bond0, bond0.300; the management network (eno1) and every other "
+                       "part are applied as MAAS configured them")
+            verdict = self.assert_step_events(maas.events, {"network": [
+                summary,
+                "bond0: bond mode 'balance-xor' is refused: ESXi NIC teaming supports balance-rr "
+                "(portid), active-backup (explicit) and 802.3ad (iphash) only; bond skipped",
+                "bond0.300: its parent bond0 is skipped; VLAN skipped",
+            ]})
+            self.assertTrue(verdict["description"].startswith(
+                "maas-esxi first boot finished: FAILED at network: " + summary), verdict)
+
+    def assert_documented_verdict_is(self, emitted):
+        """Every SUCCESS verdict the docs show is the one the payload emits (issue 15 item 6)."""
+        shown = []
+        for parts in (("README.md",), ("docs", "esxi-first-boot.md"),
+                      ("packer", "vmware-esxi", "README.md")):
+            text = " ".join(self.read(REPO, *parts).split())
+            shown.extend(re.findall(r"maas-esxi first boot finished: SUCCESS \(\d+ steps\)", text))
+        self.assertTrue(shown, "README.md shows an example verdict")
+        self.assertEqual(set(shown), {emitted})
 
     def test_missing_or_malformed_curtin_json_still_makes_the_host_its_own(self):
         """Issue 9 case 2: logged, UUID regenerated, vmk0 on the NIC's own MAC, exit 1."""

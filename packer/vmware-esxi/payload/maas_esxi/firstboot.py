@@ -1,9 +1,10 @@
 """First boot of a MAAS-deployed ESXi host, in MAAS's documented order.
 
-Steps (STEPS): read curtin.json, UUID, network, storage -- none of which
-waits for MAAS -- then, with the firewall opened for the rack's port 5248,
-SSH keys, hostname, vendor-data and user-data (fetching it marks the machine
-Deployed, so it comes last), firewall restored, configuration persisted.
+Steps (STEPS, from first_boot_steps.json): read curtin.json, UUID, network,
+storage -- none of which waits for MAAS -- then, with the firewall opened for
+the rack's port 5248, SSH keys, hostname, vendor-data and user-data
+(fetching it marks the machine Deployed, so it comes last), firewall
+restored, configuration persisted.
 
 Every step runs even if an earlier one failed, so the host ends up as usable
 as possible, and each is reported to MAAS as start/finish status events
@@ -25,25 +26,12 @@ from .curtin_state import STATE_FILE, CurtinStateError, load_curtin_config
 from .datastore import apply_storage
 from .metadata import Credentials, MetadataClient, MetadataError
 from .network_apply import apply_network, ensure_management_network
-from .step_events import StepEvents, one_line
+from .step_events import STEPS, StepEvents, one_line
 from .user_data import run_user_data
 from .vendor_data import apply_vendor_data
 
 LOG = logging.getLogger("maas-esxi")
 
-STEPS = OrderedDict([
-    ("config", "read the configuration MAAS handed over (curtin.json)"),
-    ("uuid", "give this host its own system UUID"),
-    ("network", "apply MAAS's network configuration (else keep vmk0 on the boot NIC, DHCP)"),
-    ("storage", "grow or create datastore1 on MAAS's boot disk"),
-    ("firewall-open", "let ESXi reach MAAS's metadata service (port 5248)"),
-    ("ssh-keys", "add MAAS's SSH keys for root"),
-    ("hostname", "set the hostname MAAS chose"),
-    ("vendor-data", "apply MAAS vendor-data (NTP, write_files)"),
-    ("user-data", "fetch user-data (MAAS then marks the machine Deployed) and run it"),
-    ("firewall-restore", "restore ESXi's firewall"),
-    ("persist", "save the configuration to the boot bank"),
-])
 
 
 class Paths(object):
@@ -90,7 +78,9 @@ class FirstBoot(object):
         self.steps_run += 1
         if messages:
             self.problems.setdefault(name, []).extend(messages)
-            self.events.finish(name, "; ".join(messages))
+            # One FAIL event per problem: each names what it is about (e.g. a skipped bond).
+            for message in messages:
+                self.events.finish(name, message)
         else:
             self.events.finish(name)
         self.current = None

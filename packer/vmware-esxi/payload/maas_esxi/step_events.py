@@ -1,5 +1,9 @@
 """First-boot steps as MAAS status events: the contract `deploy --wait` reads.
 
+The steps, their texts and the event texts below live in first_boot_steps.json,
+shipped inside the payload: the MAAS simulator (lib/testing/first-boot-contract.ts)
+reads the same file, so the two cannot drift apart.
+
 MAAS's status handler (src/metadataserver/api_twisted.py,
 StatusWorkerService._processMessage) writes only `start` events and failures
 to the machine's event log (a `finish` with SUCCESS is dropped), shows each as
@@ -10,6 +14,7 @@ machine's status. So every step is named in its descriptions:
   start   maas-esxi/<step>       "maas-esxi <step>: <what it does>"
   finish  maas-esxi/<step>       SUCCESS "maas-esxi <step>: done"
                                  FAIL    "maas-esxi <step> failed: <cause>"
+                                         (one FAIL per problem the step found)
   start   maas-esxi/firstboot    "maas-esxi first boot finished: SUCCESS (N steps)"
                                  "maas-esxi first boot finished: FAILED at <step>: <cause>"
 
@@ -18,15 +23,25 @@ UUID, network and storage must never wait for MAAS, so events are queued
 with their own timestamps and sent in order once a client is attached.
 """
 
+import json
 import logging
+import pkgutil
 import time
+from collections import OrderedDict
 
 from .metadata import MetadataError
 
 LOG = logging.getLogger("maas-esxi")
 
-ORIGIN = "maas-esxi"
-VERDICT_STEP = "firstboot"
+# pkgutil reads it from maas-esxi.pyz as well as from a source tree. The package
+# name comes from __name__: zipimport on Python 3.5/3.6 runs a module before
+# it sets __package__.
+PACKAGE = __name__.rpartition(".")[0]
+CONTRACT = json.loads(pkgutil.get_data(PACKAGE, "first_boot_steps.json").decode("utf-8"))
+STEPS = OrderedDict((step["name"], step["what"]) for step in CONTRACT["steps"])
+TEXTS = CONTRACT["texts"]
+ORIGIN = CONTRACT["origin"]
+VERDICT_STEP = CONTRACT["verdict_step"]
 MAX_CAUSE = 300
 
 
@@ -37,19 +52,19 @@ def one_line(text):
 
 
 def start_description(step, what):
-    return "maas-esxi %s: %s" % (step, what)
+    return TEXTS["start"].format(step=step, what=what)
 
 
 def finish_description(step, cause=None):
     if cause is None:
-        return "maas-esxi %s: done" % step
-    return "maas-esxi %s failed: %s" % (step, one_line(cause))
+        return TEXTS["done"].format(step=step)
+    return TEXTS["failed"].format(step=step, cause=one_line(cause))
 
 
 def verdict_description(steps, failed_step=None, cause=None):
     if failed_step is None:
-        return "maas-esxi first boot finished: SUCCESS (%d steps)" % steps
-    return "maas-esxi first boot finished: FAILED at %s: %s" % (failed_step, one_line(cause))
+        return TEXTS["success"].format(steps=steps)
+    return TEXTS["failure"].format(step=failed_step, cause=one_line(cause))
 
 
 class StepEvents(object):
