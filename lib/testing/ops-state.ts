@@ -1,4 +1,5 @@
 import { EVENT_TYPES, type EventTypeName, type SimEvent } from './event-log.js';
+import { firstBootContract, firstBootText } from './first-boot-contract.js';
 import type { SimFirstBoot, SimMachineOptions, SimMachineStatus, SimRackOptions } from './ops-types.js';
 
 /** `NODE_STATUS` numbers and names (`src/maascommon/enums/node.py`, NODE_STATUS_CHOICES). */
@@ -13,8 +14,6 @@ export const NODE_STATUS: Readonly<Record<SimMachineStatus | 'Releasing', number
   Releasing: 12,
 };
 type SimStatus = keyof typeof NODE_STATUS;
-
-const DEFAULT_FIRST_BOOT_STEPS = ['metadata', 'network', 'storage', 'hostname', 'ssh-keys', 'ntp', 'cleanup'];
 
 export interface SimMachine {
   systemId: string;
@@ -165,27 +164,43 @@ export class SimOps {
     }
     steps.push(curtin('finish', 'cmd-install', 'curtin command install', 'SUCCESS'));
     steps.push(() => this.addEvent(machine, 'REBOOTING', ''));
-    // MAAS marks a non-Ubuntu machine Deployed when it fetches its user-data, early in first boot.
-    steps.push(() => {
+    if (fb.silent) return [...steps, this.markDeployed(machine)];
+    return [...steps, ...this.firstBootSteps(machine)];
+  }
+
+  /** MAAS marks a non-Ubuntu machine Deployed when it fetches its user-data (`src/metadataserver/api.py UserDataHandler.read`). */
+  markDeployed(machine: SimMachine): () => void {
+    return () => {
       this.setStatus(machine, 'Deployed');
       this.addEvent(machine, 'DEPLOYED', `Deployed ${machine.osystem}/${machine.distroSeries}`);
-    });
-    if (fb.silent) return steps;
-    const post = (event_type: StatusMessage['event_type'], name: string, description: string, result?: StatusMessage['result']) => () =>
-      this.statusMessage(machine, { event_type, origin: 'maas-esxi', name, description, result });
-    const names = fb.steps ?? DEFAULT_FIRST_BOOT_STEPS;
+    };
+  }
+
+  /**
+   * Our payload's first boot as MAAS receives it (packer/vmware-esxi/README.md "Status events"):
+   * every step of first_boot_steps.json runs even after one failed; the user-data step's request
+   * makes MAAS mark the machine Deployed part-way through, so earlier steps (and their failures)
+   * arrive while it is still Deploying; the verdict names the first failed step.
+   */
+  firstBootSteps(machine: SimMachine): (() => void)[] {
+    const fb = machine.firstBoot;
+    const contract = firstBootContract();
+    const post = (event_type: StatusMessage['event_type'], step: string, description: string, result?: StatusMessage['result']) => () =>
+      this.statusMessage(machine, { event_type, origin: contract.origin, name: `${contract.origin}/${step}`, description, result });
+    const known = new Map(contract.steps.map((s) => [s.name, s]));
+    const names = fb.steps ?? contract.steps.map((s) => s.name);
+    const marker = names.find((name) => known.get(name)?.marksDeployed);
+    const steps: (() => void)[] = marker === undefined ? [this.markDeployed(machine)] : [];
+    const cause = fb.cause ?? 'step failed';
     for (const step of names) {
-      steps.push(post('start', `maas-esxi/${step}`, `maas-esxi ${step}: ${step === fb.failAt ? 'applying' : 'configuring'} ${step}`));
-      if (step === fb.failAt) {
-        const cause = fb.cause ?? 'step failed';
-        // The payload's FAIL text (packer/vmware-esxi/payload/maas_esxi/step_events.py finish_description).
-        steps.push(post('finish', `maas-esxi/${step}`, `maas-esxi ${step} failed: ${cause}`, 'FAIL'));
-        steps.push(post('start', 'maas-esxi/firstboot', `maas-esxi first boot finished: FAILED at ${step}: ${cause}`));
-        return steps;
-      }
-      steps.push(post('finish', `maas-esxi/${step}`, `maas-esxi ${step}: done`, 'SUCCESS'));
+      steps.push(post('start', step, firstBootText('start', { step, what: known.get(step)?.what ?? step })));
+      if (step === marker) steps.push(this.markDeployed(machine));
+      if (step === fb.failAt) steps.push(post('finish', step, firstBootText('failed', { step, cause }), 'FAIL'));
+      else steps.push(post('finish', step, firstBootText('done', { step }), 'SUCCESS'));
     }
-    steps.push(post('start', 'maas-esxi/firstboot', `maas-esxi first boot finished: SUCCESS (${names.length} steps)`));
+    const failed = fb.failAt !== undefined && names.includes(fb.failAt);
+    const verdict = failed ? firstBootText('failure', { step: fb.failAt, cause }) : firstBootText('success', { steps: names.length });
+    steps.push(post('start', contract.verdictStep, verdict));
     return steps;
   }
 

@@ -22,9 +22,12 @@ export type SimMachineStatus = 'New' | 'Ready' | 'Allocated' | 'Deploying' | 'De
  * every step and posts `maas-esxi first boot finished: SUCCESS (N steps)`.
  */
 export interface SimFirstBoot {
-  /** Default: metadata, network, storage, hostname, ssh-keys, ntp, cleanup (7 steps). */
+  /**
+   * Step names, default the payload's own (packer/vmware-esxi/payload/maas_esxi/first_boot_steps.json:
+   * config … persist, 11 steps) with its texts; MAAS marks the machine Deployed during `user-data`.
+   */
   steps?: string[];
-  /** The first-boot step that fails (its FAIL event, then the FAILED verdict). */
+  /** The first-boot step that fails (its FAIL event; the later steps still run; then the FAILED verdict). */
   failAt?: string;
   /** One-line cause for `failAt` (default "step failed"). */
   cause?: string;

@@ -81,9 +81,9 @@ t.test('deploy --wait: events as progress lines, first boot to SUCCESS, exit 0',
   const r = await cli(['admin', 'deploy', 'esx-01', '--image', 'esxi/8.0', '--wait', '--poll', '30ms', '--user-data', 'ud.txt'], { home });
   t.equal(r.code, 0, r.stderr);
   t.match(r.stderr, /Allocated esx-01/);
-  t.match(r.stderr, /first boot: network — configuring network/);
-  t.match(r.stderr, /first boot finished: SUCCESS \(7 steps\)/);
-  t.match(r.stderr, /esx-01 is Deployed, first boot SUCCESS \(7 steps\)/);
+  t.match(r.stderr, /first boot: network — apply MAAS's network configuration \(else keep vmk0 on the boot NIC, DHCP\)/);
+  t.match(r.stderr, /first boot finished: SUCCESS \(11 steps\)/);
+  t.match(r.stderr, /esx-01 is Deployed, first boot SUCCESS \(11 steps\)/);
   t.equal((JSON.parse(r.stdout) as { status_name: string }).status_name, 'Deployed');
   t.equal(s.machine('esx-01')!.userData, 'hello');
 });
@@ -92,7 +92,8 @@ t.test('deploy --wait: a first-boot step fails → exit 6 with the step\'s cause
   const { home } = await deploySite(t, [{ hostname: 'esx-02', firstBoot: { failAt: 'storage', cause: 'no disk has serial S3Z1NX0K' } }]);
   const r = await cli(['admin', 'deploy', 'esx-02', '--image', 'esxi/8.0', '--wait', '--poll', '30ms'], { home });
   t.equal(r.code, 6, r.stderr);
-  t.match(r.stderr, /ERROR  Node post-installation failure: 'maas-esxi' maas-esxi storage failed: no disk has serial S3Z1NX0K/);
+  // storage runs before user-data is fetched: MAAS still says Deploying, so an installation failure
+  t.match(r.stderr, /ERROR  Node installation failure: 'maas-esxi' maas-esxi storage failed: no disk has serial S3Z1NX0K/);
   t.match(r.stderr, /error: Deployment of esx-02 \([a-z0-9]+\) failed: first boot FAILED at storage: no disk has serial S3Z1NX0K/);
 });
 
@@ -105,8 +106,8 @@ t.test('deploy: a machine in the wrong state → exit 2 naming the state; --json
   const j = await cli(['admin', 'deploy', 'esx-03', '--image', 'esxi/8.0', '--wait', '--poll', '30ms', '--json'], { home });
   t.equal(j.code, 0, j.stderr);
   const events = j.stderr.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; description?: string });
-  t.ok(events.some((e) => e.event === 'maas-event' && e.description === "'maas-esxi' maas-esxi first boot finished: SUCCESS (7 steps)"));
-  t.equal((JSON.parse(j.stdout) as { firstBootSteps: number }).firstBootSteps, 7);
+  t.ok(events.some((e) => e.event === 'maas-event' && e.description === "'maas-esxi' maas-esxi first boot finished: SUCCESS (11 steps)"));
+  t.equal((JSON.parse(j.stdout) as { firstBootSteps: number }).firstBootSteps, 11);
   const noImage = await cli(['admin', 'deploy', 'esx-03'], { home });
   t.equal(noImage.code, 2);
   t.match(noImage.stderr, /deploy needs --image/);

@@ -56,5 +56,5 @@ t.test('follow: yields new events in order as they arrive, ends quietly on abort
   t.ok(got.length > 10);
   t.same(got.map((ev) => ev.id), [...got.map((ev) => ev.id)].sort((a, b) => a - b), 'oldest first');
   t.ok(got.every((ev) => ev.id > baseline));
-  t.match(got.at(-1)!.description, /^'maas-esxi' maas-esxi first boot finished: SUCCESS \(7 steps\)$/);
+  t.match(got.at(-1)!.description, /^'maas-esxi' maas-esxi first boot finished: SUCCESS \(11 steps\)$/);
 });

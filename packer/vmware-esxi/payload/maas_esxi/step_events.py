@@ -42,7 +42,7 @@ STEPS = OrderedDict((step["name"], step["what"]) for step in CONTRACT["steps"])
 TEXTS = CONTRACT["texts"]
 ORIGIN = CONTRACT["origin"]
 VERDICT_STEP = CONTRACT["verdict_step"]
-MAX_CAUSE = 300
+MAX_CAUSE = CONTRACT["max_cause"]
 
 
 def one_line(text):
