@@ -2,6 +2,7 @@
 there with mtools at its byte offset, checked with mdir/mtype."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -73,8 +74,24 @@ class InstallCurtinHookTest(unittest.TestCase):
         self.assertIn("EFI", mtool("mdir", "-i", image, "::/").stdout.decode())
 
     def test_running_twice_replaces_the_files(self):
+        image = "%s@@%d" % (self.disk, self.offset)
         self.assertEqual(self.run_script(self.disk).returncode, 0)
+        free_after_one = self.free_bytes(image)
+        # a stale hook from an earlier build: the second run must overwrite it, not keep or add
+        stale = os.path.join(self.tmp, "stale")
+        with open(stale, "wb") as handle:
+            handle.write(b"#!/bin/sh\nexit 1\n")
+        self.assertEqual(mtool("mcopy", "-o", "-i", image, stale, "::/curtin/curtin-hooks").returncode, 0)
         self.assertEqual(self.run_script(self.disk).returncode, 0)
+        listing = mtool("mdir", "-i", image, "-b", "::/curtin").stdout.decode()
+        self.assertEqual(sorted(listing.split()), ["::/curtin/curtin-hooks", "::/curtin/maas-esxi.pyz"])
+        with open(HOOK, "rb") as handle:
+            self.assertEqual(mtool("mtype", "-i", image, "::/curtin/curtin-hooks").stdout, handle.read())
+        self.assertEqual(self.free_bytes(image), free_after_one, "no space lost to a second copy")
+
+    def free_bytes(self, image):
+        listing = mtool("mdir", "-i", image, "::/").stdout.decode()
+        return int(re.search(r"([\d ]+) bytes free", listing).group(1).replace(" ", ""))
 
     def test_disk_without_gpt_fails_loudly(self):
         blank = os.path.join(self.tmp, "blank.raw")
