@@ -83,7 +83,7 @@ FALLBACK = {
 }
 
 # name, config, the vmks the host is left with, the routes, DNS servers, search domains, the
-# parts named as skipped (in MAAS's order) -- or None when the management path falls back.
+# parts named as skipped (parents before their VLANs) -- or None when the management path falls back.
 CASES = [
     ("unsupported bond mode on data NICs", XOR_BOND, MANAGEMENT_APPLIED,
      [["ipv4", "default", "10.20.0.1"]], ["10.20.0.2"], ["maas"], ["bond0", "bond0.300"]),
