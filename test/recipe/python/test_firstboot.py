@@ -224,14 +224,25 @@ class FirstBootTest(unittest.TestCase):
             ]})
             self.assertTrue(verdict["description"].startswith(
                 "maas-esxi first boot finished: FAILED at network: " + summary), verdict)
+            # the docs' example of this verdict (up to their "…") is what was emitted
+            shown = self.documented(r"FAILED at network: (skipped bond0[^`\u2026]*)")
+            self.assertGreaterEqual(len(shown), 2, "README.md and docs/esxi-first-boot.md show it")
+            for example in shown:
+                self.assertTrue(verdict["description"].startswith(
+                    "maas-esxi first boot finished: FAILED at network: " + example), example)
 
-    def assert_documented_verdict_is(self, emitted):
-        """Every SUCCESS verdict the docs show is the one the payload emits (issue 15 item 6)."""
+    def documented(self, pattern):
+        """Every match of pattern in the README and the first-boot docs, whitespace joined."""
         shown = []
         for parts in (("README.md",), ("docs", "esxi-first-boot.md"),
                       ("packer", "vmware-esxi", "README.md")):
             text = " ".join(self.read(REPO, *parts).split())
-            shown.extend(re.findall(r"maas-esxi first boot finished: SUCCESS \(\d+ steps\)", text))
+            shown.extend(re.findall(pattern, text))
+        return shown
+
+    def assert_documented_verdict_is(self, emitted):
+        """Every SUCCESS verdict the docs show is the one the payload emits (issue 15 item 6)."""
+        shown = self.documented(r"maas-esxi first boot finished: SUCCESS \(\d+ steps\)")
         self.assertTrue(shown, "README.md shows an example verdict")
         self.assertEqual(set(shown), {emitted})
 
