@@ -16,6 +16,8 @@ from fake_esxi_network import image_state
 from fake_host import FakeHost
 from maas_esxi.commands import CommandRunner
 from maas_esxi.network_apply import apply_network
+from maas_esxi.network_config import parse_network_config
+from maas_esxi.network_plan import plan_network
 
 RACK = "10.20.0.2"
 ENO1_MAC, ENO2_MAC, ENO3_MAC, ENO4_MAC = (mac for _, mac in HOST_NICS)
@@ -164,6 +166,43 @@ class RefusedPartTableTest(unittest.TestCase):
                 self.assertIn(expected[name], problems)
                 self.assertIn("eno1 carries MAAS's management network and cannot be applied: "
                               "none of MAAS's network config is applied", problems)
+
+
+
+class RefusalOrderTest(unittest.TestCase):
+    """Parents are decided before their VLANs, and every refusal starts with the part's name."""
+
+    NICS = dict((mac, name) for name, mac in HOST_NICS)
+
+    def refused(self, network):
+        plan = plan_network(parse_network_config(network), self.NICS)
+        self.assertIsNone(plan.fallback)
+        return list(plan.refused.values())
+
+    def test_bond_with_a_member_missing_is_refused_whole_with_its_vlan(self):
+        network = copy.deepcopy(XOR_BOND)
+        network["config"][2]["mac_address"] = ABSENT_MAC  # eno3
+        network["config"][3]["params"]["bond-mode"] = "active-backup"
+        self.assertEqual(self.refused(network), [
+            "bond0: its member eno3 has MAC address 3c:fd:fe:a0:00:99, which no NIC on this host "
+            "has; bond skipped",
+            "bond0.300: its parent bond0 is skipped; VLAN skipped",
+        ])
+
+    def test_vlan_on_a_bridge_is_refused_after_the_bridge(self):
+        network = config(MANAGEMENT, nic("eno2", ENO2_MAC),
+                         {"id": "br0", "type": "bridge", "name": "br0", "bridge_interfaces": ["eno2"],
+                          "subnets": static("10.50.0.28/24")},
+                         vlan("br0.5", "br0", 5, "10.55.0.28/24"), NAMESERVER)
+        self.assertEqual(self.refused(network), [
+            "br0: bridges are not supported by ESXi; bridge skipped (its members stay unconfigured)",
+            "br0.5: its parent br0 is skipped; VLAN skipped",
+        ])
+
+    def test_vlan_mtu_above_its_parents_is_refused(self):
+        network = config(MANAGEMENT, vlan("eno1.7", "eno1", 7, "10.7.0.28/24", mtu=9000), NAMESERVER)
+        self.assertEqual(self.refused(network), [
+            "eno1.7: MTU 9000 is outside what its parent eno1's vSwitch takes (1280-1500)"])
 
 
 if __name__ == "__main__":

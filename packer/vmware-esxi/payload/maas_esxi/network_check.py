@@ -57,13 +57,14 @@ def bond_members(config):
 def planned_interfaces(config):
     """Interfaces that may get a vSwitch or vmk, in the fixed order the plan numbers them.
 
-    NICs, bonds, VLANs, bridges: v1 and v2 configs of one network then give the
-    same vSwitch/vmk numbering whatever their entry order. A bond member is its
-    bond's uplink, never an interface of its own.
+    NICs, bonds, bridges, VLANs: v1 and v2 configs of one network then give the
+    same vSwitch/vmk numbering whatever their entry order, and every parent is
+    decided before its VLANs. A bond member is its bond's uplink, never an
+    interface of its own.
     """
     members = bond_members(config)
     ordered = []
-    for kind in ("physical", "bond", "vlan", "bridge"):
+    for kind in ("physical", "bond", "bridge", "vlan"):
         ordered.extend(i for i in config.interfaces if i.kind == kind and i.name not in members)
     return ordered
 
@@ -95,11 +96,14 @@ class _Decider(object):
         self.decision = Decision()
         self.owner = {}  # vmnic -> the interface whose vSwitch it is an uplink of
 
-    def vmnic(self, iface, label):
+    def vmnic(self, iface, bond=None):
         vmnic = self.nic_by_mac.get(iface.mac or "")
-        if vmnic is None:
-            return None, "%s: no NIC on this host has MAC address %s" % (label, iface.mac)
-        return vmnic, None
+        if vmnic is not None:
+            return vmnic, None
+        if bond is None:
+            return None, "%s: no NIC on this host has MAC address %s" % (iface.name, iface.mac)
+        return None, ("%s: its member %s has MAC address %s, which no NIC on this host has; bond "
+                      "skipped" % (bond.name, iface.name, iface.mac))
 
     def taken(self, iface, vmnics):
         for vmnic in vmnics:
@@ -121,7 +125,7 @@ class _Decider(object):
         vlans = [i for i in self.config.interfaces if i.kind == "vlan" and i.vlan_link == iface.name]
         if not has_configured(iface) and not vlans:
             return  # unconfigured in MAAS: left free (no vSwitch, no vmk)
-        vmnic, problem = self.vmnic(iface, iface.name)
+        vmnic, problem = self.vmnic(iface)
         self.accept_or_refuse(iface, problem, [vmnic])
 
     def bond(self, iface):
@@ -136,7 +140,7 @@ class _Decider(object):
             if member is None:
                 problem = "%s: member %s is not in the config; bond skipped" % (iface.name, name)
                 break
-            vmnic, problem = self.vmnic(member, "%s member %s" % (iface.name, name))
+            vmnic, problem = self.vmnic(member, bond=iface)
             if problem is not None:
                 break
             uplinks.append(vmnic)
