@@ -74,6 +74,13 @@ MISSING_MANAGEMENT_NIC = config(
 TAKEN_MANAGEMENT_UPLINK = config(
     nic("eno9", ENO1_MAC, static("10.90.0.28/24")), MANAGEMENT, NAMESERVER)
 IMPOSSIBLE_MANAGEMENT_MTU = config(dict(MANAGEMENT, mtu=9216), NAMESERVER)
+# An entry that cannot be read costs only itself -- unless it may carry the management network.
+MALFORMED_DATA_VLAN = config(
+    MANAGEMENT, nic("eno2", ENO2_MAC, static("10.60.0.28/24")),
+    dict(vlan("eno2.400", "eno2", 400, "10.40.0.28/24"), vlan_id="four hundred"), NAMESERVER)
+MALFORMED_MANAGEMENT = config(
+    dict(MANAGEMENT, subnets=[{"type": "static", "gateway": "10.20.0.1"}]),  # no address
+    nic("eno4", ENO4_MAC, static("10.70.0.28/24")), NAMESERVER)
 
 MANAGEMENT_APPLIED = {
     "vmk0": {"portgroup": "eno1", "vswitch": "vSwitch0", "uplinks": ["vmnic0"], "mac": ENO1_MAC,
@@ -97,7 +104,13 @@ CASES = [
      [["ipv4", "default", "10.20.0.1"]], ["10.20.0.2"], ["maas"], ["eno2"]),
     ("VLAN on a refused parent", VLAN_ON_REFUSED_PARENT, MANAGEMENT_APPLIED,
      [["ipv4", "default", "10.20.0.1"]], ["10.20.0.2"], ["maas"], ["eno2", "eno2.400"]),
+    ("malformed data VLAN", MALFORMED_DATA_VLAN, dict(MANAGEMENT_APPLIED, vmk1={
+        "portgroup": "eno2", "vswitch": "vSwitch1", "uplinks": ["vmnic1"], "mac": ENO2_MAC,
+        "ipv4": "static", "ipv4_address": "10.60.0.28", "tags": []}),
+     [["ipv4", "default", "10.20.0.1"]], ["10.20.0.2"], ["maas"], ["eno2.400"]),
     ("missing management NIC", MISSING_MANAGEMENT_NIC, FALLBACK, [], [], [], None),
+    # eno1 asked for the gateway: it stays MAAS's boot NIC for the fallback, not eno4
+    ("malformed management entry", MALFORMED_MANAGEMENT, FALLBACK, [], [], [], None),
     ("taken management uplink", TAKEN_MANAGEMENT_UPLINK, FALLBACK, [], [], [], None),
     ("impossible management MTU", IMPOSSIBLE_MANAGEMENT_MTU, FALLBACK, [], [], [], None),
 ]
@@ -133,8 +146,8 @@ class RefusedPartTableTest(unittest.TestCase):
                 self.assertEqual(state["dns_servers"], dns)
                 self.assertEqual(state["dns_search"], search)
                 if skipped is None:
-                    self.assertTrue(any(p.startswith("management network kept: vmk0 with DHCP on "
-                                                     "vmnic0") for p in problems), problems)
+                    kept = "management network kept: vmk0 with DHCP on %s" % vmks["vmk0"]["uplinks"][0]
+                    self.assertTrue(any(p.startswith(kept) for p in problems), problems)
                     continue
                 # the summary comes first, so the verdict's one line lists what was skipped
                 self.assertTrue(problems[0].startswith("skipped %s;" % ", ".join(skipped)), problems)
@@ -157,6 +170,8 @@ class RefusedPartTableTest(unittest.TestCase):
             "taken management uplink": "eno1: uplink vmnic0 is already wanted by eno9",
             "impossible management MTU": "eno1: MTU 9216 is outside what an ESXi standard vSwitch "
                                          "takes (1280-9000)",
+            "malformed management entry": "eno1: MAAS's entry for it cannot be read (KeyError: "
+                                          "'address'); skipped",
         }
         for name, network, _, _, _, _, skipped in CASES:
             if skipped is not None:
@@ -166,6 +181,9 @@ class RefusedPartTableTest(unittest.TestCase):
                 self.assertIn(expected[name], problems)
                 self.assertIn("eno1 carries MAAS's management network and cannot be applied: "
                               "none of MAAS's network config is applied", problems)
+        problems, _ = self.run_case(MALFORMED_MANAGEMENT)
+        self.assertIn("management network kept: vmk0 with DHCP on vmnic0 (MAAS's boot interface "
+                      "3c:fd:fe:a0:00:01)", problems, "eno1's own MAC, read from its malformed entry")
 
 
 
@@ -198,6 +216,21 @@ class RefusalOrderTest(unittest.TestCase):
             "br0: bridges are not supported by ESXi; bridge skipped (its members stay unconfigured)",
             "br0.5: its parent br0 is skipped; VLAN skipped",
         ])
+
+    def test_malformed_v2_entry_is_refused_with_its_dns(self):
+        network = {"version": 2, "ethernets": {
+            "eno1": {"match": {"macaddress": ENO1_MAC}, "addresses": ["10.20.0.28/24"],
+                     "gateway4": "10.20.0.1", "nameservers": {"addresses": ["10.20.0.2"]}},
+            "eno2": {"match": {"macaddress": ENO2_MAC}, "addresses": ["10.60.0.28/24"],
+                     "gateway6": "not-an-address", "nameservers": {"addresses": ["10.60.0.2"]}}}}
+        plan = plan_network(parse_network_config(network), self.NICS)
+        self.assertEqual(list(plan.refused), ["eno2"])
+        self.assertTrue(plan.refused["eno2"].startswith("eno2: MAAS's entry for it cannot be read "
+                                                        "(ValueError: "), plan.refused)
+        self.assertIsNone(plan.fallback)  # eno1, first with the IPv4 gateway, is the management path
+        lines = [" ".join(argv) for argv in plan.commands]
+        self.assertIn("esxcli network ip dns server add --server=10.20.0.2", lines)
+        self.assertFalse(any("10.60.0" in line or "vmnic1" in line for line in lines), lines)
 
     def test_vlan_mtu_above_its_parents_is_refused(self):
         network = config(MANAGEMENT, vlan("eno1.7", "eno1", 7, "10.7.0.28/24", mtu=9000), NAMESERVER)

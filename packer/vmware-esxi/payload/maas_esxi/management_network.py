@@ -69,6 +69,9 @@ def boot_interface_mac(config, rack_host):
         if any(_holds(subnet, rack) for subnet in iface.subnets):
             return iface.mac
     for iface in candidates:
+        # A malformed entry asking for the gateway counts: it was meant to carry it.
+        if iface.malformed is not None and iface.claims_gateway:
+            return iface.mac
         if any(subnet.gateway for subnet in iface.subnets if subnet.kind == "static"):
             return iface.mac
     for iface in candidates:

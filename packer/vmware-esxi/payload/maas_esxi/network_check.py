@@ -4,7 +4,8 @@ A part is an interface MAAS configured: a physical NIC, a bond, a VLAN -- or a
 bridge, which ESXi does not have. A part is refused when ESXi cannot build it
 as MAAS configured it: its NIC is not on this host (by MAC), its uplink is
 already wanted by an earlier part, its MTU is one a standard vSwitch does not
-take, its bond mode has no NIC teaming equivalent. A VLAN on a refused parent
+take, its bond mode has no NIC teaming equivalent, MAAS's entry for it cannot
+be read (network_config.MalformedInterface). A VLAN on a refused parent
 is refused with it. Refusing a whole part, never half of it, is what keeps a
 refused bond from leaving a vSwitch and uplinks behind.
 
@@ -43,7 +44,17 @@ class Decision(object):
 
 
 def has_configured(iface):
+    if iface.malformed is not None:
+        return iface.claims_address
     return any(subnet.kind != "manual" for subnet in iface.subnets)
+
+
+def has_gateway(iface, family):
+    if iface.malformed is not None:
+        # Whatever family it meant: a malformed entry that may carry the default
+        # gateway may be the management path, so it is taken for it.
+        return iface.claims_gateway
+    return any(s.kind == "static" and s.gateway and s.families == (family,) for s in iface.subnets)
 
 
 def bond_members(config):
@@ -74,8 +85,7 @@ def management_interface(config):
     candidates = planned_interfaces(config)
     for family in (4, 6):
         for iface in candidates:
-            if any(s.kind == "static" and s.gateway and s.families == (family,)
-                   for s in iface.subnets):
+            if has_gateway(iface, family):
                 return iface.name
     for iface in candidates:
         if has_configured(iface):
@@ -137,8 +147,9 @@ class _Decider(object):
         uplinks, primary, problem = [], None, None
         for name in iface.members:
             member = self.config.by_name(name)
-            if member is None:
-                problem = "%s: member %s is not in the config; bond skipped" % (iface.name, name)
+            if member is None or member.malformed is not None:
+                problem = "%s: member %s is %s; bond skipped" % (
+                    iface.name, name, "not in the config" if member is None else "malformed")
                 break
             vmnic, problem = self.vmnic(member, bond=iface)
             if problem is not None:
@@ -173,7 +184,11 @@ class _Decider(object):
 
     def run(self):
         for iface in planned_interfaces(self.config):
-            getattr(self, iface.kind)(iface)
+            if iface.malformed is not None:
+                self.decision.refused[iface.name] = (
+                    "%s: MAAS's entry for it cannot be read (%s); skipped" % (iface.name, iface.malformed))
+            else:
+                getattr(self, iface.kind)(iface)
         decision = self.decision
         decision.management = management_interface(self.config)
         if decision.management is None:

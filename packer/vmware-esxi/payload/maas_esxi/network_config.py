@@ -14,8 +14,15 @@ class NetworkConfigError(Exception):
     pass
 
 
+def _check_gateway(gateway):
+    """A bad gateway is its entry's fault: ValueError while parsing it, not later while planning."""
+    if gateway:
+        ipaddress.ip_address(gateway)
+
+
 class Route(object):
     def __init__(self, destination, gateway, metric=None):
+        _check_gateway(gateway)
         self.destination = destination  # CIDR, or "default"
         self.gateway = gateway
         self.metric = metric
@@ -30,6 +37,7 @@ class Subnet(object):
 
     def __init__(self, kind, address=None, prefix=None, gateway=None,
                  dns=None, search=None, routes=None):
+        _check_gateway(gateway)
         self.kind = kind  # static | dhcp4 | dhcp6 | dhcp | manual
         self.address = address
         self.prefix = prefix
@@ -59,6 +67,35 @@ class Interface(object):
         self.vlan_link = vlan_link
         self.vlan_id = vlan_id
         self.accept_ra = accept_ra  # None: not said (ESXi's default, on)
+        self.malformed = None  # why MAAS's entry could not be parsed (MalformedInterface)
+
+
+INTERFACE_KINDS = ("physical", "bond", "vlan", "bridge")
+# What a malformed entry raises while it is parsed (a missing key, a bad address,
+# a VLAN id that is no number, a list where a mapping belongs).
+MALFORMED = (KeyError, ValueError, TypeError, AttributeError)
+
+
+class MalformedInterface(Interface):
+    """An interface entry that could not be parsed: refused on its own (network_check).
+
+    claims_gateway / claims_address say what the raw entry asked for, so a
+    malformed entry that may carry the management network is never overlooked;
+    its MAC is kept when readable, to find MAAS's boot NIC (management_network).
+    """
+
+    def __init__(self, kind, name, error, claims_gateway, claims_address, mac):
+        Interface.__init__(self, kind, str(name), mac if isinstance(mac, str) else None)
+        self.malformed = "%s: %s" % (type(error).__name__, error)
+        self.claims_gateway = claims_gateway
+        self.claims_address = claims_address
+
+
+def _interface_or_malformed(kind, name, parse, claims):
+    try:
+        return parse()
+    except MALFORMED as err:
+        return MalformedInterface(kind, name, err, *claims)
 
 
 class NetworkConfig(object):
@@ -162,6 +199,24 @@ def _accept_ra(entry):
     return None
 
 
+def _v1_interface(entry, id_to_name, warnings):
+    kind, name = entry.get("type"), entry.get("name")
+    common = dict(mac=entry.get("mac_address"), mtu=entry.get("mtu"),
+                  subnets=_v1_subnets(entry, warnings))
+    if kind == "physical":
+        return Interface(kind, name, accept_ra=_accept_ra(entry), **common)
+    if kind == "bond":
+        members = [id_to_name.get(m, m) for m in _as_list(entry.get("bond_interfaces"))]
+        return Interface(kind, name, members=members, bond_mode=_bond_mode(entry.get("params")),
+                         accept_ra=_accept_ra(entry), **common)
+    if kind == "vlan":
+        return Interface(kind, name, vlan_link=id_to_name.get(entry.get("vlan_link"),
+                                                              entry.get("vlan_link")),
+                         vlan_id=int(entry.get("vlan_id")), accept_ra=_accept_ra(entry), **common)
+    members = [id_to_name.get(m, m) for m in _as_list(entry.get("bridge_interfaces"))]
+    return Interface(kind, name, members=members, **common)
+
+
 def parse_v1(entries):
     interfaces, nameservers, search, routes, warnings = [], [], [], [], []
     id_to_name = {}
@@ -177,30 +232,20 @@ def parse_v1(entries):
         elif kind == "route":
             routes.append(Route(_normalise_destination(entry.get("destination") or entry.get("network")),
                                 entry.get("gateway"), entry.get("metric")))
-        elif kind == "physical":
-            interfaces.append(Interface("physical", name, entry.get("mac_address"),
-                                        entry.get("mtu"), _v1_subnets(entry, warnings),
-                                        accept_ra=_accept_ra(entry)))
-        elif kind == "bond":
-            members = [id_to_name.get(m, m) for m in _as_list(entry.get("bond_interfaces"))]
-            interfaces.append(Interface("bond", name, entry.get("mac_address"), entry.get("mtu"),
-                                        _v1_subnets(entry, warnings), members=members,
-                                        bond_mode=_bond_mode(entry.get("params")),
-                                        accept_ra=_accept_ra(entry)))
-        elif kind == "vlan":
-            interfaces.append(Interface("vlan", name, entry.get("mac_address"), entry.get("mtu"),
-                                        _v1_subnets(entry, warnings),
-                                        vlan_link=id_to_name.get(entry.get("vlan_link"),
-                                                                 entry.get("vlan_link")),
-                                        vlan_id=int(entry.get("vlan_id")),
-                                        accept_ra=_accept_ra(entry)))
-        elif kind == "bridge":
-            members = [id_to_name.get(m, m) for m in _as_list(entry.get("bridge_interfaces"))]
-            interfaces.append(Interface("bridge", name, entry.get("mac_address"), entry.get("mtu"),
-                                        _v1_subnets(entry, warnings), members=members))
+        elif kind in INTERFACE_KINDS:
+            interfaces.append(_interface_or_malformed(
+                kind, name, lambda: _v1_interface(entry, id_to_name, warnings),
+                _v1_claims(entry)))
         else:
             warnings.append("network entry %r of type %r is not supported; ignored" % (name, kind))
     return NetworkConfig(interfaces, nameservers, search, routes, warnings)
+
+
+def _v1_claims(entry):
+    """(has a gateway, has an address or DHCP, MAC) as the raw v1 entry says, parsed or not."""
+    subnets = [s for s in _as_list(entry.get("subnets")) if isinstance(s, dict)]
+    return (any(s.get("gateway") for s in subnets),
+            any(s.get("type") not in (None, "manual") for s in subnets), entry.get("mac_address"))
 
 
 def _v2_subnets(name, settings, nameservers, search, warnings):
@@ -212,6 +257,8 @@ def _v2_subnets(name, settings, nameservers, search, warnings):
         ip, prefix = _split_address(str(address))
         statics.append(Subnet("static", ip, prefix))
     gateways = {4: settings.get("gateway4"), 6: settings.get("gateway6")}
+    for gateway in gateways.values():
+        _check_gateway(gateway)
     extra_routes = []
     for route in _as_list(settings.get("routes")):
         destination = _normalise_destination(route.get("to"))
@@ -258,30 +305,52 @@ def _v2_subnets(name, settings, nameservers, search, warnings):
     return subnets or [Subnet("manual")]
 
 
+def _v2_interface(kind, name, settings, nameservers, search, warnings):
+    common = dict(mac=settings.get("macaddress"), mtu=settings.get("mtu"),
+                  subnets=_v2_subnets(name, settings, nameservers, search, warnings))
+    if kind == "physical":
+        match = settings.get("match") or {}
+        common["mac"] = match.get("macaddress") or common["mac"]
+        return Interface(kind, settings.get("set-name") or name, accept_ra=_accept_ra(settings),
+                         **common)
+    if kind == "bond":
+        return Interface(kind, name, members=_as_list(settings.get("interfaces")),
+                         bond_mode=_bond_mode(settings.get("parameters")),
+                         accept_ra=_accept_ra(settings), **common)
+    if kind == "vlan":
+        return Interface(kind, name, vlan_link=settings.get("link"), vlan_id=int(settings.get("id")),
+                         accept_ra=_accept_ra(settings), **common)
+    return Interface(kind, name, members=_as_list(settings.get("interfaces")), **common)
+
+
+def _v2_claims(settings):
+    routes = [r for r in _as_list(settings.get("routes")) if isinstance(r, dict)]
+    gateway = (settings.get("gateway4") or settings.get("gateway6") or
+               any(r.get("to") in ("default", "0.0.0.0/0", "::/0") for r in routes))
+    match = settings.get("match") if isinstance(settings.get("match"), dict) else {}
+    return (bool(gateway),
+            bool(settings.get("addresses") or settings.get("dhcp4") or settings.get("dhcp6")),
+            match.get("macaddress") or settings.get("macaddress"))
+
+
+V2_SECTIONS = (("ethernets", "physical"), ("bonds", "bond"), ("vlans", "vlan"), ("bridges", "bridge"))
+
+
 def parse_v2(network):
     interfaces, nameservers, search, warnings = [], [], [], []
-    for name, settings in (network.get("ethernets") or {}).items():
-        match = settings.get("match") or {}
-        interfaces.append(Interface("physical", settings.get("set-name") or name,
-                                    match.get("macaddress") or settings.get("macaddress"),
-                                    settings.get("mtu"),
-                                    _v2_subnets(name, settings, nameservers, search, warnings),
-                                    accept_ra=_accept_ra(settings)))
-    for name, settings in (network.get("bonds") or {}).items():
-        params = settings.get("parameters") or {}
-        interfaces.append(Interface("bond", name, settings.get("macaddress"), settings.get("mtu"),
-                                    _v2_subnets(name, settings, nameservers, search, warnings),
-                                    members=_as_list(settings.get("interfaces")),
-                                    bond_mode=_bond_mode(params), accept_ra=_accept_ra(settings)))
-    for name, settings in (network.get("vlans") or {}).items():
-        interfaces.append(Interface("vlan", name, settings.get("macaddress"), settings.get("mtu"),
-                                    _v2_subnets(name, settings, nameservers, search, warnings),
-                                    vlan_link=settings.get("link"), vlan_id=int(settings.get("id")),
-                                    accept_ra=_accept_ra(settings)))
-    for name, settings in (network.get("bridges") or {}).items():
-        interfaces.append(Interface("bridge", name, settings.get("macaddress"), settings.get("mtu"),
-                                    _v2_subnets(name, settings, nameservers, search, warnings),
-                                    members=_as_list(settings.get("interfaces"))))
+    for section, kind in V2_SECTIONS:
+        for name, settings in (network.get(section) or {}).items():
+            # DNS is collected per entry and kept only when the entry parses:
+            # nothing of a malformed entry may reach the host.
+            own_servers, own_search = [], []
+            interface = _interface_or_malformed(
+                kind, name, lambda: _v2_interface(kind, name, settings, own_servers, own_search,
+                                                  warnings),
+                _v2_claims(settings) if isinstance(settings, dict) else (False, False, None))
+            interfaces.append(interface)
+            if interface.malformed is None:
+                _append_unique(nameservers, own_servers)
+                _append_unique(search, own_search)
     return NetworkConfig(interfaces, nameservers, search, [], warnings)
 
 
