@@ -2,9 +2,9 @@
 
 Pure: takes the normalised config and the host's NIC list (MAC -> vmnic);
 network_check decides first which parts the host takes, and only those get
-commands, so nothing of a refused part is ever created. MAAS's documented ESXi behaviour
-(https://discourse.maas.io/t/-/3243 "About VMWare images and MAAS
-networking"):
+commands, so nothing of a refused part is ever created. MAAS's documented
+ESXi behaviour (https://discourse.maas.io/t/-/3243 "About VMWare images and
+MAAS networking"):
 
 * a standard vSwitch per configured physical NIC and per bond; a bond is NIC
   teaming: balance-rr -> portid, active-backup -> explicit (failover order),
