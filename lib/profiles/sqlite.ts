@@ -9,7 +9,7 @@ import { MaasConfigError } from '../errors/index.js';
  */
 export type SqliteBackend = 'node:sqlite' | 'better-sqlite3';
 
-export interface SqliteStatement {
+interface SqliteStatement {
   all(...params: unknown[]): unknown[];
   get(...params: unknown[]): unknown;
   run(...params: unknown[]): { changes: number | bigint };
@@ -21,7 +21,7 @@ export interface SqliteDatabase {
   close(): void;
 }
 
-export interface OpenSqliteOptions {
+interface OpenSqliteOptions {
   readonly: boolean;
   /** Milliseconds to wait on a locked database before failing with SQLITE_BUSY. */
   busyTimeoutMs: number;
