@@ -31,6 +31,8 @@ const GROUPS = [
   { name: 'openssl', tools: ['openssl'], packages: 'openssl', files: ['test/http/tls-proxy.test.ts'] },
   { name: 'file', tools: ['file'], packages: 'file', files: ['test/packer/iso-inspect.test.ts'] },
   { name: 'zsh', tools: ['zsh'], packages: 'zsh', files: ['test/cli/completion-zsh.test.ts'] },
+  // npm ci / npm pack / npm install of the package itself: minutes, and the npm registry or its cache.
+  { name: 'install', tools: ['git', 'npm'], packages: 'git npm', files: ['test/scripts/fresh-install.test.ts', 'test/scripts/package.test.ts'] },
 ];
 
 const onPath = (tool) =>
