@@ -1,6 +1,8 @@
 // Issue 21's user, tried for real: a fresh copy of the repository, a fresh HOME (no npm `nodedir`
-// in any npm config, no node-gyp header cache), node-gyp's header download blocked (its dist-url
-// points at a closed port on 127.0.0.1), then `npm ci` and the demo (scripts/demo.mjs) with the running Node.js.
+// in any npm config, no node-gyp header cache), node-gyp's header download blocked (its mirror,
+// NODEJS_ORG_MIRROR, is a closed port on 127.0.0.1), then `npm ci` and the demo (scripts/demo.mjs)
+// with the running Node.js. (Debian's Node 20 finds its own headers by its build prefix, so the
+// addon builds there: https://github.com/nodejs/node-gyp `use_prefix_to_find_headers`.)
 // .ci/run runs the suite under Node.js 20, 22 and 24, so this runs under each: on 22 and 24 both
 // must pass (node:sqlite, nothing to compile); on 20 better-sqlite3 either builds from the local
 // headers or the demo fails with the one-line explanation (https://nodejs.org/api/sqlite.html).
