@@ -2,20 +2,44 @@
 // `npm test` and `npm run demo` work as the first command on a fresh clone. `--force` installs
 // whatever the state (.ci/run on a fresh clone).
 import { existsSync, statSync } from 'node:fs';
-import { execSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
+/** Node.js ≥ 22.13 has SQLite built in (node:sqlite), so the optional better-sqlite3 is not needed. */
+export function hasBuiltinSqlite(version = process.versions.node) {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 13);
+}
+
 /**
- * The environment for `npm ci`: native addons (better-sqlite3) are compiled with the local Node
- * headers, no prebuilt binary is downloaded at install time. prebuild-install reads its
- * settings through rc (`prebuild-install_<key>` variables); `npm_config_build_from_source`
- * would work too, but npm 11 warns `Unknown env config "build-from-source"` for it.
+ * The Node.js headers of the running Node when they are on the machine (`<prefix>/include/node`,
+ * as distributions and the official tarballs lay them out), so node-gyp compiles with them
+ * instead of downloading them (https://github.com/nodejs/node-gyp#configuring: `nodedir`).
  */
-export function installEnv(env) {
+export function localNodedir(execPath = process.execPath) {
+  const prefix = dirname(dirname(execPath));
+  return existsSync(join(prefix, 'include', 'node', 'common.gypi')) ? prefix : undefined;
+}
+
+/**
+ * The environment for `npm ci`: a native addon (better-sqlite3, Node 20 only) is compiled with the
+ * running Node's own headers and no prebuilt binary is downloaded at install time. prebuild-install
+ * reads its settings through rc (`prebuild-install_<key>` variables); `npm_config_build_from_source`
+ * would work too, but npm 11 warns `Unknown env config "build-from-source"` for it. A nodedir the
+ * user set is kept.
+ */
+export function installEnv(env, execPath = process.execPath) {
   const out = { ...env, 'prebuild-install_buildFromSource': 'true' };
   delete out.npm_config_build_from_source;
+  const nodedir = localNodedir(execPath);
+  if (nodedir && !out.npm_config_nodedir) out.npm_config_nodedir = nodedir;
   return out;
+}
+
+/** `npm ci`, leaving out better-sqlite3 (the one optional dependency) where Node has SQLite. */
+export function installArgs(version = process.versions.node, hasLock = true) {
+  return [hasLock ? 'ci' : 'install', '--no-audit', '--no-fund', ...(hasBuiltinSqlite(version) ? ['--omit=optional'] : [])];
 }
 
 function main() {
@@ -24,12 +48,9 @@ function main() {
   const lock = join(root, 'package-lock.json');
   const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
   if (!stale && !process.argv.includes('--force')) return;
-  process.stderr.write('maas-esxi: installing dependencies (npm ci)…\n');
-  execSync(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund', {
-    cwd: root,
-    stdio: ['ignore', 2, 2],
-    env: installEnv(process.env),
-  });
+  const args = installArgs(process.versions.node, existsSync(lock));
+  process.stderr.write(`maas-esxi: installing dependencies (npm ${args.join(' ')})…\n`);
+  execFileSync('npm', args, { cwd: root, stdio: ['ignore', 2, 2], env: installEnv(process.env) });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

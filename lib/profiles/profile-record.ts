@@ -55,7 +55,8 @@ export function decodeProfileData(name: string, data: unknown, dbPath: string): 
   };
   let text: string;
   if (typeof data === 'string') text = data;
-  else if (Buffer.isBuffer(data)) text = data.toString('utf8');
+  // better-sqlite3 returns a BLOB as a Buffer, node:sqlite as a plain Uint8Array.
+  else if (data instanceof Uint8Array) text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
   else return fail('the data column is empty');
   let parsed: unknown;
   try {

@@ -1,19 +1,12 @@
 import { closeSync, constants, chmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type Database from 'better-sqlite3';
-import { createRequire } from 'node:module';
-
-/** The native SQLite binding loads on first use only: commands run from MAAS_API_* never pay for it. */
-let sqlite: typeof Database | undefined;
-function openDatabase(path: string, options: Database.Options): Database.Database {
-  sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
-  return new sqlite(path, options);
-}
 import { MaasConfigError } from '../errors/index.js';
 import { normaliseApiUrl } from './api-url.js';
 import { caCertPath, removeProfileCaCert } from './ca-file.js';
 import { chooseProfileDb, homeFromEnv } from './db-location.js';
 import { decodeProfileData, encodeProfileData, type MaasProfile } from './profile-record.js';
+// The driver loads on first use only: commands run from MAAS_API_* never pay for it.
+import { openSqlite, sqliteErrorCode, type SqliteBackend, type SqliteDatabase } from './sqlite.js';
 
 // The official schema, verbatim (docs/maas-cli.md#profile-database-schema, canonical/maas `src/maascli/config.py:18-26`).
 const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS profiles (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, data BLOB)';
@@ -27,6 +20,8 @@ export interface ProfileStoreOptions {
   env?: NodeJS.ProcessEnv;
   /** Open read-write and create the file (0600) if missing — only `login` does this. */
   create?: boolean;
+  /** The SQLite driver; by default node:sqlite on Node.js ≥ 22.13, better-sqlite3 before. */
+  backend?: SqliteBackend;
 }
 
 type Row = { name: string; data: unknown };
@@ -41,19 +36,21 @@ export class ProfileStore {
   readonly path: string;
   /** The HOME the maas CLI uses alongside this file: `.maascli.certs/` lives here. */
   readonly certsHome: string;
-  #db: Database.Database | undefined;
+  readonly #backend: SqliteBackend | undefined;
+  #db: SqliteDatabase | undefined;
   #writable = false;
 
-  private constructor(path: string) {
+  private constructor(path: string, backend: SqliteBackend | undefined) {
     this.path = path;
     this.certsHome = dirname(path);
+    this.#backend = backend;
   }
 
   static open(opts: ProfileStoreOptions = {}): ProfileStore {
     const env = opts.env ?? process.env;
     const home = opts.home ?? homeFromEnv(env);
     const path = opts.path ?? chooseProfileDb({ home, env }).path;
-    const store = new ProfileStore(path);
+    const store = new ProfileStore(path, opts.backend);
     if (opts.create) store.#openWritable(true);
     else store.#openReadOnly();
     return store;
@@ -99,7 +96,7 @@ export class ProfileStore {
     let deleted = false;
     const db = this.#openWritable(false);
     if (db && this.#hasTable(db)) {
-      deleted = this.#run(() => db.prepare('DELETE FROM profiles WHERE name = ?').run(name)).changes > 0;
+      deleted = Number(this.#run(() => db.prepare('DELETE FROM profiles WHERE name = ?').run(name)).changes) > 0;
     }
     removeProfileCaCert(this.certsHome, name);
     return deleted;
@@ -119,22 +116,22 @@ export class ProfileStore {
   #openReadOnly(): void {
     if (!exists(this.path)) return; // a missing database reads as empty (docs/maas-cli.md#files-and-permissions)
     try {
-      this.#db = openDatabase(this.path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+      this.#db = this.#open(true);
     } catch (err) {
       throw this.#error('open', err);
     }
   }
 
   /** Switch to a read-write connection; with `create`, make the 0600 file and the table first. */
-  #openWritable(create: true): Database.Database;
-  #openWritable(create: false): Database.Database | undefined;
-  #openWritable(create: boolean): Database.Database | undefined {
+  #openWritable(create: true): SqliteDatabase;
+  #openWritable(create: false): SqliteDatabase | undefined;
+  #openWritable(create: boolean): SqliteDatabase | undefined {
     if (this.#db && this.#writable) return this.#db;
     this.close();
     if (create) createPrivateFile(this.path);
     else if (!exists(this.path)) return undefined;
     try {
-      const db = openDatabase(this.path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+      const db = this.#open(false);
       if (create) db.exec(CREATE_TABLE);
       this.#db = db;
       this.#writable = true;
@@ -144,7 +141,11 @@ export class ProfileStore {
     }
   }
 
-  #hasTable(db: Database.Database): boolean {
+  #open(readonly: boolean): SqliteDatabase {
+    return openSqlite(this.path, { readonly, busyTimeoutMs: BUSY_TIMEOUT_MS, backend: this.#backend });
+  }
+
+  #hasTable(db: SqliteDatabase): boolean {
     // The file may exist without the table (touched by a login that failed before connect).
     return this.#run(
       () => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'profiles'").get() !== undefined,
@@ -161,7 +162,8 @@ export class ProfileStore {
   }
 
   #error(what: 'open' | 'use', err: unknown): MaasConfigError {
-    const code = (err as { code?: string }).code;
+    if (err instanceof MaasConfigError) return err; // already says what is wrong and the fix (a missing driver)
+    const code = sqliteErrorCode(err);
     const detail = err instanceof Error ? err.message : String(err);
     return new MaasConfigError(`Cannot ${what} the profile database ${this.path}: ${detail}`, {
       hint:

@@ -1,5 +1,5 @@
 import t from 'tap';
-import Database from 'better-sqlite3';
+import { rawDb } from '../fixtures/sqlite-db.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startMaasSimulator, type MaasSimulator } from '../../lib/testing/index.js';
@@ -31,7 +31,7 @@ t.test('login → list → logout round trip; the DB row is readable by plain SQ
   const db = join(home, '.maascli.db');
   t.equal(statSync(db).mode & 0o777, 0o600);
   // A plain SQLite query, as any SQLite client (and the official CLI) would read the row.
-  const sqlite = new Database(db, { readonly: true });
+  const sqlite = rawDb(db, true);
   const r = sqlite.prepare('SELECT name, typeof(data) AS kind, data FROM profiles').get() as { name: string; kind: string; data: string };
   sqlite.close();
   const row = `${r.name}|${r.kind}|${r.data}`;

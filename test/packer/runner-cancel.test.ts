@@ -11,6 +11,7 @@ import { startPackerBuild, type PackerBuild, type PackerEvent } from '../../lib/
 import { esxiLikeFiles, writeFakeIso } from '../fixtures/packer/fake-iso.js';
 import { template } from '../fixtures/packer/paths.js';
 import { isAlive, processesMentioning } from '../fixtures/packer/proc-scan.js';
+import { pollUntil } from '../fixtures/poll.js';
 
 async function startSleeping(t: Test, opts: { ignoreInterrupt: boolean; graceMs: number; signal?: AbortSignal }) {
   const work = t.testdir();
@@ -68,7 +69,9 @@ t.test('a step that ignores SIGINT outlives Packer: killed after Packer exits / 
   await sleeping;
   const buildDir = build.buildDir!;
   const pid = build.pid!;
-  t.ok((await processesMentioning(buildDir)).some((p) => p.cmd.startsWith('sleep 30')), 'the sleep is running');
+  // "sleeping" is echoed just before the sleep starts: wait for its process, bounded.
+  await pollUntil('the step\'s sleep 30 to start', async () => (await processesMentioning(buildDir)).some((p) => p.cmd.startsWith('sleep 30')));
+  t.pass('the sleep is running');
   const started = Date.now();
   build.cancel();
   const err = await build.done().catch((e: unknown) => e);

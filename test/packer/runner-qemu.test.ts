@@ -1,6 +1,7 @@
 /**
  * A real qemu build (docs/packer.md): a tiny bootable ISO whose boot code writes to
- * the serial port and powers the VM off, like the kickstart's `halt`. Needs KVM.
+ * the serial port and powers the VM off, like the kickstart's `halt`. Under KVM where /dev/kvm is
+ * usable, under TCG (--var accelerator=tcg) where it is not, so it runs on every host.
  */
 import t from 'tap';
 import { constants } from 'node:fs';
@@ -17,9 +18,14 @@ const kvm = await access('/dev/kvm', constants.R_OK | constants.W_OK).then(
   () => true,
   () => false,
 );
-const skip = kvm ? false : '/dev/kvm is absent or not read-write: the qemu builder needs KVM (accelerator = "kvm")';
+// The fixture templates declare `accelerator` (default kvm) as ours does. The first test builds
+// under KVM where it is usable; the cancel and serial tests are about Packer, not the accelerator,
+// and use TCG: on this project's (nested-virtualisation) machines a KVM start of these tiny guests
+// took 15-24 s each against about 5 s under TCG (measured while loaded).
+const vars: Record<string, string> = kvm ? {} : { accelerator: 'tcg' };
+const tcg: Record<string, string> = { accelerator: 'tcg' };
 
-t.test('qemu build: guest powers off, chained post-processors, gzip image, console followed', { skip }, async (t) => {
+t.test('qemu build: guest powers off, chained post-processors, gzip image, console followed', async (t) => {
   const work = t.testdir();
   const iso = join(work, 'esxi.iso');
   await writeFakeIso(iso, {
@@ -28,7 +34,7 @@ t.test('qemu build: guest powers off, chained post-processors, gzip image, conso
     dirs: ['EFI'],
     bootImage: powerOffBootImage('fake installer: installing ESXi\r\n\x1b[1mfake installer: done, halting\x1b[0m\r\n'),
   });
-  const build = startPackerBuild({ iso, templateDir: template('qemu-poweroff'), outputDir: work, timeout: '90s', consolePollMs: 200 });
+  const build = startPackerBuild({ iso, templateDir: template('qemu-poweroff'), outputDir: work, vars, timeout: '90s', consolePollMs: 200 });
   const events: PackerEvent[] = [];
   const phases: string[] = [];
   const consoleLines: string[] = [];
@@ -47,11 +53,11 @@ t.test('qemu build: guest powers off, chained post-processors, gzip image, conso
   t.ok(events.some((e) => e.type === 'artifact' && e.field === 'builder-id' && e.value === 'transcend.qemu'));
 });
 
-t.test('cancelling during "Waiting for shutdown..." stops the VM (docs/packer.md)', { skip }, async (t) => {
+t.test('cancelling during "Waiting for shutdown..." stops the VM (docs/packer.md)', async (t) => {
   const work = t.testdir();
   const iso = join(work, 'esxi.iso');
   await writeFakeIso(iso, { volumeId: 'ESXI-8.0U3-24022510-STANDARD', files: esxiLikeFiles(), bootImage: powerOffBootImage('hung installer\r\n', { powerOff: false }) });
-  const build = startPackerBuild({ iso, templateDir: template('qemu-poweroff'), outputDir: work, timeout: '10m', graceMs: 15_000, consolePollMs: 200 });
+  const build = startPackerBuild({ iso, templateDir: template('qemu-poweroff'), outputDir: work, vars: tcg, timeout: '10m', graceMs: 15_000, consolePollMs: 200 });
   const installing = new Promise<void>((resolve) => build.on('phase', (p) => p.name === 'install' && resolve()));
   const consoleSeen = new Promise<void>((resolve) => build.on('console', () => resolve()));
   await installing;
@@ -68,11 +74,11 @@ t.test('cancelling during "Waiting for shutdown..." stops the VM (docs/packer.md
   t.same(await processesMentioning(buildDir), [], 'no qemu or plugin process left');
 });
 
-t.test('-serial stdio (packer-maas style): console lines come from Packer\'s debug log', { skip }, async (t) => {
+t.test('-serial stdio (packer-maas style): console lines come from Packer\'s debug log', async (t) => {
   const work = t.testdir();
   const iso = join(work, 'esxi.iso');
   await writeFakeIso(iso, { volumeId: 'ESXI-8.0U3-24022510-STANDARD', files: esxiLikeFiles(), bootImage: powerOffBootImage('stdio console line\r\n') });
-  const build = startPackerBuild({ iso, templateDir: template('qemu-serial-stdio'), outputDir: work, timeout: '90s', consolePollMs: 200, env: { ...process.env, PACKER_LOG: '' } });
+  const build = startPackerBuild({ iso, templateDir: template('qemu-serial-stdio'), outputDir: work, vars: tcg, timeout: '90s', consolePollMs: 200, env: { ...process.env, PACKER_LOG: '' } });
   const consoleLines: string[] = [];
   build.on('console', (l) => consoleLines.push(l));
   const res = await build.done();

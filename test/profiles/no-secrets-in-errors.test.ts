@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import Database from 'better-sqlite3';
 import t from 'tap';
 import { ProfileStore, credentialsFromApiKey, resolveConnection } from '../../lib/profiles/index.js';
+import { rawDb } from '../fixtures/sqlite-db.js';
 
 // Realistic key parts: 18 + 18 + 32 alphanumerics (docs/maas-cli.md#credentials).
 const CK = 'AbCdEfGhIjKlMnOpQr';
@@ -53,7 +53,7 @@ t.test('no thrown error carries the API key', async (t) => {
   for (const [label, fn] of cases) t.same(leaks(capture(fn)), [], label);
 
   // A corrupt row that contains the key: the error names the profile, not the content.
-  const db = new Database(dbPath);
+  const db = rawDb(dbPath);
   db.prepare('INSERT INTO profiles (name, data) VALUES (?, ?)').run('torn', `{"credentials": ["${CK}", "${TK}", "${TS}"`);
   db.close();
   const s = ProfileStore.open({ path: dbPath });

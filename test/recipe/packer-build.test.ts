@@ -10,11 +10,12 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { leaveOutUnlessCI } from '../fixtures/prerequisite.js';
 import { buildUnavailable, fakeInstallerBuild } from '../fixtures/recipe/packer-build.js';
 
-const unavailable = await buildUnavailable();
+const skip = leaveOutUnlessCI(await buildUnavailable(), 'apt-get install packer qemu-system-x86 qemu-utils gdisk mtools');
 
-t.test('build with a disk that has a FAT partition 1 yields a .dd.gz with the hook', { skip: unavailable ?? false }, async (t) => {
+t.test('build with a disk that has a FAT partition 1 yields a .dd.gz with the hook', { skip }, async (t) => {
   const dir = t.testdir();
   const run = await fakeInstallerBuild(dir, { gpt: true });
   t.equal(run.exitCode, 0, 'packer build succeeds', { output: run.stdout.slice(-3000) });

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { pollUntil } from '../fixtures/poll.js';
 import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
 import { DeploymentFailedError, MachineStateError, MaasNotFoundError, MaasTimeoutError, MaasValidationError } from '../../lib/errors/index.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
@@ -31,7 +32,7 @@ t.test('only events after the deploy request count (a redeploy does not read the
   const e = await env(t, [{ hostname: 'esx-01' }]);
   const first = await e.client.deploy({ machine: 'esx-01', distroSeries: 'esxi/8.0', pollIntervalMs: 20 });
   await e.client.machines.release(first.machine.system_id);
-  while (e.sim.machine('esx-01')!.status_name !== 'Ready') await new Promise((r) => setTimeout(r, 10));
+  await pollUntil('esx-01 to be Ready again', () => e.sim.machine('esx-01')!.status_name === 'Ready', { intervalMs: 10 });
   const second = await e.client.deploy({ machine: 'esx-01', distroSeries: 'esxi/8.0', pollIntervalMs: 20 });
   const lastOfFirst = Math.max(...first.events.map((ev) => ev.id));
   t.ok(second.events.every((ev) => ev.id > lastOfFirst), 'no event of the first deployment');

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { pollUntil } from '../fixtures/poll.js';
 import { request } from 'undici';
 import { bytes, call, createFor, oauthHeader, putChunk, readFile, startSim } from '../fixtures/testing/maas-call.js';
 
@@ -87,7 +88,7 @@ t.test('fault: hang — applied, answered only after ms (client timeouts)', asyn
     }),
     'the client gives up first',
   );
-  await new Promise((r) => setTimeout(r, 50));
+  await pollUntil('the server to apply the chunk', () => sim.fileReceived(fileId) === 100, { timeoutMs: 5000 });
   t.equal(sim.fileReceived(fileId), 100, 'the server applied the chunk meanwhile');
   sim.faults.add({ match: { method: 'GET' }, action: { type: 'hang', ms: 150 } });
   const started = Date.now();

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { pollUntil } from '../fixtures/poll.js';
 import { startMaasSimulator } from '../../lib/testing/index.js';
 import { bytes, call, createFor, putChunk, readFile, sha256, startSim } from '../fixtures/testing/maas-call.js';
 
@@ -83,6 +84,7 @@ t.test('multi-region sync survives a restart', async (t) => {
   await putChunk(sim, uploadUri, data);
   t.equal((await readFile(sim, resource.id)).file.progress, 100 / 3);
   await sim.restart();
-  await new Promise((r) => setTimeout(r, 300));
+  // The other regions sync 100 ms later: wait for it (bounded) rather than for a fixed time.
+  await pollUntil('the regions to sync after the restart', async () => (await readFile(sim, resource.id)).file.complete === true);
   t.equal((await readFile(sim, resource.id)).file.complete, true);
 });

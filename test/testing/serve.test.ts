@@ -9,13 +9,17 @@ import { request } from 'undici';
 import { oauthHeader } from '../fixtures/testing/maas-call.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+// The built form users run (`node dist/testing/serve.js`; npm test builds first). Loading the .ts
+// source through tap's TypeScript loader in a child made this file 16 s against 3.5 s (measured).
+const serve = join(root, 'dist/testing/serve.js');
+if (!existsSync(serve)) throw new Error('dist/ is not built: run npm run build');
 
 t.test('serve.ts prints one JSON line, serves, and exits 0 on SIGTERM', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'maas-serve-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const child = spawn(
     process.execPath,
-    ['--import=@tapjs/typescript/import', join(root, 'lib/testing/serve.ts'), '--port', '0', '--era', '3.7', '--data-dir', dir, '--throttle', '1000000'],
+    [serve, '--port', '0', '--era', '3.7', '--data-dir', dir, '--throttle', '1000000'],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   t.teardown(() => {
@@ -46,7 +50,7 @@ t.test('serve.ts prints one JSON line, serves, and exits 0 on SIGTERM', async (t
 });
 
 t.test('serve.ts rejects a bad era with exit code 2', async (t) => {
-  const child = spawn(process.execPath, ['--import=@tapjs/typescript/import', join(root, 'lib/testing/serve.ts'), '--era', '2.9'], {
+  const child = spawn(process.execPath, [serve, '--era', '2.9'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

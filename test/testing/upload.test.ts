@@ -1,6 +1,7 @@
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import t from 'tap';
+import { pollUntil } from '../fixtures/poll.js';
 import type { MaasEra } from '../../lib/testing/index.js';
 import { bytes, call, createFor, oauthHeader, putChunk, readFile, sha256, startSim } from '../fixtures/testing/maas-call.js';
 
@@ -291,7 +292,7 @@ t.test('docs/maas-upload-protocol.md#the-final-chunk: multi-region — complete 
   t.ok(after.upload_uri, 'still incomplete');
   const more = await putChunk(sim, uploadUri, data.subarray(0, 1));
   t.equal(more.text, 'Cannot upload to a complete file.', 'this region already has every byte');
-  await new Promise((r) => setTimeout(r, 400));
+  await pollUntil('the other region to sync', async () => (await readFile(sim, resource.id)).file.complete === true);
   const synced = (await readFile(sim, resource.id)).file;
   t.equal(synced.complete, true);
   t.notOk('progress' in synced);

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { pollUntil } from '../fixtures/poll.js';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,11 +25,7 @@ t.test('client killed with SIGKILL mid-upload; the rerun resumes from the server
     const f = readdirSync(uploads).find((n) => n.endsWith('.json'));
     return f ? (JSON.parse(readFileSync(join(uploads, f), 'utf8')) as { offset: number }).offset : 0;
   };
-  const started = Date.now();
-  while (offset() < 4 * 64 * KiB) {
-    if (Date.now() - started > 20_000) throw new Error('the upload never made progress');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await pollUntil('the upload to save an offset of 4 chunks', () => offset() >= 4 * 64 * KiB, { intervalMs: 20 });
   const exited = new Promise<number | null>((r) => child.on('exit', (_c, sig) => r(sig === 'SIGKILL' ? 137 : _c)));
   child.kill('SIGKILL');
   t.equal(await exited, 137, 'killed');

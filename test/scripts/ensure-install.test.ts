@@ -1,0 +1,50 @@
+// scripts/ensure-install.mjs: how `npm test` / `npm run demo` run `npm ci` on a fresh clone.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+// @ts-expect-error: a plain .mjs script without types
+import * as ensureInstall from '../../scripts/ensure-install.mjs';
+
+const { installEnv, installArgs } = ensureInstall as {
+  installEnv: (env: NodeJS.ProcessEnv, execPath?: string) => NodeJS.ProcessEnv;
+  installArgs: (version?: string, hasLock?: boolean) => string[];
+};
+const sqliteDir = fileURLToPath(new URL('../../node_modules/better-sqlite3/', import.meta.url));
+const base = { PATH: process.env['PATH'], HOME: process.env['HOME'] };
+
+t.test('where a native build happens it uses the running Node.js headers, not a download', async (t) => {
+  // A Node.js laid out as the official tarballs and Debian's package do: bin/node, include/node/common.gypi.
+  const prefix = t.testdir({ bin: { node: '' }, include: { node: { 'common.gypi': '{}' } } });
+  t.equal(installEnv(base, join(prefix, 'bin', 'node'))['npm_config_nodedir'], prefix);
+  const bare = t.testdir({ bin: { node: '' } });
+  t.notOk('npm_config_nodedir' in installEnv(base, join(bare, 'bin', 'node')), 'no headers on the machine: node-gyp decides');
+  t.equal(installEnv({ ...base, npm_config_nodedir: '/opt/node' }, join(prefix, 'bin', 'node'))['npm_config_nodedir'], '/opt/node', "the user's setting is kept");
+  // This machine's own Node.js, checked against the file itself.
+  const own = dirname(dirname(process.execPath));
+  t.equal(installEnv(base)['npm_config_nodedir'], existsSync(join(own, 'include', 'node', 'common.gypi')) ? own : undefined);
+});
+
+t.test('better-sqlite3 (optional) is left out where Node.js has node:sqlite', async (t) => {
+  t.same(installArgs('20.19.0'), ['ci', '--no-audit', '--no-fund']);
+  t.same(installArgs('22.12.0'), ['ci', '--no-audit', '--no-fund']);
+  t.same(installArgs('22.13.0'), ['ci', '--no-audit', '--no-fund', '--omit=optional']);
+  t.same(installArgs('24.0.0', false), ['install', '--no-audit', '--no-fund', '--omit=optional']);
+});
+
+t.test('npm ci builds better-sqlite3 from source without npm warning about the setting', async (t) => {
+  const env = installEnv({ ...base, npm_config_build_from_source: 'true' });
+  t.notOk('npm_config_build_from_source' in env, 'no npm_config_ key npm does not know');
+  const npm = spawnSync('npm', ['config', 'get', 'registry'], { env, encoding: 'utf8' });
+  t.equal(npm.status, 0);
+  t.notMatch(npm.stderr, /Unknown env config/, 'npm prints no warning');
+  // prebuild-install (better-sqlite3's install step) reads the setting through its own rc config;
+  // it is on disk where npm ci ran under Node 20 (CI's first run), or on a line without node:sqlite.
+  if (existsSync(join(sqliteDir, 'package.json'))) {
+    const rc = spawnSync(process.execPath, ['-e', "process.stdout.write(String(require('prebuild-install/rc.js')(require('./package.json')).buildFromSource))"], { cwd: sqliteDir, env, encoding: 'utf8' });
+    t.equal(rc.stdout, 'true', rc.stderr);
+  } else {
+    t.same(installArgs().slice(-1), ['--omit=optional'], 'better-sqlite3 absent only because this line omits it');
+  }
+});
