@@ -10,3 +10,4 @@ export { ImageInspectError, type ImageProblem } from './errors.js';
 export type { EsxiRelease } from './boot-cfg.js';
 export type { HookInfo } from './hooks.js';
 export type { ProvenanceRecord } from './provenance.js';
+export { checkImageForUpload, type ImageUploadCheck, type ImageUploadCheckOptions } from './upload-check.js';

@@ -33,6 +33,8 @@ export interface ImageInspection {
   /** The disk's size once decompressed, when the partition table (or a raw file) says it. */
   expandedSize: number | null;
   partitionTable: { scheme: PartitionTable['scheme']; partitions: InspectedPartition[] };
+  /** The ESXi partition layout the table matches (bootbank on 5, altbootbank on 6), or null. */
+  esxiLayout: EsxiLayout['generation'] | null;
   esxi: (EsxiRelease & { layout: EsxiLayout['generation']; datastorePartition: number | null }) | null;
   hooks: HookInfo;
   provenance: ProvenanceRecord | null;
@@ -79,6 +81,7 @@ export async function inspectImage(path: string, opts: InspectOptions = {}): Pro
       compression,
       filetype: DISK_FILETYPE[compression],
       expandedSize: compression === 'none' ? st.size : table.diskSize,
+      esxiLayout: layout?.generation ?? null,
       partitionTable: { scheme: table.scheme, partitions: table.partitions.map((p) => ({ ...p, fat: fatOf(volumes.get(p.number)), read: volumes.has(p.number) })) },
       ...found,
       bytesDecompressed: reader.bytesDecompressed,

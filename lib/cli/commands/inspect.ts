@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
-import type { ImageInspection } from '../../inspect/index.js';
-import { defineCommand } from '../command.js';
+import type { Argv } from 'yargs';
+import type { ImageInspection, ImageUploadCheck } from '../../inspect/index.js';
+import type { UploadResult } from '../../upload/types.js';
+import { defineCommand, type ParsedArgs, type RunContext } from '../command.js';
 import { formatBytes } from '../format.js';
 import { UsageError } from '../grammar.js';
 
@@ -73,4 +75,38 @@ function partitionRows(image: ImageInspection): string[] {
   const header = ['#', 'start', 'size', 'type', 'file system'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((r) => `  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd());
+}
+
+/** `--no-hook-check` of the commands that upload (create, build-and-upload). */
+export function declareHookCheckFlag(y: Argv): Argv {
+  return y.option('hook-check', { type: 'boolean', default: true, describe: 'refuse an ESXi image without MAAS hooks (--no-hook-check uploads it anyway)' });
+}
+
+export function parseHookCheck(argv: ParsedArgs): boolean {
+  return argv['hook-check'] !== false;
+}
+
+/**
+ * Before hashing: inspect the image, take name/title from it when not given, warn on a
+ * contradiction, refuse an ESXi image without hooks (docs/image-inspection.md#hooks).
+ */
+export async function checkUploadImage(
+  ctx: RunContext,
+  fields: { path: string; filetype?: string | undefined; name: string; title?: string | undefined },
+  opts: { hookCheck: boolean; dryRun: boolean },
+): Promise<ImageUploadCheck> {
+  const check = await (await inspector()).checkImageForUpload({ ...fields, filetype: fields.filetype ?? 'ddgz', hookCheck: opts.hookCheck, signal: ctx.signal });
+  if (!fields.name) ctx.out.info(`name not given; using name=${check.name} title='${check.title ?? ''}' from the image.`);
+  for (const w of check.warnings) ctx.out.warn(w);
+  if (opts.dryRun && check.image) ctx.out.info(describeImage(check.image));
+  return check;
+}
+
+type AfterUpload = (result: UploadResult) => Promise<Record<string, unknown>>;
+
+/** The upload's --json result carries the image's provenance record (docs/image-inspection.md#provenance). */
+export function withProvenance(check: ImageUploadCheck, then: AfterUpload | undefined): AfterUpload | undefined {
+  const provenance = check.image?.provenance;
+  if (!provenance) return then;
+  return async (result) => ({ provenance, ...(then ? await then(result) : {}) });
 }
