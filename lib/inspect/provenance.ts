@@ -9,13 +9,16 @@ export interface ProvenanceRecord {
   maasEsxiVersion: string;
   template: { name: string; version: string | null };
   iso: { name: string; size: number; sha256: string };
-  /** The ESXi build the ISO holds (its BOOT.CFG), e.g. `8.0.3-0.0.24022510`; null when unknown. */
-  esxiBuild: string | null;
+  /** The ESXi release and build the ISO holds (its volume id and BOOT.CFG), e.g. `8.0U3` and `24022510`; null when unknown. */
+  esxi: { version: string | null; build: string | null };
   /** sha256 of the `--kickstart-extra` snippet merged into the kickstart, or null. */
   kickstartExtraSha256: string | null;
   packerVersion: string | null;
-  /** `random`: generated for this build; `environment`: MAAS_ESXI_ROOT_PASSWORD; `published-default`: packer-maas's public one. */
-  rootPassword: 'random' | 'environment' | 'published-default';
+  /**
+   * `random`: generated for this build; `environment`: MAAS_ESXI_ROOT_PASSWORD; `published-default`:
+   * packer-maas's public one; `unknown`: the caller brought their own kickstart image.
+   */
+  rootPassword: 'random' | 'environment' | 'published-default' | 'unknown';
   /** When the post-processor wrote the record, UTC (ISO 8601). */
   builtAt: string;
 }

@@ -14,24 +14,29 @@
  */
 import { EventEmitter } from 'node:events';
 import { mkdir, stat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import { MaasAbortError, PackerError } from '../errors/index.js';
 import { ArtifactCollector, findCompressedImage } from './artifacts.js';
 import { prepareBuildDir, removeBuildDir, type BuildDir } from './build-dir.js';
 import { consoleLineFromDebugLog, FileTail, cleanConsoleLine, qemuDiagnostics } from './console-tail.js';
-import { BUILD_MARKER_ENV, killBuildProcesses, signalGroup } from './leftovers.js';
+import { killBuildProcesses, signalGroup } from './leftovers.js';
 import { parseMachineReadableLine, type PackerEvent } from './machine-readable.js';
 import { moveArtifact } from './move-artifact.js';
 import { failureFromOutcome, PackerBuildError, type RunOutcome } from './packer-failure.js';
 import { assertBuildPlan, planBuild, preparationPaths, type BuildPlan, type PlanBuildOptions } from './build-plan.js';
 import { writeFatImage } from './fat-image.js';
-import { buildKickstartImage, KICKSTART_VARIABLE, majorMinor, ROOT_PASSWORD_ENV, templateBuildsKickstart } from './kickstart.js';
+import { buildKickstartImage, KICKSTART_VARIABLE, ROOT_PASSWORD_ENV, templateBuildsKickstart } from './kickstart.js';
+import { inspectImage } from '../inspect/inspect-image.js';
+import type { ProvenanceRecord } from '../inspect/provenance.js';
+import { consoleFiles, packerEnvironment, templateVarsFor } from './prepare-steps.js';
+import { PROVENANCE_VARIABLE, writeProvenanceInput } from './provenance-record.js';
+import { chooseRootPassword, passwordFileFor, writePasswordFile, type RootPasswordChoice, type RootPasswordOrigin } from './root-password.js';
 import type { PackerInstallation } from './packer-version.js';
 import { phaseForUiText, type BuildPhase } from './phases.js';
 import type { TemplateInfo } from './template-info.js';
-import { resolveTemplateVars, STANDARD_VARIABLES, varArgs } from './template-vars.js';
+import { STANDARD_VARIABLES, varArgs } from './template-vars.js';
 
 export interface BuildOptions {
   /** The ESXi installer ISO; passed as `vmware_esxi_iso_path` when the template declares it. */
@@ -63,6 +68,8 @@ export interface BuildOptions {
   kickstartExtra?: string;
   /** Make what the template needs and maas-esxi can make without root or network (see PlanBuildOptions.prepare). */
   prepare?: boolean;
+  /** Bake packer-maas's published root password (`password123!`) instead of a random one when MAAS_ESXI_ROOT_PASSWORD is unset. */
+  publishedDefaultPassword?: boolean;
   /**
    * The plan from `planBuild` for these same options (the CLI shows its checks first); without
    * it the build plans itself. Either way Packer does not start while a prerequisite fails.
@@ -78,6 +85,12 @@ export interface BuildResult {
   packerVersion: string;
   /** Set only with keepBuildDir. */
   buildDir: string | null;
+  /** Where the root password came from (docs/image-inspection.md#provenance). */
+  rootPassword: RootPasswordOrigin;
+  /** The 0600 file holding a generated root password, next to the image; null when none was generated. */
+  rootPasswordFile: string | null;
+  /** The provenance record read back from the image; null for templates that write none. */
+  provenance: ProvenanceRecord | null;
 }
 
 export interface PhaseChange {
@@ -104,11 +117,10 @@ interface PreparedBuild {
   consoleCandidates: string[];
   /** Our PACKER_LOG_PATH, unless the user runs with their own PACKER_LOG. */
   debugLog: string | undefined;
+  password: RootPasswordChoice;
 }
 
 const DEFAULT_GRACE_MS = 60_000;
-/** Our template's variable for the serial console file (`-serial file:…`). */
-const SERIAL_LOG_VARIABLE = 'serial_log';
 const STDERR_TAIL = 40;
 
 export class PackerBuild extends EventEmitter<PackerBuildEvents> {
@@ -212,10 +224,9 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     }
   }
 
-  /** Everything before Packer starts: the plan (made once, here or by the caller), variables, build dir, kickstart, env. */
+  /** Everything before Packer starts: the plan (made once, here or by the caller), variables, build dir, kickstart, provenance, env. */
   async #prepare(onBuildDir: (dir: BuildDir) => void): Promise<PreparedBuild> {
     const opts = this.#opts;
-    const env = opts.env ?? process.env;
     this.#throwIfCancelled();
     const plan = opts.plan ?? (await planBuild(this.#planOptions()));
     assertPlanFits(plan, opts);
@@ -224,85 +235,63 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     const packer = plan.packer!;
     const template = plan.template!;
     this.#log(`using Packer ${packer.version} at ${packer.path}`);
-    const declared = new Set(template.variables.map((v) => v.name));
-
-    // The template's esxi_version (and our kickstart) take major.minor: from the option, else
-    // what the plan read from the ISO's volume id / BOOT.CFG.
-    let esxiVersion = opts.esxiVersion === undefined ? undefined : (majorMinor(opts.esxiVersion) ?? opts.esxiVersion);
-    if (esxiVersion === undefined && declared.has(STANDARD_VARIABLES.esxiVersion) && opts.vars?.[STANDARD_VARIABLES.esxiVersion] === undefined) {
-      const detected = plan.iso?.esxiVersion;
-      esxiVersion = detected === undefined ? undefined : majorMinor(detected);
-      this.#log(esxiVersion ? `ESXi ${detected} detected on the ISO: ${STANDARD_VARIABLES.esxiVersion}=${esxiVersion}` : "could not read the ESXi version from the ISO; the template's default applies");
-    }
-    const { vars, notes } = resolveTemplateVars(template, {
-      iso: opts.iso,
-      ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
-      ...(esxiVersion !== undefined ? { esxiVersion } : {}),
-      ...(opts.vars ? { vars: opts.vars } : {}),
-    });
-    for (const note of notes) this.#log(note);
-    const isoPath = resolve(opts.iso);
-
-    const outputDir = plan.outputDir;
-    await mkdir(outputDir, { recursive: true });
+    const vars = templateVarsFor(plan, opts, (line) => this.#log(line));
+    await mkdir(plan.outputDir, { recursive: true });
     this.#throwIfCancelled();
     const dir = await prepareBuildDir(template, packer, { workDir: plan.workDir });
     onBuildDir(dir);
     for (const note of dir.notes) this.#log(note);
-    // `prepare`: what the template's Makefile would make and we can (usb.img from KS.CFG), in the copy.
+    await this.#makePreparations(plan, dir);
+    const consoleCandidates = consoleFiles(opts, template, vars, dir);
+    const { env, debugLog } = packerEnvironment(opts.env ?? process.env, dir, vars, opts.iso);
+    const password = await this.#kickstart(template, dir, vars, env);
+    if (template.variables.some((v) => v.name === PROVENANCE_VARIABLE) && vars[PROVENANCE_VARIABLE] === undefined) {
+      vars[PROVENANCE_VARIABLE] = await writeProvenanceInput(dir.cwd, {
+        iso: opts.iso,
+        isoInfo: plan.iso,
+        templateDir: template.dir,
+        packerVersion: packer.version,
+        kickstartExtra: opts.kickstartExtra,
+        rootPassword: password.origin,
+        signal: this.#signal,
+      });
+    }
+    this.#throwIfCancelled();
+    return { packer, template, dir, vars, env, outputDir: plan.outputDir, consoleCandidates, debugLog, password };
+  }
+
+  /** `prepare`: what the template's Makefile would make and we can (usb.img from KS.CFG), in the copy. */
+  async #makePreparations(plan: BuildPlan, dir: BuildDir): Promise<void> {
     for (const p of plan.preparations) {
       this.#throwIfCancelled();
       const paths = preparationPaths(p, dir.cwd);
-      await writeFatImage({ ...paths, sizeMiB: p.sizeMiB, env, signal: this.#signal });
+      await writeFatImage({ ...paths, sizeMiB: p.sizeMiB, env: this.#opts.env ?? process.env, signal: this.#signal });
       this.#log(`prepared ${p.image}: ${p.sizeMiB} MiB FAT image holding ${p.files.join(', ')} (as the template's Makefile makes it)`);
     }
     this.#throwIfCancelled();
+  }
 
-    // Console: the option; else our template's serial_log variable, pointed into the build dir;
-    // else a literal -serial file: path; else the usual names; else Packer's debug log.
-    if (declared.has(SERIAL_LOG_VARIABLE) && vars[SERIAL_LOG_VARIABLE] === undefined) {
-      vars[SERIAL_LOG_VARIABLE] = opts.consoleLog ? resolve(dir.cwd, opts.consoleLog) : join(dir.cwd, 'serial.log');
-    }
-    const consoleCandidates = [opts.consoleLog, vars[SERIAL_LOG_VARIABLE], template.consoleLog, 'serial.log', 'console.log']
-      .filter((p): p is string => !!p)
-      .map((p) => (isAbsolute(p) ? p : join(dir.cwd, p)));
-
-    const childEnv: NodeJS.ProcessEnv = {
-      ...env,
-      CHECKPOINT_DISABLE: env['CHECKPOINT_DISABLE'] ?? '1', // no call home; offline hosts (docs/packer.md)
-      TMPDIR: dir.tmp, // Packer's shell scripts and packer-maas FUSE mounts land in the build dir (docs/packer.md)
-      PACKER_TMP_DIR: dir.tmp,
-      [BUILD_MARKER_ENV]: dir.root,
-      ...(vars[STANDARD_VARIABLES.iso] !== undefined ? { VMWARE_ESXI_ISO_PATH: isoPath } : {}),
-    };
-    // Packer's debug log: the user's if they enabled it (then on stderr or in their
-    // PACKER_LOG_PATH); otherwise ours, in the build dir, so a failure can quote qemu's own
-    // stderr instead of "Please run with PACKER_LOG=1" (docs/packer.md), and templates with
-    // `-serial stdio` still get a console (docs/packer.md).
-    const userLog = !!env['PACKER_LOG'] && env['PACKER_LOG'] !== '0';
-    const debugLog = userLog ? undefined : join(dir.root, 'packer.log');
-    if (debugLog) {
-      childEnv['PACKER_LOG'] = '1';
-      childEnv['PACKER_LOG_PATH'] = debugLog;
-    }
-
-    // Our template's kickstart stick (unless the caller brought their own image). Only this step
-    // sees the root password; Packer and its debug log don't.
+  /**
+   * Our template's kickstart stick (unless the caller brought their own image), with the root
+   * password chosen here. Only this step sees the password; Packer and its debug log don't.
+   */
+  async #kickstart(template: TemplateInfo, dir: BuildDir, vars: Record<string, string>, env: NodeJS.ProcessEnv): Promise<RootPasswordChoice> {
+    let choice: RootPasswordChoice = { origin: 'unknown', generated: undefined };
     if (templateBuildsKickstart(template, dir.cwd) && vars[KICKSTART_VARIABLE] === undefined) {
+      choice = chooseRootPassword(env, ROOT_PASSWORD_ENV, this.#opts.publishedDefaultPassword === true);
       const version = vars[STANDARD_VARIABLES.esxiVersion] ?? template.variables.find((v) => v.name === STANDARD_VARIABLES.esxiVersion)?.literalDefault ?? '8.0';
       const ks = await buildKickstartImage({
         cwd: dir.cwd,
         esxiVersion: version,
-        env: childEnv,
+        env: choice.generated ? { ...env, [ROOT_PASSWORD_ENV]: choice.generated } : env,
         signal: this.#signal,
-        ...(opts.kickstartExtra ? { kickstartExtra: resolve(opts.kickstartExtra) } : {}),
+        ...(this.#opts.kickstartExtra ? { kickstartExtra: resolve(this.#opts.kickstartExtra) } : {}),
       });
       for (const line of ks.output) this.#log(line);
       vars[KICKSTART_VARIABLE] = ks.image;
     }
-    delete childEnv[ROOT_PASSWORD_ENV];
-    this.#throwIfCancelled();
-    return { packer, template, dir, vars, env: childEnv, outputDir, consoleCandidates, debugLog };
+    delete env[ROOT_PASSWORD_ENV];
+    return choice;
   }
 
   #planOptions(): PlanBuildOptions {
@@ -341,6 +330,13 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     this.#enterPhase('artifact');
     const delivered = await moveArtifact(src, plan.outputDir, this.#signal);
     this.#log(`image ${delivered.path} (${delivered.size} bytes, sha256 ${delivered.sha256})`);
+    let rootPasswordFile: string | null = null;
+    if (plan.password.generated) {
+      rootPasswordFile = passwordFileFor(delivered.path);
+      await writePasswordFile(rootPasswordFile, plan.password.generated);
+      this.#log(`root password written to ${rootPasswordFile} (mode 0600)`);
+    }
+    const provenance = plan.vars[PROVENANCE_VARIABLE] ? ((await inspectImage(delivered.path, { signal: this.#signal })).provenance ?? null) : null;
     return {
       artifactPath: delivered.path,
       size: delivered.size,
@@ -348,6 +344,9 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
       elapsedMs: this.elapsedMs,
       packerVersion: plan.packer.version,
       buildDir: this.#opts.keepBuildDir ? plan.dir.root : null,
+      rootPassword: plan.password.origin,
+      rootPasswordFile,
+      provenance,
     };
   }
 

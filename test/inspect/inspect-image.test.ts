@@ -15,7 +15,7 @@ const PROVENANCE = {
   maasEsxiVersion: '0.1.0',
   template: { name: 'maas-esxi vmware-esxi', version: '0.1.0' },
   iso: { name: 'VMware-VMvisor-Installer-8.0U3-24022510.x86_64.iso', size: 629145600, sha256: 'a'.repeat(64) },
-  esxiBuild: '8.0.3-0.0.24022510',
+  esxi: { version: '8.0U3', build: '24022510' },
   kickstartExtraSha256: null,
   packerVersion: '1.6.6',
   rootPassword: 'random',

@@ -20,7 +20,7 @@ interface Env {
   hookless: string;
 }
 
-const PROVENANCE = { format: 1, maasEsxiVersion: '0.1.0', template: { name: 'maas-esxi vmware-esxi', version: '0.1.0' }, iso: { name: 'esxi.iso', size: 1, sha256: 'b'.repeat(64) }, esxiBuild: '8.0.3-0.0.24022510', kickstartExtraSha256: null, packerVersion: '1.6.6', rootPassword: 'random' };
+const PROVENANCE = { format: 1, maasEsxiVersion: '0.1.0', template: { name: 'maas-esxi vmware-esxi', version: '0.1.0' }, iso: { name: 'esxi.iso', size: 1, sha256: 'b'.repeat(64) }, esxi: { version: '8.0U3', build: '24022510' }, kickstartExtraSha256: null, packerVersion: '1.6.6', rootPassword: 'random' };
 
 async function setup(t: { teardown(fn: () => unknown): void }): Promise<Env> {
   const tmp = tempDir();

@@ -66,7 +66,7 @@ function hooksLine(image: ImageInspection): string {
 function provenanceLine(image: ImageInspection): string {
   const p = image.provenance;
   if (!p) return 'none (not built by maas-esxi build)';
-  const password = p.rootPassword === 'published-default' ? "packer-maas's PUBLISHED default root password" : `root password ${p.rootPassword === 'random' ? 'random' : 'from MAAS_ESXI_ROOT_PASSWORD'}`;
+  const password = { 'published-default': "packer-maas's PUBLISHED default root password", random: 'random root password', environment: 'root password from MAAS_ESXI_ROOT_PASSWORD', unknown: 'root password from its own kickstart image' }[p.rootPassword];
   return `built ${p.builtAt} by maas-esxi ${p.maasEsxiVersion}${p.packerVersion ? ` with Packer ${p.packerVersion}` : ''} from ${p.iso.name} (${formatBytes(p.iso.size)}, sha256 ${p.iso.sha256.slice(0, 12)}…), template ${p.template.name}${p.template.version ? ` ${p.template.version}` : ''}, ${password}${p.kickstartExtraSha256 ? `, kickstart-extra sha256 ${p.kickstartExtraSha256.slice(0, 12)}…` : ''}`;
 }
 

@@ -96,7 +96,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("disk", help="raw disk image written by the ESXi installer")
     parser.add_argument("--partition", type=int, default=1, help=argparse.SUPPRESS)
-    parser.add_argument("--provenance", default="", help="JSON provenance record to write next to the hook")
+    # The template passes the record's path in MAAS_ESXI_PROVENANCE (empty: no record).
+    parser.add_argument("--provenance", default=os.environ.get("MAAS_ESXI_PROVENANCE", ""),
+                        help="JSON provenance record to write next to the hook")
     args = parser.parse_args(argv)
     try:
         if not os.path.isfile(args.disk):
