@@ -181,8 +181,8 @@ const ENTRY_POINTS: Record<string, { source: string; values: string[]; types: st
   },
   'maas-esxi/inspect': {
     source: 'lib/inspect/index.ts',
-    values: ['ImageInspectError', 'checkImageForUpload', 'inspectImage'],
-    types: ['EsxiRelease', 'HookInfo', 'ImageInspection', 'ImageProblem', 'ImageUploadCheck', 'ImageUploadCheckOptions', 'InspectOptions', 'InspectedPartition', 'ProvenanceRecord'],
+    values: ['ImageInspectError', 'checkImageForUpload', 'compareSiteImages', 'inspectImage'],
+    types: ['CompareSiteImagesOptions', 'EsxiRelease', 'ImageDriftReport', 'SiteImage', 'HookInfo', 'ImageInspection', 'ImageProblem', 'ImageUploadCheck', 'ImageUploadCheckOptions', 'InspectOptions', 'InspectedPartition', 'ProvenanceRecord'],
   },
   'maas-esxi/testing': {
     source: 'lib/testing/index.ts',

@@ -11,3 +11,4 @@ export type { EsxiRelease } from './boot-cfg.js';
 export type { HookInfo } from './hooks.js';
 export type { ProvenanceRecord } from './provenance.js';
 export { checkImageForUpload, type ImageUploadCheck, type ImageUploadCheckOptions } from './upload-check.js';
+export { compareSiteImages, type CompareSiteImagesOptions, type ImageDriftReport, type SiteImage } from '../client/image-drift.js';
