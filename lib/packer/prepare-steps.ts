@@ -3,13 +3,14 @@
  * variables, where the console log lands, and the environment Packer runs in (docs/packer.md).
  */
 import { isAbsolute, join, resolve } from 'node:path';
+import { PackerError } from '../errors/index.js';
 import type { BuildPlan } from './build-plan.js';
 import type { BuildDir } from './build-dir.js';
 import { majorMinor } from './kickstart.js';
 import { BUILD_MARKER_ENV } from './leftovers.js';
 import type { TemplateInfo } from './template-info.js';
 import { resolveTemplateVars, STANDARD_VARIABLES } from './template-vars.js';
-import type { BuildOptions } from './runner.js';
+import type { BuildOptions } from './build-options.js';
 
 /** Our template's variable for the serial console file (`-serial file:…`). */
 const SERIAL_LOG_VARIABLE = 'serial_log';
@@ -72,4 +73,19 @@ export function packerEnvironment(env: NodeJS.ProcessEnv, dir: BuildDir, vars: R
     childEnv['PACKER_LOG_PATH'] = debugLog;
   }
   return { env: childEnv, debugLog };
+}
+
+/** A plan made for another ISO, template or directory must not drive this build. */
+export function assertPlanFits(plan: BuildPlan, opts: BuildOptions): void {
+  const differs: string[] = [];
+  if (plan.isoPath !== resolve(opts.iso)) differs.push(`ISO ${plan.isoPath ?? '(none)'}`);
+  if (plan.template && opts.templateDir !== undefined && plan.template.dir !== resolve(opts.templateDir)) differs.push(`template ${plan.template.dir}`);
+  if (opts.outputDir !== undefined && plan.outputDir !== resolve(opts.outputDir)) differs.push(`output ${plan.outputDir}`);
+  if (opts.prepare && opts.plan && plan.preparations.length === 0 && plan.needs?.files.some((n) => !n.exists && n.fatImage)) differs.push('made without prepare');
+  if (differs.length > 0) {
+    throw new PackerError(`the build plan was made for other inputs: ${differs.join(', ')}`, {
+      code: 'PLAN_MISMATCH',
+      hint: 'Pass planBuild the same iso, templateDir, outputDir and prepare as startPackerBuild.',
+    });
+  }
 }

@@ -15,83 +15,30 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { execa, type ResultPromise } from 'execa';
-import { MaasAbortError, PackerError } from '../errors/index.js';
+import type { ResultPromise } from 'execa';
+import { MaasAbortError } from '../errors/index.js';
 import { ArtifactCollector, findCompressedImage } from './artifacts.js';
 import { prepareBuildDir, removeBuildDir, type BuildDir } from './build-dir.js';
-import { consoleLineFromDebugLog, FileTail, cleanConsoleLine, qemuDiagnostics } from './console-tail.js';
+import { consoleLineFromDebugLog, FileTail, qemuDiagnostics } from './console-tail.js';
 import { killBuildProcesses, signalGroup } from './leftovers.js';
-import { parseMachineReadableLine, type PackerEvent } from './machine-readable.js';
+import type { PackerEvent } from './machine-readable.js';
 import { moveArtifact } from './move-artifact.js';
 import { failureFromOutcome, PackerBuildError, type RunOutcome } from './packer-failure.js';
 import { assertBuildPlan, planBuild, preparationPaths, type BuildPlan, type PlanBuildOptions } from './build-plan.js';
 import { writeFatImage } from './fat-image.js';
 import { buildKickstartImage, KICKSTART_VARIABLE, ROOT_PASSWORD_ENV, templateBuildsKickstart } from './kickstart.js';
 import { inspectImage } from '../inspect/inspect-image.js';
-import type { ProvenanceRecord } from '../inspect/provenance.js';
-import { consoleFiles, packerEnvironment, templateVarsFor } from './prepare-steps.js';
+import { assertPlanFits, consoleFiles, packerEnvironment, templateVarsFor } from './prepare-steps.js';
+import { redactVarArg, runPackerProcess, type PackerRun } from './packer-process.js';
 import { PROVENANCE_VARIABLE, writeProvenanceInput } from './provenance-record.js';
-import { chooseRootPassword, passwordFileFor, writePasswordFile, type RootPasswordChoice, type RootPasswordOrigin } from './root-password.js';
+import { chooseRootPassword, passwordFileFor, writePasswordFile, type RootPasswordChoice } from './root-password.js';
 import type { PackerInstallation } from './packer-version.js';
 import { phaseForUiText, type BuildPhase } from './phases.js';
 import type { TemplateInfo } from './template-info.js';
 import { STANDARD_VARIABLES, varArgs } from './template-vars.js';
+import type { BuildOptions, BuildResult } from './build-options.js';
 
-export interface BuildOptions {
-  /** The ESXi installer ISO; passed as `vmware_esxi_iso_path` when the template declares it. */
-  iso: string;
-  /** Default: our template, `<package>/packer/vmware-esxi`. A packer-maas `vmware-esxi/` works too. */
-  templateDir?: string;
-  /** Where the `.dd.gz` ends up. Default: the current directory. */
-  outputDir?: string;
-  /** Packer duration for the install (`timeout` variable, e.g. `1h`). */
-  timeout?: string;
-  /** Further template variables (`--var k=v`); each must be declared by the template. */
-  vars?: Record<string, string>;
-  /** Passed as `esxi_version` when the template declares it. */
-  esxiVersion?: string;
-  signal?: AbortSignal;
-  /** Keep the build directory (debugging). Default false. */
-  keepBuildDir?: boolean;
-  /** After SIGINT, how long Packer may take to clean up before everything is killed. Default 60 s. */
-  graceMs?: number;
-  /** Base environment for Packer. Default: process.env. */
-  env?: NodeJS.ProcessEnv;
-  /** Parent of the build directory (holds the raw disk!). Default: the OS temp dir. */
-  workDir?: string;
-  /** Serial console log the template writes (relative to the build dir). Default: detected. */
-  consoleLog?: string;
-  /** Console log poll interval. Default 1000 ms. */
-  consolePollMs?: number;
-  /** Kickstart snippet merged into our template's kickstart (its --kickstart-extra). */
-  kickstartExtra?: string;
-  /** Make what the template needs and maas-esxi can make without root or network (see PlanBuildOptions.prepare). */
-  prepare?: boolean;
-  /** Bake packer-maas's published root password (`password123!`) instead of a random one when MAAS_ESXI_ROOT_PASSWORD is unset. */
-  publishedDefaultPassword?: boolean;
-  /**
-   * The plan from `planBuild` for these same options (the CLI shows its checks first); without
-   * it the build plans itself. Either way Packer does not start while a prerequisite fails.
-   */
-  plan?: BuildPlan;
-}
-
-export interface BuildResult {
-  artifactPath: string;
-  size: number;
-  sha256: string;
-  elapsedMs: number;
-  packerVersion: string;
-  /** Set only with keepBuildDir. */
-  buildDir: string | null;
-  /** Where the root password came from (docs/image-inspection.md#provenance). */
-  rootPassword: RootPasswordOrigin;
-  /** The 0600 file holding a generated root password, next to the image; null when none was generated. */
-  rootPasswordFile: string | null;
-  /** The provenance record read back from the image; null for templates that write none. */
-  provenance: ProvenanceRecord | null;
-}
+export type { BuildOptions, BuildResult };
 
 export interface PhaseChange {
   name: BuildPhase;
@@ -121,7 +68,6 @@ interface PreparedBuild {
 }
 
 const DEFAULT_GRACE_MS = 60_000;
-const STDERR_TAIL = 40;
 
 export class PackerBuild extends EventEmitter<PackerBuildEvents> {
   /** The build directory once prepared (removed again at the end unless keepBuildDir). */
@@ -350,102 +296,25 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     };
   }
 
-  async #runPacker(
-    packerPath: string,
-    args: string[],
-    dir: BuildDir,
-    env: NodeJS.ProcessEnv,
-    how: { userLog: boolean },
-  ): Promise<RunOutcome & { pid: number | undefined; collector: ArtifactCollector }> {
+  async #runPacker(packerPath: string, args: string[], dir: BuildDir, env: NodeJS.ProcessEnv, how: { userLog: boolean }): Promise<PackerRun> {
     this.#throwIfCancelled();
-    const collector = new ArtifactCollector();
-    const outcome: RunOutcome = { exitCode: undefined, signal: undefined, errorCount: 0, buildErrors: [], uiErrors: [], stderrTail: [], buildStarted: false };
-
-    // detached: Packer leads its own process group, so a terminal Ctrl-C reaches only us and we
-    // decide how to stop it; the whole group can be signalled at once (docs/packer.md).
-    const child = execa(packerPath, args, {
-      cwd: dir.cwd,
-      env,
-      extendEnv: false,
-      detached: true,
-      cleanup: false,
-      reject: false,
-      buffer: false,
-      stdin: 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      encoding: 'utf8',
-    });
-    this.#child = child;
-    this.pid = child.pid;
-    const pid = child.pid;
-    // If our process exits abruptly, don't leave a detached Packer (and a VM) running.
-    const onExit = (): void => {
-      if (pid !== undefined) signalGroup(pid, 'SIGKILL');
-    };
-    process.once('exit', onExit);
-    if (this.#signal.aborted) this.#onAbort();
-
-    const stdoutDone = new Promise<void>((done) => {
-      const rl = createInterface({ input: child.stdout!, crlfDelay: Infinity });
-      rl.on('line', (line) => this.#onStdoutLine(line, collector, outcome));
-      rl.on('close', done);
-    });
-    const stderrDone = new Promise<void>((done) => {
-      const rl = createInterface({ input: child.stderr!, crlfDelay: Infinity });
-      rl.on('line', (line) => {
-        // With the user's PACKER_LOG on stderr, its `Qemu stdout:` lines are the console.
-        const consoleText = how.userLog ? consoleLineFromDebugLog(line) : undefined;
-        if (consoleText !== undefined) {
-          const cleaned = cleanConsoleLine(consoleText);
-          if (cleaned) this.#consoleLine(cleaned);
-          return;
-        }
-        const isLogLine = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /.test(line);
-        this.#log(line);
-        if (!isLogLine && line.trim()) {
-          outcome.stderrTail.push(line);
-          if (outcome.stderrTail.length > STDERR_TAIL) outcome.stderrTail.shift();
-        }
-      });
-      rl.on('close', done);
-    });
-
-    try {
-      const [result] = await Promise.all([child, stdoutDone, stderrDone]);
-      outcome.exitCode = result.exitCode;
-      outcome.signal = result.signal;
-    } finally {
-      process.removeListener('exit', onExit);
-      this.#child = undefined;
-    }
-    return { ...outcome, pid, collector };
-  }
-
-  #onStdoutLine(line: string, collector: ArtifactCollector, outcome: RunOutcome): void {
-    const ev = parseMachineReadableLine(line);
-    if (!ev) {
-      if (line.trim()) this.#log(line);
-      return;
-    }
-    collector.add(ev);
-    switch (ev.type) {
-      case 'ui':
-      case 'build-finished': {
-        if (ev.level === 'error') outcome.uiErrors.push(ev.text);
-        if (/^==> [^:]+: /.test(ev.text) || ev.type === 'build-finished') outcome.buildStarted = true;
-        const phase = phaseForUiText(ev.text);
+    return runPackerProcess({ packerPath, args, cwd: dir.cwd, env, userLog: how.userLog }, {
+      started: (child) => {
+        this.#child = child;
+        this.pid = child.pid;
+        if (this.#signal.aborted) this.#onAbort();
+      },
+      ended: () => {
+        this.#child = undefined;
+      },
+      log: (line) => this.#log(line),
+      consoleLine: (line) => this.#consoleLine(line),
+      event: (ev) => this.emit('event', ev),
+      uiText: (text) => {
+        const phase = phaseForUiText(text);
         if (phase && !this.#signal.aborted) this.#enterPhase(phase);
-        break;
-      }
-      case 'error-count':
-        outcome.errorCount = ev.count;
-        break;
-      case 'error':
-        outcome.buildErrors.push(ev.message);
-        break;
-    }
-    this.emit('event', ev);
+      },
+    });
   }
 
   #onAbort(): void {
@@ -499,25 +368,4 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
 
 export function startPackerBuild(opts: BuildOptions): PackerBuild {
   return new PackerBuild(opts);
-}
-
-/** `-var` values of password-like variables stay out of logs. */
-function redactVarArg(arg: string): string {
-  const m = /^([\w-]+)=/.exec(arg);
-  return m?.[1] && /pass|secret|token|key/i.test(m[1]) ? `${m[1]}=REDACTED` : arg;
-}
-
-/** A plan made for another ISO, template or directory must not drive this build. */
-function assertPlanFits(plan: BuildPlan, opts: BuildOptions): void {
-  const differs: string[] = [];
-  if (plan.isoPath !== resolve(opts.iso)) differs.push(`ISO ${plan.isoPath ?? '(none)'}`);
-  if (plan.template && opts.templateDir !== undefined && plan.template.dir !== resolve(opts.templateDir)) differs.push(`template ${plan.template.dir}`);
-  if (opts.outputDir !== undefined && plan.outputDir !== resolve(opts.outputDir)) differs.push(`output ${plan.outputDir}`);
-  if (opts.prepare && opts.plan && plan.preparations.length === 0 && plan.needs?.files.some((n) => !n.exists && n.fatImage)) differs.push('made without prepare');
-  if (differs.length > 0) {
-    throw new PackerError(`the build plan was made for other inputs: ${differs.join(', ')}`, {
-      code: 'PLAN_MISMATCH',
-      hint: 'Pass planBuild the same iso, templateDir, outputDir and prepare as startPackerBuild.',
-    });
-  }
 }
