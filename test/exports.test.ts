@@ -179,6 +179,11 @@ const ENTRY_POINTS: Record<string, { source: string; values: string[]; types: st
       'VersionEvent',
     ],
   },
+  'maas-esxi/inspect': {
+    source: 'lib/inspect/index.ts',
+    values: ['ImageInspectError', 'checkImageForUpload', 'compareSiteImages', 'inspectImage'],
+    types: ['CompareSiteImagesOptions', 'EsxiRelease', 'ImageDriftReport', 'SiteImage', 'HookInfo', 'ImageInspection', 'ImageProblem', 'ImageUploadCheck', 'ImageUploadCheckOptions', 'InspectOptions', 'InspectedPartition', 'ProvenanceRecord'],
+  },
   'maas-esxi/testing': {
     source: 'lib/testing/index.ts',
     values: ['generateApiKey', 'startMaasSimulator'],
@@ -235,7 +240,7 @@ t.test('each entry point exports exactly the pinned names', async (t) => {
 
 t.test('package.json "exports" maps each entry point to the built module with those values', async (t) => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-  t.same(Object.keys(pkg.exports).sort(), ['.', './package.json', './packer', './testing']);
+  t.same(Object.keys(pkg.exports).sort(), ['.', './inspect', './package.json', './packer', './testing']);
   for (const [name, pinned] of Object.entries(ENTRY_POINTS)) {
     // A self-reference resolves through "exports", as a user's import would.
     const mod = (await import(name)) as Record<string, unknown>;

@@ -18,7 +18,8 @@ const ROOT_PASSWORD = 'MAAS_ESXI_ROOT_PASSWORD';
 /** Help note of the commands that build. */
 export const BUILD_ENV_NOTE =
   `Environment: ${ROOT_PASSWORD} sets the root password of the built ESXi image (7 to 39 characters mixing three of lower case, upper case, digits and other characters, ` +
-  "without 'root'; checked before the build). Unset, the template uses packer-maas's public default password123!.";
+  "without 'root'; checked before the build). Unset, a random password is generated and written to a 0600 file next to the image " +
+  "(its path is printed, never the password); --published-default-password bakes packer-maas's public password123! instead.";
 
 /**
  * What the build's kickstart step would refuse, checked before Packer starts: the snippet's
@@ -63,6 +64,7 @@ export function buildOptionsOf(ctx: RunContext, flags: BuildFlags): BuildOptions
     signal: ctx.signal,
     env: ctx.io.env,
     ...(flags.kickstartExtra ? { kickstartExtra: flags.kickstartExtra } : {}),
+    ...(flags.publishedDefaultPassword ? { publishedDefaultPassword: true } : {}),
   };
 }
 
@@ -125,9 +127,14 @@ export async function runBuild(ctx: RunContext, opts: BuildOptions): Promise<Bui
 }
 
 export function describeBuild(r: BuildResult): Record<string, unknown> {
-  return { artifact: r.artifactPath, size: r.size, sha256: r.sha256, elapsedMs: r.elapsedMs, packerVersion: r.packerVersion };
+  return { artifact: r.artifactPath, size: r.size, sha256: r.sha256, elapsedMs: r.elapsedMs, packerVersion: r.packerVersion, rootPassword: r.rootPassword, rootPasswordFile: r.rootPasswordFile, provenance: r.provenance };
 }
 
 export function builtLine(r: BuildResult): string {
-  return `Built ${r.artifactPath} (${formatBytes(r.size)}) in ${formatDuration(r.elapsedMs / 1000)}; sha256 ${r.sha256}.`;
+  const password = r.rootPasswordFile
+    ? ` The root password is in ${r.rootPasswordFile} (mode 0600).`
+    : r.rootPassword === 'published-default'
+      ? " The root password is packer-maas's PUBLIC default password123!: change it on every deployed host."
+      : '';
+  return `Built ${r.artifactPath} (${formatBytes(r.size)}) in ${formatDuration(r.elapsedMs / 1000)}; sha256 ${r.sha256}.${password}`;
 }

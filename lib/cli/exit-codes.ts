@@ -28,6 +28,8 @@ export const EXIT = {
   TEMPORARY: 5,
   DEPLOYMENT: 6,
   INTEGRITY: 7,
+  /** `images`: the sites hold different or incomplete copies of an image. */
+  DRIFT: 8,
   INTERRUPTED: 130,
 } as const;
 

@@ -85,6 +85,8 @@ export interface BuildFlags {
   prepare: boolean;
   /** Kickstart snippet merged into our template's kickstart (absolute path). */
   kickstartExtra: string | undefined;
+  /** `--published-default-password`: packer-maas's public root password instead of a random one. */
+  publishedDefaultPassword: boolean;
 }
 
 export function declareBuildFlags(y: Argv): Argv {
@@ -96,7 +98,8 @@ export function declareBuildFlags(y: Argv): Argv {
     .option('var', { type: 'string', array: true, describe: 'extra template variable k=v (repeatable)' })
     .option('keep-build-dir', { type: 'boolean', default: false, describe: "keep Packer's temporary build directory for debugging" })
     .option('prepare', { type: 'boolean', default: false, describe: 'make what the template needs when that takes no root or network (packer-maas usb.img from KS.CFG)' })
-    .option('kickstart-extra', { type: 'string', describe: 'kickstart snippet merged into ours: commands and %pre/%post/%firstboot sections (checked before the build)' });
+    .option('kickstart-extra', { type: 'string', describe: 'kickstart snippet merged into ours: commands and %pre/%post/%firstboot sections (checked before the build)' })
+    .option('published-default-password', { type: 'boolean', default: false, describe: "bake packer-maas's PUBLIC root password password123! into the image instead of a random one (only without MAAS_ESXI_ROOT_PASSWORD)" });
 }
 
 export function parseBuildFlags(argv: ParsedArgs, cwd: string): BuildFlags {
@@ -110,6 +113,7 @@ export function parseBuildFlags(argv: ParsedArgs, cwd: string): BuildFlags {
     keepBuildDir: argv['keep-build-dir'] === true,
     prepare: argv['prepare'] === true,
     kickstartExtra: path('kickstart-extra'),
+    publishedDefaultPassword: argv['published-default-password'] === true,
   };
 }
 

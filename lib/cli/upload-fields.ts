@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { defaultTitle } from '../resources/esxi-title.js';
 import { BOOT_RESOURCE_FILETYPES, type BootResourceFiletype } from '../resources/types.js';
 import { assertFiletype } from '../upload/checks.js';
 import { sniffImageType, suggestFiletype } from '../upload/sniff.js';
@@ -17,11 +16,11 @@ const COMMON_ARCHITECTURES = ['amd64/generic', 'arm64/generic', 'amd64/hwe-24.04
  * BootResourcesCreateAction.prepare_initial_payload).
  */
 export const CREATE_FIELDS: readonly FieldDoc[] = [
-  { name: 'name', meaning: 'image name: esxi/<release> for ESXi (needs no base_image), custom/<name> or a bare name otherwise' },
+  { name: 'name', meaning: 'image name: esxi/<release> for ESXi (needs no base_image), custom/<name> or a bare name otherwise', default: "esxi/<major.minor> of the ESXi build inside a disk image (maas-esxi inspect)" },
   { name: 'architecture', meaning: 'one of the MAAS server\'s usable architectures', values: COMMON_ARCHITECTURES },
   { name: 'content', meaning: 'the image file (written content@=FILE)', file: true },
   { name: 'filetype', meaning: 'image format; ESXi images from Packer are ddgz', default: "detected from the content (MAAS alone would assume tgz)", values: BOOT_RESOURCE_FILETYPES },
-  { name: 'title', meaning: 'name shown in the MAAS UI', default: "'VMware ESXi <release>' for esxi/<release>, else empty" },
+  { name: 'title', meaning: 'name shown in the MAAS UI', default: "what MAAS's ESXi driver shows, with the image's update level ('VMware ESXi 8.0 u3'), for esxi/<release>; else empty" },
   { name: 'base_image', meaning: '<os>/<series> a custom/* or bare-named image deploys like', default: "MAAS's commissioning OS and series" },
   {
     name: 'keep_old',
@@ -65,7 +64,6 @@ export async function uploadOptionsFromPairs(pairs: readonly DataPair[], cwd: st
   if (content.path === '') throw new UsageError('content@= names no file.', 'Write content@=FILE, e.g. content@=vmware-esxi.dd.gz.');
   const name = value('name');
   const architecture = value('architecture');
-  if (!name) throw new UsageError('Missing name.', 'Add name=esxi/<release>, e.g. name=esxi/8.0.');
   if (!architecture) throw new UsageError('Missing architecture.', 'Add architecture=amd64/generic.');
   const declaredSize = value('size');
   if (declaredSize !== undefined && !/^\s*\d+\s*$/.test(declaredSize)) {
@@ -86,9 +84,10 @@ export async function uploadOptionsFromPairs(pairs: readonly DataPair[], cwd: st
   }
   assertFiletype(filetype);
   return {
-    name,
+    // Empty: taken from the image by the upload's check (lib/inspect/upload-check.ts), which also defaults the title.
+    name: name ?? '',
     architecture,
-    title: value('title') ?? defaultTitle(name),
+    title: value('title'),
     filetype: filetype as BootResourceFiletype,
     base_image: value('base_image'),
     keep_old: keepOld === undefined ? undefined : djangoBoolean(keepOld),

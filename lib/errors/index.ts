@@ -23,7 +23,8 @@ export type MaasErrorName =
   | 'PackerError'
   | 'PrerequisiteError'
   | 'MachineStateError'
-  | 'DeploymentFailedError';
+  | 'DeploymentFailedError'
+  | 'ImageInspectError';
 
 export interface MaasErrorOptions {
   method?: string | undefined;

@@ -14,71 +14,31 @@
  */
 import { EventEmitter } from 'node:events';
 import { mkdir, stat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { execa, type ResultPromise } from 'execa';
-import { MaasAbortError, PackerError } from '../errors/index.js';
+import { resolve } from 'node:path';
+import type { ResultPromise } from 'execa';
+import { MaasAbortError } from '../errors/index.js';
 import { ArtifactCollector, findCompressedImage } from './artifacts.js';
 import { prepareBuildDir, removeBuildDir, type BuildDir } from './build-dir.js';
-import { consoleLineFromDebugLog, FileTail, cleanConsoleLine, qemuDiagnostics } from './console-tail.js';
-import { BUILD_MARKER_ENV, killBuildProcesses, signalGroup } from './leftovers.js';
-import { parseMachineReadableLine, type PackerEvent } from './machine-readable.js';
+import { consoleLineFromDebugLog, FileTail, qemuDiagnostics } from './console-tail.js';
+import { killBuildProcesses, signalGroup } from './leftovers.js';
+import type { PackerEvent } from './machine-readable.js';
 import { moveArtifact } from './move-artifact.js';
 import { failureFromOutcome, PackerBuildError, type RunOutcome } from './packer-failure.js';
 import { assertBuildPlan, planBuild, preparationPaths, type BuildPlan, type PlanBuildOptions } from './build-plan.js';
 import { writeFatImage } from './fat-image.js';
-import { buildKickstartImage, KICKSTART_VARIABLE, majorMinor, ROOT_PASSWORD_ENV, templateBuildsKickstart } from './kickstart.js';
+import { buildKickstartImage, KICKSTART_VARIABLE, ROOT_PASSWORD_ENV, templateBuildsKickstart } from './kickstart.js';
+import { inspectImage } from '../inspect/inspect-image.js';
+import { assertPlanFits, consoleFiles, packerEnvironment, templateVarsFor } from './prepare-steps.js';
+import { redactVarArg, runPackerProcess, type PackerRun } from './packer-process.js';
+import { PROVENANCE_VARIABLE, writeProvenanceInput } from './provenance-record.js';
+import { chooseRootPassword, passwordFileFor, writePasswordFile, type RootPasswordChoice } from './root-password.js';
 import type { PackerInstallation } from './packer-version.js';
 import { phaseForUiText, type BuildPhase } from './phases.js';
 import type { TemplateInfo } from './template-info.js';
-import { resolveTemplateVars, STANDARD_VARIABLES, varArgs } from './template-vars.js';
+import { STANDARD_VARIABLES, varArgs } from './template-vars.js';
+import type { BuildOptions, BuildResult } from './build-options.js';
 
-export interface BuildOptions {
-  /** The ESXi installer ISO; passed as `vmware_esxi_iso_path` when the template declares it. */
-  iso: string;
-  /** Default: our template, `<package>/packer/vmware-esxi`. A packer-maas `vmware-esxi/` works too. */
-  templateDir?: string;
-  /** Where the `.dd.gz` ends up. Default: the current directory. */
-  outputDir?: string;
-  /** Packer duration for the install (`timeout` variable, e.g. `1h`). */
-  timeout?: string;
-  /** Further template variables (`--var k=v`); each must be declared by the template. */
-  vars?: Record<string, string>;
-  /** Passed as `esxi_version` when the template declares it. */
-  esxiVersion?: string;
-  signal?: AbortSignal;
-  /** Keep the build directory (debugging). Default false. */
-  keepBuildDir?: boolean;
-  /** After SIGINT, how long Packer may take to clean up before everything is killed. Default 60 s. */
-  graceMs?: number;
-  /** Base environment for Packer. Default: process.env. */
-  env?: NodeJS.ProcessEnv;
-  /** Parent of the build directory (holds the raw disk!). Default: the OS temp dir. */
-  workDir?: string;
-  /** Serial console log the template writes (relative to the build dir). Default: detected. */
-  consoleLog?: string;
-  /** Console log poll interval. Default 1000 ms. */
-  consolePollMs?: number;
-  /** Kickstart snippet merged into our template's kickstart (its --kickstart-extra). */
-  kickstartExtra?: string;
-  /** Make what the template needs and maas-esxi can make without root or network (see PlanBuildOptions.prepare). */
-  prepare?: boolean;
-  /**
-   * The plan from `planBuild` for these same options (the CLI shows its checks first); without
-   * it the build plans itself. Either way Packer does not start while a prerequisite fails.
-   */
-  plan?: BuildPlan;
-}
-
-export interface BuildResult {
-  artifactPath: string;
-  size: number;
-  sha256: string;
-  elapsedMs: number;
-  packerVersion: string;
-  /** Set only with keepBuildDir. */
-  buildDir: string | null;
-}
+export type { BuildOptions, BuildResult };
 
 export interface PhaseChange {
   name: BuildPhase;
@@ -104,12 +64,10 @@ interface PreparedBuild {
   consoleCandidates: string[];
   /** Our PACKER_LOG_PATH, unless the user runs with their own PACKER_LOG. */
   debugLog: string | undefined;
+  password: RootPasswordChoice;
 }
 
 const DEFAULT_GRACE_MS = 60_000;
-/** Our template's variable for the serial console file (`-serial file:…`). */
-const SERIAL_LOG_VARIABLE = 'serial_log';
-const STDERR_TAIL = 40;
 
 export class PackerBuild extends EventEmitter<PackerBuildEvents> {
   /** The build directory once prepared (removed again at the end unless keepBuildDir). */
@@ -212,10 +170,9 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     }
   }
 
-  /** Everything before Packer starts: the plan (made once, here or by the caller), variables, build dir, kickstart, env. */
+  /** Everything before Packer starts: the plan (made once, here or by the caller), variables, build dir, kickstart, provenance, env. */
   async #prepare(onBuildDir: (dir: BuildDir) => void): Promise<PreparedBuild> {
     const opts = this.#opts;
-    const env = opts.env ?? process.env;
     this.#throwIfCancelled();
     const plan = opts.plan ?? (await planBuild(this.#planOptions()));
     assertPlanFits(plan, opts);
@@ -224,85 +181,63 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     const packer = plan.packer!;
     const template = plan.template!;
     this.#log(`using Packer ${packer.version} at ${packer.path}`);
-    const declared = new Set(template.variables.map((v) => v.name));
-
-    // The template's esxi_version (and our kickstart) take major.minor: from the option, else
-    // what the plan read from the ISO's volume id / BOOT.CFG.
-    let esxiVersion = opts.esxiVersion === undefined ? undefined : (majorMinor(opts.esxiVersion) ?? opts.esxiVersion);
-    if (esxiVersion === undefined && declared.has(STANDARD_VARIABLES.esxiVersion) && opts.vars?.[STANDARD_VARIABLES.esxiVersion] === undefined) {
-      const detected = plan.iso?.esxiVersion;
-      esxiVersion = detected === undefined ? undefined : majorMinor(detected);
-      this.#log(esxiVersion ? `ESXi ${detected} detected on the ISO: ${STANDARD_VARIABLES.esxiVersion}=${esxiVersion}` : "could not read the ESXi version from the ISO; the template's default applies");
-    }
-    const { vars, notes } = resolveTemplateVars(template, {
-      iso: opts.iso,
-      ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
-      ...(esxiVersion !== undefined ? { esxiVersion } : {}),
-      ...(opts.vars ? { vars: opts.vars } : {}),
-    });
-    for (const note of notes) this.#log(note);
-    const isoPath = resolve(opts.iso);
-
-    const outputDir = plan.outputDir;
-    await mkdir(outputDir, { recursive: true });
+    const vars = templateVarsFor(plan, opts, (line) => this.#log(line));
+    await mkdir(plan.outputDir, { recursive: true });
     this.#throwIfCancelled();
     const dir = await prepareBuildDir(template, packer, { workDir: plan.workDir });
     onBuildDir(dir);
     for (const note of dir.notes) this.#log(note);
-    // `prepare`: what the template's Makefile would make and we can (usb.img from KS.CFG), in the copy.
+    await this.#makePreparations(plan, dir);
+    const consoleCandidates = consoleFiles(opts, template, vars, dir);
+    const { env, debugLog } = packerEnvironment(opts.env ?? process.env, dir, vars, opts.iso);
+    const password = await this.#kickstart(template, dir, vars, env);
+    if (template.variables.some((v) => v.name === PROVENANCE_VARIABLE) && vars[PROVENANCE_VARIABLE] === undefined) {
+      vars[PROVENANCE_VARIABLE] = await writeProvenanceInput(dir.cwd, {
+        iso: opts.iso,
+        isoInfo: plan.iso,
+        templateDir: template.dir,
+        packerVersion: packer.version,
+        kickstartExtra: opts.kickstartExtra,
+        rootPassword: password.origin,
+        signal: this.#signal,
+      });
+    }
+    this.#throwIfCancelled();
+    return { packer, template, dir, vars, env, outputDir: plan.outputDir, consoleCandidates, debugLog, password };
+  }
+
+  /** `prepare`: what the template's Makefile would make and we can (usb.img from KS.CFG), in the copy. */
+  async #makePreparations(plan: BuildPlan, dir: BuildDir): Promise<void> {
     for (const p of plan.preparations) {
       this.#throwIfCancelled();
       const paths = preparationPaths(p, dir.cwd);
-      await writeFatImage({ ...paths, sizeMiB: p.sizeMiB, env, signal: this.#signal });
+      await writeFatImage({ ...paths, sizeMiB: p.sizeMiB, env: this.#opts.env ?? process.env, signal: this.#signal });
       this.#log(`prepared ${p.image}: ${p.sizeMiB} MiB FAT image holding ${p.files.join(', ')} (as the template's Makefile makes it)`);
     }
     this.#throwIfCancelled();
+  }
 
-    // Console: the option; else our template's serial_log variable, pointed into the build dir;
-    // else a literal -serial file: path; else the usual names; else Packer's debug log.
-    if (declared.has(SERIAL_LOG_VARIABLE) && vars[SERIAL_LOG_VARIABLE] === undefined) {
-      vars[SERIAL_LOG_VARIABLE] = opts.consoleLog ? resolve(dir.cwd, opts.consoleLog) : join(dir.cwd, 'serial.log');
-    }
-    const consoleCandidates = [opts.consoleLog, vars[SERIAL_LOG_VARIABLE], template.consoleLog, 'serial.log', 'console.log']
-      .filter((p): p is string => !!p)
-      .map((p) => (isAbsolute(p) ? p : join(dir.cwd, p)));
-
-    const childEnv: NodeJS.ProcessEnv = {
-      ...env,
-      CHECKPOINT_DISABLE: env['CHECKPOINT_DISABLE'] ?? '1', // no call home; offline hosts (docs/packer.md)
-      TMPDIR: dir.tmp, // Packer's shell scripts and packer-maas FUSE mounts land in the build dir (docs/packer.md)
-      PACKER_TMP_DIR: dir.tmp,
-      [BUILD_MARKER_ENV]: dir.root,
-      ...(vars[STANDARD_VARIABLES.iso] !== undefined ? { VMWARE_ESXI_ISO_PATH: isoPath } : {}),
-    };
-    // Packer's debug log: the user's if they enabled it (then on stderr or in their
-    // PACKER_LOG_PATH); otherwise ours, in the build dir, so a failure can quote qemu's own
-    // stderr instead of "Please run with PACKER_LOG=1" (docs/packer.md), and templates with
-    // `-serial stdio` still get a console (docs/packer.md).
-    const userLog = !!env['PACKER_LOG'] && env['PACKER_LOG'] !== '0';
-    const debugLog = userLog ? undefined : join(dir.root, 'packer.log');
-    if (debugLog) {
-      childEnv['PACKER_LOG'] = '1';
-      childEnv['PACKER_LOG_PATH'] = debugLog;
-    }
-
-    // Our template's kickstart stick (unless the caller brought their own image). Only this step
-    // sees the root password; Packer and its debug log don't.
+  /**
+   * Our template's kickstart stick (unless the caller brought their own image), with the root
+   * password chosen here. Only this step sees the password; Packer and its debug log don't.
+   */
+  async #kickstart(template: TemplateInfo, dir: BuildDir, vars: Record<string, string>, env: NodeJS.ProcessEnv): Promise<RootPasswordChoice> {
+    let choice: RootPasswordChoice = { origin: 'unknown', generated: undefined };
     if (templateBuildsKickstart(template, dir.cwd) && vars[KICKSTART_VARIABLE] === undefined) {
+      choice = chooseRootPassword(env, ROOT_PASSWORD_ENV, this.#opts.publishedDefaultPassword === true);
       const version = vars[STANDARD_VARIABLES.esxiVersion] ?? template.variables.find((v) => v.name === STANDARD_VARIABLES.esxiVersion)?.literalDefault ?? '8.0';
       const ks = await buildKickstartImage({
         cwd: dir.cwd,
         esxiVersion: version,
-        env: childEnv,
+        env: choice.generated ? { ...env, [ROOT_PASSWORD_ENV]: choice.generated } : env,
         signal: this.#signal,
-        ...(opts.kickstartExtra ? { kickstartExtra: resolve(opts.kickstartExtra) } : {}),
+        ...(this.#opts.kickstartExtra ? { kickstartExtra: resolve(this.#opts.kickstartExtra) } : {}),
       });
       for (const line of ks.output) this.#log(line);
       vars[KICKSTART_VARIABLE] = ks.image;
     }
-    delete childEnv[ROOT_PASSWORD_ENV];
-    this.#throwIfCancelled();
-    return { packer, template, dir, vars, env: childEnv, outputDir, consoleCandidates, debugLog };
+    delete env[ROOT_PASSWORD_ENV];
+    return choice;
   }
 
   #planOptions(): PlanBuildOptions {
@@ -341,6 +276,13 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
     this.#enterPhase('artifact');
     const delivered = await moveArtifact(src, plan.outputDir, this.#signal);
     this.#log(`image ${delivered.path} (${delivered.size} bytes, sha256 ${delivered.sha256})`);
+    let rootPasswordFile: string | null = null;
+    if (plan.password.generated) {
+      rootPasswordFile = passwordFileFor(delivered.path);
+      await writePasswordFile(rootPasswordFile, plan.password.generated);
+      this.#log(`root password written to ${rootPasswordFile} (mode 0600)`);
+    }
+    const provenance = plan.vars[PROVENANCE_VARIABLE] ? ((await inspectImage(delivered.path, { signal: this.#signal })).provenance ?? null) : null;
     return {
       artifactPath: delivered.path,
       size: delivered.size,
@@ -348,105 +290,31 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
       elapsedMs: this.elapsedMs,
       packerVersion: plan.packer.version,
       buildDir: this.#opts.keepBuildDir ? plan.dir.root : null,
+      rootPassword: plan.password.origin,
+      rootPasswordFile,
+      provenance,
     };
   }
 
-  async #runPacker(
-    packerPath: string,
-    args: string[],
-    dir: BuildDir,
-    env: NodeJS.ProcessEnv,
-    how: { userLog: boolean },
-  ): Promise<RunOutcome & { pid: number | undefined; collector: ArtifactCollector }> {
+  async #runPacker(packerPath: string, args: string[], dir: BuildDir, env: NodeJS.ProcessEnv, how: { userLog: boolean }): Promise<PackerRun> {
     this.#throwIfCancelled();
-    const collector = new ArtifactCollector();
-    const outcome: RunOutcome = { exitCode: undefined, signal: undefined, errorCount: 0, buildErrors: [], uiErrors: [], stderrTail: [], buildStarted: false };
-
-    // detached: Packer leads its own process group, so a terminal Ctrl-C reaches only us and we
-    // decide how to stop it; the whole group can be signalled at once (docs/packer.md).
-    const child = execa(packerPath, args, {
-      cwd: dir.cwd,
-      env,
-      extendEnv: false,
-      detached: true,
-      cleanup: false,
-      reject: false,
-      buffer: false,
-      stdin: 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      encoding: 'utf8',
-    });
-    this.#child = child;
-    this.pid = child.pid;
-    const pid = child.pid;
-    // If our process exits abruptly, don't leave a detached Packer (and a VM) running.
-    const onExit = (): void => {
-      if (pid !== undefined) signalGroup(pid, 'SIGKILL');
-    };
-    process.once('exit', onExit);
-    if (this.#signal.aborted) this.#onAbort();
-
-    const stdoutDone = new Promise<void>((done) => {
-      const rl = createInterface({ input: child.stdout!, crlfDelay: Infinity });
-      rl.on('line', (line) => this.#onStdoutLine(line, collector, outcome));
-      rl.on('close', done);
-    });
-    const stderrDone = new Promise<void>((done) => {
-      const rl = createInterface({ input: child.stderr!, crlfDelay: Infinity });
-      rl.on('line', (line) => {
-        // With the user's PACKER_LOG on stderr, its `Qemu stdout:` lines are the console.
-        const consoleText = how.userLog ? consoleLineFromDebugLog(line) : undefined;
-        if (consoleText !== undefined) {
-          const cleaned = cleanConsoleLine(consoleText);
-          if (cleaned) this.#consoleLine(cleaned);
-          return;
-        }
-        const isLogLine = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /.test(line);
-        this.#log(line);
-        if (!isLogLine && line.trim()) {
-          outcome.stderrTail.push(line);
-          if (outcome.stderrTail.length > STDERR_TAIL) outcome.stderrTail.shift();
-        }
-      });
-      rl.on('close', done);
-    });
-
-    try {
-      const [result] = await Promise.all([child, stdoutDone, stderrDone]);
-      outcome.exitCode = result.exitCode;
-      outcome.signal = result.signal;
-    } finally {
-      process.removeListener('exit', onExit);
-      this.#child = undefined;
-    }
-    return { ...outcome, pid, collector };
-  }
-
-  #onStdoutLine(line: string, collector: ArtifactCollector, outcome: RunOutcome): void {
-    const ev = parseMachineReadableLine(line);
-    if (!ev) {
-      if (line.trim()) this.#log(line);
-      return;
-    }
-    collector.add(ev);
-    switch (ev.type) {
-      case 'ui':
-      case 'build-finished': {
-        if (ev.level === 'error') outcome.uiErrors.push(ev.text);
-        if (/^==> [^:]+: /.test(ev.text) || ev.type === 'build-finished') outcome.buildStarted = true;
-        const phase = phaseForUiText(ev.text);
+    return runPackerProcess({ packerPath, args, cwd: dir.cwd, env, userLog: how.userLog }, {
+      started: (child) => {
+        this.#child = child;
+        this.pid = child.pid;
+        if (this.#signal.aborted) this.#onAbort();
+      },
+      ended: () => {
+        this.#child = undefined;
+      },
+      log: (line) => this.#log(line),
+      consoleLine: (line) => this.#consoleLine(line),
+      event: (ev) => this.emit('event', ev),
+      uiText: (text) => {
+        const phase = phaseForUiText(text);
         if (phase && !this.#signal.aborted) this.#enterPhase(phase);
-        break;
-      }
-      case 'error-count':
-        outcome.errorCount = ev.count;
-        break;
-      case 'error':
-        outcome.buildErrors.push(ev.message);
-        break;
-    }
-    this.emit('event', ev);
+      },
+    });
   }
 
   #onAbort(): void {
@@ -500,25 +368,4 @@ export class PackerBuild extends EventEmitter<PackerBuildEvents> {
 
 export function startPackerBuild(opts: BuildOptions): PackerBuild {
   return new PackerBuild(opts);
-}
-
-/** `-var` values of password-like variables stay out of logs. */
-function redactVarArg(arg: string): string {
-  const m = /^([\w-]+)=/.exec(arg);
-  return m?.[1] && /pass|secret|token|key/i.test(m[1]) ? `${m[1]}=REDACTED` : arg;
-}
-
-/** A plan made for another ISO, template or directory must not drive this build. */
-function assertPlanFits(plan: BuildPlan, opts: BuildOptions): void {
-  const differs: string[] = [];
-  if (plan.isoPath !== resolve(opts.iso)) differs.push(`ISO ${plan.isoPath ?? '(none)'}`);
-  if (plan.template && opts.templateDir !== undefined && plan.template.dir !== resolve(opts.templateDir)) differs.push(`template ${plan.template.dir}`);
-  if (opts.outputDir !== undefined && plan.outputDir !== resolve(opts.outputDir)) differs.push(`output ${plan.outputDir}`);
-  if (opts.prepare && opts.plan && plan.preparations.length === 0 && plan.needs?.files.some((n) => !n.exists && n.fatImage)) differs.push('made without prepare');
-  if (differs.length > 0) {
-    throw new PackerError(`the build plan was made for other inputs: ${differs.join(', ')}`, {
-      code: 'PLAN_MISMATCH',
-      hint: 'Pass planBuild the same iso, templateDir, outputDir and prepare as startPackerBuild.',
-    });
-  }
 }

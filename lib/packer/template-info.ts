@@ -69,44 +69,8 @@ export interface TemplateInfo {
 }
 
 export async function readTemplateInfo(templatePath: string): Promise<TemplateInfo> {
-  const abs = resolve(templatePath);
-  let st;
-  try {
-    st = await stat(abs);
-  } catch {
-    throw new PackerError(`template directory ${abs} does not exist`, {
-      code: 'TEMPLATE_NOT_FOUND',
-      hint: 'Pass --template DIR pointing at a directory with *.pkr.hcl files (or a JSON template).',
-    });
-  }
-  const dir = st.isDirectory() ? abs : dirname(abs);
-  const entries = st.isDirectory() ? await readdir(dir) : [basename(abs)];
-
-  const hclFiles = entries.filter((f) => f.endsWith('.pkr.hcl') || f.endsWith('.pkr.json')).sort();
-  let format: TemplateInfo['format'];
-  let templateFiles: string[];
-  let templateArg: string;
-  if (hclFiles.length > 0) {
-    format = 'hcl2';
-    templateFiles = hclFiles;
-    templateArg = st.isDirectory() ? '.' : basename(abs);
-  } else {
-    const jsonTemplates: string[] = [];
-    for (const f of entries.filter((e) => e.endsWith('.json'))) {
-      const parsed = await readJson(join(dir, f));
-      if (parsed && typeof parsed === 'object' && 'builders' in parsed) jsonTemplates.push(f);
-    }
-    if (jsonTemplates.length !== 1) {
-      throw new PackerError(
-        jsonTemplates.length === 0 ? `no Packer template (*.pkr.hcl or JSON with "builders") in ${dir}` : `several JSON templates in ${dir}: ${jsonTemplates.join(', ')}`,
-        { code: 'TEMPLATE_NOT_FOUND', hint: 'Pass --template with a directory holding one template, or the template file itself.' },
-      );
-    }
-    format = 'json';
-    templateFiles = jsonTemplates;
-    templateArg = jsonTemplates[0]!;
-  }
-
+  const found = await locateTemplate(templatePath);
+  const { dir, entries, format, templateFiles, templateArg } = found;
   const info: TemplateInfo = {
     dir,
     format,
@@ -126,7 +90,6 @@ export async function readTemplateInfo(templatePath: string): Promise<TemplateIn
     requiredVersions: [],
     qemuArgsNeedKvm: false,
   };
-
   const texts: string[] = [];
   const qemuSources: string[] = [];
   for (const file of templateFiles) {
@@ -138,16 +101,64 @@ export async function readTemplateInfo(templatePath: string): Promise<TemplateIn
   }
   // After all files: a source may use a variable declared in another file.
   for (const body of qemuSources) readQemuSource(info, body);
-  // Helpers next to the template tell us about tool needs too (packer-maas post.sh and Makefile,
-  // our scripts/*.py).
-  const helperTexts: string[] = [];
-  for (const f of entries.filter((e) => e.endsWith('.sh') || e === 'Makefile')) helperTexts.push(await readFile(join(dir, f), 'utf8').catch(() => ''));
-  const scriptsDir = join(dir, 'scripts');
-  const scripts = st.isDirectory() ? await readdir(scriptsDir).catch(() => [] as string[]) : [];
-  for (const f of scripts.filter((e) => /\.(py|sh)$/.test(e))) helperTexts.push(await readFile(join(scriptsDir, f), 'utf8').catch(() => ''));
-  info.needsPython = /\bpython3\b/.test(texts.join('\n')) || scripts.some((f) => f.endsWith('.py'));
-  texts.push(...helperTexts);
-  const all = texts.join('\n');
+  const helpers = await readHelpers(found);
+  info.needsPython = /\bpython3\b/.test(texts.join('\n')) || helpers.hasPythonScripts;
+  readToolNeeds(info, [...texts, ...helpers.texts].join('\n'));
+  return info;
+}
+
+interface LocatedTemplate {
+  dir: string;
+  isDirectory: boolean;
+  entries: string[];
+  format: TemplateInfo['format'];
+  templateFiles: string[];
+  templateArg: string;
+}
+
+/** The template's directory and files: HCL2 files, else the one JSON file with "builders". */
+async function locateTemplate(templatePath: string): Promise<LocatedTemplate> {
+  const abs = resolve(templatePath);
+  let st;
+  try {
+    st = await stat(abs);
+  } catch {
+    throw new PackerError(`template directory ${abs} does not exist`, {
+      code: 'TEMPLATE_NOT_FOUND',
+      hint: 'Pass --template DIR pointing at a directory with *.pkr.hcl files (or a JSON template).',
+    });
+  }
+  const isDirectory = st.isDirectory();
+  const dir = isDirectory ? abs : dirname(abs);
+  const entries = isDirectory ? await readdir(dir) : [basename(abs)];
+  const hclFiles = entries.filter((f) => f.endsWith('.pkr.hcl') || f.endsWith('.pkr.json')).sort();
+  if (hclFiles.length > 0) return { dir, isDirectory, entries, format: 'hcl2', templateFiles: hclFiles, templateArg: isDirectory ? '.' : basename(abs) };
+  const jsonTemplates: string[] = [];
+  for (const f of entries.filter((e) => e.endsWith('.json'))) {
+    const parsed = await readJson(join(dir, f));
+    if (parsed && typeof parsed === 'object' && 'builders' in parsed) jsonTemplates.push(f);
+  }
+  if (jsonTemplates.length !== 1) {
+    throw new PackerError(
+      jsonTemplates.length === 0 ? `no Packer template (*.pkr.hcl or JSON with "builders") in ${dir}` : `several JSON templates in ${dir}: ${jsonTemplates.join(', ')}`,
+      { code: 'TEMPLATE_NOT_FOUND', hint: 'Pass --template with a directory holding one template, or the template file itself.' },
+    );
+  }
+  return { dir, isDirectory, entries, format: 'json', templateFiles: jsonTemplates, templateArg: jsonTemplates[0]! };
+}
+
+/** Helpers next to the template tell us about tool needs too (packer-maas post.sh and Makefile, our scripts/*.py). */
+async function readHelpers(t: LocatedTemplate): Promise<{ texts: string[]; hasPythonScripts: boolean }> {
+  const texts: string[] = [];
+  for (const f of t.entries.filter((e) => e.endsWith('.sh') || e === 'Makefile')) texts.push(await readFile(join(t.dir, f), 'utf8').catch(() => ''));
+  const scriptsDir = join(t.dir, 'scripts');
+  const scripts = t.isDirectory ? await readdir(scriptsDir).catch(() => [] as string[]) : [];
+  for (const f of scripts.filter((e) => /\.(py|sh)$/.test(e))) texts.push(await readFile(join(scriptsDir, f), 'utf8').catch(() => ''));
+  return { texts, hasPythonScripts: scripts.some((f) => f.endsWith('.py')) };
+}
+
+/** Tools, console and compress outputs, from the template and its helpers' text. */
+function readToolNeeds(info: TemplateInfo, all: string): void {
   info.needsMtools = /\bm(?:copy|format|mdir|mmd|type)\b/.test(all);
   info.needsFuse = /\b(fusefat|fuse2fs|nbdfuse|fusermount|fuse-nbd)\b/.test(all);
   info.needsNbd = /qemu-nbd\s+(?:-c|--connect)\b|modprobe\s+nbd\b|\/dev\/nbd/.test(all);
@@ -155,10 +166,9 @@ export async function readTemplateInfo(templatePath: string): Promise<TemplateIn
   const serial = /"-serial"\s*,\s*"(file:[^"]+|stdio)"/.exec(all);
   if (serial?.[1] === 'stdio') info.serialStdio = true;
   // A literal path only; `file:${local.serial_log}` is computed by Packer (the runner then sets
-  // the template's `serial_log` variable itself, see runner.ts).
+  // the template's `serial_log` variable itself, see prepare-steps.ts consoleFiles).
   else if (serial?.[1] && !serial[1].includes('${')) info.consoleLog = serial[1].slice('file:'.length);
   for (const m of all.matchAll(/post-processor"?\s+"compress"\s*\{[^}]*?\boutput\s*=\s*"([^"]+)"/g)) info.compressOutputs.push(m[1] ?? '');
-  return info;
 }
 
 /** Records variables and `packer {}` blocks; returns the bodies of `source "qemu"` blocks. */

@@ -1,5 +1,6 @@
 import type { PyValue } from './py-format.js';
 import { completeImages } from './controllers.js';
+import { deployedImageFields } from './deployed-image.js';
 import { NODE_STATUS, type SimMachine } from './ops-state.js';
 import { apiError, notFound, pistonJson, validationError, type SimResponse } from './responses.js';
 import type { HandlerRequest, SimContext } from './sim-context.js';
@@ -83,9 +84,9 @@ export function deployMachine(sim: SimContext, req: HandlerRequest): SimResponse
   if (!image) {
     throw validationError({ distro_series: [`Select a valid choice. ${series} is not one of the available choices.`] });
   }
-  const [osystem, release] = image.name.includes('/') ? image.name.split('/') : ['custom', image.name];
-  m.osystem = osystem!;
-  m.distroSeries = release!;
+  const shown = deployedImageFields(image.name);
+  m.osystem = shown.osystem;
+  m.distroSeries = shown.distroSeries;
   const userData = formField(req, 'user_data');
   m.userData = userData === undefined ? undefined : Buffer.from(userData, 'base64').toString('utf8');
   m.run += 1;

@@ -1,6 +1,7 @@
 import { EVENT_TYPES, type EventTypeName, type SimEvent } from './event-log.js';
 import { firstBootContract, firstBootText } from './first-boot-contract.js';
 import type { SimFirstBoot, SimMachineOptions, SimMachineStatus, SimRackOptions } from './ops-types.js';
+import { deployedImageFields } from './deployed-image.js';
 
 /** `NODE_STATUS` numbers and names (`src/maascommon/enums/node.py`, NODE_STATUS_CHOICES). */
 export const NODE_STATUS: Readonly<Record<SimMachineStatus | 'Releasing', number>> = {
@@ -88,8 +89,7 @@ export class SimOps {
       status: m.status ?? 'Ready',
       architecture: m.architecture ?? 'amd64/generic',
       owner: m.status === 'Allocated' || m.status === 'Deployed' || m.status === 'Deploying' || m.status === 'Failed deployment' ? 'admin' : null,
-      osystem: m.status === 'Deployed' ? 'ubuntu' : '',
-      distroSeries: m.status === 'Deployed' ? 'noble' : '',
+      ...(m.status === 'Deployed' ? deployedImageFields(m.deployedFrom ?? 'ubuntu/noble') : { osystem: '', distroSeries: '' }),
       userData: undefined,
       firstBoot: m.firstBoot ?? {},
       run: 0,

@@ -45,6 +45,8 @@ export interface SimMachineOptions {
   /** Default 'amd64/generic'. */
   architecture?: string;
   firstBoot?: SimFirstBoot;
+  /** With status 'Deployed': the image it runs, e.g. `esxi/8.0` (default `ubuntu/noble`). */
+  deployedFrom?: string;
 }
 
 /** A controller or machine as a test reads it back. */

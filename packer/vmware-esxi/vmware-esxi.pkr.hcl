@@ -73,6 +73,12 @@ variable "kickstart_image" {
   description = "FAT USB image holding KS.CFG, made by scripts/build_kickstart_usb.py."
 }
 
+variable "provenance_file" {
+  type        = string
+  default     = ""
+  description = "JSON provenance record written next to the curtin hook (maas-esxi build sets it; docs/image-inspection.md)."
+}
+
 variable "serial_log" {
   type        = string
   default     = ""
@@ -192,6 +198,7 @@ build {
       environment_vars = [
         "DISK_IMAGE=${local.disk_image}",
         "RECIPE_DIR=${path.root}",
+        "MAAS_ESXI_PROVENANCE=${var.provenance_file}",
         # Referenced so every Packer version evaluates the disk size check.
         "DISK_CHECK=${local.disk_check}",
       ]

@@ -8,6 +8,7 @@ import { runUpload } from '../upload-run.js';
 import { runMultiSiteUpload, siteNames } from '../multi-site.js';
 import { declareParallelFlag, declareWaitReadyFlag, parseParallel, parseWaitReady, type WaitReadyFlag } from '../ops-flags.js';
 import { runWaitReady } from '../wait-ready-run.js';
+import { checkUploadImage, declareHookCheckFlag, parseHookCheck, withProvenance } from './inspect.js';
 
 interface BuildAndUploadOptions {
   build: BuildFlags;
@@ -16,6 +17,7 @@ interface BuildAndUploadOptions {
   fields: CreateFields;
   waitReady: WaitReadyFlag['waitReady'];
   parallel: number;
+  hookCheck: boolean;
 }
 
 /** `PROFILE build-and-upload --iso ISO name=… architecture=…`: the whole pipeline. */
@@ -29,7 +31,7 @@ export const buildAndUploadCommand = defineCommand<BuildAndUploadOptions>({
     ["MAAS_ESXI_ROOT_PASSWORD='Maas-Esxi%42x' maas-esxi admin build-and-upload --iso esxi.iso --kickstart-extra site.ks name=esxi/8.0 architecture=amd64/generic", 'own root password and kickstart additions'],
   ],
   notes: [BUILD_ENV_NOTE],
-  builder: (y) => declareParallelFlag(declareWaitReadyFlag(declareUploadFlags(declareBuildFlags(declareData(y))))),
+  builder: (y) => declareHookCheckFlag(declareParallelFlag(declareWaitReadyFlag(declareUploadFlags(declareBuildFlags(declareData(y)))))),
   async parse(argv, ctx) {
     const { waitReady, swallowed } = parseWaitReady(argv);
     const pairs = [...parseData(argv), ...(swallowed ? [parseDataPair(swallowed)] : [])];
@@ -38,7 +40,7 @@ export const buildAndUploadCommand = defineCommand<BuildAndUploadOptions>({
     const fields = await uploadOptionsFromPairs([...pairs, { key: 'content', path: '/dev/null', fromFile: true }, { key: 'filetype', value: 'ddgz', fromFile: false }], ctx.io.cwd);
     const build = parseBuildFlags(argv, ctx.io.cwd);
     await checkKickstartInputs(build, ctx.io.env);
-    return { build, upload: parseUploadFlags(argv), fields, waitReady, parallel: parseParallel(argv) };
+    return { build, upload: parseUploadFlags(argv), fields, waitReady, parallel: parseParallel(argv), hookCheck: parseHookCheck(argv) };
   },
   async run(o, ctx) {
     const sites = siteNames(ctx);
@@ -47,9 +49,11 @@ export const buildAndUploadCommand = defineCommand<BuildAndUploadOptions>({
     ctx.out.info(`Built ${built.artifactPath} (${formatBytes(built.size)}); uploading.`);
     const { filetypeGuessed: _guessed, declaredSize: _size, ignored: _ignored, ...fields } = o.fields;
     for (const note of fieldNotes(o.fields, built.size)) ctx.out.warn(note);
-    const upload = { ...fields, path: built.artifactPath, filetype: 'ddgz' as const, sha256: built.sha256 };
+    const checked = await checkUploadImage(ctx, { ...fields, path: built.artifactPath, filetype: 'ddgz' }, { hookCheck: o.hookCheck, dryRun: o.upload.dryRun });
+    const upload = { ...fields, name: checked.name, title: checked.title, path: built.artifactPath, filetype: 'ddgz' as const, sha256: built.sha256 };
     const wait = o.waitReady;
     if (sites) return runMultiSiteUpload(ctx, sites, upload, o.upload, o.parallel, wait);
-    await runUpload(ctx, client!, upload, o.upload, wait && (async () => ({ ready: await runWaitReady(ctx, client!, { ...wait, name: fields.name, architecture: fields.architecture }) })));
+    const then = wait ? async () => ({ ready: await runWaitReady(ctx, client!, { ...wait, name: upload.name, architecture: upload.architecture }) }) : undefined;
+    await runUpload(ctx, client!, upload, o.upload, withProvenance(checked, then));
   },
 });

@@ -7,6 +7,7 @@ import { declareParallelFlag, declareWaitReadyFlag, parseParallel, parseWaitRead
 import { runWaitReady } from '../wait-ready-run.js';
 import { CREATE_FIELDS, fieldNotes, uploadOptionsFromPairs, type CreateFields } from '../upload-fields.js';
 import { runUpload } from '../upload-run.js';
+import { checkUploadImage, declareHookCheckFlag, parseHookCheck, withProvenance } from './inspect.js';
 
 export interface CreateOptions {
   fields: CreateFields;
@@ -15,6 +16,8 @@ export interface CreateOptions {
   waitReady: WaitReadyFlag['waitReady'];
   /** `--parallel N` with several profiles (`site1,site2 create …`). */
   parallel: number;
+  /** False with `--no-hook-check`. */
+  hookCheck: boolean;
 }
 
 /**
@@ -30,20 +33,23 @@ export const createCommand = defineCommand<CreateOptions>({
     ['maas-esxi admin create name=esxi/8.0 architecture=amd64/generic content@=vmware-esxi.dd.gz --wait-ready', 'then wait until every rack/region can deploy it'],
     ['maas-esxi site1,site2,site3 create name=esxi/8.0 architecture=amd64/generic content@=vmware-esxi.dd.gz --parallel 3', 'three MAAS sites, one hash'],
   ],
-  builder: (y) => declareParallelFlag(declareWaitReadyFlag(declareUploadFlags(declareData(y)))),
+  builder: (y) => declareHookCheckFlag(declareParallelFlag(declareWaitReadyFlag(declareUploadFlags(declareData(y))))),
   async parse(argv, ctx) {
     const { waitReady, swallowed } = parseWaitReady(argv);
     const pairs = [...parseData(argv), ...(swallowed ? [parseDataPair(swallowed)] : [])];
-    return { fields: await uploadOptionsFromPairs(pairs, ctx.io.cwd), upload: parseUploadFlags(argv), waitReady, parallel: parseParallel(argv) };
+    return { fields: await uploadOptionsFromPairs(pairs, ctx.io.cwd), upload: parseUploadFlags(argv), waitReady, parallel: parseParallel(argv), hookCheck: parseHookCheck(argv) };
   },
   async run(o, ctx) {
-    const { filetypeGuessed, declaredSize: _size, ignored: _ignored, ...fields } = o.fields;
-    for (const note of fieldNotes(o.fields, (await stat(fields.path).catch(() => undefined))?.size)) ctx.out.warn(note);
-    if (filetypeGuessed) ctx.out.info(`filetype not given; using filetype=${fields.filetype} from the file's content.`);
+    const { filetypeGuessed, declaredSize: _size, ignored: _ignored, ...given } = o.fields;
+    for (const note of fieldNotes(o.fields, (await stat(given.path).catch(() => undefined))?.size)) ctx.out.warn(note);
+    if (filetypeGuessed) ctx.out.info(`filetype not given; using filetype=${given.filetype} from the file's content.`);
+    const checked = await checkUploadImage(ctx, given, { hookCheck: o.hookCheck, dryRun: o.upload.dryRun });
+    const fields = { ...given, name: checked.name, title: checked.title };
     const sites = siteNames(ctx);
     const wait = o.waitReady;
     if (sites) return runMultiSiteUpload(ctx, sites, fields, o.upload, o.parallel, wait);
     const client = ctx.maas();
-    await runUpload(ctx, client, fields, o.upload, wait && (async () => ({ ready: await runWaitReady(ctx, client, { ...wait, name: fields.name, architecture: fields.architecture }) })));
+    const then = wait ? async () => ({ ready: await runWaitReady(ctx, client, { ...wait, name: fields.name, architecture: fields.architecture }) }) : undefined;
+    await runUpload(ctx, client, fields, o.upload, withProvenance(checked, then));
   },
 });

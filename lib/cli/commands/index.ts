@@ -28,6 +28,8 @@ import { buildCommand } from './build.js';
 import { completionCommand } from './completion.js';
 import { createCommand } from './create.js';
 import { doctorCommand } from './doctor.js';
+import { inspectCommand } from './inspect.js';
+import { imagesCommand } from './images.js';
 import { listCommand } from './list.js';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
@@ -36,10 +38,10 @@ import { deployCommand } from './deploy.js';
 import { waitReadyCommand } from './wait-ready.js';
 
 /** `maas-esxi NAME …` (no profile). */
-export const TOP_LEVEL: readonly AnyCommand[] = [loginCommand, logoutCommand, listCommand, buildCommand, doctorCommand, completionCommand] as AnyCommand[];
+export const TOP_LEVEL: readonly AnyCommand[] = [loginCommand, logoutCommand, listCommand, buildCommand, doctorCommand, inspectCommand, completionCommand] as AnyCommand[];
 
 /** `maas-esxi PROFILE NAME …` (PROFILE may be `env`: MAAS_API_URL/MAAS_API_KEY). */
-export const PROFILE: readonly AnyCommand[] = [createCommand, uploadsCommand, buildAndUploadCommand, waitReadyCommand, deployCommand] as AnyCommand[];
+export const PROFILE: readonly AnyCommand[] = [createCommand, uploadsCommand, buildAndUploadCommand, waitReadyCommand, deployCommand, imagesCommand] as AnyCommand[];
 
 interface CommandGroup {
   /** The maas CLI handler name (src/maascli/utils.py handler_command_name). */

@@ -1,0 +1,54 @@
+/**
+ * `maas-esxi inspect IMAGE`: one JSON document with --json, a readable summary otherwise, one
+ * error line and exit 1 for a file that is not a disk image, and --sha256 through the upload's
+ * hash cache (docs/image-inspection.md).
+ */
+import t from 'tap';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { cli } from '../fixtures/cli-harness.js';
+import { compress, makeEsxiDisk, tempDir } from '../fixtures/inspect/esxi-disk.js';
+
+t.test('inspect: summary, --json, --sha256 through the hash cache, refusal', async (t) => {
+  const tmp = tempDir();
+  t.teardown(tmp.remove);
+  const home = join(tmp.dir, 'home');
+  const image = compress(makeEsxiDisk(tmp.dir, { layout: '7.0+', build: '8.0.3-0.0.24022510', hooks: 'ours' }), 'gzip');
+
+  const text = await cli(['inspect', image], { home });
+  t.equal(text.code, 0, text.stderr);
+  t.match(text.stdout, "ESXi: 8.0 U3, build 24022510 (8.0.3-0.0.24022510; 7.0+ layout) → name=esxi/8.0 title='VMware ESXi 8.0 u3'");
+  t.match(text.stdout, "MAAS hooks: maas-esxi's (first-boot payload 1.0.0)");
+  t.match(text.stdout, /5\s+5\.0 MiB\s+8\.0 MiB\s+basic data\s+FAT12 BOOTBANK1/);
+
+  const json = await cli(['inspect', image, '--json', '--sha256'], { home });
+  t.equal(json.code, 0, json.stderr);
+  const doc = JSON.parse(json.stdout) as { sha256: string; esxi: { name: string } };
+  const expected = createHash('sha256').update(readFileSync(image)).digest('hex');
+  t.equal(doc.sha256, expected, 'the file sha256');
+  t.equal(doc.esxi.name, 'esxi/8.0');
+  // The upload's cache (lib/upload/hash.ts HashCache) now holds it: a planted value proves it is read.
+  const cachePath = join(home, '.local', 'state', 'maas-esxi', 'hash-cache.json');
+  const cache = JSON.parse(readFileSync(cachePath, 'utf8')) as Record<string, { sha256: string }>;
+  t.same(Object.values(cache).map((e) => e.sha256), [expected]);
+  for (const entry of Object.values(cache)) entry.sha256 = 'f'.repeat(64);
+  writeFileSync(cachePath, JSON.stringify(cache));
+  const cached = await cli(['inspect', image, '--json', '--sha256'], { home });
+  t.equal((JSON.parse(cached.stdout) as { sha256: string }).sha256, 'f'.repeat(64), 'second run: from the cache, no hashing');
+
+  const iso = join(tmp.dir, 'vmware-esxi.dd.gz');
+  const isoBytes = Buffer.alloc(64 * 1024);
+  isoBytes.write('CD001', 32769, 'latin1');
+  writeFileSync(iso, gzipSync(isoBytes));
+  const refused = await cli(['inspect', iso], { home });
+  t.equal(refused.code, 1, 'a local error');
+  t.equal(refused.stdout, '');
+  t.match(refused.stderr, /^maas-esxi: error: vmware-esxi\.dd\.gz is a gzip-compressed ISO 9660 image \(an installer ISO\), not a disk image MAAS can deploy\. .*maas-esxi build --iso vmware-esxi\.dd\.gz\.\n$/);
+  t.equal(refused.stderr.split('\n').length, 2, 'one line');
+
+  const usage = await cli(['inspect'], { home });
+  t.equal(usage.code, 2);
+  t.match(usage.stderr, 'inspect needs the image file.');
+});

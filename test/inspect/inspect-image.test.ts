@@ -1,0 +1,101 @@
+/**
+ * inspectImage on ESXi-shaped disks of each layout, hook kind and compression
+ * (docs/image-inspection.md). Expected releases come from VMware's build numbers, written out
+ * here, not from the parser: 8.0.3-0.0.24022510 is ESXi 8.0 Update 3, build 24022510.
+ */
+import t from 'tap';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { inspectImage } from '../../lib/inspect/index.js';
+import { writeFatImage } from '../../lib/packer/fat-image.js';
+import { bootbankEnd, compress, makeEsxiDisk, tempDir } from '../fixtures/inspect/esxi-disk.js';
+
+const PROVENANCE = {
+  format: 1,
+  maasEsxiVersion: '0.1.0',
+  template: { name: 'maas-esxi vmware-esxi', version: '0.1.0' },
+  iso: { name: 'VMware-VMvisor-Installer-8.0U3-24022510.x86_64.iso', size: 629145600, sha256: 'a'.repeat(64) },
+  esxi: { version: '8.0U3', build: '24022510' },
+  kickstartExtraSha256: null,
+  packerVersion: '1.6.6',
+  rootPassword: 'random',
+};
+
+t.test('ESXi 8.0 U3 with our hooks and provenance, gzip: release, hooks, payload version, provenance, partitions', async (t) => {
+  const tmp = tempDir();
+  t.teardown(tmp.remove);
+  const disk = makeEsxiDisk(tmp.dir, { layout: '7.0+', build: '8.0.3-0.0.24022510', hooks: 'ours', provenance: JSON.stringify(PROVENANCE) });
+  const image = await inspectImage(compress(disk, 'gzip'));
+  t.equal(image.filetype, 'ddgz');
+  t.equal(image.expandedSize, statSync(disk).size, 'expanded size = the raw disk written');
+  t.match(image.esxi, { release: '8.0', update: 3, build: 24022510, name: 'esxi/8.0', title: 'VMware ESXi 8.0 u3', layout: '7.0+', datastorePartition: 8 });
+  t.equal(image.hooks.kind, 'maas-esxi');
+  // packer/vmware-esxi/payload/maas_esxi/__init__.py VERSION, the payload the post-processor zipped.
+  t.equal(image.hooks.payloadVersion, '1.0.0');
+  t.match(image.provenance, { ...PROVENANCE, template: PROVENANCE.template, iso: PROVENANCE.iso });
+  t.match(image.provenance?.builtAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'stamped by the post-processor, UTC');
+  t.same(
+    image.partitionTable.partitions.map((p) => [p.number, p.typeName, p.fat?.label ?? null, p.read]),
+    [
+      [1, 'EFI system', 'ESXI', true],
+      [5, 'basic data', 'BOOTBANK1', true],
+      [6, 'basic data', null, false],
+      [7, 'VMware VMFS-L (ESX-OSData)', null, false],
+      [8, 'VMware VMFS', null, false],
+    ],
+  );
+  t.same(image.warnings, []);
+});
+
+t.test('ESXi 6.7 U3 with packer-maas hooks, xz: the 6.7 layout (datastore on 3)', async (t) => {
+  const tmp = tempDir();
+  t.teardown(tmp.remove);
+  const disk = makeEsxiDisk(tmp.dir, { layout: '6.7', build: '6.7.0-3.73.14320388', hooks: 'packer-maas' });
+  const image = await inspectImage(compress(disk, 'xz'));
+  t.equal(image.filetype, 'ddxz');
+  t.match(image.esxi, { release: '6.7', update: 3, build: 14320388, name: 'esxi/6.7', title: 'VMware ESXi 6.7 u3', layout: '6.7', datastorePartition: 3 });
+  t.same(image.hooks, { kind: 'packer-maas', payloadVersion: null, files: ['curtin/curtin-hooks', 'curtin/scripts.tar.xz'] });
+  t.equal(image.provenance, null);
+});
+
+t.test('ESXi 7.0 U3 without hooks, raw: hooks none', async (t) => {
+  const tmp = tempDir();
+  t.teardown(tmp.remove);
+  const disk = makeEsxiDisk(tmp.dir, { layout: '7.0+', build: '7.0.3-0.105.22348816', hooks: 'none' });
+  const image = await inspectImage(disk);
+  t.equal(image.filetype, 'ddraw');
+  t.match(image.esxi, { release: '7.0', update: 3, build: 22348816, title: 'VMware ESXi 7.0 u3' });
+  t.same(image.hooks, { kind: 'none', payloadVersion: null, files: [] });
+});
+
+t.test('ESXi 9.0 GA, bzip2: update 0, the title without an update', async (t) => {
+  const tmp = tempDir();
+  t.teardown(tmp.remove);
+  const disk = makeEsxiDisk(tmp.dir, { layout: '7.0+', build: '9.0.0-0.0.24755229', hooks: 'ours' });
+  const image = await inspectImage(compress(disk, 'bzip2'));
+  t.equal(image.filetype, 'ddbz2');
+  t.match(image.esxi, { release: '9.0', update: 0, build: 24755229, name: 'esxi/9.0', title: 'VMware ESXi 9.0' });
+  t.equal(image.hooks.kind, 'maas-esxi');
+  t.equal(image.provenance, null, 'no record: not built by maas-esxi build');
+});
+
+t.test('an ESXi layout whose bootbank has no boot.cfg: no release, and a warning saying so', async (t) => {
+  const tmp = tempDir();
+  t.teardown(tmp.remove);
+  const image = await inspectImage(makeEsxiDisk(tmp.dir, { layout: '7.0+', hooks: 'ours' }));
+  t.equal(image.esxi, null);
+  t.match(image.warnings, [/partition 5\) has no boot\.cfg/]);
+});
+
+t.test('an MBR disk (not ESXi): its partition, FAT type, no ESXi, no hooks', async (t) => {
+  const tmp = tempDir();
+  t.teardown(tmp.remove);
+  const disk = join(tmp.dir, 'usb.img');
+  await writeFatImage({ image: disk, sizeMiB: 40, files: [] });
+  const image = await inspectImage(disk);
+  t.equal(image.partitionTable.scheme, 'mbr');
+  // lib/packer/fat-image.ts: one FAT32 (LBA) partition from 1 MiB to the end.
+  t.match(image.partitionTable.partitions, [{ number: 1, offset: 1024 * 1024, size: 39 * 1024 * 1024, type: '0x0c', fat: { type: /^FAT(16|32)$/ } }]);
+  t.equal(image.esxi, null);
+  t.equal(image.hooks.kind, 'none');
+});

@@ -1,0 +1,94 @@
+/**
+ * `create` inspects the image before hashing (docs/image-inspection.md#hooks): name and title
+ * from the image, a warning on a contradicting name, ESXi images without MAAS hooks refused
+ * (exit 1) unless --no-hook-check, other images never refused for lacking ESXi parts, --dry-run
+ * shows the inspection, the --json result carries the provenance. Outcomes are read from the
+ * simulator: the resources MAAS holds and the requests it saw.
+ */
+import t from 'tap';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startMaasSimulator, type MaasSimulator } from '../../lib/testing/index.js';
+import { cli } from '../fixtures/cli-harness.js';
+import { compress, makeEsxiDisk, tempDir } from '../fixtures/inspect/esxi-disk.js';
+
+interface Env {
+  sim: MaasSimulator;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  esxi: string;
+  hookless: string;
+}
+
+const PROVENANCE = { format: 1, maasEsxiVersion: '0.1.0', template: { name: 'maas-esxi vmware-esxi', version: '0.1.0' }, iso: { name: 'esxi.iso', size: 1, sha256: 'b'.repeat(64) }, esxi: { version: '8.0U3', build: '24022510' }, kickstartExtraSha256: null, packerVersion: '1.6.6', rootPassword: 'random' };
+
+async function setup(t: { teardown(fn: () => unknown): void }): Promise<Env> {
+  const tmp = tempDir();
+  t.teardown(tmp.remove);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(tmp.dir, 'maas') });
+  t.teardown(() => sim.close());
+  const ours = join(tmp.dir, 'ours');
+  const bare = join(tmp.dir, 'bare');
+  for (const d of [ours, bare]) mkdirSync(d);
+  return {
+    sim,
+    home: join(tmp.dir, 'home'),
+    env: { MAAS_API_URL: sim.url, MAAS_API_KEY: sim.adminKey },
+    esxi: compress(makeEsxiDisk(ours, { layout: '7.0+', build: '8.0.3-0.0.24022510', hooks: 'ours', provenance: JSON.stringify(PROVENANCE) }), 'gzip'),
+    hookless: compress(makeEsxiDisk(bare, { layout: '7.0+', build: '8.0.3-0.0.24022510', hooks: 'none' }), 'gzip'),
+  };
+}
+
+async function resources(e: Env): Promise<Array<{ name: string; title: string }>> {
+  const r = await cli(['env', 'boot-resources', 'read', 'type=uploaded'], { home: e.home, env: e.env });
+  return (JSON.parse(r.stdout) as Array<{ name: string; title: string }>).map(({ name, title }) => ({ name, title }));
+}
+
+const writes = (e: Env): string[] => e.sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
+
+t.test('no name, no title: both from the image; the --json result carries the provenance', async (t) => {
+  const e = await setup(t);
+  const r = await cli(['--json', 'env', 'create', 'architecture=amd64/generic', `content@=${e.esxi}`], { home: e.home, env: e.env });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, "name not given; using name=esxi/8.0 title='VMware ESXi 8.0 u3' from the image.");
+  t.match(JSON.parse(r.stdout), { resource: { name: 'esxi/8.0' }, provenance: { ...PROVENANCE, builtAt: String } });
+  t.same(await resources(e), [{ name: 'esxi/8.0', title: 'VMware ESXi 8.0 u3' }]);
+});
+
+t.test('name=esxi/7.0 for an 8.0 build: uploaded, with a warning naming both', async (t) => {
+  const e = await setup(t);
+  const r = await cli(['env', 'create', 'name=esxi/7.0', 'architecture=amd64/generic', `content@=${e.esxi}`], { home: e.home, env: e.env });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /warning: name=esxi\/7\.0 but image\.dd\.gz holds ESXi 8\.0 U3 \(build 24022510\); MAAS will offer it as esxi\/7\.0\./);
+  t.same(await resources(e), [{ name: 'esxi/7.0', title: 'VMware ESXi 7.0' }]);
+});
+
+t.test('an ESXi image without hooks: refused before hashing and before any write, unless --no-hook-check', async (t) => {
+  const e = await setup(t);
+  const r = await cli(['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', 'filetype=ddgz', `content@=${e.hookless}`], { home: e.home, env: e.env });
+  t.equal(r.code, 1, 'a local error');
+  t.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+  t.match(r.stderr, /^maas-esxi: error: image\.dd\.gz has no MAAS hooks \(curtin\/curtin-hooks on partition 1\): .* never configure its network .*\. Build the image with maas-esxi build, .* or pass --no-hook-check to upload it anyway\.\n$/);
+  t.notMatch(r.stderr, /Hashing/);
+  t.same(writes(e), [], 'MAAS saw no write');
+  const forced = await cli(['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${e.hookless}`, '--no-hook-check'], { home: e.home, env: e.env });
+  t.equal(forced.code, 0, forced.stderr);
+  t.same(await resources(e), [{ name: 'esxi/8.0', title: 'VMware ESXi 8.0 u3' }]);
+});
+
+t.test('a custom image is not refused for lacking ESXi hooks', async (t) => {
+  const e = await setup(t);
+  const r = await cli(['env', 'create', 'name=custom/esxi-lab', 'architecture=amd64/generic', 'base_image=ubuntu/noble', `content@=${e.hookless}`], { home: e.home, env: e.env });
+  t.equal(r.code, 0, r.stderr);
+  t.same((await resources(e)).map((x) => x.name), ['custom/esxi-lab']);
+});
+
+t.test('--dry-run shows what inspect found, and writes nothing', async (t) => {
+  const e = await setup(t);
+  const r = await cli(['env', 'create', 'architecture=amd64/generic', `content@=${e.esxi}`, '--dry-run'], { home: e.home, env: e.env });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, "ESXi: 8.0 U3, build 24022510 (8.0.3-0.0.24022510; 7.0+ layout) → name=esxi/8.0 title='VMware ESXi 8.0 u3'");
+  t.match(r.stderr, "MAAS hooks: maas-esxi's (first-boot payload 1.0.0)");
+  t.match(r.stderr, 'Provenance: built ');
+  t.same(writes(e), []);
+});
