@@ -39,6 +39,8 @@ interface LocateDeps {
 interface Regions {
   count: number;
   names: string[];
+  /** Read from MAAS, or learnt from an acknowledged offset (lib/upload/server-offset.ts regionCountFor); else `count` is the configured guess. */
+  known: boolean;
 }
 
 export interface Located {
@@ -160,14 +162,14 @@ async function readRegions(deps: LocateDeps, o: UploadOptions, on: LocateEvents)
     listed = await deps.api.json('GET', 'regioncontrollers/', { signal: o.signal });
   } catch (err) {
     if (!(err instanceof MaasError) || o.signal?.aborted) throw err;
-    return { count: configured, names: [] };
+    return { count: configured, names: [], known: false };
   }
-  if (!Array.isArray(listed) || listed.length === 0) return { count: configured, names: [] };
+  if (!Array.isArray(listed) || listed.length === 0) return { count: configured, names: [], known: false };
   const names = listed.map((r) => r.hostname ?? r.system_id ?? '?');
   if (o.regions !== undefined && o.regions !== names.length) {
     on.warning(`--regions ${o.regions} given, but MAAS has ${names.length} region controller${names.length === 1 ? '' : 's'} (${names.join(', ')}); using MAAS's count.`);
   }
-  return { count: names.length, names };
+  return { count: names.length, names, known: true };
 }
 
 /**
