@@ -77,6 +77,12 @@ export interface UploadOptions {
   joinCheckMs?: number | undefined;
 }
 
+/** Options found later (resuming a saved upload by id); the signal is known at once. */
+export interface DeferredUploadOptions {
+  signal?: AbortSignal | undefined;
+  resolve: () => Promise<UploadOptions>;
+}
+
 export type UploadPhase =
   | 'check'
   | 'hash'

@@ -17,7 +17,7 @@ import { deriveServerOffset } from './server-offset.js';
 import { learnRegionCount, refuseToJoin, settle, verify } from './server-watch.js';
 import { defaultStateDir } from './state-dir.js';
 import { UploadStateStore } from './state-store.js';
-import type { UploadAction, UploadEvents, UploadOptions, UploadPhase, UploadPlan, UploadProgress, UploadResult, UploadRetry } from './types.js';
+import type { DeferredUploadOptions, UploadAction, UploadEvents, UploadOptions, UploadPhase, UploadPlan, UploadProgress, UploadResult, UploadRetry } from './types.js';
 import { countSent, saveState, stopIfAborted, type Session, type UploadContext, type UploadDeps } from './upload-context.js';
 
 export type { HashLookup, UploadStateStorage } from './locate.js';
@@ -30,8 +30,10 @@ export type { UploadDeps } from './upload-context.js';
  * locate → create or adopt → send (each failure decided by lib/upload/retry-decision.ts) → verify → ready.
  */
 export class BootResourceUpload extends EventEmitter<UploadEvents> implements AsyncIterable<UploadProgress> {
-  readonly #ctx: UploadContext;
+  #ctx: UploadContext | undefined;
   readonly #abort = new AbortController();
+  /** The caller's signal and `abort()`, combined. */
+  readonly #signal: AbortSignal;
   readonly #rate = new RateMeter();
   readonly #started = Date.now();
   readonly #promise: Promise<UploadResult>;
@@ -39,12 +41,19 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
   #unlock: (() => Promise<void>) | undefined;
   #lastProgressEmit = 0;
 
-  constructor(deps: UploadDeps, opts: UploadOptions) {
+  /**
+   * `opts`, or (to resume a saved upload by id) a lookup that yields them: the handle exists at
+   * once either way, and a failed lookup rejects `done()` like any other failure.
+   */
+  constructor(deps: UploadDeps, opts: UploadOptions | DeferredUploadOptions) {
     super();
-    this.#ctx = this.#context(deps, opts);
+    this.#signal = opts.signal ? AbortSignal.any([opts.signal, this.#abort.signal]) : this.#abort.signal;
     // Start on the next microtask so that callers can attach listeners first.
     this.#promise = Promise.resolve()
-      .then(() => this.#run())
+      .then(async () => {
+        this.#ctx = this.#context(deps, 'resolve' in opts ? await opts.resolve() : opts);
+        return this.#run(this.#ctx);
+      })
       .finally(async () => {
         await this.#chunks?.close();
         await this.#unlock?.();
@@ -116,37 +125,37 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
     };
   }
 
-  async #run(): Promise<UploadResult> {
-    const located = await this.#locate();
-    const s = located.found ? await this.#adopt(located) : await createResource(this.#ctx, located);
+  async #run(ctx: UploadContext): Promise<UploadResult> {
+    const located = await this.#locate(ctx);
+    const s = located.found ? await this.#adopt(ctx, located) : await createResource(ctx, located);
     if (!s.file.complete) {
-      await this.#settleInFlight(s);
-      await retrying(this.#ctx, s, () => refuseToJoin(this.#ctx, s));
+      await this.#settleInFlight(ctx, s);
+      await retrying(ctx, s, () => refuseToJoin(ctx, s));
       s.resumedFrom = s.offset;
       s.sentUpTo = s.offset;
       this.emit('phase', 'upload', s.action === 'resume' ? `at byte ${s.offset} of ${s.size}` : undefined);
-      while (!(await this.#verified(s))) await this.#send(s);
+      while (!(await this.#verified(ctx, s))) await this.#send(ctx, s);
     }
-    return this.#ready(s);
+    return this.#ready(ctx, s);
   }
 
-  async #locate(): Promise<Located> {
-    const located = await locateUpload(this.#ctx.deps, { ...this.#ctx.opts, signal: this.#ctx.signal }, {
+  async #locate(ctx: UploadContext): Promise<Located> {
+    const located = await locateUpload(ctx.deps, { ...ctx.opts, signal: ctx.signal }, {
       phase: (phase, detail) => this.emit('phase', phase, detail),
       hash: (p) => this.#progress('hash', p.bytesHashed, 0, p.total),
       warning: (m) => this.emit('warning', m),
     });
-    this.#unlock = await this.#ctx.deps.store.lock(located.stateId);
+    this.#unlock = await ctx.deps.store.lock(located.stateId);
     return located;
   }
 
   /** Continue an upload found through our state or on the server. */
-  async #adopt(located: Located): Promise<Session> {
+  async #adopt(ctx: UploadContext, located: Located): Promise<Session> {
     const { resource, file, via } = located.found!;
     const s = newSession(located, resource, file, file.complete ? 'already-present' : 'resume');
     if (via === 'same-image') this.emit('warning', `MAAS already holds this image as ${resource.name} (boot resource ${resource.id}); reporting that resource.`);
-    if (!file.complete) await saveState(this.#ctx, s);
-    else if (located.state) await this.#ctx.deps.store.remove(located.stateId);
+    if (!file.complete) await saveState(ctx, s);
+    else if (located.state) await ctx.deps.store.remove(located.stateId);
     return s;
   }
 
@@ -154,55 +163,55 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
    * A previous run left a chunk without an answer (Ctrl-C past the grace period, SIGKILL, a
    * crash): MAAS may still apply its body, so watch the offset before sending anything.
    */
-  async #settleInFlight(s: Session): Promise<void> {
+  async #settleInFlight(ctx: UploadContext, s: Session): Promise<void> {
     const inFlight = s.located.state?.inFlight;
     if (!inFlight || s.located.found?.via !== 'state') return;
     const attempt = { ...inFlight, handedOver: inFlight.length, elapsedMs: 0, status: undefined, error: undefined, timedOut: false };
-    await retrying(this.#ctx, s, () => settle(this.#ctx, s, attempt));
+    await retrying(ctx, s, () => settle(ctx, s, attempt));
     if (s.state) s.state.inFlight = undefined;
   }
 
   /** Send chunks from the server's offset to the end, handing each failure to the decision. */
-  async #send(s: Session): Promise<void> {
+  async #send(ctx: UploadContext, s: Session): Promise<void> {
     let fastestBytesPerMs: number | undefined;
     while (s.offset < s.size) {
-      await stopIfAborted(this.#ctx, s);
-      await this.#assertUnchanged(s);
-      const length = Math.min(this.#ctx.link.chunkSize(s.located.chunkSize), s.size - s.offset);
+      await stopIfAborted(ctx, s);
+      await this.#assertUnchanged(ctx, s);
+      const length = Math.min(ctx.link.chunkSize(s.located.chunkSize), s.size - s.offset);
       const final = s.offset + length === s.size;
       // One small write per chunk: the acknowledged offset and the chunk about to go (a crash
       // mid-chunk leaves the record a rerun settles first).
       s.state!.inFlight = { offset: s.offset, length, final };
       s.state!.offset = s.offset;
-      await this.#ctx.deps.store.save(s.state!, false);
-      const attempt = await putChunk(this.#ctx, s, s.offset, length, final);
+      await ctx.deps.store.save(s.state!, false);
+      const attempt = await putChunk(ctx, s, s.offset, length, final);
       countSent(s, attempt.offset, attempt.handedOver);
       const couldHaveArrived = fastestBytesPerMs === undefined ? undefined : fastestBytesPerMs * attempt.elapsedMs * 1.25 >= length;
       const outcome = classifyChunkOutcome({ ...attempt, couldHaveArrived });
       if (outcome !== 'applied') {
-        await afterPutFailure(this.#ctx, s, attempt, outcome);
+        await afterPutFailure(ctx, s, attempt, outcome);
         continue;
       }
-      this.#ctx.link.record(length, attempt.elapsedMs);
+      ctx.link.record(length, attempt.elapsedMs);
       fastestBytesPerMs = Math.max(fastestBytesPerMs ?? 0, length / Math.max(1, attempt.elapsedMs));
       s.offset += length;
       s.attempts = 0;
       s.state!.inFlight = undefined;
-      if (!s.located.regions.known) await retrying(this.#ctx, s, () => learnRegionCount(this.#ctx, s));
+      if (!s.located.regions.known) await retrying(ctx, s, () => learnRegionCount(ctx, s));
       this.#progress('upload', s.offset, s.offset, s.size, true);
     }
   }
 
   /** True when MAAS holds the complete file; a short file sends again from what it holds. */
-  async #verified(s: Session): Promise<boolean> {
+  async #verified(ctx: UploadContext, s: Session): Promise<boolean> {
     if (s.offset < s.size) return false;
-    if ((await retrying(this.#ctx, s, () => verify(this.#ctx, s))) === 'complete') return true;
-    await afterShortFile(this.#ctx, s, s.offset);
+    if ((await retrying(ctx, s, () => verify(ctx, s))) === 'complete') return true;
+    await afterShortFile(ctx, s, s.offset);
     return false;
   }
 
-  async #ready(s: Session): Promise<UploadResult> {
-    await this.#ctx.deps.store.remove(s.located.stateId);
+  async #ready(ctx: UploadContext, s: Session): Promise<UploadResult> {
+    await ctx.deps.store.remove(s.located.stateId);
     this.emit('phase', 'done', s.action === 'already-present' ? 'an identical image is already in MAAS' : undefined);
     return {
       resource: s.resource,
@@ -220,7 +229,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
     };
   }
 
-  async #assertUnchanged(s: Session): Promise<void> {
+  async #assertUnchanged(ctx: UploadContext, s: Session): Promise<void> {
     const { located } = s;
     let now: Stats;
     try {
@@ -229,7 +238,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
       throw new UploadConflictError(`${located.path} disappeared during the upload.`, { cause, hint: 'Restore the file and rerun to resume.' });
     }
     if (now.size !== located.st.size || now.mtimeMs !== located.st.mtimeMs || now.ino !== located.st.ino) {
-      await this.#ctx.deps.store.remove(located.stateId);
+      await ctx.deps.store.remove(located.stateId);
       throw new UploadConflictError(`${located.path} changed during the upload (size or modification time differs).`, {
         code: 'FILE_CHANGED',
         hint: 'Wait until whatever writes the file has finished, then rerun to upload the new content.',
@@ -241,11 +250,10 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
     // One budget: `retries` when given, else the policy's own (docs/architecture.md#where-the-retry-decision-lives).
     // A dropped connection is worth retrying quickly; Retry-After still wins when a server asks.
     const policy: BackoffPolicy = opts.backoff ?? { ...DEFAULT_BACKOFF, baseMs: 250, retries: 8 };
-    const signal = opts.signal ? AbortSignal.any([opts.signal, this.#abort.signal]) : this.#abort.signal;
     return {
       deps: withDefaults(deps, opts),
       opts,
-      signal,
+      signal: this.#signal,
       backoff: { ...policy, retries: opts.retries ?? policy.retries },
       link: new LinkEstimate(opts.limitRate),
       limiter: opts.limitRate ? new RateLimiter(opts.limitRate) : undefined,
@@ -260,12 +268,12 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
 
   /** Whatever was in progress, a cancelled upload is a MaasAbortError (exit 130). */
   #asAbort(err: unknown): unknown {
-    const ctx = this.#ctx;
-    if (!ctx.signal.aborted || (err instanceof MaasAbortError && err.message.startsWith('Upload interrupted'))) return err;
-    return new MaasAbortError(ctx.stateSaved ? 'Upload interrupted; its state is saved.' : 'Interrupted before any data was sent; nothing to resume yet.', {
+    if (!this.#signal.aborted || (err instanceof MaasAbortError && err.message.startsWith('Upload interrupted'))) return err;
+    const saved = this.#ctx?.stateSaved === true;
+    return new MaasAbortError(saved ? 'Upload interrupted; its state is saved.' : 'Interrupted before any data was sent; nothing to resume yet.', {
       code: 'ABORTED',
       cause: err,
-      hint: ctx.stateSaved ? 'Rerun the same command to resume.' : 'Rerun the same command to start again.',
+      hint: saved ? 'Rerun the same command to resume.' : 'Rerun the same command to start again.',
     });
   }
 
