@@ -67,7 +67,7 @@ export async function putChunk(ctx: UploadContext, s: Session, offset: number, l
   o.forceSignal?.addEventListener('abort', abandon, { once: true });
   const started = Date.now();
   try {
-    const body = ctx.chunkSource(s.located.path, s.located.chunkSize).chunk(offset, length, onSent, ctx.limiter);
+    const body = ctx.chunkSource(s.located.path, Math.min(s.located.chunkSize, s.size)).chunk(offset, length, onSent, ctx.limiter);
     await ctx.deps.resources.uploadChunk({
       uploadUri,
       body: Readable.from(body, { objectMode: false }),
