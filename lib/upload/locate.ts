@@ -102,16 +102,7 @@ export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: Locat
   }
   const regions = await readRegions(deps, o, on);
 
-  let sha256 = await deps.hashCache.get(st);
-  on.phase('hash', o.sha256 ? 'given' : sha256 ? 'cached' : undefined);
-  if (o.sha256) {
-    if (!/^[0-9a-fA-F]{64}$/.test(o.sha256)) throw new UploadInputError(`'${o.sha256}' is not a sha256.`, { code: 'BAD_SHA256', hint: 'Pass 64 hexadecimal digits, or leave it out to let maas-esxi hash the file.' });
-    // Trusted for this run only: a mistyped hash must not poison the cache.
-    sha256 = o.sha256.toLowerCase();
-  } else if (!sha256) {
-    sha256 = await sha256File(path, { signal: o.signal, total: st.size, onProgress: on.hash });
-    await deps.hashCache.set(st, sha256, path);
-  }
+  const sha256 = await imageSha256(deps, o, st, path, on);
 
   on.phase('locate');
   const fingerprint: UploadFingerprint = { apiUrl: deps.api.apiUrl, name: o.name, architecture: o.architecture, path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
@@ -131,6 +122,21 @@ export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: Locat
   if (!found && resume) found = await findOnServer(deps, o, sha256, st.size);
   if (!found && era === '3.8') found = await findSameImage(deps, o, sha256, st.size);
   return { st, path, sha256, era, regions, stateId, fingerprint, filetype, chunkSize, state, found };
+}
+
+/** The given sha256 (trusted for this run only), the cached one, or a fresh hash that is then cached. */
+async function imageSha256(deps: LocateDeps, o: UploadOptions, st: Stats, path: string, on: LocateEvents): Promise<string> {
+  const cached = await deps.hashCache.get(st);
+  on.phase('hash', o.sha256 ? 'given' : cached ? 'cached' : undefined);
+  if (o.sha256) {
+    if (!/^[0-9a-fA-F]{64}$/.test(o.sha256)) throw new UploadInputError(`'${o.sha256}' is not a sha256.`, { code: 'BAD_SHA256', hint: 'Pass 64 hexadecimal digits, or leave it out to let maas-esxi hash the file.' });
+    // A mistyped hash must not poison the cache.
+    return o.sha256.toLowerCase();
+  }
+  if (cached) return cached;
+  const sha256 = await sha256File(path, { signal: o.signal, total: st.size, onProgress: on.hash });
+  await deps.hashCache.set(st, sha256, path);
+  return sha256;
 }
 
 async function statImage(path: string): Promise<Stats> {
