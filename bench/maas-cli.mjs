@@ -8,7 +8,7 @@
 //   MAAS_CLI_SRC=/tmp/maas/src npm run bench
 // MAAS_CLI_SRC is the directory that holds `maascli/` and `apiclient/`; MAAS_CLI_PYTHON picks the
 // interpreter (default /usr/bin/python3, where apt installs those libraries).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -21,7 +21,9 @@ export function maasCliSource() {
 
 /** Run `argv` under GNU time; wall, user and sys seconds and peak RSS (KiB) from its -f line. */
 export function timed(argv, env) {
-  const out = execFileSync(TIME, ['-f', 'TIMED %e %U %S %M', ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }).toString();
+  const run = spawnSync(TIME, ['-f', 'TIMED %e %U %S %M', ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const out = run.stderr.toString();
+  if (run.status !== 0) throw new Error(`${argv.slice(0, 4).join(' ')} … exited ${run.status}: ${out.slice(-300)}`);
   const m = /TIMED ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(out);
   if (!m) throw new Error(`no timing from ${argv[0]}: ${out.slice(-300)}`);
   return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), sys: Number(m[3]), maxRssKiB: Number(m[4]) };
