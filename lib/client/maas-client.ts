@@ -67,23 +67,24 @@ export class BootResourcesClient extends BootResources {
   }
 
   /**
-   * Resume a saved upload by id (a unique prefix is enough). The saved sha256 is trusted only
+   * Resume a saved upload by id (a unique prefix is enough). Like `upload()`, returns the handle
+   * at once; an unknown id or a changed file rejects `done()`. The saved sha256 is trusted only
    * for the very same file: a rebuilt image at the same path is refused.
    */
-  async resume(id: string, opts: Partial<UploadOptions> & { store?: UploadStateStorage | undefined } = {}): Promise<BootResourceUpload> {
-    const state = await findPending(storeOf(opts), id);
-    const st = await stat(state.fingerprint.path).catch(() => undefined);
-    if (!st || st.size !== state.fingerprint.size || st.mtimeMs !== state.fingerprint.mtimeMs || st.ino !== state.fingerprint.ino) {
-      throw new UploadConflictError(`${state.fingerprint.path} is missing or has changed since upload ${state.id} started.`, {
-        code: 'FILE_CHANGED',
-        hint: `Run create again to upload the current file, and 'uploads forget ${state.id}' to drop the old state.`,
-      });
-    }
+  resume(id: string, opts: Partial<UploadOptions> & { store?: UploadStateStorage | undefined } = {}): BootResourceUpload {
     const { store, ...rest } = opts;
-    return new BootResourceUpload(
-      { api: this.api, resources: this, store },
-      { ...state.params, path: state.fingerprint.path, sha256: state.sha256, chunkSize: state.chunkSize, profile: this.#profile, ...rest },
-    );
+    const resolve = async (): Promise<UploadOptions> => {
+      const state = await findPending(storeOf(opts), id);
+      const st = await stat(state.fingerprint.path).catch(() => undefined);
+      if (!st || st.size !== state.fingerprint.size || st.mtimeMs !== state.fingerprint.mtimeMs || st.ino !== state.fingerprint.ino) {
+        throw new UploadConflictError(`${state.fingerprint.path} is missing or has changed since upload ${state.id} started.`, {
+          code: 'FILE_CHANGED',
+          hint: `Run create again to upload the current file, and 'uploads forget ${state.id}' to drop the old state.`,
+        });
+      }
+      return { ...state.params, path: state.fingerprint.path, sha256: state.sha256, chunkSize: state.chunkSize, profile: this.#profile, ...rest };
+    };
+    return new BootResourceUpload({ api: this.api, resources: this, store }, { signal: opts.signal, resolve });
   }
 
   /**

@@ -23,6 +23,12 @@ export interface ApiRequest {
    * are not unless the caller says so (docs/architecture.md#where-each-concern-lives: never retry non-idempotent calls blindly).
    */
   idempotent?: boolean | undefined;
+  /**
+   * Retries of an idempotent call, overriding the client's `backoff.retries`. An upload passes 0:
+   * its own decision (lib/upload/retry-decision.ts) counts every failure against one budget, and
+   * a retry loop here around it would multiply the two.
+   */
+  retries?: number | undefined;
   /** Sign the request (default true when the client has credentials). */
   anonymous?: boolean | undefined;
 }
@@ -103,7 +109,7 @@ export class MaasApiClient {
           if (isStream(req.body)) throw err;
           continue;
         }
-        if (!idempotent || !isTransient(err) || attempt >= this.backoff.retries || req.signal?.aborted) throw err;
+        if (!idempotent || !isTransient(err) || attempt >= (req.retries ?? this.backoff.retries) || req.signal?.aborted) throw err;
         const delayMs = backoffDelay(this.backoff, attempt, retryAfterOf(err));
         this.onRetry?.({ method, url, attempt: attempt + 1, delayMs, error: err });
         await sleep(delayMs, req.signal);

@@ -1,13 +1,18 @@
 /**
- * Jittered exponential backoff ("full jitter", as the AWS SDK and GCS use; https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html),
- * honouring a server's Retry-After when it asks for longer.
+ * Jittered exponential backoff, "full jitter" (a uniform delay between 0 and the exponential
+ * ceiling, as the AWS SDKs use: https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+ * and https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/): it spreads
+ * clients that failed together furthest apart. A server's Retry-After wins when it asks for longer.
  */
 export interface BackoffPolicy {
   /** Delay before the first retry, ms. */
   baseMs: number;
   /** Cap for one delay, ms. */
   maxMs: number;
-  /** Retries allowed before giving up (per request; the uploader resets it on progress). */
+  /**
+   * Retries allowed before giving up: per request in MaasApiClient; in an upload, failed attempts
+   * in a row (chunk PUTs and offset reads alike), reset whenever the server's offset advances.
+   */
   retries: number;
 }
 
@@ -20,7 +25,7 @@ export function backoffDelay(
   random: () => number = Math.random,
 ): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt));
-  const jittered = Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  const jittered = Math.round(random() * ceiling);
   return retryAfterMs === undefined ? jittered : Math.max(jittered, Math.min(retryAfterMs, 5 * 60_000));
 }
 

@@ -22,9 +22,9 @@ export class BootResources {
     return this.api.json('GET', 'boot-resources/', { query: { type }, signal });
   }
 
-  /** `GET boot-resources/{id}/` — with sets, newest first. */
-  read(id: number, signal?: AbortSignal): Promise<BootResource> {
-    return this.api.json('GET', `boot-resources/${id}/`, { signal });
+  /** `GET boot-resources/{id}/` — with sets, newest first. `retries` overrides the client's budget. */
+  read(id: number, signal?: AbortSignal, retries?: number): Promise<BootResource> {
+    return this.api.json('GET', `boot-resources/${id}/`, { signal, retries });
   }
 
   /**

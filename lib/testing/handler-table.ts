@@ -8,6 +8,20 @@ import { uploadChunk } from './upload.js';
 import { listUsers, readUser, whoami } from './users.js';
 import { OPS_HANDLERS } from './ops-handlers.js';
 
+/** BootResourcesHandler.create's docstring as describe/ renders it (src/maasserver/api/boot_resources.py, src/maasserver/api/doc.py). */
+const CREATE_DOC = [
+  'Create a new boot resource\n\nCreates a new boot resource. The file upload must be done in chunk, see Boot resource file upload.\n\n',
+  ...[
+    ['name', 'Required. Name of the boot resource.'],
+    ['architecture', 'Required. Architecture the boot resource supports.'],
+    ['sha256', 'Required. The ``sha256`` hash of the resource.'],
+    ['size', 'Required. The size of the resource in bytes.'],
+    ['title', 'Optional. Title for the boot resource.'],
+    ['filetype', 'Optional. Filetype for uploaded content.'],
+    ['base_image', 'Optional. The Base OS image a custom image is built on top of. Only required for custom image.'],
+  ].map(([name, text]) => `:param ${name}: ${text}\n:type ${name}: String\n\n `),
+].join('');
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface ActionDef {
@@ -79,7 +93,9 @@ export const HANDLERS: HandlerDef[] = [
     path: () => `${P}boot-resources/`,
     params: () => [],
     actions: [
-      { name: 'create', method: 'POST', op: null, doc: 'Upload a new boot resource\n\nUploads a new boot resource.', run: createBootResource },
+      // The doc as describe/ renders an annotated docstring (src/maasserver/api/doc.py describe_actions):
+      // the official maas CLI offers key=value arguments only when it holds ':param'.
+      { name: 'create', method: 'POST', op: null, doc: CREATE_DOC, run: createBootResource },
       { name: 'import', method: 'POST', op: 'import', doc: 'Import boot resources\n\nImport the boot resources.', run: importBootResources },
       { name: 'is_importing', method: 'GET', op: 'is_importing', doc: 'Importing status\n\nGet the status of importing resources.', run: isImporting },
       { name: 'read', method: 'GET', op: null, doc: 'List boot resources\n\nList all boot resources', run: listBootResources },

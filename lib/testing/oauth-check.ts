@@ -24,6 +24,8 @@ interface OAuthInput {
   /** Nonces in use per (consumer, token); the caller releases a nonce when the request fails. */
   nonces: Set<string>;
   nowSeconds: number;
+  /** piston's `timestamp_threshold` (default 300). */
+  thresholdSeconds?: number;
   method: string;
   /** Absolute URL as the client addressed it (for HMAC-SHA1 base strings). */
   url: URL;
@@ -186,9 +188,10 @@ function verify(
     return { kind: 'fail', response: textResponse(500, `invalid literal for int() with base 10: ${pyRepr(tsText)}`) };
   }
   // Only stale timestamps fail; future ones are accepted (docs/maas-api.md#the-300-s-window step 4).
-  if (input.nowSeconds - ts > TIMESTAMP_THRESHOLD) {
+  const threshold = input.thresholdSeconds ?? TIMESTAMP_THRESHOLD;
+  if (input.nowSeconds - ts > threshold) {
     return oauthError(
-      `Expired timestamp: given ${ts} and now ${input.nowSeconds} has a greater difference than threshold ${TIMESTAMP_THRESHOLD}`,
+      `Expired timestamp: given ${ts} and now ${input.nowSeconds} has a greater difference than threshold ${threshold}`,
     );
   }
 

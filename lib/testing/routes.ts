@@ -103,6 +103,7 @@ export async function dispatch(sim: SimContext, nonces: Set<string>, call: Incom
       users: sim.store.data.users,
       nonces,
       nowSeconds: Math.floor(sim.now() / 1000),
+      thresholdSeconds: sim.signatureWindowS,
       method,
       url: call.url,
       authorization: call.headers.authorization,

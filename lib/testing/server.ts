@@ -45,6 +45,7 @@ class Simulator implements MaasSimulator, SimContext {
   readonly era: EraFacts;
   readonly version: string;
   readonly regions: number;
+  readonly signatureWindowS: number;
   readonly usableArchitectures: readonly string[];
   readonly reservedNames: ReadonlySet<string>;
   readonly faults = new SimFaultPlan();
@@ -75,6 +76,7 @@ class Simulator implements MaasSimulator, SimContext {
     if (!this.era) throw new RangeError(`unknown MAAS era ${String(opts.era)}; use '3.4', '3.7' or '3.8'`);
     this.version = opts.version ?? this.era.defaultVersion;
     this.regions = Math.max(1, Math.floor(opts.regions ?? 1));
+    this.signatureWindowS = opts.signatureWindowS ?? 300;
     this.usableArchitectures = opts.usableArchitectures ?? DEFAULT_ARCHITECTURES;
     this.reservedNames = new Set(opts.reservedNames ?? DEFAULT_RESERVED_NAMES);
     this.#maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;

@@ -15,6 +15,8 @@ export interface SimContext extends RenderContext {
   /** Controllers, machines and the event log (deploy and wait-ready). */
   readonly ops: SimOps;
   readonly regions: number;
+  /** Age in seconds past which an OAuth timestamp is refused (docs/maas-api.md#the-300-s-window). */
+  readonly signatureWindowS: number;
   readonly version: string;
   readonly usableArchitectures: readonly string[];
   readonly reservedNames: ReadonlySet<string>;

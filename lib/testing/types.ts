@@ -39,6 +39,11 @@ export interface SimulatorOptions {
   /** Clock in ms for OAuth timestamps, set versions and the `Date` header. Default Date.now. */
   now?: () => number;
   /**
+   * piston's `OAuthServer.timestamp_threshold`, seconds (docs/maas-api.md#the-300-s-window). Default
+   * 300; narrower to test slow links without waiting minutes.
+   */
+  signatureWindowS?: number;
+  /**
    * Seed one complete synced `ubuntu/<series>` resource per usable architecture, as a MAAS that
    * has imported Ubuntu has (that is what makes architectures usable, docs/maas-upload-protocol.md#architecture-rules). Default true.
    */

@@ -39,6 +39,8 @@ interface LocateDeps {
 interface Regions {
   count: number;
   names: string[];
+  /** Read from MAAS, or learnt from an acknowledged offset (lib/upload/server-offset.ts regionCountFor); else `count` is the configured guess. */
+  known: boolean;
 }
 
 export interface Located {
@@ -100,16 +102,7 @@ export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: Locat
   }
   const regions = await readRegions(deps, o, on);
 
-  let sha256 = await deps.hashCache.get(st);
-  on.phase('hash', o.sha256 ? 'given' : sha256 ? 'cached' : undefined);
-  if (o.sha256) {
-    if (!/^[0-9a-fA-F]{64}$/.test(o.sha256)) throw new UploadInputError(`'${o.sha256}' is not a sha256.`, { code: 'BAD_SHA256', hint: 'Pass 64 hexadecimal digits, or leave it out to let maas-esxi hash the file.' });
-    // Trusted for this run only: a mistyped hash must not poison the cache.
-    sha256 = o.sha256.toLowerCase();
-  } else if (!sha256) {
-    sha256 = await sha256File(path, { signal: o.signal, total: st.size, onProgress: on.hash });
-    await deps.hashCache.set(st, sha256, path);
-  }
+  const sha256 = await imageSha256(deps, o, st, path, on);
 
   on.phase('locate');
   const fingerprint: UploadFingerprint = { apiUrl: deps.api.apiUrl, name: o.name, architecture: o.architecture, path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
@@ -129,6 +122,21 @@ export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: Locat
   if (!found && resume) found = await findOnServer(deps, o, sha256, st.size);
   if (!found && era === '3.8') found = await findSameImage(deps, o, sha256, st.size);
   return { st, path, sha256, era, regions, stateId, fingerprint, filetype, chunkSize, state, found };
+}
+
+/** The given sha256 (trusted for this run only), the cached one, or a fresh hash that is then cached. */
+async function imageSha256(deps: LocateDeps, o: UploadOptions, st: Stats, path: string, on: LocateEvents): Promise<string> {
+  const cached = await deps.hashCache.get(st);
+  on.phase('hash', o.sha256 ? 'given' : cached ? 'cached' : undefined);
+  if (o.sha256) {
+    if (!/^[0-9a-fA-F]{64}$/.test(o.sha256)) throw new UploadInputError(`'${o.sha256}' is not a sha256.`, { code: 'BAD_SHA256', hint: 'Pass 64 hexadecimal digits, or leave it out to let maas-esxi hash the file.' });
+    // A mistyped hash must not poison the cache.
+    return o.sha256.toLowerCase();
+  }
+  if (cached) return cached;
+  const sha256 = await sha256File(path, { signal: o.signal, total: st.size, onProgress: on.hash });
+  await deps.hashCache.set(st, sha256, path);
+  return sha256;
 }
 
 async function statImage(path: string): Promise<Stats> {
@@ -160,14 +168,14 @@ async function readRegions(deps: LocateDeps, o: UploadOptions, on: LocateEvents)
     listed = await deps.api.json('GET', 'regioncontrollers/', { signal: o.signal });
   } catch (err) {
     if (!(err instanceof MaasError) || o.signal?.aborted) throw err;
-    return { count: configured, names: [] };
+    return { count: configured, names: [], known: false };
   }
-  if (!Array.isArray(listed) || listed.length === 0) return { count: configured, names: [] };
+  if (!Array.isArray(listed) || listed.length === 0) return { count: configured, names: [], known: false };
   const names = listed.map((r) => r.hostname ?? r.system_id ?? '?');
   if (o.regions !== undefined && o.regions !== names.length) {
     on.warning(`--regions ${o.regions} given, but MAAS has ${names.length} region controller${names.length === 1 ? '' : 's'} (${names.join(', ')}); using MAAS's count.`);
   }
-  return { count: names.length, names };
+  return { count: names.length, names, known: true };
 }
 
 /**

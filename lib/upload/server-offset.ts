@@ -16,24 +16,16 @@ export function deriveServerOffset(file: Pick<BootResourceFile, 'size' | 'progre
 }
 
 /**
- * After an ambiguous failure the server holds one of `candidates` (the offset before the chunk,
- * or after it). MAAS 3.5+ divides progress by the number of region controllers (docs/maas-api.md
- * docs/maas-upload-protocol.md#deriving-the-offset), which a client cannot read; so test each candidate against the reported float for 1–16
- * regions, `regions` first. Falls back to deriveServerOffset when nothing matches exactly.
+ * The number of region controllers behind a 3.5+ `progress`, learnt from an offset the server
+ * acknowledged (the count whose formula gives that offset back), for a MAAS whose
+ * `regioncontrollers/` cannot be read. Guessing the count afresh after each failure would be
+ * ambiguous: progress for 4 MiB of 12 MiB on one region is also 8 MiB on two
+ * (docs/maas-upload-protocol.md#deriving-the-offset). Undefined when no count from 1 to 16 fits.
  */
-export function matchServerOffset(
-  file: Pick<BootResourceFile, 'size' | 'progress' | 'complete'>,
-  era: MaasEra,
-  candidates: readonly number[],
-  regions = 1,
-): number {
-  if (file.complete || file.progress === undefined || era === '3.4') return deriveServerOffset(file, era, regions);
-  const counts = [regions, ...Array.from({ length: 16 }, (_, i) => i + 1).filter((n) => n !== regions)];
-  for (const n of counts) {
-    const held = deriveServerOffset(file, era, n);
-    if (candidates.includes(held)) return held;
-  }
-  return deriveServerOffset(file, era, regions);
+export function regionCountFor(file: Pick<BootResourceFile, 'size' | 'progress' | 'complete'>, era: MaasEra, acknowledged: number): number | undefined {
+  if (era === '3.4' || file.complete || file.progress === undefined || acknowledged <= 0) return undefined;
+  for (let n = 1; n <= 16; n++) if (deriveServerOffset(file, era, n) === acknowledged) return n;
+  return undefined;
 }
 
 /** The newest set's file with the given sha256 (sets are emitted newest first, docs/maas-upload-protocol.md#the-answer). */

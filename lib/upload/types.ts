@@ -30,7 +30,10 @@ export interface UploadOptions {
   stateDir?: string | undefined;
   /** Recorded in the state so `uploads resume` can reconnect with the same profile. */
   profile?: string | undefined;
-  /** Failed attempts in a row before giving up; the count resets whenever the offset advances. */
+  /**
+   * Failed attempts in a row before giving up (chunk PUTs and offset reads alike); the count
+   * resets whenever the server's offset advances. Default `backoff.retries`, else 8.
+   */
   retries?: number | undefined;
   backoff?: BackoffPolicy | undefined;
   /** Idle/answer timeout of an ordinary chunk (docs/dependencies.md#undici). Default 2 min. */
@@ -72,6 +75,12 @@ export interface UploadOptions {
    * offset this long: if it moves, another client is uploading it. Default 3 s.
    */
   joinCheckMs?: number | undefined;
+}
+
+/** Options found later (resuming a saved upload by id); the signal is known at once. */
+export interface DeferredUploadOptions {
+  signal?: AbortSignal | undefined;
+  resolve: () => Promise<UploadOptions>;
 }
 
 export type UploadPhase =
@@ -130,9 +139,13 @@ export interface UploadResult {
   action: UploadAction;
   /** Offset the upload started from in this run (0 for a fresh upload). */
   resumedFrom: number;
-  /** Bytes handed to the network in this run. */
+  /** Bytes handed to the connection in this run (failed attempts included). */
   bytesSent: number;
-  /** Bytes sent more than once because an attempt failed. */
+  /**
+   * Of those, bytes this run had already handed over once (or that lay below the offset it started
+   * from): what failures cost, whether the server lost a tail, a connection reset or the resource
+   * was re-created. `bytesSent - bytesResent` is the file's bytes sent for the first time.
+   */
   bytesResent: number;
   retries: number;
   /** The resource was created again after an integrity failure (docs/maas-upload-protocol.md#integrity-errors). */

@@ -1,21 +1,17 @@
 import t from 'tap';
 import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
-import { matchServerOffset } from '../../lib/upload/server-offset.js';
+import { regionCountFor } from '../../lib/upload/server-offset.js';
 
-t.test('docs/maas-upload-protocol.md#deriving-the-offset: the held offset is recognised whatever the number of regions', async (t) => {
+t.test('docs/maas-upload-protocol.md#deriving-the-offset: the region count is learnt from an acknowledged offset', async (t) => {
   const size = 10_000_000;
   const chunk = 1_048_576;
   for (const n of [1, 2, 3]) {
-    for (const held of [5 * chunk, 6 * chunk]) {
-      const progress = (100 * held) / (size * n);
-      t.equal(matchServerOffset({ size, progress, complete: false }, '3.8', [5 * chunk, 6 * chunk]), held, `${n} region(s), holds ${held}`);
-    }
+    // MAAS's progress for `chunk` acknowledged bytes on n regions: 100·received/(size·n).
+    const progress = (100 * chunk) / (size * n);
+    t.equal(regionCountFor({ size, progress, complete: false }, '3.8', chunk), n, `${n} region(s)`);
   }
-  // When the float fits both candidates for different region counts (offset 1 chunk vs 2 chunks
-  // on 1 vs 2 regions), the configured count decides.
-  const twoRegionsHoldTwo = (100 * 2 * chunk) / (size * 2);
-  t.equal(matchServerOffset({ size, progress: twoRegionsHoldTwo, complete: false }, '3.8', [chunk, 2 * chunk], 2), 2 * chunk);
-  t.equal(matchServerOffset({ size, progress: twoRegionsHoldTwo, complete: false }, '3.8', [chunk, 2 * chunk], 1), chunk);
+  t.equal(regionCountFor({ size, progress: 0.3, complete: false }, '3.4', chunk), undefined, '≤3.4 progress does not depend on the count');
+  t.equal(regionCountFor({ size, progress: 33.3, complete: false }, '3.8', chunk), undefined, 'no count fits: undefined');
 });
 
 t.test('two regions, regions unknown to the client: a lost answer is not mistaken for a lost chunk', async (t) => {

@@ -24,7 +24,7 @@ t.test('SDK: pendingUploads lists an interrupted upload; resume(id prefix) finis
   t.equal(pending.length, 1);
   t.equal(pending[0]!.params.name, 'esxi/8.0');
   t.ok(pending[0]!.offset >= 3 * CHUNK);
-  const up = await env.client.bootResources.resume(pending[0]!.id.slice(0, 5), { stateDir: env.stateDir, joinCheckMs: 0 });
+  const up = env.client.bootResources.resume(pending[0]!.id.slice(0, 5), { stateDir: env.stateDir, joinCheckMs: 0 });
   const result = await up.done();
   t.equal(result.action, 'resume');
   t.equal(result.file.complete, true);
@@ -48,7 +48,7 @@ t.test('SDK: resume refuses a file that changed since', async (t) => {
   const { env, image } = await interrupted(t);
   const [state] = await env.client.bootResources.pendingUploads({ stateDir: env.stateDir });
   appendFileSync(image.path, 'x');
-  const err = (await env.client.bootResources.resume(state!.id, { stateDir: env.stateDir }).catch((e: unknown) => e)) as UploadConflictError;
+  const err = (await env.client.bootResources.resume(state!.id, { stateDir: env.stateDir }).done().catch((e: unknown) => e)) as UploadConflictError;
   t.ok(err instanceof UploadConflictError);
   t.equal(err.code, 'FILE_CHANGED');
 });

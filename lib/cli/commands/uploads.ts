@@ -67,6 +67,6 @@ export const uploadsCommand = defineCommand<UploadsOptions>({
       ctx.out.result(summary(state));
       return;
     }
-    await reportUpload(ctx, await ctx.maas().bootResources.resume(o.id, uploadRunOptions(ctx, o.upload)));
+    await reportUpload(ctx, ctx.maas().bootResources.resume(o.id, uploadRunOptions(ctx, o.upload)));
   },
 });

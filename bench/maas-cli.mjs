@@ -1,0 +1,53 @@
+// The official maas CLI as the baseline of issue 18: `maas PROFILE boot-resources create … content@=FILE`
+// against the same simulator, measured with GNU time exactly as ours is.
+//
+// How it is obtained (its code is never committed here): MAAS's own source, run with Debian's
+// Python libraries —
+//   git clone --depth 1 https://github.com/canonical/maas /tmp/maas      # or a git archive of src/maascli src/apiclient
+//   apt-get install python3-httplib2 python3-oauthlib python3-yaml python3-netaddr python3-macaroonbakery
+//   MAAS_CLI_SRC=/tmp/maas/src npm run bench
+// MAAS_CLI_SRC is the directory that holds `maascli/` and `apiclient/`; MAAS_CLI_PYTHON picks the
+// interpreter (default /usr/bin/python3, where apt installs those libraries).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const TIME = '/usr/bin/time';
+
+export function maasCliSource() {
+  const src = process.env.MAAS_CLI_SRC;
+  return src && existsSync(join(src, 'maascli', '__main__.py')) && existsSync(join(src, 'apiclient')) ? src : undefined;
+}
+
+/** Run `argv` under GNU time; wall, user and sys seconds and peak RSS (KiB) from its -f line. */
+export function timed(argv, env) {
+  const run = spawnSync(TIME, ['-f', 'TIMED %e %U %S %M', ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const out = run.stderr.toString();
+  if (run.status !== 0) throw new Error(`${argv.slice(0, 4).join(' ')} … exited ${run.status}: ${out.slice(-300)}`);
+  const m = /TIMED ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(out);
+  if (!m) throw new Error(`no timing from ${argv[0]}: ${out.slice(-300)}`);
+  return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), sys: Number(m[3]), maxRssKiB: Number(m[4]) };
+}
+
+/** One fresh create with the maas CLI (login into a private HOME first). */
+export function maasCliCreate(src, sim, path, name, home) {
+  mkdirSync(home, { recursive: true });
+  const python = process.env.MAAS_CLI_PYTHON ?? '/usr/bin/python3';
+  const env = { HOME: home, PYTHONPATH: src };
+  execFileSync(python, ['-m', 'maascli', 'login', 'bench', sim.url, sim.adminKey], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  return timed([python, '-m', 'maascli', 'bench', 'boot-resources', 'create', `name=${name}`, 'architecture=amd64/generic', 'filetype=ddraw', `title=${name}`, `content@=${path}`], env);
+}
+
+/** One fresh create with our CLI, with an empty state directory (so it hashes, as the maas CLI does). */
+export function oursCreate(root, sim, path, name, stateDir) {
+  return timed([process.execPath, join(root, 'bin', 'maas-esxi.js'), 'env', 'create', `name=${name}`, 'architecture=amd64/generic', 'filetype=ddraw', `title=${name}`, `content@=${path}`, '--quiet'], {
+    MAAS_API_URL: sim.url,
+    MAAS_API_KEY: sim.adminKey,
+    XDG_STATE_HOME: stateDir,
+  });
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};

@@ -1,0 +1,50 @@
+import { UploadIntegrityError } from '../errors/index.js';
+import type { BootResource, BootResourceFile } from '../resources/types.js';
+import type { Located } from './locate.js';
+import { deriveServerOffset, findFileBySha256 } from './server-offset.js';
+import type { UploadAction } from './types.js';
+import { saveState, type Session, type UploadContext } from './upload-context.js';
+
+export function newSession(located: Located, resource: BootResource, file: BootResourceFile, action: UploadAction): Session {
+  return {
+    located,
+    size: located.st.size,
+    resource,
+    file,
+    action,
+    state: undefined,
+    offset: deriveServerOffset(file, located.era, located.regions.count),
+    resumedFrom: 0,
+    bytesSent: 0,
+    bytesResent: 0,
+    sentUpTo: 0,
+    retries: 0,
+    attempts: 0,
+    recreated: false,
+    repeatedFirstChunk: false,
+  };
+}
+
+/**
+ * POST the resource with sha256 and size but no content (docs/maas-upload-protocol.md#creating-the-resource)
+ * and take the file whose sha256 matches; `into` is the session of a re-create.
+ */
+export async function createResource(ctx: UploadContext, located: Located, into?: Session): Promise<Session> {
+  ctx.phase('create');
+  const o = ctx.opts;
+  const resource = await ctx.deps.resources.create(
+    { name: o.name, architecture: o.architecture, sha256: located.sha256, size: located.st.size, title: o.title, filetype: located.filetype, base_image: o.base_image, keep_old: o.keep_old },
+    ctx.signal,
+  );
+  const found = findFileBySha256(resource, located.sha256);
+  if (!found) {
+    throw new UploadIntegrityError(`MAAS created resource ${resource.id} but it has no file with sha256 ${located.sha256}.`, {
+      hint: 'This MAAS behaves unexpectedly; check its logs, then retry.',
+    });
+  }
+  const s = into ?? newSession(located, resource, found.file, 'create');
+  Object.assign(s, { resource, file: found.file, offset: deriveServerOffset(found.file, located.era, located.regions.count) });
+  if (s.file.complete) s.action = 'already-present';
+  else await saveState(ctx, s);
+  return s;
+}

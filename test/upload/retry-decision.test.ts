@@ -1,0 +1,91 @@
+// Issue 17 item 8: the decision after a failure is one pure function, tested here over every
+// outcome × era. The expectations are MAAS facts (docs/maas-upload-protocol.md#append-only-writes,
+// #integrity-errors, docs/maas-api.md#the-300-s-window), written out per row, not computed.
+import t from 'tap';
+import type { MaasEra } from '../../lib/resources/types.js';
+import {
+  COMPLETE_FILE,
+  decideAfterFailure,
+  NO_SPACE,
+  SHA_MISMATCH,
+  TOO_MUCH_DATA,
+  type Failure,
+  type RetryAction,
+  type RetryState,
+} from '../../lib/upload/retry-decision.js';
+
+const ERAS: MaasEra[] = ['3.4', '3.7', '3.8'];
+const MiB = 1024 * 1024;
+const policy = { baseMs: 100, maxMs: 1000, retries: 3 };
+// random() = 1: the top of the full-jitter range, so the delay is the exponential ceiling.
+const top = (): number => 1;
+
+function state(era: MaasEra, over: Partial<RetryState> = {}): RetryState {
+  return { era, offset: 4 * MiB, attempts: 1, recreated: false, repeatedFirstChunk: false, chunkSize: 8 * MiB, crossingMs: 100_000, policy, ...over };
+}
+
+const reset: Failure = { during: 'put-not-applied', status: undefined, text: '', kind: 'transient', handedOver: MiB, elapsedMs: 500 };
+const answer = (status: number, text: string, kind: Failure['kind'] = 'rejected'): Failure => ({ during: 'put-not-applied', status, text, kind, handedOver: 8 * MiB, elapsedMs: 500 });
+
+interface Row {
+  name: string;
+  failure: Failure;
+  state?: Partial<RetryState>;
+  want: RetryAction | ((era: MaasEra) => RetryAction);
+}
+
+const rows: Row[] = [
+  { name: 'reset mid-body, first failure: read the offset at once', failure: reset, want: { type: 'resend', delayMs: 0 } },
+  { name: 'reset mid-body, third failure in a row: back off', failure: reset, state: { attempts: 3 }, want: { type: 'resend', delayMs: 400 } },
+  { name: 'no answer after the whole body: settle', failure: { ...reset, during: 'put-unknown', handedOver: 8 * MiB }, want: { type: 'settle', delayMs: 0 } },
+  { name: '502 from the proxy: settle after backing off', failure: { ...answer(502, '', 'transient'), during: 'put-unknown' }, want: { type: 'settle', delayMs: 100 } },
+  { name: '503 with Retry-After 5 s: back off 5 s, resend from the offset', failure: { ...answer(503, '', 'transient'), retryAfterMs: 5000 }, want: { type: 'resend', delayMs: 5000 } },
+  { name: 'budget spent (retries + 1 failures in a row): give up', failure: reset, state: { attempts: 4 }, want: { type: 'give-up', reason: 'retries-exhausted' } },
+  { name: 'Ctrl-C: give up as aborted', failure: { ...reset, kind: 'aborted' }, want: { type: 'give-up', reason: 'aborted' } },
+  { name: '"Cannot upload to a complete file.": verify', failure: answer(400, COMPLETE_FILE), want: { type: 'verify' } },
+  { name: '"Saved content does not match": re-create', failure: answer(400, SHA_MISMATCH), want: { type: 'recreate' } },
+  { name: '"Saved content does not match" after a re-create: give up', failure: answer(400, SHA_MISMATCH), state: { recreated: true }, want: { type: 'give-up', reason: 'integrity' } },
+  { name: '"Too much data received." mid-upload: re-create', failure: answer(400, TOO_MUCH_DATA), want: { type: 'recreate' } },
+  {
+    name: '"Too much data received." on the first chunk: 3.8 discarded a stale copy (repeat once), older eras re-create',
+    failure: answer(400, TOO_MUCH_DATA),
+    state: { offset: 0 },
+    want: (era) => (era === '3.8' ? { type: 'repeat' } : { type: 'recreate' }),
+  },
+  { name: '"Too much data received." on the first chunk, already repeated: re-create', failure: answer(400, TOO_MUCH_DATA), state: { offset: 0, repeatedFirstChunk: true }, want: { type: 'recreate' } },
+  { name: 'no space left: give up', failure: answer(400, NO_SPACE), want: { type: 'give-up', reason: 'no-space' } },
+  { name: 'another 400 ("Missing data."): MAAS refused it, give up', failure: answer(400, 'Missing data.'), want: { type: 'give-up', reason: 'rejected' } },
+  { name: '403: give up', failure: answer(403, 'Forbidden'), want: { type: 'give-up', reason: 'rejected' } },
+  { name: '404: the file was replaced', failure: answer(404, 'Not Found', 'not-found'), want: { type: 'give-up', reason: 'replaced' } },
+  {
+    // 8 MiB crossed in 20 s (≈ 419 kB/s) against a 10 s window: cross in 10/3 s → 1.33 MB → 1,376,256 bytes (21 × 64 KiB).
+    name: 'expired signature after a slow crossing: shrink to a chunk that crosses in a third of the window',
+    failure: { ...answer(401, 'Expired timestamp: given 1000 and now 1021 has a greater difference than threshold 10', 'expired'), elapsedMs: 20_000 },
+    want: { type: 'shrink', chunkSize: 1_376_256, crossingMs: 3333 },
+  },
+  {
+    name: 'expired signature after a quick crossing: the clock was off (now adopted), resend',
+    failure: { ...answer(401, 'Expired timestamp: given 1000 and now 1400 has a greater difference than threshold 300', 'expired'), elapsedMs: 300 },
+    want: { type: 'resend', delayMs: 0 },
+  },
+  { name: 'offset read failed (503): back off, read again', failure: { during: 'read', status: 503, text: '', kind: 'transient' }, state: { attempts: 2 }, want: { type: 'resend', delayMs: 200 } },
+  { name: 'offset read refused (403): give up', failure: { during: 'read', status: 403, text: 'Forbidden', kind: 'rejected' }, want: { type: 'give-up', reason: 'rejected' } },
+  { name: 'short file after the last chunk: send again from what MAAS holds', failure: { during: 'short', status: undefined, text: '', kind: 'transient' }, state: { attempts: 2 }, want: { type: 'resend', delayMs: 0 } },
+];
+
+for (const era of ERAS) {
+  t.test(`MAAS ${era}`, async (t) => {
+    for (const row of rows) {
+      const want = typeof row.want === 'function' ? row.want(era) : row.want;
+      t.same(decideAfterFailure(state(era, row.state), row.failure, top), want, row.name);
+    }
+  });
+}
+
+t.test('the delay is full jitter: anywhere from 0 to the ceiling', async (t) => {
+  const s = state('3.8', { attempts: 3 });
+  const failure = answer(503, '', 'transient');
+  t.same(decideAfterFailure(s, failure, () => 0), { type: 'resend', delayMs: 0 });
+  t.same(decideAfterFailure(s, failure, () => 0.5), { type: 'resend', delayMs: 200 });
+  t.same(decideAfterFailure({ ...s, attempts: 9, policy: { ...policy, retries: 20 } }, failure, top), { type: 'resend', delayMs: 1000 }, 'capped at maxMs');
+});
