@@ -11,10 +11,20 @@ import { BootResourceUpload } from '../upload/uploader.js';
 import type { UploadOptions, UploadPlan } from '../upload/types.js';
 import { stat } from 'node:fs/promises';
 import { MaasConfigError, UploadConflictError } from '../errors/index.js';
+import { assertMaasUrl } from './maas-url.js';
+import { defaultTitle } from '../resources/esxi-title.js';
 import type { UploadStateStorage } from '../upload/locate.js';
 import { findFileBySha256 } from '../upload/server-offset.js';
 import { defaultStateDir } from '../upload/state-dir.js';
 import { UploadStateStore, type UploadState } from '../upload/state-store.js';
+
+/**
+ * Without a title MAAS shows an empty release name (docs/maas-upload-protocol.md#fields): an
+ * `esxi/<release>` upload gets the title MAAS's ESXi driver would give it.
+ */
+function withDefaultTitle(opts: UploadOptions): UploadOptions {
+  return opts.title ? opts : { ...opts, title: defaultTitle(opts.name) };
+}
 
 function storeOf(opts: { stateDir?: string | undefined; store?: UploadStateStorage | undefined }): UploadStateStorage {
   return opts.store ?? new UploadStateStore(opts.stateDir ?? defaultStateDir());
@@ -25,7 +35,8 @@ async function findPending(store: UploadStateStorage, id: string): Promise<Uploa
   if (matches.length !== 1) {
     throw new MaasConfigError(matches.length === 0 ? `No saved upload '${id}'.` : `'${id}' matches ${matches.length} uploads.`, {
       code: 'USAGE',
-      hint: 'List them with: maas-esxi PROFILE uploads list',
+      hint: 'List them with bootResources.pendingUploads().',
+      fix: { option: 'id' },
     });
   }
   return matches[0]!;
@@ -58,7 +69,7 @@ export class BootResourcesClient extends BootResources {
 
   /** Start a resumable upload; await `.done()` for the complete resource. */
   upload(opts: UploadOptions): BootResourceUpload {
-    return new BootResourceUpload({ api: this.api, resources: this }, { profile: this.#profile, ...opts });
+    return new BootResourceUpload({ api: this.api, resources: this }, { profile: this.#profile, ...withDefaultTitle(opts) });
   }
 
   /** Unfinished uploads saved under `stateDir` (default `$XDG_STATE_HOME/maas-esxi`), oldest first. */
@@ -76,7 +87,8 @@ export class BootResourcesClient extends BootResources {
     if (!st || st.size !== state.fingerprint.size || st.mtimeMs !== state.fingerprint.mtimeMs || st.ino !== state.fingerprint.ino) {
       throw new UploadConflictError(`${state.fingerprint.path} is missing or has changed since upload ${state.id} started.`, {
         code: 'FILE_CHANGED',
-        hint: `Run create again to upload the current file, and 'uploads forget ${state.id}' to drop the old state.`,
+        hint: `Upload the current file with bootResources.upload, and drop the old state with bootResources.forget('${state.id}').`,
+        fix: { option: 'path' },
       });
     }
     const { store, ...rest } = opts;
@@ -117,7 +129,7 @@ export class BootResourcesClient extends BootResources {
 
   /** What `upload` would do, without writing anything to MAAS (`--dry-run`). */
   planUpload(opts: UploadOptions): Promise<UploadPlan> {
-    return BootResourceUpload.plan({ api: this.api, resources: this }, opts);
+    return BootResourceUpload.plan({ api: this.api, resources: this }, withDefaultTitle(opts));
   }
 }
 
@@ -142,8 +154,10 @@ export class MaasClient {
     return deployAndVerify(this.machines, this.events, opts);
   }
 
+  /** Throws MaasConfigError at once for a URL that is not http(s)://HOST… (nothing is sent). */
   static connect(opts: ConnectOptions): MaasClient {
     const { url, apiKey, profile, ...rest } = opts;
+    assertMaasUrl(url, 'the url option');
     return new MaasClient(new MaasApiClient({ ...rest, apiUrl: normaliseApiUrl(url), apiKey: apiKey ?? null }), profile);
   }
 

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { MaasError } from '../errors/index.js';
-import { sha256File, type HashProgress } from '../upload/hash.js';
+import { HashCache, sha256File, type HashProgress } from '../upload/hash.js';
+import { defaultStateDir } from '../upload/state-dir.js';
 import type { UploadOptions, UploadResult } from '../upload/types.js';
 import type { BootResourceUpload } from '../upload/uploader.js';
 import type { MaasClient } from './maas-client.js';
@@ -54,7 +55,7 @@ export interface MultiSiteUploadOptions extends UploadOptions {
 
 export interface MultiSiteUpload {
   sha256: string;
-  /** How many times the image was read for its sha256: 0 when the caller gave it, else 1. */
+  /** How many times the image was read for its sha256: 0 when the caller gave it or the hash cache knew it, else 1. */
   hashes: number;
   sites: SiteOutcome<{ upload: UploadResult; after?: unknown }>[];
 }
@@ -68,9 +69,15 @@ export async function uploadToSites(sites: readonly Site[], opts: MultiSiteUploa
   let sha256 = upload.sha256;
   let hashes = 0;
   if (!sha256) {
-    const { size } = await stat(upload.path);
-    sha256 = await sha256File(upload.path, { signal: upload.signal, onProgress: onHashProgress, total: size });
-    hashes = 1;
+    // The same cache a single upload uses: a rerun after every site finished reads no byte again.
+    const st = await stat(upload.path);
+    const cache = new HashCache(upload.stateDir ?? defaultStateDir());
+    sha256 = await cache.get(st);
+    if (!sha256) {
+      sha256 = await sha256File(upload.path, { signal: upload.signal, onProgress: onHashProgress, total: st.size });
+      await cache.set(st, sha256, upload.path);
+      hashes = 1;
+    }
   }
   const outcomes = await forEachSite(sites, parallel, async (site) => {
     const up = site.client.bootResources.upload({ ...upload, sha256 });

@@ -25,6 +25,18 @@ export type MaasErrorName =
   | 'MachineStateError'
   | 'DeploymentFailedError';
 
+/**
+ * What fixes a failure, for programs: an SDK option to change (`chunkSize`, `timeoutMs`, `ca`,
+ * `insecure`, `apiKey`, `url`, …) and a value that works when one is known, or `rerun`: the same
+ * call again succeeds or resumes. The `hint` says the same in words, in the SDK's terms; the CLI
+ * maps `option` to its own flag (docs/architecture.md#errors).
+ */
+export interface MaasFix {
+  option?: string | undefined;
+  value?: string | number | boolean | undefined;
+  rerun?: boolean | undefined;
+}
+
 export interface MaasErrorOptions {
   method?: string | undefined;
   url?: string | undefined;
@@ -32,6 +44,8 @@ export interface MaasErrorOptions {
   /** MAAS's response body, as text (validation errors: the JSON text). */
   body?: string | undefined;
   hint?: string | undefined;
+  /** The hint in machine-readable form: what a caller changes to fix it (the CLI maps it to a flag). */
+  fix?: MaasFix | undefined;
   code?: string | undefined;
   /** How long the server asked us to wait before retrying (its `Retry-After` header), in ms. */
   retryAfterMs?: number | undefined;
@@ -45,6 +59,7 @@ export class MaasError extends Error {
   readonly status: number | undefined;
   readonly body: string | undefined;
   readonly hint: string | undefined;
+  readonly fix: MaasFix | undefined;
   readonly code: string | undefined;
   readonly retryAfterMs: number | undefined;
 
@@ -55,6 +70,7 @@ export class MaasError extends Error {
     this.status = options.status;
     this.body = options.body;
     this.hint = options.hint;
+    this.fix = options.fix;
     this.code = options.code;
     this.retryAfterMs = options.retryAfterMs;
   }
@@ -62,7 +78,7 @@ export class MaasError extends Error {
   /** A plain object for `--json` output; contains no secrets by construction. */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, message: this.message };
-    for (const key of ['method', 'url', 'status', 'body', 'hint', 'code'] as const) {
+    for (const key of ['method', 'url', 'status', 'body', 'hint', 'fix', 'code'] as const) {
       if (this[key] !== undefined) out[key] = this[key];
     }
     return out;

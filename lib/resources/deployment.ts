@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatDuration } from '../errors/duration.js';
 import { DeploymentFailedError, MaasAbortError, MaasTimeoutError } from '../errors/index.js';
 import type { Events, MaasEvent } from './events.js';
 import { isFailureEvent, parseFirstBootEvent, type FirstBootReport } from './first-boot-events.js';
@@ -98,7 +99,7 @@ export async function deployAndVerify(machines: Machines, events: Events, opts: 
         step: failure?.step,
         code: 'DEPLOYMENT_FAILED',
         hint: failure?.step
-          ? `The ESXi first boot stopped at "${failure.step}"; see the host's /var/log/maas-esxi.log and docs/esxi-first-boot.md.`
+          ? `The ESXi first boot stopped at "${failure.step}"; see the host's /var/log/maas.log and docs/esxi-first-boot.md.`
           : `See the machine's event log and installation output in MAAS (maas PROFILE events query id=${id} level=DEBUG).`,
       });
     }
@@ -109,8 +110,8 @@ export async function deployAndVerify(machines: Machines, events: Events, opts: 
     if (left <= 0) {
       const waitingFor = machine.status === NODE_STATUS.DEPLOYED ? 'the first boot\'s verdict' : 'Deployed';
       throw new MaasTimeoutError(
-        `${machine.hostname} (${id}) is still "${machine.status_name}" after ${Math.round(timeoutMs / 1000)} s, waiting for ${waitingFor}${lastStep ? `; last first-boot step: ${lastStep}` : ''}.`,
-        { code: 'DEPLOY_TIMEOUT', hint: 'Check the machine\'s console and event log; rerun with a longer --timeout to keep watching.' },
+        `${machine.hostname} (${id}) is still "${machine.status_name}" after ${formatDuration(timeoutMs)}, waiting for ${waitingFor}${lastStep ? `; last first-boot step: ${lastStep}` : ''}.`,
+        { code: 'DEPLOY_TIMEOUT', hint: 'Check the machine\'s console and event log; follow it again with a longer timeoutMs to keep watching.', fix: { option: 'timeoutMs' } },
       );
     }
     try {

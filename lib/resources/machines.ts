@@ -135,10 +135,9 @@ export class Machines {
         body: err.body,
         state,
         code: 'MACHINE_STATE',
-        hint:
-          state === 'Deployed' || state === 'Failed deployment'
-            ? `Release it first (maas PROFILE machine release ${systemId}), then deploy again.`
-            : 'Wait until the machine is Ready (or Allocated to you), or pick another machine.',
+        ...(state === 'Deployed' || state === 'Failed deployment'
+          ? { hint: `Release it first (machines.release('${systemId}')), then deploy again.`, fix: { option: 'release' } }
+          : { hint: 'Wait until the machine is Ready (or Allocated to you), or pick another machine.', fix: { option: 'machine' } }),
       });
     }
   }
