@@ -27,7 +27,7 @@ export async function runWaitReady(ctx: RunContext, client: MaasClient, target: 
     signal: ctx.signal,
     intervalMs: target.pollMs,
     onProgress: (t) => (ctx.flags.json ? ctx.out.event({ event: 'ready', site, ...t }) : ctx.out.info(`${prefix}${readyLine(t)}`)),
-  });
+  }).done();
   const skipped = result.skipped.length ? `; skipped (disconnected): ${result.skipped.map((s) => s.hostname).join(', ')}` : '';
   ctx.out.info(`${prefix}${target.name} is ready on ${result.ready.length} ${result.era === '3.4' ? 'rack controller' : 'region controller'}${result.ready.length === 1 ? '' : 's'}${skipped}.`);
   return result;

@@ -2,8 +2,9 @@ import { MaasApiClient, type ApiClientOptions } from '../http/api-client.js';
 import { resolveConnection, normaliseApiUrl } from '../profiles/index.js';
 import { BootResources } from '../resources/boot-resources.js';
 import { describe, readVersion, whoami } from '../resources/server.js';
-import { waitReady, type ReadyResult, type WaitReadyOptions } from '../resources/boot-ready.js';
-import { deployAndVerify, type DeployOptions, type DeployResult } from '../resources/deployment.js';
+import { waitReady, type ReadyResult, type ReadyTarget, type WaitReadyOptions } from '../resources/boot-ready.js';
+import { deployAndVerify, type DeployOptions, type DeployProgress, type DeployResult } from '../resources/deployment.js';
+import { startOperation, type Operation } from './operation.js';
 import { Events } from '../resources/events.js';
 import { Machines } from '../resources/machines.js';
 import type { MaasEra, MaasUser, MaasVersionInfo } from '../resources/types.js';
@@ -122,9 +123,12 @@ export class BootResourcesClient extends BootResources {
     return { state, deletedResource };
   }
 
-  /** Wait until MAAS can deploy the image from every rack (≤3.4) or region (3.5+). */
-  waitReady(opts: WaitReadyOptions): Promise<ReadyResult> {
-    return waitReady(this.api, opts);
+  /**
+   * Wait until MAAS can deploy the image from every rack (≤3.4) or region (3.5+). A long
+   * operation (lib/client/operation.ts): one `progress` event per rack or region and change.
+   */
+  waitReady(opts: WaitReadyOptions): Operation<ReadyResult, ReadyTarget> {
+    return startOperation('waiting for the image to be ready', opts, ({ signal, progress }) => waitReady(this.api, { ...opts, signal, onProgress: progress }));
   }
 
   /** What `upload` would do, without writing anything to MAAS (`--dry-run`). */
@@ -149,9 +153,15 @@ export class MaasClient {
     this.events = new Events(api);
   }
 
-  /** Deploy a machine and follow it to a verified end (Deployed, and our first boot's verdict). */
-  deploy(opts: DeployOptions): Promise<DeployResult> {
-    return deployAndVerify(this.machines, this.events, opts);
+  /**
+   * Deploy a machine and follow it to a verified end: MAAS's Deployed and, for an ESXi image, our
+   * first boot's SUCCESS verdict. A long operation (lib/client/operation.ts) whose progress is
+   * each status change and event. `machines.deploy` only sends the deploy request.
+   */
+  deploy(opts: DeployOptions): Operation<DeployResult, DeployProgress> {
+    return startOperation('following the deployment', opts, ({ signal, progress }) =>
+      deployAndVerify(this.machines, this.events, { ...opts, signal, onProgress: progress }),
+    );
   }
 
   /** Throws MaasConfigError at once for a URL that is not http(s)://HOST… (nothing is sent). */

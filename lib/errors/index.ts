@@ -169,6 +169,12 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** `err` itself when it is a MaasError, else a MaasError carrying it as `cause` (its message kept). */
+export function asMaasError(err: unknown): MaasError {
+  if (err instanceof MaasError) return err;
+  return new MaasError(err instanceof Error ? err.message : String(err), { cause: err });
+}
+
 /** True for failures where repeating the same idempotent request may succeed. */
 export function isTransient(err: unknown): boolean {
   if (err instanceof MaasNetworkError || err instanceof MaasTimeoutError) return true;

@@ -26,7 +26,7 @@ t.test('item 1: deleting an unknown id is MaasNotFoundError at once, one DELETE,
 for (const era of ['3.4', '3.7', '3.8'] as const) {
   t.test(`item 2: waitReady for an image MAAS lacks fails at once on ${era}`, async (t) => {
     const env = await uploadEnv(t, { era, racks: [{ hostname: 'rack-1' }] });
-    const err = await env.client.bootResources.waitReady({ name: 'esxi/9.9', ...FAST, timeoutMs: 60_000 }).catch((e: unknown) => e);
+    const err = await env.client.bootResources.waitReady({ name: 'esxi/9.9', ...FAST, timeoutMs: 60_000 }).done().catch((e: unknown) => e);
     t.type(err, MaasNotFoundError);
     t.match((err as Error).message, /MAAS has no boot resource esxi\/9\.9 \(amd64\/generic\)/);
     t.notOk(env.sim.requests.some((r) => r.query.includes('list_boot_images')), 'no rack was polled for it');
@@ -40,7 +40,9 @@ t.test('item 3: uploadToSites reads the image once; a rerun with every site done
   const sites = [{ name: 'a', client: a.client }, { name: 'b', client: b.client }];
   const run = async () => {
     let hashCalls = 0;
-    const out = await uploadToSites(sites, { ...a.options(image), onHashProgress: () => (hashCalls += 1) });
+    const op = uploadToSites(sites, a.options(image));
+    op.on('progress', (p) => (hashCalls += p.kind === 'hash' ? 1 : 0));
+    const out = await op.done();
     return { out, hashCalls };
   };
   const first = await run();
@@ -83,7 +85,7 @@ t.test('item 5: connect refuses a URL that is not http(s)://HOST, naming it and 
 t.test('item 6: a first-boot failure points at the log the payload writes, /var/log/maas.log', async (t) => {
   const env = await uploadEnv(t, { era: '3.8', deployStepMs: 10, machines: [{ hostname: 'esx-01', firstBoot: { failAt: 'network', cause: 'no link' } }] });
   await env.client.bootResources.upload(env.options(makeImage(tempDir(t), 100 * KiB))).done();
-  const err = await env.client.deploy({ machine: 'esx-01', distroSeries: 'esxi/8.0', pollIntervalMs: 20 }).catch((e: unknown) => e);
+  const err = await env.client.deploy({ machine: 'esx-01', distroSeries: 'esxi/8.0', pollIntervalMs: 20 }).done().catch((e: unknown) => e);
   t.type(err, DeploymentFailedError);
   // packer/vmware-esxi/payload/maas_esxi/__main__.py DEFAULT_LOG.
   t.match((err as MaasError).hint, /\/var\/log\/maas\.log/);
@@ -93,7 +95,7 @@ t.test('item 6: a first-boot failure points at the log the payload writes, /var/
 t.test('item 7: a 1500 ms timeout is reported as 1.5 s, with the option that changes it', async (t) => {
   const env = await uploadEnv(t, { era: '3.4', racks: [{ hostname: 'rack-slow', syncMs: Infinity }] });
   await env.client.bootResources.upload(env.options(makeImage(tempDir(t), 100 * KiB))).done();
-  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 1500 }).catch((e: unknown) => e);
+  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 1500 }).done().catch((e: unknown) => e);
   t.type(err, MaasTimeoutError);
   t.match((err as Error).message, /not ready after 1\.5 s:/);
   t.match((err as MaasError).fix, { option: 'timeoutMs' });
