@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { defaultTitle } from '../resources/esxi-title.js';
-import { BOOT_RESOURCE_FILETYPES, type BootResourceFiletype } from '../resources/types.js';
+import { BOOT_RESOURCE_FILETYPES, type Architecture, type BootResourceFiletype } from '../resources/types.js';
 import { assertFiletype } from '../upload/checks.js';
 import { sniffImageType, suggestFiletype } from '../upload/sniff.js';
 import type { UploadOptions } from '../upload/types.js';
@@ -87,7 +87,8 @@ export async function uploadOptionsFromPairs(pairs: readonly DataPair[], cwd: st
   assertFiletype(filetype);
   return {
     name,
-    architecture,
+    // The SDK checks the text at run time (lib/upload/checks.ts) and says what is wrong with it.
+    architecture: architecture as Architecture,
     title: value('title') ?? defaultTitle(name),
     filetype: filetype as BootResourceFiletype,
     base_image: value('base_image'),

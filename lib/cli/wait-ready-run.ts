@@ -1,5 +1,6 @@
 import type { MaasClient } from '../client/maas-client.js';
 import type { ReadyResult, ReadyTarget } from '../resources/boot-ready.js';
+import type { Architecture } from '../resources/types.js';
 import type { RunContext } from './command.js';
 import { formatDuration } from './format.js';
 
@@ -22,7 +23,8 @@ export async function runWaitReady(ctx: RunContext, client: MaasClient, target: 
   ctx.out.info(`${prefix}Waiting until ${target.name} (${target.architecture}) can be deployed everywhere (up to ${formatDuration(target.timeoutMs / 1000)})…`);
   const result = await client.bootResources.waitReady({
     name: target.name,
-    architecture: target.architecture,
+    // Checked by MAAS's own listing: an unknown architecture is MaasNotFoundError.
+    architecture: target.architecture as Architecture,
     timeoutMs: target.timeoutMs,
     signal: ctx.signal,
     intervalMs: target.pollMs,

@@ -7,7 +7,7 @@ import { deployAndVerify, type DeployOptions, type DeployProgress, type DeployRe
 import { startOperation, type Operation } from './operation.js';
 import { Events } from '../resources/events.js';
 import { Machines } from '../resources/machines.js';
-import type { MaasEra, MaasUser, MaasVersionInfo } from '../resources/types.js';
+import type { Architecture, MaasDescription, MaasEra, MaasUser, MaasVersionInfo } from '../resources/types.js';
 import { BootResourceUpload } from '../upload/uploader.js';
 import type { UploadOptions, UploadPlan } from '../upload/types.js';
 import { stat } from 'node:fs/promises';
@@ -43,6 +43,12 @@ async function findPending(store: UploadStateStorage, id: string): Promise<Uploa
   return matches[0]!;
 }
 
+/**
+ * A chunk size the compiler can vet: a literal 0 or a negative literal is refused (MAAS needs at
+ * least one byte per PUT); other numbers are checked at run time (lib/upload/checks.ts).
+ */
+export type ChunkSize<N extends number> = N extends 0 ? never : `${N}` extends `-${string}` ? never : N;
+
 export interface ConnectOptions extends Omit<ApiClientOptions, 'apiUrl' | 'apiKey'> {
   /** MAAS URL in any form `maas login` accepts (http://host:5240/MAAS/ …). */
   url: string;
@@ -69,7 +75,7 @@ export class BootResourcesClient extends BootResources {
   }
 
   /** Start a resumable upload; await `.done()` for the complete resource. */
-  upload(opts: UploadOptions): BootResourceUpload {
+  upload<N extends number = number>(opts: UploadOptions & { chunkSize?: ChunkSize<N> | undefined }): BootResourceUpload {
     return new BootResourceUpload({ api: this.api, resources: this }, { profile: this.#profile, ...withDefaultTitle(opts) });
   }
 
@@ -95,7 +101,8 @@ export class BootResourcesClient extends BootResources {
     const { store, ...rest } = opts;
     return new BootResourceUpload(
       { api: this.api, resources: this, store },
-      { ...state.params, path: state.fingerprint.path, sha256: state.sha256, chunkSize: state.chunkSize, profile: this.#profile, ...rest },
+      // The saved state was written from a checked upload (lib/upload/checks.ts).
+      { ...state.params, architecture: state.params.architecture as Architecture, path: state.fingerprint.path, sha256: state.sha256, chunkSize: state.chunkSize, profile: this.#profile, ...rest },
     );
   }
 
@@ -197,7 +204,7 @@ export class MaasClient {
     return whoami(this.api, signal);
   }
 
-  describe(signal?: AbortSignal): Promise<unknown> {
+  describe(signal?: AbortSignal): Promise<MaasDescription> {
     return describe(this.api, signal);
   }
 

@@ -3,7 +3,7 @@ import type { MaasApiClient } from '../http/api-client.js';
 import { MaasAbortError, MaasNotFoundError, MaasTimeoutError } from '../errors/index.js';
 import { formatDuration } from '../errors/duration.js';
 import { readVersion } from './server.js';
-import type { BootResource, BootResourceSummary, MaasEra } from './types.js';
+import type { Architecture, BootResource, BootResourceSummary, MaasEra } from './types.js';
 
 /** A controller as `rackcontrollers/` and `regioncontrollers/` list it (the fields read here). */
 export interface Controller {
@@ -36,7 +36,7 @@ export interface WaitReadyOptions {
   /** e.g. `esxi/8.0`. */
   name: string;
   /** Default `amd64/generic`. */
-  architecture?: string | undefined;
+  architecture?: Architecture | undefined;
   /** Default 30 min. */
   timeoutMs?: number | undefined;
   /** Between polls. Default 5 s. */

@@ -9,8 +9,7 @@ export interface MaasEvent {
   node: string | null;
   hostname: string;
   username: string | null;
-  /** "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL" | "AUDIT". */
-  level: string;
+  level: EventLevel;
   /** `%a, %d %b. %Y %H:%M:%S`, e.g. "Thu, 03 Dec. 2026 15:49:02". */
   created: string;
   /** The event type's description, e.g. "Node installation failure". */

@@ -20,6 +20,7 @@ import { SimStore } from './store.js';
 import { SimOps } from './ops-state.js';
 import type { SimMachineView } from './ops-types.js';
 import type { MaasSimulator, RequestRecord, SimulatorOptions } from './types.js';
+import type { BootResource } from '../resources/types.js';
 
 const HOST = '127.0.0.1';
 const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
@@ -227,9 +228,10 @@ class Simulator implements MaasSimulator, SimContext {
     this.store.save();
   }
 
-  resource(id: number): unknown {
+  resource(id: number): BootResource | undefined {
     const r = this.store.resource(id);
-    return r ? (JSON.parse(pythonJsonDumps(resourceToDict(this, r, true))) as unknown) : undefined;
+    // The very JSON MAAS would send for `GET boot-resources/{id}/`, so the SDK's type describes it.
+    return r ? (JSON.parse(pythonJsonDumps(resourceToDict(this, r, true))) as BootResource) : undefined;
   }
 
   fileBytesPath(fileId: number): string {
