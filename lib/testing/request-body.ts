@@ -88,7 +88,7 @@ class SpooledBody implements ReceivedBody {
 }
 
 
-interface ReadBodyOptions {
+export interface ReadBodyOptions {
   spoolDir: string;
   /** Current throttle; read each time so a change applies to requests in flight. */
   bytesPerSecond: () => number | null;
