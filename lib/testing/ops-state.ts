@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type EventTypeName, type SimEvent } from './event-log.js';
+import { EVENT_TYPES, type EventTypeName, type SimEvent } from './event-types.js';
 import type { SimFirstBoot, SimMachineOptions, SimMachineStatus, SimRackOptions } from './ops-types.js';
 
 /** `NODE_STATUS` numbers and names (`src/maascommon/enums/node.py`, NODE_STATUS_CHOICES). */

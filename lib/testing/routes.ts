@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { apiHash, describeBody } from './describe.js';
 import { mediaType, parseRequestData, type RequestData } from './form-data.js';
-import { HANDLERS, type ActionDef, type HandlerDef } from './handler-table.js';
+import type { ActionDef, HandlerDef } from './handler-def.js';
+import { HANDLERS } from './handler-table.js';
 import { checkOAuth } from './oauth-check.js';
 import type { ReceivedBody } from './request-body.js';
 import { SimHttpError, textResponse, type SimResponse, TEXT_UTF8 } from './responses.js';
