@@ -202,7 +202,7 @@ const ENTRY_POINTS: Record<string, { source: string; values: string[]; types: st
   },
   'maas-esxi/testing': {
     source: 'lib/testing/index.ts',
-    values: ['generateApiKey', 'startMaasSimulator'],
+    values: ['generateApiKey', 'runSimulator', 'startMaasSimulator'],
     types: [
       'FaultAction',
       'FaultMatch',
@@ -218,6 +218,7 @@ const ENTRY_POINTS: Record<string, { source: string; values: string[]; types: st
       'SimMachineStatus',
       'SimMachineView',
       'SimRackOptions',
+      'SimulatorRunOptions',
     ],
   },
 };

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { isAbort, nginxPage, send413, sendResponse, type SendContext } from './http-io.js';
 import { loseTail } from './lose-tail.js';
+import { exists } from './file-bytes.js';
+import { sha256File } from '../upload/hash.js';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -198,6 +200,15 @@ class Simulator implements MaasSimulator, SimContext {
     const r = this.store.resource(id);
     // The very JSON MAAS would send for `GET boot-resources/{id}/`, so the SDK's type describes it.
     return r ? (JSON.parse(pythonJsonDumps(resourceToDict(this, r, true))) as BootResource) : undefined;
+  }
+
+  async storedSha256(resourceId: number): Promise<string | undefined> {
+    const sets = this.store.setsOf(resourceId);
+    const newest = sets.at(-1);
+    const file = newest && this.store.filesOf(newest.id)[0];
+    if (!file) return undefined;
+    const path = this.fileBytesPath(file.id);
+    return (await exists(path)) ? sha256File(path) : undefined;
   }
 
   fileBytesPath(fileId: number): string {
