@@ -9,6 +9,7 @@ import {
   MaasServerError,
   MaasTimeoutError,
   MaasValidationError,
+  type MaasErrorOptions,
 } from '../errors/index.js';
 
 interface RequestInfo {
@@ -67,20 +68,29 @@ export function errorFromResponse(
   if (status === 409) {
     return new MaasConflictError(`MAAS reported a conflict: ${summary}`, base);
   }
-  if (status === 500 && req.method === 'DELETE' && DOES_NOT_EXIST.test(text)) {
+  if (status >= 500) return serverError(req.method, base, text, summary);
+  return validationError(base, text, summary, contentType);
+}
+
+type ErrorBase = MaasErrorOptions & { status: number };
+
+function serverError(method: string, base: ErrorBase, text: string, summary: string): MaasError {
+  if (base.status === 500 && method === 'DELETE' && DOES_NOT_EXIST.test(text)) {
     // MAAS's BootResourceHandler.delete looks the id up with `objects.get`, so an unknown id is
     // Django's DoesNotExist as a 500 (docs/maas-api.md#boot-resources): not found, and final.
     return new MaasNotFoundError(`Not found: ${summary}`, { ...base, code: 'NOT_FOUND' });
   }
-  if (status >= 500) {
-    // An empty or HTML body has nothing to add to the status: say it once.
-    const said = summary === `HTTP ${status}` ? '.' : `: ${summary}`;
-    return new MaasServerError(`MAAS server error (HTTP ${status})${said}`, {
-      ...base,
-      hint: 'The MAAS region may be overloaded or restarting; retry later (an upload called again resumes where it stopped).',
-      fix: { rerun: true },
-    });
-  }
+  // An empty or HTML body has nothing to add to the status: say it once.
+  const said = summary === `HTTP ${base.status}` ? '.' : `: ${summary}`;
+  return new MaasServerError(`MAAS server error (HTTP ${base.status})${said}`, {
+    ...base,
+    hint: 'The MAAS region may be overloaded or restarting; retry later (an upload called again resumes where it stopped).',
+    fix: { rerun: true },
+  });
+}
+
+/** A 400 (or another 4xx): MAAS's per-field messages when the body is JSON (docs/maas-api.md#error-statuses-and-texts). */
+function validationError(base: ErrorBase, text: string, summary: string, contentType: string | undefined): MaasError {
   let fields: Record<string, string[]> | undefined;
   if (contentType?.includes('json')) {
     try {
