@@ -320,7 +320,7 @@ async function benchFanOut() {
   const alone = await sitesOn('alone');
   const single = [];
   for (const site of alone.sites) {
-    const run = await time(() => uploadToSites([site], { ...opts, stateDir: join(work, 'fanout-state-alone') }));
+    const run = await time(() => uploadToSites([site], { ...opts, stateDir: join(work, 'fanout-state-alone') }).done());
     if (!run.value.sites[0].ok) throw run.value.sites[0].error;
     single.push(run.seconds);
   }
@@ -328,7 +328,7 @@ async function benchFanOut() {
   const together = await sitesOn('together');
   let siteHashes = 0;
   const countHashes = (_site, up) => up.on('phase', (phase, detail) => { if (phase === 'hash' && detail !== 'given') siteHashes += 1; });
-  const fan = await time(() => uploadToSites(together.sites, { ...opts, parallel: 3, stateDir: join(work, 'fanout-state-together'), onUpload: countHashes }));
+  const fan = await time(() => uploadToSites(together.sites, { ...opts, parallel: 3, stateDir: join(work, 'fanout-state-together'), onUpload: countHashes }).done());
   await together.stop();
   if (!fan.value.sites.every((x) => x.ok)) throw new Error('fan-out: a site failed');
   const slowest = Math.max(...single);

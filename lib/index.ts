@@ -1,75 +1,35 @@
 /**
- * maas-esxi SDK: upload VMware ESXi images to MAAS, resumably.
+ * maas-esxi SDK: upload VMware ESXi images to MAAS, resumably; wait until MAAS can deploy them;
+ * deploy and verify.
  *
  *   const maas = await MaasClient.fromProfile('admin');
- *   const up = maas.bootResources.upload({ name: 'esxi/8.0', title: 'VMware ESXi 8.0',
- *     architecture: 'amd64/generic', filetype: 'ddgz', path: 'vmware-esxi.dd.gz' });
+ *   const up = maas.bootResources.upload({ name: 'esxi/8.0', architecture: 'amd64/generic',
+ *     path: 'vmware-esxi.dd.gz' });
  *   up.on('progress', (p) => …);
  *   const result = await up.done();
+ *   await maas.bootResources.waitReady({ name: 'esxi/8.0' }).done();
  *
- * This list is the public surface, deliberately small and pinned by test/exports.test.ts: the
- * client, login, profiles, the upload and resource types, and the errors. Building images with
- * Packer is the `maas-esxi/packer` entry point; the MAAS simulator is `maas-esxi/testing`.
- * See docs/architecture.md.
+ * This list is the public surface a script needs, kept small (pinned by test/exports.test.ts):
+ * the client, login, the fan-out, the errors, and the types of the everyday options and
+ * results. The rest — the HTTP layer, profiles, resume state, single resources, the building
+ * blocks behind the client's methods — is `maas-esxi/advanced`. Building images with Packer is
+ * `maas-esxi/packer` (with PackerError and PrerequisiteError); the MAAS simulator is
+ * `maas-esxi/testing`. See docs/architecture.md#public-surface.
  */
 
-// The client and its connection options.
-export { MaasClient, BootResourcesClient, type ConnectOptions, type ProfileConnectOptions } from './client/maas-client.js';
-export { login, type LoginOptions, type LoginResult } from './client/login.js';
-export { MaasApiClient, type ApiClientOptions, type ApiRequest, type QueryValue, type RetryNotice } from './http/api-client.js';
-export type { TransportOptions } from './http/transport.js';
-export type { BackoffPolicy } from './http/backoff.js';
+export { MaasClient, type ConnectOptions } from './client/maas-client.js';
+export { login } from './client/login.js';
+export type { Operation } from './client/operation.js';
+export { uploadToSites, type SiteOutcome } from './client/sites.js';
+export type { UploadOptions, UploadProgress, UploadResult } from './upload/types.js';
+export type { BootResource } from './resources/types.js';
+export type { ReadyResult, WaitReadyOptions } from './resources/boot-ready.js';
+export type { DeployOptions, DeployResult } from './resources/deployment.js';
+export type { Machine } from './resources/machines.js';
+export type { MaasEvent } from './resources/events.js';
 
-// Profiles: the official maas CLI's profile database, environment and flags.
-export { ProfileStore, type ProfileStoreOptions } from './profiles/profile-store.js';
-export type { MaasProfile, ProfileSummary } from './profiles/profile-record.js';
+// Errors: one base class, subclasses by meaning (docs/architecture.md#errors).
 export {
-  resolveConnection,
-  type ConnectionFlags,
-  type ConnectionSettings,
-  type ResolveConnectionOptions,
-} from './profiles/resolve.js';
-
-// Boot resources and the resumable upload.
-export { BootResources, type UploadChunkOptions } from './resources/boot-resources.js';
-export {
-  BOOT_RESOURCE_FILETYPES,
-  type BootResource,
-  type BootResourceFile,
-  type BootResourceFiletype,
-  type BootResourceSet,
-  type BootResourceSummary,
-  type BootResourceType,
-  type CreateBootResourceParams,
-  type MaasEra,
-  type MaasUser,
-  type MaasVersionInfo,
-} from './resources/types.js';
-export { BootResourceUpload, type UploadDeps, type UploadStateStorage, type HashLookup } from './upload/uploader.js';
-export type {
-  UploadAction,
-  UploadEvents,
-  UploadOptions,
-  UploadPhase,
-  UploadPlan,
-  UploadProgress,
-  UploadResult,
-  UploadRetry,
-} from './upload/types.js';
-export { UploadStateStore, type UploadFingerprint, type UploadState } from './upload/state-store.js';
-export { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from './upload/checks.js';
-
-// Beyond the upload: ready on every rack/region, machines, events, deploy-and-verify, several sites.
-export { waitReady, type Controller, type RackBootImages, type ReadyResult, type ReadyState, type ReadyTarget, type WaitReadyOptions } from './resources/boot-ready.js';
-export { Machines, NODE_STATUS, type DeployParams, type Machine } from './resources/machines.js';
-export { Events, type EventLevel, type EventQuery, type EventsPage, type FollowOptions, type MaasEvent } from './resources/events.js';
-export { FIRST_BOOT_ORIGIN, isFailureEvent, parseFirstBootEvent, type FirstBootReport } from './resources/first-boot-events.js';
-export { deployAndVerify, type DeployOptions, type DeployProgress, type DeployResult } from './resources/deployment.js';
-export { forEachSite, siteErrorJson, uploadToSites, type MultiSiteUpload, type MultiSiteUploadOptions, type Site, type SiteOutcome } from './client/sites.js';
-
-// Errors: one base class, subclasses by meaning.
-export {
-  isTransient,
   MaasAbortError,
   MaasAuthError,
   MaasConfigError,
@@ -81,14 +41,10 @@ export {
   MaasServerError,
   MaasTimeoutError,
   MaasValidationError,
-  PackerError,
-  PrerequisiteError,
   MachineStateError,
   DeploymentFailedError,
   UploadConflictError,
   UploadInputError,
   UploadIntegrityError,
   UploadRetryError,
-  type MaasErrorName,
-  type MaasErrorOptions,
 } from './errors/index.js';

@@ -10,7 +10,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ENTRY_POINTS = new Set(['lib/index.ts', 'lib/packer/index.ts', 'lib/testing/index.ts']);
+const ENTRY_POINTS = new Set(['lib/index.ts', 'lib/advanced.ts', 'lib/packer/index.ts', 'lib/testing/index.ts']);
 const BARRELS = new Set(['lib/profiles/index.ts']);
 const DECLARATION = /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:const|let|function\*?|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm;
 

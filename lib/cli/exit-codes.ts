@@ -64,6 +64,6 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof UploadRetryError || err instanceof MaasTimeoutError || err instanceof MaasServerError || err instanceof MaasConflictError) {
     return EXIT.TEMPORARY;
   }
-  if (err instanceof MaasNetworkError) return err.hint?.includes('--cacerts') ? EXIT.LOCAL : EXIT.TEMPORARY;
+  if (err instanceof MaasNetworkError) return err.fix?.option === 'ca' ? EXIT.LOCAL : EXIT.TEMPORARY;
   return EXIT.LOCAL;
 }

@@ -99,7 +99,7 @@ export async function runMultiSiteUpload(
       afterUpload: waitReady
         ? (site: Site) => runWaitReady(ctx, site.client, { ...waitReady, name: opts.name, architecture: opts.architecture }, site.name)
         : undefined,
-    });
+    }).done();
     ctx.out.info(`sha256 ${result.sha256} (hashed ${result.hashes === 1 ? 'once' : 'by the build'}).`);
     const rows = result.sites.map((o) =>
       siteRow(o, (v: { upload: UploadResult; after?: unknown }) => ({

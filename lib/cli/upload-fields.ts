@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { BOOT_RESOURCE_FILETYPES, type BootResourceFiletype } from '../resources/types.js';
+import { BOOT_RESOURCE_FILETYPES, type Architecture, type BootResourceFiletype } from '../resources/types.js';
 import { assertFiletype } from '../upload/checks.js';
 import { sniffImageType, suggestFiletype } from '../upload/sniff.js';
 import type { UploadOptions } from '../upload/types.js';
@@ -86,7 +86,8 @@ export async function uploadOptionsFromPairs(pairs: readonly DataPair[], cwd: st
   return {
     // Empty: taken from the image by the upload's check (lib/inspect/upload-check.ts), which also defaults the title.
     name: name ?? '',
-    architecture,
+    // The SDK checks the text at run time (lib/upload/checks.ts) and says what is wrong with it.
+    architecture: architecture as Architecture,
     title: value('title'),
     filetype: filetype as BootResourceFiletype,
     base_image: value('base_image'),

@@ -1,5 +1,6 @@
 import type { MaasClient } from '../client/maas-client.js';
 import type { ReadyResult, ReadyTarget } from '../resources/boot-ready.js';
+import type { Architecture } from '../resources/types.js';
 import type { RunContext } from './command.js';
 import { formatDuration } from './format.js';
 
@@ -22,12 +23,13 @@ export async function runWaitReady(ctx: RunContext, client: MaasClient, target: 
   ctx.out.info(`${prefix}Waiting until ${target.name} (${target.architecture}) can be deployed everywhere (up to ${formatDuration(target.timeoutMs / 1000)})…`);
   const result = await client.bootResources.waitReady({
     name: target.name,
-    architecture: target.architecture,
+    // Checked by MAAS's own listing: an unknown architecture is MaasNotFoundError.
+    architecture: target.architecture as Architecture,
     timeoutMs: target.timeoutMs,
     signal: ctx.signal,
     intervalMs: target.pollMs,
     onProgress: (t) => (ctx.flags.json ? ctx.out.event({ event: 'ready', site, ...t }) : ctx.out.info(`${prefix}${readyLine(t)}`)),
-  });
+  }).done();
   const skipped = result.skipped.length ? `; skipped (disconnected): ${result.skipped.map((s) => s.hostname).join(', ')}` : '';
   ctx.out.info(`${prefix}${target.name} is ready on ${result.ready.length} ${result.era === '3.4' ? 'rack controller' : 'region controller'}${result.ready.length === 1 ? '' : 's'}${skipped}.`);
   return result;

@@ -3,7 +3,8 @@
  * the sha256 and size of their newest file, whether MAAS calls it complete, how many racks or
  * regions can deploy it, and how many machines run it — and the drift between sites.
  */
-import type { BootResource, BootResourceSummary } from '../resources/types.js';
+import type { MaasError } from '../errors/index.js';
+import type { Architecture, BootResource, BootResourceSummary } from '../resources/types.js';
 import type { ReadyTarget } from '../resources/boot-ready.js';
 import { forEachSite, type Site } from './sites.js';
 
@@ -27,7 +28,7 @@ export interface SiteImage {
 export interface ImageDriftReport {
   images: SiteImage[];
   /** Sites that could not be read, with why. */
-  failures: { site: string; error: unknown }[];
+  failures: { site: string; error: MaasError }[];
   /** One sentence per drift found; empty when the sites agree. */
   drift: string[];
 }
@@ -82,7 +83,8 @@ function newestFile(summary: BootResourceSummary, resource: BootResource): Omit<
 async function readiness(site: Site, summary: BootResourceSummary, signal?: AbortSignal): Promise<SiteImage['ready']> {
   const targets = new Map<string, ReadyTarget>();
   await site.client.bootResources
-    .waitReady({ name: summary.name, architecture: summary.architecture, timeoutMs: 0, signal, onProgress: (t) => targets.set(`${t.kind}:${t.system_id}`, t) })
+    .waitReady({ name: summary.name, architecture: summary.architecture as Architecture, timeoutMs: 0, signal, onProgress: (t) => targets.set(`${t.kind}:${t.system_id}`, t) })
+    .done()
     .catch(() => undefined); // not ready everywhere yet: the targets say where
   const all = [...targets.values()];
   return { ready: all.filter((t) => t.state === 'ready').length, total: all.length };

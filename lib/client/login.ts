@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
+import { inspect, type InspectOptions } from 'node:util';
 import { parseApiKey } from '../auth/api-key.js';
 import { MaasAuthError, MaasConfigError } from '../errors/index.js';
 import type { TransportOptions } from '../http/transport.js';
@@ -22,6 +23,7 @@ export interface LoginOptions extends Pick<TransportOptions, 'trace' | 'env'> {
 }
 
 export interface LoginResult {
+  /** The row written; `credentials` hold the key, so JSON and console.log show them as [REDACTED]. */
   profile: MaasProfile;
   user: MaasUser | undefined;
   dbPath: string;
@@ -85,8 +87,21 @@ export async function login(opts: LoginOptions): Promise<LoginResult> {
     } finally {
       store.close();
     }
-    return { profile, user, dbPath: store.path };
+    return { profile: withRedactedCredentials(profile), user, dbPath: store.path };
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The profile as written, but printing it (JSON.stringify, console.log, util.inspect) shows the
+ * credentials as [REDACTED]: the key must never reach output or logs by accident. Reading
+ * `profile.credentials` still gives the key, for code that means to use it.
+ */
+function withRedactedCredentials(profile: MaasProfile): MaasProfile {
+  const printable = (): Record<string, unknown> => ({ ...profile, credentials: profile.credentials === null ? null : '[REDACTED]' });
+  return Object.defineProperties({ ...profile }, {
+    toJSON: { value: printable, enumerable: false },
+    [inspect.custom]: { value: (_depth: number, options: InspectOptions) => inspect(printable(), options), enumerable: false },
+  });
 }

@@ -2,19 +2,30 @@ import { MaasApiClient, type ApiClientOptions } from '../http/api-client.js';
 import { resolveConnection, normaliseApiUrl } from '../profiles/index.js';
 import { BootResources } from '../resources/boot-resources.js';
 import { describe, readVersion, whoami } from '../resources/server.js';
-import { waitReady, type ReadyResult, type WaitReadyOptions } from '../resources/boot-ready.js';
-import { deployAndVerify, type DeployOptions, type DeployResult } from '../resources/deployment.js';
+import { waitReady, type ReadyResult, type ReadyTarget, type WaitReadyOptions } from '../resources/boot-ready.js';
+import { deployAndVerify, type DeployOptions, type DeployProgress, type DeployResult } from '../resources/deployment.js';
+import { startOperation, type Operation } from './operation.js';
 import { Events } from '../resources/events.js';
 import { Machines } from '../resources/machines.js';
-import type { MaasEra, MaasUser, MaasVersionInfo } from '../resources/types.js';
+import type { Architecture, MaasDescription, MaasEra, MaasUser, MaasVersionInfo } from '../resources/types.js';
 import { BootResourceUpload } from '../upload/uploader.js';
 import type { UploadOptions, UploadPlan } from '../upload/types.js';
 import { stat } from 'node:fs/promises';
 import { MaasConfigError, UploadConflictError } from '../errors/index.js';
+import { assertMaasUrl } from './maas-url.js';
+import { defaultTitle } from '../resources/esxi-title.js';
 import type { UploadStateStorage } from '../upload/locate.js';
 import { findFileBySha256 } from '../upload/server-offset.js';
 import { defaultStateDir } from '../upload/state-dir.js';
 import { UploadStateStore, type UploadState } from '../upload/state-store.js';
+
+/**
+ * Without a title MAAS shows an empty release name (docs/maas-upload-protocol.md#fields): an
+ * `esxi/<release>` upload gets the title MAAS's ESXi driver would give it.
+ */
+function withDefaultTitle(opts: UploadOptions): UploadOptions {
+  return opts.title ? opts : { ...opts, title: defaultTitle(opts.name) };
+}
 
 function storeOf(opts: { stateDir?: string | undefined; store?: UploadStateStorage | undefined }): UploadStateStorage {
   return opts.store ?? new UploadStateStore(opts.stateDir ?? defaultStateDir());
@@ -25,11 +36,18 @@ async function findPending(store: UploadStateStorage, id: string): Promise<Uploa
   if (matches.length !== 1) {
     throw new MaasConfigError(matches.length === 0 ? `No saved upload '${id}'.` : `'${id}' matches ${matches.length} uploads.`, {
       code: 'USAGE',
-      hint: 'List them with: maas-esxi PROFILE uploads list',
+      hint: 'List them with bootResources.pendingUploads().',
+      fix: { option: 'id' },
     });
   }
   return matches[0]!;
 }
+
+/**
+ * A chunk size the compiler can vet: a literal 0 or a negative literal is refused (MAAS needs at
+ * least one byte per PUT); other numbers are checked at run time (lib/upload/checks.ts).
+ */
+export type ChunkSize<N extends number> = N extends 0 ? never : `${N}` extends `-${string}` ? never : N;
 
 export interface ConnectOptions extends Omit<ApiClientOptions, 'apiUrl' | 'apiKey'> {
   /** MAAS URL in any form `maas login` accepts (http://host:5240/MAAS/ …). */
@@ -57,8 +75,8 @@ export class BootResourcesClient extends BootResources {
   }
 
   /** Start a resumable upload; await `.done()` for the complete resource. */
-  upload(opts: UploadOptions): BootResourceUpload {
-    return new BootResourceUpload({ api: this.api, resources: this }, { profile: this.#profile, ...opts });
+  upload<N extends number = number>(opts: UploadOptions & { chunkSize?: ChunkSize<N> | undefined }): BootResourceUpload {
+    return new BootResourceUpload({ api: this.api, resources: this }, { profile: this.#profile, ...withDefaultTitle(opts) });
   }
 
   /** Unfinished uploads saved under `stateDir` (default `$XDG_STATE_HOME/maas-esxi`), oldest first. */
@@ -79,10 +97,12 @@ export class BootResourcesClient extends BootResources {
       if (!st || st.size !== state.fingerprint.size || st.mtimeMs !== state.fingerprint.mtimeMs || st.ino !== state.fingerprint.ino) {
         throw new UploadConflictError(`${state.fingerprint.path} is missing or has changed since upload ${state.id} started.`, {
           code: 'FILE_CHANGED',
-          hint: `Run create again to upload the current file, and 'uploads forget ${state.id}' to drop the old state.`,
+          hint: `Upload the current file with bootResources.upload, and drop the old state with bootResources.forget('${state.id}').`,
+          fix: { option: 'path' },
         });
       }
-      return { ...state.params, path: state.fingerprint.path, sha256: state.sha256, chunkSize: state.chunkSize, profile: this.#profile, ...rest };
+      // The saved state was written from a checked upload (lib/upload/checks.ts).
+      return { ...state.params, architecture: state.params.architecture as Architecture, path: state.fingerprint.path, sha256: state.sha256, chunkSize: state.chunkSize, profile: this.#profile, ...rest };
     };
     return new BootResourceUpload({ api: this.api, resources: this, store }, { signal: opts.signal, resolve });
   }
@@ -111,14 +131,17 @@ export class BootResourcesClient extends BootResources {
     return { state, deletedResource };
   }
 
-  /** Wait until MAAS can deploy the image from every rack (≤3.4) or region (3.5+). */
-  waitReady(opts: WaitReadyOptions): Promise<ReadyResult> {
-    return waitReady(this.api, opts);
+  /**
+   * Wait until MAAS can deploy the image from every rack (≤3.4) or region (3.5+). A long
+   * operation (lib/client/operation.ts): one `progress` event per rack or region and change.
+   */
+  waitReady(opts: WaitReadyOptions): Operation<ReadyResult, ReadyTarget> {
+    return startOperation('waiting for the image to be ready', opts, ({ signal, progress }) => waitReady(this.api, { ...opts, signal, onProgress: progress }));
   }
 
   /** What `upload` would do, without writing anything to MAAS (`--dry-run`). */
   planUpload(opts: UploadOptions): Promise<UploadPlan> {
-    return BootResourceUpload.plan({ api: this.api, resources: this }, opts);
+    return BootResourceUpload.plan({ api: this.api, resources: this }, withDefaultTitle(opts));
   }
 }
 
@@ -138,13 +161,21 @@ export class MaasClient {
     this.events = new Events(api);
   }
 
-  /** Deploy a machine and follow it to a verified end (Deployed, and our first boot's verdict). */
-  deploy(opts: DeployOptions): Promise<DeployResult> {
-    return deployAndVerify(this.machines, this.events, opts);
+  /**
+   * Deploy a machine and follow it to a verified end: MAAS's Deployed and, for an ESXi image, our
+   * first boot's SUCCESS verdict. A long operation (lib/client/operation.ts) whose progress is
+   * each status change and event. `machines.deploy` only sends the deploy request.
+   */
+  deploy(opts: DeployOptions): Operation<DeployResult, DeployProgress> {
+    return startOperation('following the deployment', opts, ({ signal, progress }) =>
+      deployAndVerify(this.machines, this.events, { ...opts, signal, onProgress: progress }),
+    );
   }
 
+  /** Throws MaasConfigError at once for a URL that is not http(s)://HOST… (nothing is sent). */
   static connect(opts: ConnectOptions): MaasClient {
     const { url, apiKey, profile, ...rest } = opts;
+    assertMaasUrl(url, 'the url option');
     return new MaasClient(new MaasApiClient({ ...rest, apiUrl: normaliseApiUrl(url), apiKey: apiKey ?? null }), profile);
   }
 
@@ -174,7 +205,7 @@ export class MaasClient {
     return whoami(this.api, signal);
   }
 
-  describe(signal?: AbortSignal): Promise<unknown> {
+  describe(signal?: AbortSignal): Promise<MaasDescription> {
     return describe(this.api, signal);
   }
 

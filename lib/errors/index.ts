@@ -26,6 +26,18 @@ export type MaasErrorName =
   | 'DeploymentFailedError'
   | 'ImageInspectError';
 
+/**
+ * What fixes a failure, for programs: an SDK option to change (`chunkSize`, `timeoutMs`, `ca`,
+ * `insecure`, `apiKey`, `url`, …) and a value that works when one is known, or `rerun`: the same
+ * call again succeeds or resumes. The `hint` says the same in words, in the SDK's terms; the CLI
+ * maps `option` to its own flag (docs/architecture.md#errors).
+ */
+export interface MaasFix {
+  option?: string | undefined;
+  value?: string | number | boolean | undefined;
+  rerun?: boolean | undefined;
+}
+
 export interface MaasErrorOptions {
   method?: string | undefined;
   url?: string | undefined;
@@ -33,6 +45,8 @@ export interface MaasErrorOptions {
   /** MAAS's response body, as text (validation errors: the JSON text). */
   body?: string | undefined;
   hint?: string | undefined;
+  /** The hint in machine-readable form: what a caller changes to fix it (the CLI maps it to a flag). */
+  fix?: MaasFix | undefined;
   code?: string | undefined;
   /** How long the server asked us to wait before retrying (its `Retry-After` header), in ms. */
   retryAfterMs?: number | undefined;
@@ -46,6 +60,7 @@ export class MaasError extends Error {
   readonly status: number | undefined;
   readonly body: string | undefined;
   readonly hint: string | undefined;
+  readonly fix: MaasFix | undefined;
   readonly code: string | undefined;
   readonly retryAfterMs: number | undefined;
 
@@ -56,6 +71,7 @@ export class MaasError extends Error {
     this.status = options.status;
     this.body = options.body;
     this.hint = options.hint;
+    this.fix = options.fix;
     this.code = options.code;
     this.retryAfterMs = options.retryAfterMs;
   }
@@ -63,7 +79,7 @@ export class MaasError extends Error {
   /** A plain object for `--json` output; contains no secrets by construction. */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, message: this.message };
-    for (const key of ['method', 'url', 'status', 'body', 'hint', 'code'] as const) {
+    for (const key of ['method', 'url', 'status', 'body', 'hint', 'fix', 'code'] as const) {
       if (this[key] !== undefined) out[key] = this[key];
     }
     return out;
@@ -152,6 +168,12 @@ export function redactUrl(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** `err` itself when it is a MaasError, else a MaasError carrying it as `cause` (its message kept). */
+export function asMaasError(err: unknown): MaasError {
+  if (err instanceof MaasError) return err;
+  return new MaasError(err instanceof Error ? err.message : String(err), { cause: err });
 }
 
 /** True for failures where repeating the same idempotent request may succeed. */

@@ -9,6 +9,7 @@ import {
   MaasServerError,
   MaasTimeoutError,
   MaasValidationError,
+  type MaasErrorOptions,
 } from '../errors/index.js';
 
 interface RequestInfo {
@@ -38,7 +39,8 @@ export function errorFromResponse(
       code: expired ? 'EXPIRED_TIMESTAMP' : 'UNAUTHORIZED',
       hint: expired
         ? 'This machine\'s clock differs from the MAAS server\'s by more than 300 s: fix the clock (NTP) and retry.'
-        : 'Check the API key (maas-esxi login PROFILE URL KEY) or the MAAS_API_KEY variable.',
+        : 'Check the API key (the apiKey option, or the MAAS_API_KEY variable).',
+      fix: expired ? undefined : { option: 'apiKey' },
     });
   }
   if (status === 403) {
@@ -50,25 +52,45 @@ export function errorFromResponse(
   if (status === 404) {
     return new MaasNotFoundError(`Not found: ${summary}`, {
       ...base,
-      hint: text.startsWith('Unknown API endpoint') ? 'Check the MAAS URL: it should end in /MAAS/ (e.g. http://HOST:5240/MAAS/).' : undefined,
+      ...(text.startsWith('Unknown API endpoint')
+        ? { hint: 'Check the MAAS URL (the url option): it should end in /MAAS/ (e.g. http://HOST:5240/MAAS/).', fix: { option: 'url' } }
+        : {}),
     });
   }
   if (status === 413) {
     return new MaasValidationError('The request body is larger than the server accepts (HTTP 413 from the proxy in front of MAAS).', {
       ...base,
       code: 'BODY_TOO_LARGE',
-      hint: 'Use a smaller --chunk-size (the MAAS snap\'s nginx accepts at most 10 MiB per request).',
+      hint: 'Use a smaller chunkSize (the MAAS snap\'s nginx accepts at most 10 MiB per request).',
+      fix: { option: 'chunkSize', value: 8 * 1024 * 1024 },
     });
   }
   if (status === 409) {
     return new MaasConflictError(`MAAS reported a conflict: ${summary}`, base);
   }
-  if (status >= 500) {
-    return new MaasServerError(`MAAS server error (HTTP ${status}): ${summary}`, {
-      ...base,
-      hint: 'The MAAS region may be overloaded or restarting; retry later (uploads resume where they stopped).',
-    });
+  if (status >= 500) return serverError(req.method, base, text, summary);
+  return validationError(base, text, summary, contentType);
+}
+
+type ErrorBase = MaasErrorOptions & { status: number };
+
+function serverError(method: string, base: ErrorBase, text: string, summary: string): MaasError {
+  if (base.status === 500 && method === 'DELETE' && DOES_NOT_EXIST.test(text)) {
+    // MAAS's BootResourceHandler.delete looks the id up with `objects.get`, so an unknown id is
+    // Django's DoesNotExist as a 500 (docs/maas-api.md#boot-resources): not found, and final.
+    return new MaasNotFoundError(`Not found: ${summary}`, { ...base, code: 'NOT_FOUND' });
   }
+  // An empty or HTML body has nothing to add to the status: say it once.
+  const said = summary === `HTTP ${base.status}` ? '.' : `: ${summary}`;
+  return new MaasServerError(`MAAS server error (HTTP ${base.status})${said}`, {
+    ...base,
+    hint: 'The MAAS region may be overloaded or restarting; retry later (an upload called again resumes where it stopped).',
+    fix: { rerun: true },
+  });
+}
+
+/** A 400 (or another 4xx): MAAS's per-field messages when the body is JSON (docs/maas-api.md#error-statuses-and-texts). */
+function validationError(base: ErrorBase, text: string, summary: string, contentType: string | undefined): MaasError {
   let fields: Record<string, string[]> | undefined;
   if (contentType?.includes('json')) {
     try {
@@ -86,6 +108,8 @@ export function errorFromResponse(
   return new MaasValidationError(`MAAS rejected the request: ${message}`, { ...base, fields });
 }
 
+/** Django's `Model.DoesNotExist` text, e.g. `BootResource matching query does not exist.` */
+const DOES_NOT_EXIST = /^\w+ matching query does not exist\.$/;
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS|ERR_SSL|HOSTNAME_MISMATCH|ERR_TLS_CERT)/;
 
@@ -103,7 +127,8 @@ export function errorFromTransport(req: RequestInfo, err: unknown, signal?: Abor
       ...req,
       code,
       cause: err,
-      hint: 'The link or the server is stalled; retry, or raise --timeout on very slow links.',
+      hint: 'The link or the server is stalled; retry, or raise the timeout (headersTimeoutMs) on very slow links.',
+      fix: { option: 'headersTimeoutMs' },
     });
   }
   if (TLS_CODES.test(code) || /certificate/i.test(message)) {
@@ -111,7 +136,8 @@ export function errorFromTransport(req: RequestInfo, err: unknown, signal?: Abor
       ...req,
       code: code || 'TLS',
       cause: err,
-      hint: 'Pass the MAAS CA with --cacerts FILE (or MAAS_API_CACERT), or use --insecure/-k to skip the check.',
+      hint: 'Pass the MAAS CA certificate in the ca option (or MAAS_API_CACERT), or set insecure to skip the check.',
+      fix: { option: 'ca' },
     });
   }
   const hint =
@@ -119,12 +145,13 @@ export function errorFromTransport(req: RequestInfo, err: unknown, signal?: Abor
       ? `Nothing listens at ${host}: check the MAAS URL and that the region controller is running.`
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
         ? `Cannot resolve ${host}: check the MAAS URL.`
-        : 'Check the network path to MAAS; retry (uploads resume where they stopped).';
+        : 'Check the network path to MAAS; retry (an upload called again resumes where it stopped).';
   return new MaasNetworkError(`Cannot reach ${host}: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`, {
     ...req,
     code: code || 'NETWORK',
     cause: err,
     hint,
+    fix: code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? { option: 'url' } : { rerun: true },
   });
 }
 

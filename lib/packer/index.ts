@@ -6,7 +6,7 @@
  */
 export { PackerBuild, startPackerBuild, type BuildOptions, type BuildResult, type PhaseChange, type PackerBuildEvents } from './runner.js';
 export { planBuild, assertBuildPlan, BuildPlan, type PlanBuildOptions, type PlannedFatImage, type BuildPlanSummary } from './build-plan.js';
-export type { PrerequisiteCheck } from './prerequisites.js';
+export type { PlanFacts, PrerequisiteCheck } from './prerequisites.js';
 export type { TemplateNeeds, TemplateFileNeed, TemplateTool, MakeRule } from './template-needs.js';
 export { detectPacker, type PackerInstallation } from './packer-version.js';
 export { inspectIso, type IsoInfo } from './iso-inspect.js';

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MaasApiClient } from '../http/api-client.js';
 import { MaasAbortError, MaasNotFoundError, MaasTimeoutError } from '../errors/index.js';
+import { formatDuration } from '../errors/duration.js';
 import { readVersion } from './server.js';
-import type { BootResource, BootResourceSummary, MaasEra } from './types.js';
+import type { Architecture, BootResource, BootResourceSummary, MaasEra } from './types.js';
 
 /** A controller as `rackcontrollers/` and `regioncontrollers/` list it (the fields read here). */
 export interface Controller {
@@ -35,7 +36,7 @@ export interface WaitReadyOptions {
   /** e.g. `esxi/8.0`. */
   name: string;
   /** Default `amd64/generic`. */
-  architecture?: string | undefined;
+  architecture?: Architecture | undefined;
   /** Default 30 min. */
   timeoutMs?: number | undefined;
   /** Between polls. Default 5 s. */
@@ -77,9 +78,11 @@ export async function waitReady(api: MaasApiClient, opts: WaitReadyOptions): Pro
   const intervalMs = opts.intervalMs ?? 5000;
   const started = Date.now();
   const { era } = await readVersion(api, opts.signal);
+  // On every era: a name MAAS does not have is an error now, not a timeout half an hour later.
+  const summary = await findResource(api, opts.name, architecture, opts.signal);
   const seen = new Map<string, string>();
   for (;;) {
-    const round = era === '3.4' ? await racksRound(api, opts.name, architecture, opts.signal) : await regionsRound(api, opts.name, architecture, opts.signal);
+    const round = era === '3.4' ? await racksRound(api, opts.name, architecture, opts.signal) : await regionsRound(api, summary.id, opts.signal);
     for (const t of round.targets) {
       const key = `${t.kind}:${t.system_id}`;
       const fingerprint = `${t.state}:${t.state === 'syncing' ? '' : t.detail}`;
@@ -124,14 +127,22 @@ async function racksRound(api: MaasApiClient, name: string, architecture: string
   return { targets, blocker: connected ? undefined : racks.length ? 'no rack controller is connected' : 'MAAS has no rack controller' };
 }
 
-async function regionsRound(api: MaasApiClient, name: string, architecture: string, signal?: AbortSignal): Promise<Round> {
-  const regions = await api.json<Controller[]>('GET', 'regioncontrollers/', { signal });
+async function findResource(api: MaasApiClient, name: string, architecture: string, signal?: AbortSignal): Promise<BootResourceSummary> {
   const summaries = await api.json<BootResourceSummary[]>('GET', 'boot-resources/', { signal });
   const summary = summaries.find((r) => r.name === name && r.architecture === architecture);
   if (!summary) {
-    throw new MaasNotFoundError(`MAAS has no boot resource ${name} (${architecture}).`, { hint: 'Upload it first (maas-esxi PROFILE create …).' });
+    throw new MaasNotFoundError(`MAAS has no boot resource ${name} (${architecture}).`, {
+      code: 'NO_SUCH_IMAGE',
+      hint: 'Upload it first (bootResources.upload), or check the name and architecture options.',
+      fix: { option: 'name' },
+    });
   }
-  const resource = await api.json<BootResource>('GET', `boot-resources/${summary.id}/`, { signal });
+  return summary;
+}
+
+async function regionsRound(api: MaasApiClient, id: number, signal?: AbortSignal): Promise<Round> {
+  const regions = await api.json<Controller[]>('GET', 'regioncontrollers/', { signal });
+  const resource = await api.json<BootResource>('GET', `boot-resources/${id}/`, { signal });
   const newest = Object.values(resource.sets ?? {})[0];
   const files = Object.values(newest?.files ?? {});
   const complete = files.length > 0 && files.every((f) => f.complete);
@@ -149,8 +160,9 @@ async function regionsRound(api: MaasApiClient, name: string, architecture: stri
 function notReady(name: string, architecture: string, timeoutMs: number, round: Round): MaasTimeoutError {
   const waiting = round.targets.filter((t) => t.state === 'syncing').map((t) => `${t.kind} ${t.hostname} (${t.system_id}): ${t.detail}`);
   const what = round.blocker ?? (waiting.length ? waiting.join('; ') : 'nothing reported');
-  return new MaasTimeoutError(`${name} (${architecture}) is not ready after ${Math.round(timeoutMs / 1000)} s: ${what}.`, {
+  return new MaasTimeoutError(`${name} (${architecture}) is not ready after ${formatDuration(timeoutMs)}: ${what}.`, {
     code: 'NOT_READY',
-    hint: 'Check the controllers\' image sync (Controllers page, `maas PROFILE rack-controller list-boot-images ID`); rerun wait-ready with a longer --timeout.',
+    hint: 'Check the controllers\' image sync (Controllers page, `maas PROFILE rack-controller list-boot-images ID`), then wait again with a longer timeoutMs.',
+    fix: { option: 'timeoutMs' },
   });
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatDuration } from '../errors/duration.js';
 import { DeploymentFailedError, MaasAbortError, MaasTimeoutError } from '../errors/index.js';
 import type { Events, MaasEvent } from './events.js';
 import { isFailureEvent, parseFirstBootEvent, type FirstBootReport } from './first-boot-events.js';
@@ -54,7 +55,7 @@ export async function deployAndVerify(machines: Machines, events: Events, opts: 
   let machine = await machines.find(opts.machine, signal);
   const id = machine.system_id;
   // Only events after the request count: the log also holds every earlier deployment's.
-  let after = await events.latestId({ id, level: 'DEBUG' }, signal);
+  const watch: Watch = { after: await events.latestId({ id, level: 'DEBUG' }, signal), seen: [], lastStep: undefined, verdict: undefined };
   if (machine.status === NODE_STATUS.READY) {
     machine = await machines.allocate(id, signal);
     opts.onProgress?.({ kind: 'allocated', machine });
@@ -63,60 +64,80 @@ export async function deployAndVerify(machines: Machines, events: Events, opts: 
   opts.onProgress?.({ kind: 'deploying', machine });
   if (opts.wait === false) return { machine, events: [], elapsedMs: Date.now() - started };
 
-  const seen: MaasEvent[] = [];
-  let lastStep: string | undefined;
   let lastStatus = machine.status_name;
-  // Kept across polls: the verdict may arrive in the same read as the status change before it.
-  let verdict: number | undefined;
   for (;;) {
     // Status first, then events: MAAS logs a failure before it marks the machine failed, so the
     // events read next always include the failure that explains the status just read.
     machine = await machines.read(id, signal);
-    const fresh = await events.since({ id, level: 'DEBUG', after }, signal);
-    let failure: { step: string | undefined; text: string } | undefined;
-    for (const event of fresh) {
-      after = event.id;
-      seen.push(event);
-      const firstBoot = parseFirstBootEvent(event);
-      opts.onProgress?.({ kind: 'event', event, firstBoot });
-      if (firstBoot?.kind === 'step') lastStep = firstBoot.step;
-      if (firstBoot?.kind === 'verdict' && firstBoot.ok) verdict = firstBoot.steps;
-      if (firstBoot?.kind === 'verdict' && !firstBoot.ok) failure = { step: firstBoot.step, text: `first boot FAILED at ${firstBoot.step}: ${firstBoot.cause}` };
-      else if (firstBoot?.kind === 'failure' && !failure) {
-        const step = firstBoot.step ?? lastStep;
-        failure = { step, text: `first boot FAILED at ${step ?? 'an unnamed step'}: ${firstBoot.cause}` };
-      }
-      else if (isFailureEvent(event) && !failure) failure = { step: undefined, text: `${event.type}: ${event.description}` };
-    }
+    const failure = scanEvents(await events.since({ id, level: 'DEBUG', after: watch.after }, signal), watch, opts.onProgress);
     if (machine.status_name !== lastStatus) {
       lastStatus = machine.status_name;
       opts.onProgress?.({ kind: 'status', machine });
     }
-    if (failure || machine.status === NODE_STATUS.FAILED_DEPLOYMENT) {
-      const text = failure?.text ?? `MAAS marked the machine "${machine.status_name}"${machine.status_message ? `: ${machine.status_message}` : ''}`;
-      throw new DeploymentFailedError(`Deployment of ${machine.hostname} (${id}) failed: ${text}`, {
-        step: failure?.step,
-        code: 'DEPLOYMENT_FAILED',
-        hint: failure?.step
-          ? `The ESXi first boot stopped at "${failure.step}"; see the host's /var/log/maas-esxi.log and docs/esxi-first-boot.md.`
-          : `See the machine's event log and installation output in MAAS (maas PROFILE events query id=${id} level=DEBUG).`,
-      });
-    }
-    if (machine.status === NODE_STATUS.DEPLOYED && (!needVerdict || verdict !== undefined)) {
-      return { machine, events: seen, firstBootSteps: verdict, elapsedMs: Date.now() - started };
+    if (failure || machine.status === NODE_STATUS.FAILED_DEPLOYMENT) throw deploymentFailed(machine, failure);
+    // The verdict is kept across polls: it may arrive in the same read as the status change before it.
+    if (machine.status === NODE_STATUS.DEPLOYED && (!needVerdict || watch.verdict !== undefined)) {
+      return { machine, events: watch.seen, firstBootSteps: watch.verdict, elapsedMs: Date.now() - started };
     }
     const left = timeoutMs - (Date.now() - started);
-    if (left <= 0) {
-      const waitingFor = machine.status === NODE_STATUS.DEPLOYED ? 'the first boot\'s verdict' : 'Deployed';
-      throw new MaasTimeoutError(
-        `${machine.hostname} (${id}) is still "${machine.status_name}" after ${Math.round(timeoutMs / 1000)} s, waiting for ${waitingFor}${lastStep ? `; last first-boot step: ${lastStep}` : ''}.`,
-        { code: 'DEPLOY_TIMEOUT', hint: 'Check the machine\'s console and event log; rerun with a longer --timeout to keep watching.' },
-      );
-    }
+    if (left <= 0) throw stillWaiting(machine, timeoutMs, watch.lastStep);
     try {
       await sleep(Math.min(interval, left), undefined, { signal });
     } catch (cause) {
       throw new MaasAbortError('Cancelled while following the deployment (the deployment itself goes on).', { code: 'ABORTED', cause });
     }
   }
+}
+
+/** What the events read so far have told. */
+interface Watch {
+  after: number;
+  seen: MaasEvent[];
+  lastStep: string | undefined;
+  /** The first boot's step count once it said SUCCESS. */
+  verdict: number | undefined;
+}
+
+interface Failure {
+  step: string | undefined;
+  text: string;
+}
+
+/** Take in fresh events (oldest first): progress for each, and the first failure they report. */
+function scanEvents(fresh: readonly MaasEvent[], watch: Watch, onProgress: DeployOptions['onProgress']): Failure | undefined {
+  let failure: Failure | undefined;
+  for (const event of fresh) {
+    watch.after = event.id;
+    watch.seen.push(event);
+    const firstBoot = parseFirstBootEvent(event);
+    onProgress?.({ kind: 'event', event, firstBoot });
+    if (firstBoot?.kind === 'step') watch.lastStep = firstBoot.step;
+    if (firstBoot?.kind === 'verdict' && firstBoot.ok) watch.verdict = firstBoot.steps;
+    if (firstBoot?.kind === 'verdict' && !firstBoot.ok) failure = { step: firstBoot.step, text: `first boot FAILED at ${firstBoot.step}: ${firstBoot.cause}` };
+    else if (firstBoot?.kind === 'failure' && !failure) {
+      const step = firstBoot.step ?? watch.lastStep;
+      failure = { step, text: `first boot FAILED at ${step ?? 'an unnamed step'}: ${firstBoot.cause}` };
+    } else if (isFailureEvent(event) && !failure) failure = { step: undefined, text: `${event.type}: ${event.description}` };
+  }
+  return failure;
+}
+
+function deploymentFailed(machine: Machine, failure: Failure | undefined): DeploymentFailedError {
+  const id = machine.system_id;
+  const text = failure?.text ?? `MAAS marked the machine "${machine.status_name}"${machine.status_message ? `: ${machine.status_message}` : ''}`;
+  return new DeploymentFailedError(`Deployment of ${machine.hostname} (${id}) failed: ${text}`, {
+    step: failure?.step,
+    code: 'DEPLOYMENT_FAILED',
+    hint: failure?.step
+      ? `The ESXi first boot stopped at "${failure.step}"; see the host's /var/log/maas.log and docs/esxi-first-boot.md.`
+      : `See the machine's event log and installation output in MAAS (maas PROFILE events query id=${id} level=DEBUG).`,
+  });
+}
+
+function stillWaiting(machine: Machine, timeoutMs: number, lastStep: string | undefined): MaasTimeoutError {
+  const waitingFor = machine.status === NODE_STATUS.DEPLOYED ? 'the first boot\'s verdict' : 'Deployed';
+  return new MaasTimeoutError(
+    `${machine.hostname} (${machine.system_id}) is still "${machine.status_name}" after ${formatDuration(timeoutMs)}, waiting for ${waitingFor}${lastStep ? `; last first-boot step: ${lastStep}` : ''}.`,
+    { code: 'DEPLOY_TIMEOUT', hint: 'Check the machine\'s console and event log; follow it again with a longer timeoutMs to keep watching.', fix: { option: 'timeoutMs' } },
+  );
 }

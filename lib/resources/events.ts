@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MaasApiClient } from '../http/api-client.js';
+import { startOperation, type Operation } from '../client/operation.js';
 
 /** One event as `events/?op=query` returns it (`event_to_dict`, `src/maasserver/api/events.py`). */
 export interface MaasEvent {
@@ -8,8 +9,7 @@ export interface MaasEvent {
   node: string | null;
   hostname: string;
   username: string | null;
-  /** "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL" | "AUDIT". */
-  level: string;
+  level: EventLevel;
   /** `%a, %d %b. %Y %H:%M:%S`, e.g. "Thu, 03 Dec. 2026 15:49:02". */
   created: string;
   /** The event type's description, e.g. "Node installation failure". */
@@ -45,6 +45,8 @@ export interface FollowOptions extends Omit<EventQuery, 'before'> {
   /** Delay between polls when nothing new arrived. Default 2 s. */
   intervalMs?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** @deprecated Listen to the operation's `progress` events, or iterate it. */
+  onProgress?: ((event: MaasEvent) => void) | undefined;
 }
 
 /** `events/?op=query` (EventsHandler.query, `src/maasserver/api/events.py`). */
@@ -87,29 +89,21 @@ export class Events {
   }
 
   /**
-   * Every event after `after`, oldest first, then new ones as they arrive, until `signal` aborts
-   * (the iterator then ends quietly) or the consumer stops.
+   * Every event after `after`, oldest first, then new ones as they arrive: a long operation
+   * (lib/client/operation.ts) whose progress is each event. It runs until aborted (`abort()`,
+   * `signal`, or leaving a `for await` loop over it); `done()` then rejects with MaasAbortError.
    */
-  async *follow(opts: FollowOptions = {}): AsyncGenerator<MaasEvent, void, undefined> {
-    const { intervalMs = 2000, signal, ...q } = opts;
-    let after = opts.after ?? 0;
-    while (!signal?.aborted) {
-      let fresh: MaasEvent[];
-      try {
-        fresh = await this.since({ ...q, after }, signal);
-      } catch (err) {
-        if (signal?.aborted) return;
-        throw err;
-      }
-      for (const event of fresh) {
-        after = event.id;
-        yield event;
-      }
-      try {
+  follow(opts: FollowOptions = {}): Operation<never, MaasEvent> {
+    const { intervalMs = 2000, signal: _signal, onProgress: _onProgress, ...q } = opts;
+    return startOperation<never, MaasEvent>('following events', opts, async ({ signal, progress }) => {
+      let after = opts.after ?? 0;
+      for (;;) {
+        for (const event of await this.since({ ...q, after }, signal)) {
+          after = event.id;
+          progress(event);
+        }
         await sleep(intervalMs, undefined, { signal });
-      } catch {
-        return;
       }
-    }
+    });
   }
 }

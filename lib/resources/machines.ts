@@ -11,8 +11,7 @@ export interface Machine {
   fqdn?: string;
   /** `NODE_STATUS` number (`src/maascommon/enums/node.py`). */
   status: number;
-  /** e.g. "Ready", "Allocated", "Deploying", "Deployed", "Failed deployment". */
-  status_name: string;
+  status_name: MachineStatusName;
   status_message?: string | null;
   osystem?: string;
   distro_series?: string;
@@ -22,6 +21,32 @@ export interface Machine {
   resource_uri?: string;
   [field: string]: unknown;
 }
+
+/** MAAS's status names (`src/maascommon/enums/node.py NODE_STATUS_LABELS`). */
+export type MachineStatusName =
+  | 'New'
+  | 'Commissioning'
+  | 'Failed commissioning'
+  | 'Missing'
+  | 'Ready'
+  | 'Reserved'
+  | 'Allocated'
+  | 'Deploying'
+  | 'Deployed'
+  | 'Retired'
+  | 'Broken'
+  | 'Failed deployment'
+  | 'Releasing'
+  | 'Releasing failed'
+  | 'Disk erasing'
+  | 'Failed disk erasing'
+  | 'Rescue mode'
+  | 'Entering rescue mode'
+  | 'Failed to enter rescue mode'
+  | 'Exiting rescue mode'
+  | 'Failed to exit rescue mode'
+  | 'Testing'
+  | 'Failed testing';
 
 /** MAAS's `NODE_STATUS` values this SDK branches on (`src/maascommon/enums/node.py NodeStatus`). */
 export const NODE_STATUS = {
@@ -135,10 +160,9 @@ export class Machines {
         body: err.body,
         state,
         code: 'MACHINE_STATE',
-        hint:
-          state === 'Deployed' || state === 'Failed deployment'
-            ? `Release it first (maas PROFILE machine release ${systemId}), then deploy again.`
-            : 'Wait until the machine is Ready (or Allocated to you), or pick another machine.',
+        ...(state === 'Deployed' || state === 'Failed deployment'
+          ? { hint: `Release it first (machines.release('${systemId}')), then deploy again.`, fix: { option: 'release' } }
+          : { hint: 'Wait until the machine is Ready (or Allocated to you), or pick another machine.', fix: { option: 'machine' } }),
       });
     }
   }

@@ -1,6 +1,6 @@
 import type { MaasApiClient } from '../http/api-client.js';
 import { eraOf } from './era.js';
-import type { MaasEra, MaasUser, MaasVersionInfo } from './types.js';
+import type { MaasDescription, MaasEra, MaasUser, MaasVersionInfo } from './types.js';
 
 /** `GET version/` (anonymous) and the era it implies. */
 export async function readVersion(api: MaasApiClient, signal?: AbortSignal): Promise<MaasVersionInfo & { era: MaasEra }> {
@@ -14,6 +14,6 @@ export function whoami(api: MaasApiClient, signal?: AbortSignal): Promise<MaasUs
 }
 
 /** `GET describe/` (anonymous), stored in profiles so the official CLI can build its commands. */
-export function describe(api: MaasApiClient, signal?: AbortSignal): Promise<unknown> {
+export function describe(api: MaasApiClient, signal?: AbortSignal): Promise<MaasDescription> {
   return api.json('GET', 'describe/', { signal, anonymous: true });
 }

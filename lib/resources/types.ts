@@ -19,6 +19,40 @@ export interface MaasVersionInfo {
  */
 export type MaasEra = '3.4' | '3.7' | '3.8';
 
+/**
+ * A MAAS architecture is always `<arch>/<subarch>`, e.g. `amd64/generic`
+ * (docs/maas-upload-protocol.md#architecture-rules): a bare `amd64` is refused by the compiler.
+ */
+export type Architecture = `${string}/${string}`;
+
+/** One action of a handler in `GET describe/` (maasserver's `describe_handler`). */
+export interface MaasApiAction {
+  name: string;
+  op: string | null;
+  method: string;
+  restful: boolean;
+  doc: string;
+}
+
+/** One handler in `GET describe/` (docs/maas-api.md#describe). */
+export interface MaasApiHandler {
+  name: string;
+  doc: string;
+  path: string;
+  params: string[];
+  /** Absolute URL, per request from the Host the client used. */
+  uri?: string;
+  actions: MaasApiAction[];
+}
+
+/** `GET describe/`: what the official CLI builds its commands from (docs/maas-api.md#describe). */
+export interface MaasDescription {
+  doc: string;
+  hash: string;
+  handlers: MaasApiHandler[];
+  resources: { name: string; anon: MaasApiHandler | null; auth: MaasApiHandler | null }[];
+}
+
 /** `GET users/?op=whoami` (docs/maas-api.md#users). */
 export interface MaasUser {
   username: string;
@@ -91,7 +125,7 @@ export interface BootResource extends BootResourceSummary {
 /** Fields of `POST boot-resources/` (docs/maas-upload-protocol.md#fields); `content` is deliberately absent. */
 export interface CreateBootResourceParams {
   name: string;
-  architecture: string;
+  architecture: Architecture;
   sha256: string;
   size: number;
   title?: string | undefined;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EraFacts } from './eras.js';
-import { HANDLERS, type HandlerDef } from './handler-table.js';
+import type { HandlerDef } from './handler-def.js';
+import { HANDLERS } from './handler-table.js';
 import { pythonJsonDumps } from '../python/json-dumps.js';
 import type { PyValue } from './py-format.js';
 

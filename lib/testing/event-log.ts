@@ -1,35 +1,10 @@
 import type { PyValue } from './py-format.js';
 import { apiError, pistonJson, type SimResponse } from './responses.js';
 import type { HandlerRequest, SimContext } from './sim-context.js';
+import { EVENT_TYPES, type SimEvent } from './event-types.js';
 
 /** Logging levels as MAAS numbers them (`LOGGING_LEVELS`, `src/maasserver/models/eventtype.py`). */
 const LEVELS: Readonly<Record<string, number>> = { AUDIT: 0, DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
-
-/** Event types the simulator emits, with MAAS's descriptions and levels (`src/maascommon/events.py EVENT_DETAILS_MAP`). */
-export const EVENT_TYPES = {
-  NODE_CHANGED_STATUS: { description: 'Node changed status', level: 'DEBUG' },
-  NODE_STATUS_EVENT: { description: 'Node status event', level: 'DEBUG' },
-  NODE_INSTALL_EVENT: { description: 'Node installation', level: 'DEBUG' },
-  NODE_INSTALL_EVENT_FAILED: { description: 'Node installation failure', level: 'ERROR' },
-  NODE_POST_INSTALL_EVENT_FAILED: { description: 'Node post-installation failure', level: 'ERROR' },
-  REQUEST_NODE_START_DEPLOYMENT: { description: 'User starting deployment', level: 'DEBUG' },
-  CONFIGURING_STORAGE: { description: 'Configuring storage', level: 'INFO' },
-  INSTALLING_OS: { description: 'Installing OS', level: 'INFO' },
-  CONFIGURING_OS: { description: 'Configuring OS', level: 'INFO' },
-  REBOOTING: { description: 'Rebooting', level: 'INFO' },
-  DEPLOYED: { description: 'Deployed', level: 'INFO' },
-} as const;
-export type EventTypeName = keyof typeof EVENT_TYPES;
-
-export interface SimEvent {
-  id: number;
-  node: string;
-  hostname: string;
-  username: string | null;
-  type: EventTypeName;
-  description: string;
-  created: number;
-}
 
 /** MAAS's `DATETIME_FORMAT = "%a, %d %b. %Y %H:%M:%S"` (`src/maasserver/api/events.py`), UTC. */
 function formatCreated(ms: number): string {

@@ -1,12 +1,13 @@
 import { deleteBootResource, importBootResources, isImporting, listBootResources, readBootResource, stopImport } from './boot-resources.js';
 import { createBootResource } from './create.js';
-import { CAPABILITIES, type EraFacts } from './eras.js';
+import { CAPABILITIES } from './eras.js';
 import { pythonJsonDumps } from '../python/json-dumps.js';
 import { JSON_UTF8, type SimResponse } from './responses.js';
-import type { HandlerRequest, SimContext } from './sim-context.js';
+import type { SimContext } from './sim-context.js';
 import { uploadChunk } from './upload.js';
 import { listUsers, readUser, whoami } from './users.js';
 import { OPS_HANDLERS } from './ops-handlers.js';
+import type { HandlerDef } from './handler-def.js';
 
 /** BootResourcesHandler.create's docstring as describe/ renders it (src/maasserver/api/boot_resources.py, src/maasserver/api/doc.py). */
 const CREATE_DOC = [
@@ -22,31 +23,6 @@ const CREATE_DOC = [
   ].map(([name, text]) => `:param ${name}: ${text}\n:type ${name}: String\n\n `),
 ].join('');
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-
-export interface ActionDef {
-  /** Python method name as `describe/` shows it (`import` for `import_resources`). */
-  name: string;
-  method: HttpMethod;
-  /** null = the CRUD method itself (docs/maas-api.md#urls-and-dispatch). */
-  op: string | null;
-  doc: string;
-  run(sim: SimContext, req: HandlerRequest): SimResponse | Promise<SimResponse>;
-}
-
-export interface HandlerDef {
-  name: string;
-  doc: string;
-  /** Matched against the path after `/MAAS/api/2.0/`; captures are the URI params. */
-  route: RegExp;
-  path(era: EraFacts): string;
-  params(era: EraFacts): string[];
-  /** Served without authentication (docs/maas-api.md#authentication-errors). */
-  anonymous?: boolean;
-  /** `hidden = True` handlers are left out of `describe/` (docs/maas-api.md#describe). */
-  hidden?(era: EraFacts): boolean;
-  actions: ActionDef[];
-}
 
 const P = '/MAAS/api/2.0/';
 

@@ -4,6 +4,7 @@
  */
 export { startMaasSimulator } from './server.js';
 export { generateApiKey } from './sim-users.js';
+export { runSimulator, type SimulatorRunOptions } from './run-simulator.js';
 export type {
   FaultAction,
   FaultMatch,

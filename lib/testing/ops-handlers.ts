@@ -1,6 +1,6 @@
 import { listBootImages, listRackControllers, listRegionControllers, readRackController } from './controllers.js';
 import { queryEvents } from './event-log.js';
-import type { HandlerDef } from './handler-table.js';
+import type { HandlerDef } from './handler-def.js';
 import { allocateMachine, deployMachine, listMachines, readMachine, releaseMachine } from './machines.js';
 
 const P = '/MAAS/api/2.0/';

@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type EventTypeName, type SimEvent } from './event-log.js';
+import { EVENT_TYPES, type EventTypeName, type SimEvent } from './event-types.js';
 import { firstBootContract, firstBootText } from './first-boot-contract.js';
 import type { SimFirstBoot, SimMachineOptions, SimMachineStatus, SimRackOptions } from './ops-types.js';
 import { deployedImageFields } from './deployed-image.js';

@@ -88,7 +88,7 @@ class SpooledBody implements ReceivedBody {
 }
 
 
-interface ReadBodyOptions {
+export interface ReadBodyOptions {
   spoolDir: string;
   /** Current throttle; read each time so a change applies to requests in flight. */
   bytesPerSecond: () => number | null;
@@ -110,6 +110,20 @@ let spoolCounter = 0;
 
 /** Bytes a throttled link holds between the client's socket and the server (send queue + wire). */
 const WIRE_BYTES = 4 * 1024 * 1024;
+
+/** When the next bytes may leave a throttled link: the rate is kept over time, not per chunk. */
+class LinkClock {
+  #nextDue = performance.now();
+
+  async pass(bytes: number, bps: number | null, signal: AbortSignal | undefined): Promise<void> {
+    if (bps === null || bps <= 0) return;
+    const now = performance.now();
+    // An idle link does not bank credit for a later burst.
+    if (this.#nextDue < now - 50) this.#nextDue = now;
+    this.#nextDue += (bytes / bps) * 1000;
+    if (this.#nextDue - now > 1) await sleep(this.#nextDue - now, undefined, { signal });
+  }
+}
 
 /**
  * A throttled link, modelled as a queue between the client's socket and the handler: the socket
@@ -158,7 +172,7 @@ async function* throughLink(req: IncomingMessage, bytesPerSecond: () => number |
     [socket, 'error', onError],
   ];
   for (const [emitter, event, fn] of listeners) emitter?.on(event, fn);
-  let nextDue = performance.now();
+  const clock = new LinkClock();
   try {
     for (;;) {
       if (reset) throw new Error('connection reset by the client');
@@ -170,13 +184,7 @@ async function* throughLink(req: IncomingMessage, bytesPerSecond: () => number |
       }
       queued -= chunk.length;
       if (queued <= WIRE_BYTES) req.resume();
-      const bps = bytesPerSecond();
-      if (bps !== null && bps > 0) {
-        const now = performance.now();
-        if (nextDue < now - 50) nextDue = now;
-        nextDue += (chunk.length / bps) * 1000;
-        if (nextDue - now > 1) await sleep(nextDue - now, undefined, { signal });
-      }
+      await clock.pass(chunk.length, bytesPerSecond(), signal);
       if (reset) throw new Error('connection reset by the client');
       yield chunk;
     }

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { apiHash, describeBody } from './describe.js';
 import { mediaType, parseRequestData, type RequestData } from './form-data.js';
-import { HANDLERS, type ActionDef, type HandlerDef } from './handler-table.js';
+import type { ActionDef, HandlerDef } from './handler-def.js';
+import { HANDLERS } from './handler-table.js';
 import { checkOAuth } from './oauth-check.js';
 import type { ReceivedBody } from './request-body.js';
 import { SimHttpError, textResponse, type SimResponse, TEXT_UTF8 } from './responses.js';
@@ -85,7 +86,11 @@ export async function dispatch(sim: SimContext, nonces: Set<string>, call: Incom
   const route = matchRoute(rel);
   // The catch-all: no redirect for a missing slash, anonymous too (docs/maas-api.md#urls-and-dispatch).
   if (!route) return { response: textResponse(404, `Unknown API endpoint: ${path}.`, TEXT_UTF8) };
+  return { ...(await resource(sim, nonces, call, route, path)), handler: route.handler.name };
+}
 
+/** piston's `Resource.__call__` for a matched handler. */
+async function resource(sim: SimContext, nonces: Set<string>, call: IncomingCall, route: RouteMatch, path: string): Promise<DispatchResult> {
   const { handler } = route;
   const method = call.method.toUpperCase();
   const type = mediaType(call.headers['content-type']);
@@ -93,40 +98,15 @@ export async function dispatch(sim: SimContext, nonces: Set<string>, call: Incom
   // Django only parses form bodies for POST; PUT bodies stay raw unless piston decodes them.
   let data: RequestData | undefined =
     method === 'POST' && isForm ? parseRequestData(call.headers['content-type'], await call.body.toBuffer()) : undefined;
-  const formParams = data?.kind === 'form' ? data.params : undefined;
-
-  let nonceKey: string | undefined;
-  let user: HandlerRequest['user'];
-  if (!handler.anonymous) {
-    const auth = checkOAuth({
-      era: sim.era,
-      users: sim.store.data.users,
-      nonces,
-      nowSeconds: Math.floor(sim.now() / 1000),
-      thresholdSeconds: sim.signatureWindowS,
-      method,
-      url: call.url,
-      authorization: call.headers.authorization,
-      formParams,
-    });
-    if (auth.kind === 'none') {
-      // The macaroon authenticator's challenge: rc.FORBIDDEN (docs/maas-api.md#authentication-errors).
-      return { response: withResourceHeaders(sim, { ...textResponse(401, 'Forbidden', 'text/plain'), inResource: true }), handler: handler.name };
-    }
-    if (auth.kind === 'fail') return { response: auth.response, handler: handler.name };
-    nonceKey = auth.nonceKey;
-    user = auth.user;
-    if (user.active === false) {
-      return { response: textResponse(403, 'User is not allowed access to this API.'), nonceKey, handler: handler.name };
-    }
-  }
+  const auth = handler.anonymous ? { nonceKey: undefined, user: undefined } : authenticate(sim, nonces, call, method, data);
+  if ('response' in auth) return auth;
+  const { nonceKey, user } = auth;
 
   const allowed = [...new Set(handler.actions.map((a) => a.method))];
   if (!allowed.includes(method as ActionDef['method'])) {
     const r: SimResponse = { status: 405, headers: { 'Content-Type': 'text/html; charset=utf-8', Allow: allowed.join(', ') }, body: '', inResource: true };
-    return { response: withResourceHeaders(sim, r), nonceKey, handler: handler.name };
+    return { response: withResourceHeaders(sim, r), nonceKey };
   }
-
   if ((method === 'POST' || method === 'PUT') && data === undefined) {
     // piston's translate_mime; for raw PUT chunks only the decodable types matter (docs/maas-upload-protocol.md#request).
     const decodes = isForm || type === 'application/json' || type === 'application/x-yaml' || type === 'text/yaml';
@@ -134,29 +114,60 @@ export async function dispatch(sim: SimContext, nonces: Set<string>, call: Incom
   }
   data ??= { kind: 'none' };
   if (data.kind === 'invalid') {
-    return { response: withResourceHeaders(sim, { ...textResponse(400, 'Bad Request', 'text/plain'), inResource: true }), nonceKey, handler: handler.name };
+    return { response: withResourceHeaders(sim, { ...textResponse(400, 'Bad Request', 'text/plain'), inResource: true }), nonceKey };
   }
-
   const formOp = method === 'POST' && data.kind === 'form' ? data.fields.get('op') : undefined;
   const op = call.url.searchParams.get('op') || formOp || route.pathOp || null;
-  const action = handler.actions.find((a) => a.method === method && a.op === op);
-  let response: SimResponse;
-  try {
-    if (!action) throw new SimHttpError(textResponse(400, `Unrecognised signature: method=${method} op=${op ?? 'None'}`));
-    response = await action.run(sim, {
-      method,
-      path,
-      query: call.url.searchParams,
-      headers: call.headers,
-      host: call.headers.host ?? call.url.host,
-      user,
-      data,
-      body: call.body,
-      params: route.params,
-    });
-  } catch (e) {
-    if (e instanceof SimHttpError) response = e.response;
-    else response = textResponse(500, e instanceof Error ? e.message : String(e));
+  const request: HandlerRequest = {
+    method,
+    path,
+    query: call.url.searchParams,
+    headers: call.headers,
+    host: call.headers.host ?? call.url.host,
+    user,
+    data,
+    body: call.body,
+    params: route.params,
+  };
+  return { response: withResourceHeaders(sim, await runAction(sim, handler, op, request)), nonceKey };
+}
+
+/** OAuth first (docs/maas-api.md#authentication-errors): the user and the nonce it reserved, or the refusal. */
+function authenticate(
+  sim: SimContext,
+  nonces: Set<string>,
+  call: IncomingCall,
+  method: string,
+  data: RequestData | undefined,
+): { nonceKey: string; user: HandlerRequest['user'] } | { response: SimResponse; nonceKey?: string } {
+  const auth = checkOAuth({
+    era: sim.era,
+    users: sim.store.data.users,
+    nonces,
+    nowSeconds: Math.floor(sim.now() / 1000),
+    thresholdSeconds: sim.signatureWindowS,
+    method,
+    url: call.url,
+    authorization: call.headers.authorization,
+    formParams: data?.kind === 'form' ? data.params : undefined,
+  });
+  if (auth.kind === 'none') {
+    // The macaroon authenticator's challenge: rc.FORBIDDEN (docs/maas-api.md#authentication-errors).
+    return { response: withResourceHeaders(sim, { ...textResponse(401, 'Forbidden', 'text/plain'), inResource: true }) };
   }
-  return { response: withResourceHeaders(sim, response), nonceKey, handler: handler.name };
+  if (auth.kind === 'fail') return { response: auth.response };
+  if (auth.user.active === false) return { response: textResponse(403, 'User is not allowed access to this API.'), nonceKey: auth.nonceKey };
+  return { nonceKey: auth.nonceKey, user: auth.user };
+}
+
+/** The `op` dispatch and the handler, with piston's error rendering. */
+async function runAction(sim: SimContext, handler: HandlerDef, op: string | null, request: HandlerRequest): Promise<SimResponse> {
+  const action = handler.actions.find((a) => a.method === request.method && a.op === op);
+  try {
+    if (!action) throw new SimHttpError(textResponse(400, `Unrecognised signature: method=${request.method} op=${op ?? 'None'}`));
+    return await action.run(sim, request);
+  } catch (e) {
+    if (e instanceof SimHttpError) return e.response;
+    return textResponse(500, e instanceof Error ? e.message : String(e));
+  }
 }

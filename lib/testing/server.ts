@@ -1,7 +1,9 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { truncate } from 'node:fs/promises';
+import { isAbort, nginxPage, send413, sendResponse, type SendContext } from './http-io.js';
+import { loseTail } from './lose-tail.js';
 import { exists } from './file-bytes.js';
+import { sha256File } from '../upload/hash.js';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +12,7 @@ import { DEFAULT_ARCHITECTURES, DEFAULT_RESERVED_NAMES, ERAS, type EraFacts } fr
 import { SimFaultPlan } from './faults.js';
 import { pythonJsonDumps } from '../python/json-dumps.js';
 import { fileProgress, resourceToDict } from './render.js';
-import { readRequestBody } from './request-body.js';
+import { readRequestBody, type ReadBodyOptions } from './request-body.js';
 import { textResponse, type SimResponse } from './responses.js';
 import { dispatch } from './routes.js';
 import { initialState } from './seed.js';
@@ -19,26 +21,21 @@ import { defaultUsers } from './sim-users.js';
 import { SimStore } from './store.js';
 import { SimOps } from './ops-state.js';
 import type { SimMachineView } from './ops-types.js';
-import type { MaasSimulator, RequestRecord, SimulatorOptions } from './types.js';
+import type { FaultAction, MaasSimulator, RequestRecord, SimulatorOptions } from './types.js';
+import type { BootResource } from '../resources/types.js';
 
 const HOST = '127.0.0.1';
 const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
 
-/** nginx's reason phrases where they differ from Node's. */
-const NGINX_REASONS: Record<number, string> = {
-  413: 'Request Entity Too Large',
-  503: 'Service Temporarily Unavailable',
-  504: 'Gateway Time-out',
-};
-
-/** nginx's own error page (docs/maas-upload-protocol.md#body-size-and-chunk-size): the body is nginx's, not MAAS's. */
-function nginxPage(status: number): string {
-  const line = `${status} ${NGINX_REASONS[status] ?? STATUS_CODES[status] ?? 'Error'}`;
-  return `<html>\r\n<head><title>${line}</title></head>\r\n<body>\r\n<center><h1>${line}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
-}
-
-function isAbort(e: unknown): boolean {
-  return e instanceof Error && (e.name === 'AbortError' || (e as NodeJS.ErrnoException).code === 'ABORT_ERR');
+/** One request and its answer, as the steps of `#handle` pass them on. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Captured on arrival: IncomingMessage drops its socket reference once the body stream is destroyed. */
+  socket: Socket;
+  record: RequestRecord;
+  url: URL;
+  bodyOptions: ReadBodyOptions;
 }
 
 class Simulator implements MaasSimulator, SimContext {
@@ -191,7 +188,7 @@ class Simulator implements MaasSimulator, SimContext {
   async restart(opts: { loseTailBytes?: number } = {}): Promise<void> {
     if (this.#closed) throw new Error('the simulator was closed; start a new one');
     await this.#stop();
-    if (opts.loseTailBytes) await this.#loseTail(opts.loseTailBytes);
+    if (opts.loseTailBytes) await loseTail(this.store, this.era, opts.loseTailBytes);
     // Let in-process clients see their pooled connections close before the next request.
     await sleep(20);
     await this.start();
@@ -201,37 +198,19 @@ class Simulator implements MaasSimulator, SimContext {
     while (this.#late.size > 0) await Promise.allSettled([...this.#late]);
   }
 
-  /**
-   * Cut the last `bytes` received from every incomplete file, counter and stored bytes alike.
-   * MAAS keeps the two in different places — the counter in the BootResourceFileSync row
-   * (src/maasserver/models/bootresourcefile.py BootResourceFileSync), the bytes in the image
-   * store, appended without an fsync (src/maasservicelayer/utils/image_local_files.py
-   * SyncLocalBootResourceFile.append_chunk) — so a region restored from an earlier snapshot of
-   * both holds less than it acknowledged. A client must resend from the lower offset.
-   */
-  async #loseTail(bytes: number): Promise<void> {
-    const data = this.store.data;
-    for (const f of data.files) {
-      if (this.era.era === '3.4') {
-        const lf = data.largeFiles[f.filenameOnDisk];
-        if (!lf || lf.received === lf.totalSize) continue;
-        lf.received = Math.max(0, lf.received - bytes);
-        if (await exists(this.store.bytesPath(f.filenameOnDisk))) await truncate(this.store.bytesPath(f.filenameOnDisk), lf.received);
-        continue;
-      }
-      const held = f.sync['0'] ?? 0;
-      if (held === 0 || held === f.size) continue;
-      f.sync['0'] = Math.max(0, held - bytes);
-      // 3.5–3.7 write at the counter into a full-size `.incomplete` file; 3.8 appends.
-      const path = this.era.era === '3.8' ? this.store.bytesPath(f.filenameOnDisk) : undefined;
-      if (path && (await exists(path))) await truncate(path, f.sync['0']);
-    }
-    this.store.save();
+  resource(id: number): BootResource | undefined {
+    const r = this.store.resource(id);
+    // The very JSON MAAS would send for `GET boot-resources/{id}/`, so the SDK's type describes it.
+    return r ? (JSON.parse(pythonJsonDumps(resourceToDict(this, r, true))) as BootResource) : undefined;
   }
 
-  resource(id: number): unknown {
-    const r = this.store.resource(id);
-    return r ? (JSON.parse(pythonJsonDumps(resourceToDict(this, r, true))) as unknown) : undefined;
+  async storedSha256(resourceId: number): Promise<string | undefined> {
+    const sets = this.store.setsOf(resourceId);
+    const newest = sets.at(-1);
+    const file = newest && this.store.filesOf(newest.id)[0];
+    if (!file) return undefined;
+    const path = this.fileBytesPath(file.id);
+    return (await exists(path)) ? sha256File(path) : undefined;
   }
 
   fileBytesPath(fileId: number): string {
@@ -277,92 +256,18 @@ class Simulator implements MaasSimulator, SimContext {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${HOST}:${this.port}`}`);
-    const record: RequestRecord = {
-      method,
-      path: url.pathname,
-      query: url.search,
-      status: 0,
-      bodyBytes: 0,
-      receivedAt: this.now(),
-    };
+    const record: RequestRecord = { method, path: url.pathname, query: url.search, status: 0, bodyBytes: 0, receivedAt: this.now() };
     this.requests.push(record);
-    // Captured now: IncomingMessage drops its socket reference once the body stream is destroyed.
     const socket = req.socket;
     const signal = this.#stopping.signal;
-    const bodyOptions = {
-      spoolDir: this.store.spoolDir,
-      bytesPerSecond: () => this.faults.bytesPerSecond,
-      signal,
-    };
+    const bodyOptions: ReadBodyOptions = { spoolDir: this.store.spoolDir, bytesPerSecond: () => this.faults.bytesPerSecond, signal };
     try {
       const latency = this.faults.latencyMs;
       if (latency) await sleep(latency, undefined, { signal });
       const fault = this.faults.take(method, req.url ?? '/');
       if (fault) record.fault = fault.type;
-
-      if (fault?.type === 'cut' && !fault.apply) {
-        const read = await readRequestBody(req, { ...bodyOptions, stopAfter: fault.afterBytes });
-        record.bodyBytes = read.outcome === 'complete' ? read.body.length : read.bytes;
-        if (read.outcome === 'complete') await read.body.dispose();
-        socket.destroy();
-        return;
-      }
-      if (fault?.type === 'late') {
-        const read = await readRequestBody(req, bodyOptions);
-        if (read.outcome !== 'complete') return;
-        record.bodyBytes = read.body.length;
-        const late = this.#applyLate(socket, fault.delayMs, { method, url, headers: req.headers, body: read.body }, record).catch(() => undefined);
-        this.#late.add(late);
-        void late.finally(() => this.#late.delete(late));
-        return;
-      }
-      if (fault?.type === 'status') {
-        const read = await readRequestBody(req, bodyOptions);
-        if (read.outcome !== 'complete') return;
-        record.bodyBytes = read.body.length;
-        await read.body.dispose();
-        const r = textResponse(fault.status, fault.body ?? nginxPage(fault.status), fault.body === undefined ? 'text/html' : 'text/plain');
-        if (fault.retryAfter !== undefined) r.headers['Retry-After'] = String(fault.retryAfter);
-        await this.#send(res, r, record);
-        return;
-      }
-
-      // nginx rejects an oversized body before MAAS sees it (docs/maas-upload-protocol.md#body-size-and-chunk-size).
-      const declared = Number(req.headers['content-length'] ?? 0);
-      const limited = Number.isFinite(this.#maxBodyBytes);
-      if (limited && declared > this.#maxBodyBytes) {
-        await this.#send413(req, res, record);
-        return;
-      }
-      const read = await readRequestBody(req, { ...bodyOptions, maxBytes: limited ? this.#maxBodyBytes : undefined });
-      if (read.outcome === 'tooLarge') {
-        record.bodyBytes = read.bytes;
-        await this.#send413(req, res, record);
-        return;
-      }
-      if (read.outcome !== 'complete') {
-        record.bodyBytes = read.bytes;
-        return;
-      }
-      record.bodyBytes = read.body.length;
-      let result;
-      try {
-        result = await dispatch(this, this.#nonces, { method, url, headers: req.headers, body: read.body });
-      } finally {
-        await read.body.dispose();
-      }
-      // A failed request rolls its nonce back with the transaction (docs/maas-api.md#the-300-s-window).
-      if (result.nonceKey && result.response.status >= 400) this.#nonces.delete(result.nonceKey);
-      if (result.handler === 'BootResourceFileUploadHandler' && method === 'PUT') {
-        record.applied = result.response.applied === true;
-      }
-      if (fault?.type === 'cut' && fault.apply) {
-        // Lost response: the chunk is applied, the client never hears back (docs/architecture.md#testing).
-        socket.destroy();
-        return;
-      }
-      if (fault?.type === 'hang') await sleep(fault.ms, undefined, { signal });
-      await this.#send(res, result.response, record);
+      if (fault && (await this.#faultInstead(fault, { req, res, socket, record, url, bodyOptions }))) return;
+      await this.#serve({ req, res, socket, record, url, bodyOptions }, fault);
     } catch (e) {
       if (isAbort(e) || res.destroyed) {
         socket.destroy();
@@ -370,6 +275,65 @@ class Simulator implements MaasSimulator, SimContext {
       }
       await this.#send(res, textResponse(500, e instanceof Error ? e.message : String(e)), record).catch(() => {});
     }
+  }
+
+  /** Faults that replace the normal handling: true when the request is done with. */
+  async #faultInstead(fault: FaultAction, x: Exchange): Promise<boolean> {
+    const { req, record } = x;
+    if (fault.type === 'cut' && !fault.apply) {
+      const read = await readRequestBody(req, { ...x.bodyOptions, stopAfter: fault.afterBytes });
+      record.bodyBytes = read.outcome === 'complete' ? read.body.length : read.bytes;
+      if (read.outcome === 'complete') await read.body.dispose();
+      x.socket.destroy();
+      return true;
+    }
+    if (fault.type !== 'late' && fault.type !== 'status') return false;
+    const socket = x.socket;
+    const read = await readRequestBody(req, x.bodyOptions);
+    if (read.outcome !== 'complete') return true;
+    record.bodyBytes = read.body.length;
+    if (fault.type === 'late') {
+      const late = this.#applyLate(socket, fault.delayMs, { method: record.method, url: x.url, headers: req.headers, body: read.body }, record).catch(() => undefined);
+      this.#late.add(late);
+      void late.finally(() => this.#late.delete(late));
+      return true;
+    }
+    await read.body.dispose();
+    const r = textResponse(fault.status, fault.body ?? nginxPage(fault.status), fault.body === undefined ? 'text/html' : 'text/plain');
+    if (fault.retryAfter !== undefined) r.headers['Retry-After'] = String(fault.retryAfter);
+    await this.#send(x.res, r, record);
+    return true;
+  }
+
+  /** nginx's body limit, then MAAS; a `cut`-after-apply or `hang` fault shapes only the answer. */
+  async #serve(x: Exchange, fault: FaultAction | undefined): Promise<void> {
+    const { req, res, record, socket } = x;
+    // nginx rejects an oversized body before MAAS sees it (docs/maas-upload-protocol.md#body-size-and-chunk-size).
+    const limited = Number.isFinite(this.#maxBodyBytes);
+    if (limited && Number(req.headers['content-length'] ?? 0) > this.#maxBodyBytes) return this.#send413(req, res, record);
+    const read = await readRequestBody(req, { ...x.bodyOptions, maxBytes: limited ? this.#maxBodyBytes : undefined });
+    if (read.outcome !== 'complete') {
+      record.bodyBytes = read.bytes;
+      if (read.outcome === 'tooLarge') await this.#send413(req, res, record);
+      return;
+    }
+    record.bodyBytes = read.body.length;
+    let result;
+    try {
+      result = await dispatch(this, this.#nonces, { method: record.method, url: x.url, headers: req.headers, body: read.body });
+    } finally {
+      await read.body.dispose();
+    }
+    // A failed request rolls its nonce back with the transaction (docs/maas-api.md#the-300-s-window).
+    if (result.nonceKey && result.response.status >= 400) this.#nonces.delete(result.nonceKey);
+    if (result.handler === 'BootResourceFileUploadHandler' && record.method === 'PUT') record.applied = result.response.applied === true;
+    if (fault?.type === 'cut' && fault.apply) {
+      // Lost response: the chunk is applied, the client never hears back (docs/architecture.md#testing).
+      socket.destroy();
+      return;
+    }
+    if (fault?.type === 'hang') await sleep(fault.ms, undefined, { signal: this.#stopping.signal });
+    await this.#send(res, result.response, record);
   }
 
   /**
@@ -387,32 +351,16 @@ class Simulator implements MaasSimulator, SimContext {
     }
   }
 
-  /** nginx answers 413 and closes; we drain the body first so the client reads the answer, not a reset. */
-  async #send413(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
-    let drained = 0;
-    try {
-      for await (const chunk of req as AsyncIterable<Buffer>) drained += chunk.length;
-    } catch {
-      return;
-    }
-    record.bodyBytes = Math.max(record.bodyBytes, drained);
-    const r = textResponse(413, nginxPage(413), 'text/html');
-    r.headers.Connection = 'close';
-    await this.#send(res, r, record);
+  #send413(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
+    return send413(req, res, record, this.#sendContext());
   }
 
-  async #send(res: ServerResponse, r: SimResponse, record: RequestRecord): Promise<void> {
-    if (res.destroyed || res.headersSent) return;
-    const body = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : r.body;
-    const bps = this.faults.bytesPerSecond;
-    if (bps && body.length > 0) await sleep((body.length / bps) * 1000, undefined, { signal: this.#stopping.signal });
-    if (res.destroyed) return;
-    res.sendDate = false;
-    const headers: Record<string, string | number> = { ...r.headers, Date: new Date(this.now()).toUTCString() };
-    if (r.status !== 204 && r.status !== 304) headers['Content-Length'] = body.length;
-    res.writeHead(r.status, headers);
-    record.status = r.status;
-    res.end(r.status === 204 ? undefined : body);
+  #send(res: ServerResponse, r: SimResponse, record: RequestRecord): Promise<void> {
+    return sendResponse(res, r, record, this.#sendContext());
+  }
+
+  #sendContext(): SendContext {
+    return { now: () => this.now(), bytesPerSecond: this.faults.bytesPerSecond, signal: this.#stopping.signal };
   }
 }
 

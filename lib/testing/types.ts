@@ -1,7 +1,7 @@
 /** Public types of the MAAS simulator (`maas-esxi/testing`). */
 import type { SimMachineOptions, SimMachineView, SimRackOptions } from './ops-types.js';
 
-import type { MaasEra } from '../resources/types.js';
+import type { BootResource, MaasEra } from '../resources/types.js';
 
 /** The behaviour era to imitate: the SDK's own era type, shared so both always agree. */
 export type { MaasEra };
@@ -138,7 +138,9 @@ export interface MaasSimulator {
    */
   restart(opts?: { loseTailBytes?: number }): Promise<void>;
   /** The JSON MAAS would return for `GET boot-resources/{id}/` (undefined if unknown). */
-  resource(id: number): unknown;
+  resource(id: number): BootResource | undefined;
+  /** sha256 of the bytes stored for the newest file of a resource (undefined: no file or no bytes yet). */
+  storedSha256(resourceId: number): Promise<string | undefined>;
   /** Where the stored bytes of a file live (compare their sha256 with the source). */
   fileBytesPath(fileId: number): string;
   /** A machine by system_id or hostname, as the simulated region holds it. */

@@ -1,5 +1,6 @@
 import { open, rename, truncate } from 'node:fs/promises';
-import { exists, sha256OfFile, sizeOnDisk, unlinkQuietly } from './file-bytes.js';
+import { exists, sizeOnDisk, unlinkQuietly } from './file-bytes.js';
+import { sha256File } from '../upload/hash.js';
 import { mediaType } from './form-data.js';
 import type { ReceivedBody } from './request-body.js';
 import { apiError, notFound, serverError, textResponse, type SimResponse } from './responses.js';
@@ -30,10 +31,10 @@ async function writeChunk(path: string, flags: 'a' | 'r+', body: ReceivedBody, p
 }
 
 /**
- * ≤3.4 (era A): bytes go into a Postgres large object inside the request transaction, so a failed
+ * Era '3.4' (MAAS ≤3.4): bytes go into a Postgres large object inside the request transaction, so a failed
  * request leaves nothing behind (docs/maas-upload-protocol.md#checks-in-order, #append-only-writes, #integrity-errors).
  */
-async function applyEraA(sim: SimContext, file: FileRow, body: ReceivedBody): Promise<SimResponse> {
+async function applyEra34(sim: SimContext, file: FileRow, body: ReceivedBody): Promise<SimResponse> {
   const lf = sim.store.data.largeFiles[file.filenameOnDisk];
   if (!lf) throw serverError('LargeFile matching query does not exist.');
   if (lf.received === lf.totalSize) throw apiError(400, 'Cannot upload to a complete file.');
@@ -48,7 +49,7 @@ async function applyEraA(sim: SimContext, file: FileRow, body: ReceivedBody): Pr
     await fh.close();
   }
   const after = before + body.length;
-  if (after === lf.totalSize && (await sha256OfFile(path)) !== lf.sha256) {
+  if (after === lf.totalSize && (await sha256File(path)) !== lf.sha256) {
     await truncate(path, before); // the transaction rolls the large object back
     throw apiError(400, 'Saved content does not match given SHA256 value.');
   }
@@ -58,12 +59,12 @@ async function applyEraA(sim: SimContext, file: FileRow, body: ReceivedBody): Pr
 }
 
 /**
- * 3.5–3.7 (era B): `LocalBootResourceFile.store()` — allocate `<name>.incomplete` at full size when
+ * Era '3.7' (MAAS 3.5–3.7): `LocalBootResourceFile.store()` — allocate `<name>.incomplete` at full size when
  * the counter is 0, write at offset = counter through an mmap (refusing writes past the end), and
  * when the last byte is in, hash the *final* file if it already exists (dedup) else the partial
  * one, then rename (docs/maas-upload-protocol.md#same-content-twice, #deriving-the-offset, #integrity-errors).
  */
-async function applyEraB(sim: SimContext, file: FileRow, body: ReceivedBody): Promise<SimResponse> {
+async function applyEra37(sim: SimContext, file: FileRow, body: ReceivedBody): Promise<SimResponse> {
   const counter = file.sync[RECEIVING_REGION] ?? 0;
   if (counter === file.size) throw apiError(400, 'Cannot upload to a complete file.');
   const finalPath = sim.store.bytesPath(file.filenameOnDisk);
@@ -81,7 +82,7 @@ async function applyEraB(sim: SimContext, file: FileRow, body: ReceivedBody): Pr
   const after = counter + body.length;
   if (after === file.size) {
     const hashed = (await exists(finalPath)) ? finalPath : partial;
-    if ((await sha256OfFile(hashed)) !== file.sha256) {
+    if ((await sha256File(hashed)) !== file.sha256) {
       // The counter rolls back with the transaction; the bytes stay in `.incomplete`.
       throw apiError(400, 'Saved content does not match given SHA256 value.');
     }
@@ -94,12 +95,12 @@ async function applyEraB(sim: SimContext, file: FileRow, body: ReceivedBody): Pr
 }
 
 /**
- * 3.8 (era C): `SyncLocalBootResourceFile.append_chunk` — open the file in append mode; if the
+ * Era '3.8' (MAAS 3.8 and later): `SyncLocalBootResourceFile.append_chunk` — open the file in append mode; if the
  * current on-disk size plus the chunk exceeds the declared size, delete the file; when the file
  * reaches its size, verify the hash (keeping the file on mismatch). The counter is separate and
  * only advances on success, so disk and counter can diverge (docs/maas-upload-protocol.md#same-content-twice, #deriving-the-offset, #integrity-errors).
  */
-async function applyEraC(sim: SimContext, file: FileRow, body: ReceivedBody): Promise<SimResponse> {
+async function applyEra38(sim: SimContext, file: FileRow, body: ReceivedBody): Promise<SimResponse> {
   const counter = file.sync[RECEIVING_REGION] ?? 0;
   if (counter === file.size) throw apiError(400, 'Cannot upload to a complete file.');
   const path = sim.store.bytesPath(file.filenameOnDisk);
@@ -109,7 +110,7 @@ async function applyEraC(sim: SimContext, file: FileRow, body: ReceivedBody): Pr
     throw apiError(400, 'Too much data received.');
   }
   await writeChunk(path, 'a', body, null);
-  if (onDisk + body.length === file.size && (await sha256OfFile(path)) !== file.sha256) {
+  if (onDisk + body.length === file.size && (await sha256File(path)) !== file.sha256) {
     // The file stays on disk (no unlink); the counter rolls back.
     throw apiError(400, 'Saved content does not match given SHA256 value.');
   }
@@ -143,8 +144,8 @@ export async function uploadChunk(sim: SimContext, req: HandlerRequest): Promise
     // Re-read the row: a concurrent request may have deleted it while we waited for the lock.
     const current = sim.store.file(file.id);
     if (!current) throw notFound('No BootResourceFile matches the given query.');
-    if (sim.era.era === '3.4') return applyEraA(sim, current, req.body);
-    if (sim.era.era === '3.7') return applyEraB(sim, current, req.body);
-    return applyEraC(sim, current, req.body);
+    if (sim.era.era === '3.4') return applyEra34(sim, current, req.body);
+    if (sim.era.era === '3.7') return applyEra37(sim, current, req.body);
+    return applyEra38(sim, current, req.body);
   });
 }

@@ -1,12 +1,12 @@
 import type { BackoffPolicy } from '../http/backoff.js';
 import type { MaasError } from '../errors/index.js';
-import type { BootResource, BootResourceFile, BootResourceFiletype } from '../resources/types.js';
+import type { Architecture, BootResource, BootResourceFile, BootResourceFiletype } from '../resources/types.js';
 
 export interface UploadOptions {
   /** e.g. `esxi/8.0` (docs/maas-upload-protocol.md#name-rules: needs no base_image). */
   name: string;
   /** e.g. `amd64/generic`. */
-  architecture: string;
+  architecture: Architecture;
   /** Always send one: an empty title shows as an empty release name in MAAS (docs/maas-upload-protocol.md#fields). */
   title?: string | undefined;
   /** Default `ddgz`, what packer builds for ESXi. */

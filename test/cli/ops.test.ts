@@ -55,7 +55,7 @@ t.test('wait-ready: a rack that never syncs → exit 5 naming it', async (t) => 
   const r = await cli(['admin', 'wait-ready', 'name=esxi/8.0', '--timeout', '400ms', '--poll', '50ms'], { home });
   t.equal(r.code, 5);
   t.match(r.stderr, /rack rack-stuck \([a-z0-9]+\): syncing — status syncing/);
-  t.match(r.stderr, /error: esxi\/8\.0 \(amd64\/generic\) is not ready after 0 s: rack rack-stuck/);
+  t.match(r.stderr, /error: esxi\/8\.0 \(amd64\/generic\) is not ready after 400 ms: rack rack-stuck/);
   const usage = await cli(['admin', 'wait-ready', 'architecture=amd64/generic'], { home });
   t.equal(usage.code, 2);
   t.match(usage.stderr, /wait-ready needs name=/);

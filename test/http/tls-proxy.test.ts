@@ -30,7 +30,7 @@ t.test('TLS: a private CA is trusted with ca, refused without it, skipped with i
   await strict.close();
   t.ok(err instanceof MaasNetworkError);
   t.match(err.message, /TLS certificate verification failed/);
-  t.match(err.hint, /--cacerts/);
+  t.match(err.fix, { option: 'ca' }, 'the fix names the SDK option; the CLI maps it to --cacerts');
   t.equal(exitCodeFor(err), 1, 'TLS failure is a local error (exit 1), like the maas CLI');
 
   const withCa = new MaasApiClient({ apiUrl, apiKey: null, ca: cert });

@@ -15,7 +15,7 @@ async function env(t: Parameters<typeof uploadEnv>[0], machines: SimMachineOptio
 t.test('Ready → Allocated → Deploying → Deployed, and the first boot says SUCCESS', async (t) => {
   const e = await env(t, [{ hostname: 'esx-01' }]);
   const progress: DeployProgress[] = [];
-  const result = await e.client.deploy({ machine: 'esx-01', distroSeries: 'esxi/8.0', userData: '#!/bin/sh\necho hi\n', pollIntervalMs: 20, onProgress: (p) => progress.push(p) });
+  const result = await e.client.deploy({ machine: 'esx-01', distroSeries: 'esxi/8.0', userData: '#!/bin/sh\necho hi\n', pollIntervalMs: 20, onProgress: (p) => progress.push(p) }).done();
   t.equal(result.machine.status_name, 'Deployed');
   t.equal(result.firstBootSteps, 11);
   t.same(progress.slice(0, 2).map((p) => p.kind), ['allocated', 'deploying']);
@@ -30,10 +30,10 @@ t.test('Ready → Allocated → Deploying → Deployed, and the first boot says 
 
 t.test('only events after the deploy request count (a redeploy does not read the last verdict)', async (t) => {
   const e = await env(t, [{ hostname: 'esx-01' }]);
-  const first = await e.client.deploy({ machine: 'esx-01', distroSeries: 'esxi/8.0', pollIntervalMs: 20 });
+  const first = await e.client.deploy({ machine: 'esx-01', distroSeries: 'esxi/8.0', pollIntervalMs: 20 }).done();
   await e.client.machines.release(first.machine.system_id);
   await pollUntil('esx-01 to be Ready again', () => e.sim.machine('esx-01')!.status_name === 'Ready', { intervalMs: 10 });
-  const second = await e.client.deploy({ machine: 'esx-01', distroSeries: 'esxi/8.0', pollIntervalMs: 20 });
+  const second = await e.client.deploy({ machine: 'esx-01', distroSeries: 'esxi/8.0', pollIntervalMs: 20 }).done();
   const lastOfFirst = Math.max(...first.events.map((ev) => ev.id));
   t.ok(second.events.every((ev) => ev.id > lastOfFirst), 'no event of the first deployment');
   t.equal(second.events.filter((ev) => ev.description.includes('first boot finished')).length, 1, 'exactly one verdict');
@@ -41,7 +41,7 @@ t.test('only events after the deploy request count (a redeploy does not read the
 
 t.test('a first-boot step fails: exit 6 with the step and its cause', async (t) => {
   const e = await env(t, [{ hostname: 'esx-02', firstBoot: { failAt: 'network', cause: 'vmk0 has no link on vmnic0' } }]);
-  const err = await e.client.deploy({ machine: 'esx-02', distroSeries: 'esxi/8.0', pollIntervalMs: 20 }).catch((x: unknown) => x);
+  const err = await e.client.deploy({ machine: 'esx-02', distroSeries: 'esxi/8.0', pollIntervalMs: 20 }).done().catch((x: unknown) => x);
   t.type(err, DeploymentFailedError);
   t.equal((err as DeploymentFailedError).step, 'network');
   t.match((err as Error).message, /first boot FAILED at network: vmk0 has no link on vmnic0/);
@@ -54,7 +54,7 @@ t.test('a first-boot step fails: exit 6 with the step and its cause', async (t) 
 
 t.test('the installation fails: MAAS marks "Failed deployment", exit 6 with curtin\'s text', async (t) => {
   const e = await env(t, [{ hostname: 'esx-03', firstBoot: { installFails: 'unable to write image to /dev/sda' } }]);
-  const err = await e.client.deploy({ machine: 'esx-03', distroSeries: 'esxi/8.0', pollIntervalMs: 20 }).catch((x: unknown) => x);
+  const err = await e.client.deploy({ machine: 'esx-03', distroSeries: 'esxi/8.0', pollIntervalMs: 20 }).done().catch((x: unknown) => x);
   t.type(err, DeploymentFailedError);
   t.match((err as Error).message, /Node installation failure: 'curtin' curtin command install: unable to write image/);
   t.equal(e.sim.machine('esx-03')!.status_name, 'Failed deployment');
@@ -64,7 +64,7 @@ t.test('the installation fails: MAAS marks "Failed deployment", exit 6 with curt
 t.test('a machine in the wrong state: MAAS\'s 409 names the state (exit 2), never retried', async (t) => {
   const e = await env(t, [{ hostname: 'busy', status: 'Deployed' }]);
   const before = e.sim.requests.length;
-  const err = await e.client.deploy({ machine: 'busy', distroSeries: 'esxi/8.0' }).catch((x: unknown) => x);
+  const err = await e.client.deploy({ machine: 'busy', distroSeries: 'esxi/8.0' }).done().catch((x: unknown) => x);
   t.type(err, MachineStateError);
   t.equal((err as MachineStateError).state, 'Deployed');
   t.match((err as Error).message, /Can't deploy a machine that is in the 'Deployed' state/);
@@ -75,8 +75,8 @@ t.test('a machine in the wrong state: MAAS\'s 409 names the state (exit 2), neve
 
 t.test('unknown machine and unknown image are clear errors', async (t) => {
   const e = await env(t, [{ hostname: 'esx-04' }]);
-  await t.rejects(e.client.deploy({ machine: 'nope', distroSeries: 'esxi/8.0' }), MaasNotFoundError);
-  const err = await e.client.deploy({ machine: 'esx-04', distroSeries: 'esxi/9.9' }).catch((x: unknown) => x);
+  await t.rejects(e.client.deploy({ machine: 'nope', distroSeries: 'esxi/8.0' }).done(), MaasNotFoundError);
+  const err = await e.client.deploy({ machine: 'esx-04', distroSeries: 'esxi/9.9' }).done().catch((x: unknown) => x);
   t.type(err, MaasValidationError);
   t.match((err as Error).message, /distro_series: Select a valid choice\. esxi\/9\.9/);
 });
@@ -90,7 +90,7 @@ t.test('a machine is found by system_id, hostname or FQDN', async (t) => {
 
 t.test('Deployed without our verdict is not success for our image: timeout (exit 5) says what it waited for', async (t) => {
   const e = await env(t, [{ hostname: 'esx-06', firstBoot: { silent: true } }]);
-  const err = await e.client.deploy({ machine: 'esx-06', distroSeries: 'esxi/8.0', pollIntervalMs: 20, timeoutMs: 600 }).catch((x: unknown) => x);
+  const err = await e.client.deploy({ machine: 'esx-06', distroSeries: 'esxi/8.0', pollIntervalMs: 20, timeoutMs: 600 }).done().catch((x: unknown) => x);
   t.type(err, MaasTimeoutError);
   t.match((err as Error).message, /still "Deployed" .* waiting for the first boot's verdict/);
   t.equal(exitCodeFor(err), 5);
@@ -98,14 +98,14 @@ t.test('Deployed without our verdict is not success for our image: timeout (exit
 
 t.test('an image without our first boot: Deployed is enough when no verdict is required', async (t) => {
   const e = await env(t, [{ hostname: 'esx-07', firstBoot: { silent: true } }]);
-  const result = await e.client.deploy({ machine: 'esx-07', distroSeries: 'esxi/8.0', firstBootVerdict: false, pollIntervalMs: 20 });
+  const result = await e.client.deploy({ machine: 'esx-07', distroSeries: 'esxi/8.0', firstBootVerdict: false, pollIntervalMs: 20 }).done();
   t.equal(result.machine.status_name, 'Deployed');
   t.equal(result.firstBootSteps, undefined);
 });
 
 t.test('--no-wait: returns once MAAS accepted the deploy', async (t) => {
   const e = await env(t, [{ hostname: 'esx-08' }], 200);
-  const result = await e.client.deploy({ machine: 'esx-08', distroSeries: 'esxi/8.0', wait: false });
+  const result = await e.client.deploy({ machine: 'esx-08', distroSeries: 'esxi/8.0', wait: false }).done();
   t.equal(result.machine.status_name, 'Deploying');
 });
 

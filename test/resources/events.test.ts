@@ -6,7 +6,7 @@ import type { MaasEvent } from '../../lib/resources/events.js';
 async function deployedEnv(t: Parameters<typeof uploadEnv>[0]) {
   const e = await uploadEnv(t, { era: '3.8', machines: [{ hostname: 'esx-01' }], deployStepMs: 5 });
   await e.client.bootResources.upload(e.options(makeImage(tempDir(t), 100 * KiB))).done();
-  await e.client.deploy({ machine: 'esx-01', distroSeries: 'esxi/8.0', pollIntervalMs: 20 });
+  await e.client.deploy({ machine: 'esx-01', distroSeries: 'esxi/8.0', pollIntervalMs: 20 }).done();
   return { ...e, id: e.sim.machine('esx-01')!.system_id };
 }
 
@@ -41,18 +41,19 @@ t.test("MAAS's query errors", async (t) => {
   await t.rejects(e.client.events.query({ after: 1, before: 3 }), /undetermined behaviour when both `after` and `before`/);
 });
 
-t.test('follow: yields new events in order as they arrive, ends quietly on abort', async (t) => {
+t.test('follow: yields new events in order as they arrive; leaving the loop stops it', async (t) => {
   const e = await uploadEnv(t, { era: '3.8', machines: [{ hostname: 'esx-02' }], deployStepMs: 15 });
   await e.client.bootResources.upload(e.options(makeImage(tempDir(t), 100 * KiB))).done();
   const id = e.sim.machine('esx-02')!.system_id;
   const baseline = await e.client.events.latestId({ id, level: 'DEBUG' });
   await e.client.machines.deploy(id, { distroSeries: 'esxi/8.0' });
-  const ac = new AbortController();
   const got: MaasEvent[] = [];
-  for await (const ev of e.client.events.follow({ id, level: 'DEBUG', after: baseline, intervalMs: 10, signal: ac.signal })) {
+  const follow = e.client.events.follow({ id, level: 'DEBUG', after: baseline, intervalMs: 10 });
+  for await (const ev of follow) {
     got.push(ev);
-    if (ev.description.includes('first boot finished')) ac.abort();
+    if (ev.description.includes('first boot finished')) break;
   }
+  await t.rejects(follow.done(), { name: 'MaasAbortError' }, 'leaving the loop aborted the polling');
   t.ok(got.length > 10);
   t.same(got.map((ev) => ev.id), [...got.map((ev) => ev.id)].sort((a, b) => a - b), 'oldest first');
   t.ok(got.every((ev) => ev.id > baseline));

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { isFailureEvent, parseFirstBootEvent } from '../../lib/resources/first-boot-events.js';
+import type { EventLevel } from '../../lib/resources/events.js';
 
-const ev = (description: string, level = 'DEBUG') => ({ description, level });
+const ev = (description: string, level: EventLevel = 'DEBUG') => ({ description, level });
 
 t.test('the first-boot contract as MAAS shows it', async (t) => {
   t.same(parseFirstBootEvent(ev("'maas-esxi' maas-esxi network: configure vmk0 and vSwitch0")), { kind: 'step', step: 'network', what: 'configure vmk0 and vSwitch0' });

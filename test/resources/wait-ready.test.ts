@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
-import { MaasTimeoutError } from '../../lib/errors/index.js';
+import { MaasNotFoundError, MaasTimeoutError } from '../../lib/errors/index.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
 import type { ReadyTarget } from '../../lib/resources/boot-ready.js';
 
@@ -14,7 +14,7 @@ t.test('≤3.4: every connected rack must list the image; a disconnected rack is
   });
   await env.client.bootResources.upload(env.options(makeImage(tempDir(t), 200 * KiB))).done();
   const seen: ReadyTarget[] = [];
-  const result = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 10_000, onProgress: (p) => seen.push(p) });
+  const result = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 10_000, onProgress: (p) => seen.push(p) }).done();
   t.equal(result.era, '3.4');
   t.same(result.ready.map((r) => r.hostname).sort(), ['rack-a', 'rack-b']);
   t.same(result.skipped.map((r) => r.hostname), ['rack-c']);
@@ -27,7 +27,7 @@ t.test('≤3.4: every connected rack must list the image; a disconnected rack is
 t.test('≤3.4: a rack that never syncs ends in a timeout naming it (exit 5)', async (t) => {
   const env = await uploadEnv(t, { era: '3.4', racks: [{ hostname: 'rack-a' }, { hostname: 'rack-slow', syncMs: Infinity }] });
   await env.client.bootResources.upload(env.options(makeImage(tempDir(t), 100 * KiB))).done();
-  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 300 }).catch((e: unknown) => e);
+  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 300 }).done().catch((e: unknown) => e);
   t.type(err, MaasTimeoutError);
   t.match((err as Error).message, /rack rack-slow \([a-z0-9]+\): status syncing/);
   t.notMatch((err as Error).message, /rack-a/, 'ready racks are not blamed');
@@ -37,15 +37,15 @@ t.test('≤3.4: a rack that never syncs ends in a timeout naming it (exit 5)', a
 t.test('≤3.4: no connected rack at all is not "ready"', async (t) => {
   const env = await uploadEnv(t, { era: '3.4', racks: [{ hostname: 'rack-a', connected: false }] });
   await env.client.bootResources.upload(env.options(makeImage(tempDir(t), 100 * KiB))).done();
-  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 200 }).catch((e: unknown) => e);
+  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 200 }).done().catch((e: unknown) => e);
   t.match((err as Error).message, /no rack controller is connected/);
 });
 
-t.test('≤3.4: the wrong architecture is never ready', async (t) => {
+t.test('≤3.4: the wrong architecture is not there: MaasNotFoundError at once, not a wait', async (t) => {
   const env = await uploadEnv(t, { era: '3.4' });
   await env.client.bootResources.upload(env.options(makeImage(tempDir(t), 100 * KiB))).done();
-  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', architecture: 'arm64/generic', ...FAST, timeoutMs: 150 }).catch((e: unknown) => e);
-  t.type(err, MaasTimeoutError);
+  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', architecture: 'arm64/generic', ...FAST, timeoutMs: 60_000 }).done().catch((e: unknown) => e);
+  t.type(err, MaasNotFoundError);
 });
 
 /** Create and send the whole file in one PUT, without the uploader's own sync wait. */
@@ -61,7 +61,7 @@ t.test('3.5+: every region must hold the complete file; one line per region', as
   const env = await uploadEnv(t, { era: '3.8', regions: 3, regionSyncMs: 1500 });
   await uploadWithoutWaiting(env, tempDir(t));
   const seen: ReadyTarget[] = [];
-  const result = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 10_000, onProgress: (p) => seen.push(p) });
+  const result = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 10_000, onProgress: (p) => seen.push(p) }).done();
   t.equal(result.ready.length, 3);
   t.ok(result.ready.every((r) => r.kind === 'region'));
   t.same(seen.filter((p) => p.hostname === 'region-2').map((p) => p.state), ['syncing', 'ready']);
@@ -71,7 +71,7 @@ t.test('3.5+: every region must hold the complete file; one line per region', as
 t.test('3.5+: regions that never sync end in a timeout naming them', async (t) => {
   const env = await uploadEnv(t, { era: '3.7', regions: 2, regionSyncMs: 60_000 });
   await uploadWithoutWaiting(env, tempDir(t));
-  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 200 }).catch((e: unknown) => e);
+  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, timeoutMs: 200 }).done().catch((e: unknown) => e);
   t.type(err, MaasTimeoutError);
   t.match((err as Error).message, /region region-1 .*; region region-2/);
 });
@@ -79,7 +79,7 @@ t.test('3.5+: regions that never sync end in a timeout naming them', async (t) =
 t.test('3.5+: racks are not consulted (list_boot_images is deprecated and always "synced")', async (t) => {
   const env = await uploadEnv(t, { era: '3.8', racks: [{ hostname: 'rack-a', connected: false }] });
   await env.client.bootResources.upload(env.options(makeImage(tempDir(t), 100 * KiB))).done();
-  const result = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST });
+  const result = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST }).done();
   t.equal(result.ready.length, 1);
   t.notOk(env.sim.requests.some((r) => r.query.includes('list_boot_images')));
   const listing = await env.client.api.json<{ status: string; connected: boolean }>('GET', `rackcontrollers/${(await env.client.api.json<{ system_id: string }[]>('GET', 'rackcontrollers/'))[0]!.system_id}/`, { query: { op: 'list_boot_images' } });
@@ -88,7 +88,7 @@ t.test('3.5+: racks are not consulted (list_boot_images is deprecated and always
 
 t.test('an image MAAS does not have is a clear error, at once', async (t) => {
   const env = await uploadEnv(t, { era: '3.8' });
-  const err = await env.client.bootResources.waitReady({ name: 'esxi/9.9', ...FAST }).catch((e: unknown) => e);
+  const err = await env.client.bootResources.waitReady({ name: 'esxi/9.9', ...FAST }).done().catch((e: unknown) => e);
   t.match((err as Error).message, /MAAS has no boot resource esxi\/9\.9 \(amd64\/generic\)/);
 });
 
@@ -97,6 +97,6 @@ t.test('cancelling the wait is an abort, not a timeout', async (t) => {
   await env.client.bootResources.upload(env.options(makeImage(tempDir(t), 100 * KiB))).done();
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 100);
-  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, signal: ac.signal }).catch((e: unknown) => e);
+  const err = await env.client.bootResources.waitReady({ name: 'esxi/8.0', ...FAST, signal: ac.signal }).done().catch((e: unknown) => e);
   t.equal(exitCodeFor(err), 130);
 });

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimOps } from '../../lib/testing/ops-state.js';
 import { parseFirstBootContract } from '../../lib/testing/first-boot-contract.js';
-import { EVENT_TYPES } from '../../lib/testing/event-log.js';
+import { EVENT_TYPES } from '../../lib/testing/event-types.js';
 import { parseFirstBootEvent } from '../../lib/resources/first-boot-events.js';
 import { REPO } from '../fixtures/recipe/python-suite.js';
 import type { SimFirstBoot } from '../../lib/testing/index.js';
@@ -55,7 +55,7 @@ t.test('a failing step: its FAIL in place of its finish, every later step still 
 });
 
 t.test('the SDK\'s parser reads every text the payload posts', async (t) => {
-  const shown = (row: Row) => ({ description: `'maas-esxi' ${row[3]}`, level: row[2] === 'FAIL' ? 'ERROR' : 'DEBUG' });
+  const shown = (row: Row) => ({ description: `'maas-esxi' ${row[3]}`, level: row[2] === 'FAIL' ? ('ERROR' as const) : ('DEBUG' as const) });
   t.same(parseFirstBootEvent(shown(SUCCESS[4]!)), { kind: 'step', step: 'network', what: "apply MAAS's network configuration (else keep vmk0 on the boot NIC, DHCP)" });
   t.same(parseFirstBootEvent(shown(SUCCESS.at(-1)!)), { kind: 'verdict', ok: true, steps: 11 });
   const { posted } = firstBoot({ failAt: 'storage', cause: 'no disk has serial S3Z1NX0K' });

@@ -261,7 +261,7 @@ t.test('docs/maas-upload-protocol.md#integrity-errors: 3.8 re-create with a stal
   t.equal(sha256(readFileSync(sim.fileBytesPath(again.fileId))), sha256(data));
 });
 
-t.test('docs/maas-upload-protocol.md#deriving-the-offset: era B writes at offset = counter, era C appends at the on-disk size', async (t) => {
+t.test('docs/maas-upload-protocol.md#deriving-the-offset: era 3.7 writes at offset = counter, era 3.8 appends at the on-disk size', async (t) => {
   for (const era of ['3.7', '3.8'] as const) {
     t.test(era, async (t) => {
       const sim = await startSim(t, { era });

@@ -95,7 +95,7 @@ export const deployCommand = defineCommand<DeployCommandOptions>({
       firstBootVerdict: o.firstBoot,
       signal: ctx.signal,
       onProgress: (p) => show(ctx, p),
-    });
+    }).done();
     if (o.wait && !ctx.flags.json) {
       const verdict = result.firstBootSteps === undefined ? '' : `, first boot SUCCESS (${result.firstBootSteps} steps)`;
       ctx.out.info(`${result.machine.hostname} is Deployed${verdict} after ${formatDuration(result.elapsedMs / 1000)}.`);

@@ -44,7 +44,7 @@ export const imagesCommand = defineCommand<ImagesOptions>({
 function report(ctx: RunContext, r: ImageDriftReport): void {
   if (ctx.flags.json) ctx.out.result({ images: r.images, failures: r.failures.map((f) => ({ site: f.site, error: siteErrorJson(f.error) })), drift: r.drift });
   else ctx.out.text(table(r.images));
-  for (const f of r.failures) ctx.out.warn(`${f.site}: ${(f.error as Error).message}`);
+  for (const f of r.failures) ctx.out.warn(`${f.site}: ${f.error.message}`);
   if (r.drift.length > 0) throw new SitesFailedError(`Drift: ${r.drift.join(' ')}`, EXIT.DRIFT);
   if (r.failures.length > 0) throw new SitesFailedError(`${r.failures.length} site(s) could not be read: ${r.failures.map((f) => f.site).join(', ')}.`, worstExitCode(r.failures.map((f) => exitCodeFor(f.error))));
   ctx.out.info(r.images.length === 0 ? 'No uploaded images.' : 'Consistent: every site holds the same complete images.');

@@ -36,9 +36,10 @@ import { logoutCommand } from './logout.js';
 import { uploadsCommand } from './uploads.js';
 import { deployCommand } from './deploy.js';
 import { waitReadyCommand } from './wait-ready.js';
+import { simulatorCommand } from './simulator.js';
 
 /** `maas-esxi NAME …` (no profile). */
-export const TOP_LEVEL: readonly AnyCommand[] = [loginCommand, logoutCommand, listCommand, buildCommand, doctorCommand, inspectCommand, completionCommand] as AnyCommand[];
+export const TOP_LEVEL: readonly AnyCommand[] = [loginCommand, logoutCommand, listCommand, buildCommand, doctorCommand, inspectCommand, simulatorCommand, completionCommand] as AnyCommand[];
 
 /** `maas-esxi PROFILE NAME …` (PROFILE may be `env`: MAAS_API_URL/MAAS_API_KEY). */
 export const PROFILE: readonly AnyCommand[] = [createCommand, uploadsCommand, buildAndUploadCommand, waitReadyCommand, deployCommand, imagesCommand] as AnyCommand[];
