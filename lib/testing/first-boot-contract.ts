@@ -12,14 +12,14 @@ const CONTRACT_FILE = new URL('../../packer/vmware-esxi/payload/maas_esxi/first_
 const TEXT_KEYS = ['start', 'done', 'failed', 'success', 'failure'] as const;
 type TextKey = (typeof TEXT_KEYS)[number];
 
-export interface FirstBootStep {
+interface FirstBootStep {
   name: string;
   what: string;
   /** The step whose metadata request makes MAAS mark the machine Deployed (user-data). */
   marksDeployed: boolean;
 }
 
-export interface FirstBootContract {
+interface FirstBootContract {
   origin: string;
   verdictStep: string;
   maxCause: number;

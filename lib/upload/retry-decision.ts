@@ -53,7 +53,7 @@ export interface RetryState {
   policy: BackoffPolicy;
 }
 
-export type GiveUpReason = 'aborted' | 'rejected' | 'replaced' | 'integrity' | 'no-space' | 'retries-exhausted';
+type GiveUpReason = 'aborted' | 'rejected' | 'replaced' | 'integrity' | 'no-space' | 'retries-exhausted';
 
 export type RetryAction =
   /** Every byte is on the server (an earlier answer was lost): verify the file. */

@@ -1,5 +1,4 @@
-import type { BackoffPolicy } from '../http/backoff.js';
-import { sleep } from '../http/backoff.js';
+import { sleep, type BackoffPolicy } from '../http/backoff.js';
 import type { MaasApiClient } from '../http/api-client.js';
 import { MaasAbortError, type MaasError } from '../errors/index.js';
 import type { BootResources } from '../resources/boot-resources.js';
