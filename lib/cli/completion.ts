@@ -1,9 +1,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import yargs, { type Argv } from 'yargs';
 import { commandName, type AnyCommand, type FieldDoc } from './command.js';
 import { GROUPS, PROFILE, TOP_LEVEL } from './commands/index.js';
-import { declareGlobalFlags, VALUE_FLAGS } from './flag-sets.js';
+import { VALUE_FLAGS } from './flag-sets.js';
+import { optionSpellings } from './option-docs.js';
 
 /** What completion may consult: the profile names, and where relative paths start. */
 interface CompletionEnv {
@@ -48,12 +48,9 @@ export function shellSplit(line: string): string[] {
   return words;
 }
 
+/** `--long` options of a command (and the globals), `--no-resume` but no other negations, no `-x` aliases. */
 function optionNames(spec: AnyCommand | undefined): string[] {
-  const y = declareGlobalFlags(yargs() as Argv);
-  // getOptions() is yargs' public API, missing from @types/yargs 17.
-  const built = (spec?.builder ? spec.builder(y) : y) as unknown as { getOptions(): { key: Record<string, unknown> } };
-  const names = Object.keys(built.getOptions().key).filter((k) => k !== 'version');
-  return names.flatMap((k) => (k === 'resume' ? ['--resume', '--no-resume'] : [`--${k}`]));
+  return optionSpellings(spec).filter((o) => o.startsWith('--') && (!o.startsWith('--no-') || o === '--no-resume'));
 }
 
 /** Files and directories (with a trailing `/`) under `cwd` that start with `partial`. */

@@ -89,13 +89,22 @@ export class Output {
       this.io.stdout.write(this.scrub(`${JSON.stringify({ error: doc }, null, 4)}\n`));
       return;
     }
-    const hint = e instanceof MaasError && e.hint ? ` ${e.hint}` : '';
-    this.io.stderr.write(this.scrub(`${this.#paint('31', 'maas-esxi: error:')} ${e.message}${hint}\n`));
+    const hint = e instanceof MaasError && e.hint ? ` ${sentence(e.hint)}` : '';
+    this.io.stderr.write(this.scrub(`${this.#paint('31', 'maas-esxi: error:')} ${sentence(e.message)}${hint}\n`));
   }
 
   #paint(code: string, text: string): string {
     return this.flags.color ? `\u001b[${code}m${text}\u001b[0m` : text;
   }
+}
+
+/**
+ * One line that ends as a sentence: a message and its hint must not run together ("No such
+ * file: x Check the path"), and a multi-line cause must not break the one-line rule.
+ */
+export function sentence(text: string): string {
+  const line = text.replace(/\s*\n\s*/g, ' ').trim();
+  return line === '' || /[.?!]["')]?$/.test(line) ? line : `${line}.`;
 }
 
 /** Colour only on a TTY, never with NO_COLOR set (no-color.org), forced by FORCE_COLOR. */

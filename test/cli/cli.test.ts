@@ -149,7 +149,7 @@ t.test('usage and input errors: one line with the fix, documented exit codes', a
     [['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', 'content@=/nonexistent.dd.gz'], 1, /No such file: \/nonexistent\.dd\.gz/],
     [['env', 'boot-resource', 'read', '999'], 2, /No BootResource matches the given query\./],
     [['env', 'boot-resource', 'read', 'abc'], 2, /'abc' is not a boot resource id/],
-    [['env', 'frobnicate'], 2, /Unknown argument|Did you mean|Choose a command/],
+    [['env', 'frobnicate'], 2, /Unknown command 'frobnicate'; choose create, .*\. Run 'maas-esxi env --help' for usage\.$/m],
   ];
   for (const [args, code, text] of cases) {
     const r = await cli(args, { home, env });

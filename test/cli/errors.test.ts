@@ -28,7 +28,7 @@ t.test('a URL without a scheme is named, with the fix', async (t) => {
   t.match(ip.stderr, /'10\.0\.0\.2' \(the login URL\) is not a MAAS URL.* Write it as http:\/\/10\.0\.0\.2:5240\/MAAS\/\./);
   const env = await cli(['env', 'boot-resources', 'read'], { home, env: { MAAS_API_URL: 'maas:5240/MAAS/', MAAS_API_KEY: KEY } });
   t.equal(env.code, 1);
-  t.match(env.stderr, /MAAS_API_URL is not an http\(s\) URL: maas:5240\/MAAS\/ Use the MAAS URL, e\.g\. http:\/\/HOST:5240\/MAAS\//);
+  t.match(env.stderr, /MAAS_API_URL is not an http\(s\) URL: maas:5240\/MAAS\/\. Use the MAAS URL, e\.g\. http:\/\/HOST:5240\/MAAS\//);
   t.notOk(existsSync(join(home, '.maascli.db')), 'nothing saved');
 });
 
