@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../upload/atomic-file.js';
 
 /**
  * The architectures a profile's MAAS offers, remembered from the last `boot-resources read` for
@@ -28,6 +27,8 @@ export function usableArchitectures(resources: readonly { architecture?: unknown
 
 export async function rememberArchitectures(stateDir: string, profile: string, resources: readonly { architecture?: unknown; subarches?: unknown }[]): Promise<void> {
   const seen = usableArchitectures(resources);
+  // node:crypto (atomic-file's temporary names) loads only to write: a completion Tab only reads.
+  const { writeFileAtomic } = await import('../upload/atomic-file.js');
   if (seen.length > 0) await writeFileAtomic(cacheFile(stateDir, profile), `${JSON.stringify(seen)}\n`, false);
 }
 

@@ -7,18 +7,11 @@ import { kickstartExtraProblem, rootPasswordProblems } from '../packer/kickstart
 import type { RunContext } from './command.js';
 import type { BuildFlags } from './flag-sets.js';
 import { formatBytes, formatDuration } from './format.js';
+import { ROOT_PASSWORD } from './flag-sets.js';
 import { UsageError } from './grammar.js';
 
 /** The Packer module (and execa) load only for the commands that build: uploads stay lean. */
 export const packer = (): Promise<typeof import('../packer/index.js')> => import('../packer/index.js');
-
-/** The environment variable our template reads the root password from (lib/packer/kickstart.ts ROOT_PASSWORD_ENV). */
-const ROOT_PASSWORD = 'MAAS_ESXI_ROOT_PASSWORD';
-
-/** Help note of the commands that build. */
-export const BUILD_ENV_NOTE =
-  `Environment: ${ROOT_PASSWORD} sets the root password of the built ESXi image (7 to 39 characters mixing three of lower case, upper case, digits and other characters, ` +
-  "without 'root'; checked before the build). Unset, the template uses packer-maas's public default password123!.";
 
 /**
  * What the build's kickstart step would refuse, checked before Packer starts: the snippet's

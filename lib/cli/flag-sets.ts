@@ -73,6 +73,14 @@ export function parseUploadFlags(argv: ParsedArgs): UploadFlags {
   };
 }
 
+/** The environment variable our template reads the root password from (lib/packer/kickstart.ts ROOT_PASSWORD_ENV). */
+export const ROOT_PASSWORD = 'MAAS_ESXI_ROOT_PASSWORD';
+
+/** Help note of the commands that build. */
+export const BUILD_ENV_NOTE =
+  `Environment: ${ROOT_PASSWORD} sets the root password of the built ESXi image (7 to 39 characters mixing three of lower case, upper case, digits and other characters, ` +
+  "without 'root'; checked before the build). Unset, the template uses packer-maas's public default password123!.";
+
 /** How a Packer build runs (`build`, `build-and-upload`); paths resolved against the command's cwd. */
 export interface BuildFlags {
   iso: string;

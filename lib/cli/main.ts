@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { MaasClient } from '../client/maas-client.js';
 import { MaasAbortError } from '../errors/index.js';
-import { ProfileStore } from '../profiles/profile-store.js';
 import { defaultStateDir } from '../upload/state-dir.js';
 import { cachedArchitectures } from './architecture-cache.js';
 import { complete, forShellWord, shellSplit } from './completion.js';
@@ -23,8 +22,9 @@ function packageVersion(): string {
 }
 
 /** Profile names from the profile DB; none when there is no DB. */
-function knownProfiles(io: Pick<CliIO, 'home' | 'env'>): string[] {
+async function knownProfiles(io: Pick<CliIO, 'home' | 'env'>): Promise<string[]> {
   try {
+    const { ProfileStore } = await import('../profiles/profile-store.js');
     const store = ProfileStore.open({ home: io.home, env: io.env });
     try {
       return store.list().map((p) => p.name);
@@ -72,7 +72,7 @@ function runContext(ctx: CliContext, flags: GlobalFlags, profile: string | undef
 }
 
 /** `maas-esxi __complete --cur WORD --line LINE`: one candidate per line, for the completion scripts. */
-function completeForShell(args: readonly string[], io: CliIO): number {
+async function completeForShell(args: readonly string[], io: CliIO): Promise<number> {
   const value = (flag: string): string => {
     const i = args.indexOf(flag);
     return i === -1 ? '' : (args[i + 1] ?? '');
@@ -80,7 +80,7 @@ function completeForShell(args: readonly string[], io: CliIO): number {
   const words = shellSplit(value('--line'));
   const stateDir = defaultStateDir(io.env, io.home);
   const candidates = complete(words, {
-    profiles: knownProfiles(io).filter((p) => !RESERVED_WORDS.includes(p)),
+    profiles: (await knownProfiles(io)).filter((p) => !RESERVED_WORDS.includes(p)),
     cwd: io.cwd,
     architectures: (profile) => cachedArchitectures(stateDir, profile),
   });
@@ -106,8 +106,8 @@ export async function parseCommandLine(rawArgs: readonly string[], io: CliIO): P
   const wantsHelp = args.includes('--help') || args.includes('-h');
   if (words.length === 0 && args.includes('--version')) return { kind: 'text', text: packageVersion() };
   const first = words[0];
-  // A top-level command does not need the profile names (nor SQLite loaded).
-  const profiles = first === undefined || RESERVED_WORDS.includes(first) ? [] : knownProfiles(io);
+  // Help and top-level commands do not need the profile names (nor SQLite loaded).
+  const profiles = first === undefined || RESERVED_WORDS.includes(first) || wantsHelp ? [] : await knownProfiles(io);
   const path = resolveCommandPath(words, profiles, wantsHelp);
   if (path.kind === 'top-help') return { kind: 'text', text: topLevelHelp(width) };
   if (path.kind === 'profile-help') return { kind: 'text', text: profileHelp(path.profile, path.group, width) };

@@ -2,11 +2,9 @@ import { stat } from 'node:fs/promises';
 import { defineCommand } from '../command.js';
 import { declareData, declareUploadFlags, parseData, parseUploadFlags, type UploadFlags } from '../flag-sets.js';
 import { parseDataPair } from '../grammar.js';
-import { runMultiSiteUpload, siteNames } from '../multi-site.js';
 import { declareParallelFlag, declareWaitReadyFlag, parseParallel, parseWaitReady, type WaitReadyFlag } from '../ops-flags.js';
-import { runWaitReady } from '../wait-ready-run.js';
-import { CREATE_FIELDS, fieldNotes, uploadOptionsFromPairs, type CreateFields } from '../upload-fields.js';
-import { runUpload } from '../upload-run.js';
+import { CREATE_FIELDS } from '../create-fields.js';
+import type { CreateFields } from '../upload-fields.js';
 
 export interface CreateOptions {
   fields: CreateFields;
@@ -34,12 +32,16 @@ export const createCommand = defineCommand<CreateOptions>({
   async parse(argv, ctx) {
     const { waitReady, swallowed } = parseWaitReady(argv);
     const pairs = [...parseData(argv), ...(swallowed ? [parseDataPair(swallowed)] : [])];
+    const { uploadOptionsFromPairs } = await import('../upload-fields.js');
     return { fields: await uploadOptionsFromPairs(pairs, ctx.io.cwd), upload: parseUploadFlags(argv), waitReady, parallel: parseParallel(argv) };
   },
   async run(o, ctx) {
     const { filetypeGuessed, declaredSize: _size, ignored: _ignored, ...fields } = o.fields;
+    const { fieldNotes } = await import('../upload-fields.js');
     for (const note of fieldNotes(o.fields, (await stat(fields.path).catch(() => undefined))?.size)) ctx.out.warn(note);
     if (filetypeGuessed) ctx.out.info(`filetype not given; using filetype=${fields.filetype} from the file's content.`);
+    // Loaded when the command runs, not for --help or a completion Tab (bench/startup.mjs).
+    const [{ runMultiSiteUpload, siteNames }, { runWaitReady }, { runUpload }] = await Promise.all([import('../multi-site.js'), import('../wait-ready-run.js'), import('../upload-run.js')]);
     const sites = siteNames(ctx);
     const wait = o.waitReady;
     if (sites) return runMultiSiteUpload(ctx, sites, fields, o.upload, o.parallel, wait);

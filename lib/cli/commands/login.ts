@@ -1,5 +1,3 @@
-import { login } from '../../client/login.js';
-import { describeProfile } from '../../profiles/index.js';
 import { defineCommand, type RunContext } from '../command.js';
 import { UsageError } from '../grammar.js';
 import { checkMaasUrl } from '../maas-url.js';
@@ -73,6 +71,8 @@ export const loginCommand = defineCommand<LoginOptions>({
   async run(o, ctx) {
     const apiKey = await obtainKey(o, ctx);
     ctx.out.protect(apiKey);
+    // Loaded when the command runs, not for --help or a completion Tab (bench/startup.mjs).
+    const { login } = await import('../../client/login.js');
     const result = await login({
       profile: o.profile,
       url: o.url,
@@ -88,6 +88,7 @@ export const loginCommand = defineCommand<LoginOptions>({
       `You are now logged in to the MAAS server at ${result.profile.url} with the profile name '${result.profile.name}'${result.user ? ` (user ${result.user.username}${result.user.is_superuser ? ', administrator' : ''})` : ' (anonymous)'}.`,
     );
     if (result.user && !result.user.is_superuser) ctx.out.warn('This user is not a MAAS administrator: uploading boot resources will be refused.');
+    const { describeProfile } = await import('../../profiles/index.js');
     ctx.out.result(describeProfile(result.profile));
   },
 });

@@ -2,7 +2,6 @@ import type { UploadState } from '../../upload/state-store.js';
 import { defineCommand } from '../command.js';
 import { declareUploadFlags, parseUploadFlags, type UploadFlags } from '../flag-sets.js';
 import { UsageError } from '../grammar.js';
-import { reportUpload, uploadRunOptions } from '../upload-run.js';
 
 interface UploadsOptions {
   action: 'list' | 'resume' | 'forget';
@@ -67,6 +66,8 @@ export const uploadsCommand = defineCommand<UploadsOptions>({
       ctx.out.result(summary(state));
       return;
     }
+    // Loaded when the command runs, not for --help or a completion Tab (bench/startup.mjs).
+    const { reportUpload, uploadRunOptions } = await import('../upload-run.js');
     await reportUpload(ctx, await ctx.maas().bootResources.resume(o.id, uploadRunOptions(ctx, o.upload)));
   },
 });
