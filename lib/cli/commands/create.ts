@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { defineCommand } from '../command.js';
 import { declareData, declareUploadFlags, parseData, parseUploadFlags, type UploadFlags } from '../flag-sets.js';
 import { parseDataPair } from '../grammar.js';
-import { declareParallelFlag, declareWaitReadyFlag, parseParallel, parseWaitReady, type WaitReadyFlag } from '../ops-flags.js';
+import { declareParallelFlag, declareWaitReadyFlag, declareWaitReadyTimeout, parseParallel, parseWaitReady, parseWaitReadyTimeout, type WaitReadyFlag } from '../ops-flags.js';
 import { CREATE_FIELDS } from '../create-fields.js';
 import type { CreateFields } from '../upload-fields.js';
 
@@ -28,9 +28,9 @@ export const createCommand = defineCommand<CreateOptions>({
     ['maas-esxi admin create name=esxi/8.0 architecture=amd64/generic content@=vmware-esxi.dd.gz --wait-ready', 'then wait until every rack/region can deploy it'],
     ['maas-esxi site1,site2,site3 create name=esxi/8.0 architecture=amd64/generic content@=vmware-esxi.dd.gz --parallel 3', 'three MAAS sites, one hash'],
   ],
-  builder: (y) => declareParallelFlag(declareWaitReadyFlag(declareUploadFlags(declareData(y)))),
+  builder: (y) => declareParallelFlag(declareWaitReadyTimeout(declareWaitReadyFlag(declareUploadFlags(declareData(y))))),
   async parse(argv, ctx) {
-    const { waitReady, swallowed } = parseWaitReady(argv);
+    const { waitReady, swallowed } = parseWaitReadyTimeout(argv, parseWaitReady(argv));
     const pairs = [...parseData(argv), ...(swallowed ? [parseDataPair(swallowed)] : [])];
     const { uploadOptionsFromPairs } = await import('../upload-fields.js');
     return { fields: await uploadOptionsFromPairs(pairs, ctx.io.cwd), upload: parseUploadFlags(argv), waitReady, parallel: parseParallel(argv) };
