@@ -1,4 +1,4 @@
-import { MaasConfigError } from '../errors/index.js';
+import { MaasConfigError, MaasNotFoundError } from '../errors/index.js';
 import { UsageError } from './grammar.js';
 
 /** `maas.example:5240/MAAS` → `http://maas.example:5240/MAAS/`: what the user most likely meant. */
@@ -26,4 +26,21 @@ export function checkMaasUrl(url: string, source: string, asUsage = false): void
   const message = `'${url}' (${source}) is not a MAAS URL: it needs http:// or https:// and a host.`;
   const hint = `Write it as ${suggestion(trimmed)}`;
   throw asUsage ? new UsageError(message, `${hint}.`) : new MaasConfigError(message, { code: 'BAD_URL', hint: `${hint}.` });
+}
+
+/**
+ * `login admin http://HOST:5240/` reaches MAAS's web server, which answers the API paths with 404:
+ * the region serves its API under /MAAS/ (docs/maas-cli.md#login-sequence), so say that.
+ */
+export function explainMissingMaasPath(err: unknown, url: string): unknown {
+  if (!(err instanceof MaasNotFoundError)) return err;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return err;
+  }
+  if (/\/MAAS(\/|$)/i.test(u.pathname)) return err;
+  const fixed = `${u.origin}${u.pathname.replace(/\/?$/, '/')}MAAS/`;
+  return new UsageError(`No MAAS API at ${url} (HTTP 404): the URL needs the /MAAS/ path.`, `Write it as ${fixed}.`);
 }

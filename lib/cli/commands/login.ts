@@ -1,6 +1,7 @@
 import { defineCommand, type RunContext } from '../command.js';
 import { UsageError } from '../grammar.js';
-import { checkMaasUrl } from '../maas-url.js';
+import { readHiddenLine } from '../hidden-prompt.js';
+import { checkMaasUrl, explainMissingMaasPath } from '../maas-url.js';
 
 export interface LoginOptions {
   profile: string;
@@ -32,7 +33,9 @@ async function obtainKey(o: LoginOptions, ctx: RunContext): Promise<string> {
     return o.apiKey;
   }
   if (ctx.io.stdin.isTTY && o.apiKey === undefined) {
-    throw new UsageError('No API key given.', 'Pass it as the third argument, or pipe it in: echo "$KEY" | maas-esxi login PROFILE URL -');
+    const typed = await readHiddenLine(ctx.io, `API key for profile '${o.profile}' (input hidden): `);
+    if (typed === '') throw new UsageError('No API key typed.', `Paste the key (MAAS UI: your user > API keys), pass it as the third argument, or pass --anonymous for a profile without one.`);
+    return typed;
   }
   const key = await readStdinLine(ctx.io.stdin);
   if (key === '') {
@@ -83,6 +86,8 @@ export const loginCommand = defineCommand<LoginOptions>({
       env: ctx.io.env,
       signal: ctx.signal,
       trace: ctx.flags.debug ? (line) => ctx.out.progress(`${line}\n`) : undefined,
+    }).catch((err: unknown) => {
+      throw explainMissingMaasPath(err, o.url);
     });
     ctx.out.info(
       `You are now logged in to the MAAS server at ${result.profile.url} with the profile name '${result.profile.name}'${result.user ? ` (user ${result.user.username}${result.user.is_superuser ? ', administrator' : ''})` : ' (anonymous)'}.`,
