@@ -98,7 +98,7 @@ export async function deployAndVerify(machines: Machines, events: Events, opts: 
         step: failure?.step,
         code: 'DEPLOYMENT_FAILED',
         hint: failure?.step
-          ? `The ESXi first boot stopped at "${failure.step}"; see the host's /var/log/maas-esxi.log and docs/esxi-first-boot.md.`
+          ? `The ESXi first boot stopped at "${failure.step}"; see the host's /var/log/maas.log (the payload's log) and docs/esxi-first-boot.md.`
           : `See the machine's event log and installation output in MAAS (maas PROFILE events query id=${id} level=DEBUG).`,
       });
     }

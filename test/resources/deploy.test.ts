@@ -1,4 +1,5 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
 import { DeploymentFailedError, MachineStateError, MaasNotFoundError, MaasTimeoutError, MaasValidationError } from '../../lib/errors/index.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
@@ -45,6 +46,9 @@ t.test('a first-boot step fails: exit 6 with the step and its cause', async (t) 
   t.equal((err as DeploymentFailedError).step, 'network');
   t.match((err as Error).message, /first boot FAILED at network: vmk0 has no link on vmnic0/);
   t.equal(exitCodeFor(err), 6);
+  // The hint points to the log the payload writes (issue 16 item 3), read from the payload itself.
+  const payloadLog = /DEFAULT_LOG = "([^"]+)"/.exec(readFileSync(new URL('../../packer/vmware-esxi/payload/maas_esxi/__main__.py', import.meta.url), 'utf8'))![1]!;
+  t.ok((err as DeploymentFailedError).hint?.includes(` ${payloadLog} `), `the hint names ${payloadLog}`);
   t.equal(e.sim.machine('esx-02')!.status_name, 'Deployed', 'MAAS itself still says Deployed: only our verdict tells');
 });
 
