@@ -35,7 +35,7 @@ export async function runUpload(ctx: RunContext, client: MaasClient, opts: Uploa
         ? `An identical image is already in MAAS (boot resource ${plan.resourceId}); nothing would be sent.`
         : `Would ${plan.action === 'resume' ? `resume boot resource ${plan.resourceId} at ${formatBytes(plan.resumeFrom)}` : 'create a boot resource'} and send ${describeChunks(plan)}.`,
     );
-    ctx.out.result(plan);
+    if (ctx.flags.json) ctx.out.result(plan);
     return;
   }
   await reportUpload(ctx, client.bootResources.upload(options), then);

@@ -93,7 +93,10 @@ export const loginCommand = defineCommand<LoginOptions>({
       `You are now logged in to the MAAS server at ${result.profile.url} with the profile name '${result.profile.name}'${result.user ? ` (user ${result.user.username}${result.user.is_superuser ? ', administrator' : ''})` : ' (anonymous)'}.`,
     );
     if (result.user && !result.user.is_superuser) ctx.out.warn('This user is not a MAAS administrator: uploading boot resources will be refused.');
-    const { describeProfile } = await import('../../profiles/index.js');
-    ctx.out.result(describeProfile(result.profile));
+    // The line above is what a person reads; the profile document is for --json (as gh prints).
+    if (ctx.flags.json) {
+      const { describeProfile } = await import('../../profiles/index.js');
+      ctx.out.result(describeProfile(result.profile));
+    }
   },
 });
