@@ -5,9 +5,8 @@ import type { BuildOptions, BuildPlan, BuildResult, PrerequisiteCheck } from '..
 import { MaasConfigError } from '../errors/index.js';
 import { kickstartExtraProblem, rootPasswordProblems } from '../packer/kickstart-extra.js';
 import type { RunContext } from './command.js';
-import type { BuildFlags } from './flag-sets.js';
+import { ROOT_PASSWORD, type BuildFlags } from './flag-sets.js';
 import { formatBytes, formatDuration } from './format.js';
-import { ROOT_PASSWORD } from './flag-sets.js';
 import { UsageError } from './grammar.js';
 
 /** The Packer module (and execa) load only for the commands that build: uploads stay lean. */

@@ -7,7 +7,7 @@ import { didYouMean } from './suggest.js';
 export const RESERVED_WORDS = [...TOP_LEVEL.map(commandName), 'help', 'env', '__complete'];
 
 /** What the command words name: a command to run, or a help page. */
-export type CommandPath =
+type CommandPath =
   | { kind: 'command'; spec: AnyCommand; profile: string | undefined; path: string[] }
   | { kind: 'top-help' }
   | { kind: 'profile-help'; profile: string; group: CommandGroup | undefined };

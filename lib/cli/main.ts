@@ -137,6 +137,7 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
     if (dispatch.text) out.text(dispatch.text);
     return EXIT.OK;
   }
+  out.profile = dispatch.profile;
   // The SDK (undici, the upload engine) loads only for a command that runs: help stays instant.
   const { connectWith, explainMissingKey } = await import('./context.js');
   const ctx: CliContext = { io, out, signal, forceSignal: opts.forceSignal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };

@@ -12,7 +12,7 @@ export interface OptionDoc {
   default?: unknown;
 }
 
-export interface CommandOptionDocs {
+interface CommandOptionDocs {
   positionals: OptionDoc[];
   options: OptionDoc[];
 }

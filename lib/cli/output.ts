@@ -30,6 +30,8 @@ interface OutputFlags {
  */
 export class Output {
   readonly #secrets: string[] = [];
+  /** The profile the command runs as: SDK hints say `maas PROFILE …`, the user typed a name. */
+  profile: string | undefined;
   #resultWritten = false;
 
   constructor(
@@ -89,7 +91,8 @@ export class Output {
       this.io.stdout.write(this.scrub(`${JSON.stringify({ error: doc }, null, 4)}\n`));
       return;
     }
-    const hint = e instanceof MaasError && e.hint ? ` ${sentence(e.hint)}` : '';
+    const named = this.profile && !this.profile.includes(',') ? this.profile : undefined;
+    const hint = e instanceof MaasError && e.hint ? ` ${sentence(named ? e.hint.replace(/\bPROFILE\b/g, named) : e.hint)}` : '';
     this.io.stderr.write(this.scrub(`${this.#paint('31', 'maas-esxi: error:')} ${sentence(e.message)}${hint}\n`));
   }
 
@@ -102,7 +105,7 @@ export class Output {
  * One line that ends as a sentence: a message and its hint must not run together ("No such
  * file: x Check the path"), and a multi-line cause must not break the one-line rule.
  */
-export function sentence(text: string): string {
+function sentence(text: string): string {
   const line = text.replace(/\s*\n\s*/g, ' ').trim();
   return line === '' || /[.?!]["')]?$/.test(line) ? line : `${line}.`;
 }

@@ -17,7 +17,7 @@ function distance(a: string, b: string): number {
 }
 
 /** The known word closest to `word`, if it is close enough to be a typo (or `word` is its prefix). */
-export function closest(word: string, known: readonly string[]): string | undefined {
+function closest(word: string, known: readonly string[]): string | undefined {
   const limit = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
   let best: string | undefined;
   let bestDistance = Infinity;

@@ -32,7 +32,7 @@ export function assertFiletype(filetype: string): asserts filetype is BootResour
 }
 
 /** What the server accepts, read from its boot resources before anything is hashed. */
-export interface ServerNameRules {
+interface ServerNameRules {
   /** Empty when MAAS lists no synced image: then the server's choices are unknown here. */
   usableArchitectures: readonly string[];
   reservedNames: ReadonlySet<string>;

@@ -45,7 +45,7 @@ t.test('login with an empty key is refused; --anonymous is the explicit way', as
   t.match(blank.stderr, /The API key is empty\./);
   const both = await cli(['login', 'anon', sim.url, KEY, '--anonymous'], { home });
   t.equal(both.code, 2);
-  const anon = await cli(['login', 'anon', sim.url, '--anonymous'], { home });
+  const anon = await cli(['login', 'anon', sim.url, '--anonymous', '--json'], { home });
   t.equal(anon.code, 0, anon.stderr);
   t.equal(JSON.parse(anon.stdout).anonymous, true);
   t.match(anon.stderr, /\(anonymous\)/);
