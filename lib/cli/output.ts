@@ -1,5 +1,6 @@
 import { scrubSecrets } from '../auth/redact.js';
 import { MaasError } from '../errors/index.js';
+import { cliHint } from './hint-flags.js';
 
 interface TerminalStream {
   write(chunk: string): boolean;
@@ -91,8 +92,7 @@ export class Output {
       this.io.stdout.write(this.scrub(`${JSON.stringify({ error: doc }, null, 4)}\n`));
       return;
     }
-    const named = this.profile && !this.profile.includes(',') ? this.profile : undefined;
-    const hint = e instanceof MaasError && e.hint ? ` ${sentence(named ? e.hint.replace(/\bPROFILE\b/g, named) : e.hint)}` : '';
+    const hint = e instanceof MaasError && e.hint ? ` ${sentence(cliHint(e.hint, this.profile))}` : '';
     this.io.stderr.write(this.scrub(`${this.#paint('31', 'maas-esxi: error:')} ${sentence(e.message)}${hint}\n`));
   }
 
