@@ -64,13 +64,15 @@ export class Output {
     this.io.stdout.write(this.scrub(text.endsWith('\n') ? text : `${text}\n`));
   }
 
-  /** Informational line on stderr; silent with --quiet. */
+  /** Informational line on stderr; silent with --quiet; a JSON line with --json (stderr stays parseable). */
   info(line: string): void {
-    if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${line}\n`));
+    if (this.flags.json) this.event({ event: 'log', level: 'info', message: line });
+    else if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${line}\n`));
   }
 
   warn(line: string): void {
-    if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${this.#paint('33', 'warning:')} ${line}\n`));
+    if (this.flags.json) this.event({ event: 'log', level: 'warning', message: line });
+    else if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${this.#paint('33', 'warning:')} ${line}\n`));
   }
 
   /** One machine-readable progress event: a JSON line on stderr (stdout keeps its one document). */
