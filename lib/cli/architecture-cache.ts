@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../upload/atomic-file.js';
+import { usableArchitectures } from '../upload/checks.js';
 
 /**
  * The architectures a profile's MAAS offers, remembered from the last `boot-resources read` for
@@ -13,21 +13,10 @@ function cacheFile(stateDir: string, profile: string): string {
   return join(stateDir, 'architectures', `${encodeURIComponent(profile)}.json`);
 }
 
-export function usableArchitectures(resources: readonly { architecture?: unknown; subarches?: unknown }[]): string[] {
-  const seen = new Set<string>();
-  const kernel = (s: string): boolean => s.includes('hwe-') || s.includes('ga-');
-  for (const r of resources) {
-    if (typeof r.architecture !== 'string' || !r.architecture.includes('/')) continue;
-    if (!kernel(r.architecture)) seen.add(r.architecture);
-    const arch = r.architecture.split('/')[0]!;
-    const subarches = typeof r.subarches === 'string' ? r.subarches.split(',') : [];
-    for (const sub of subarches.map((x) => x.trim()).filter((x) => x !== '' && !kernel(x))) seen.add(`${arch}/${sub}`);
-  }
-  return [...seen].sort();
-}
-
 export async function rememberArchitectures(stateDir: string, profile: string, resources: readonly { architecture?: unknown; subarches?: unknown }[]): Promise<void> {
   const seen = usableArchitectures(resources);
+  // node:crypto (atomic-file's temporary names) loads only to write: a completion Tab only reads.
+  const { writeFileAtomic } = await import('../upload/atomic-file.js');
   if (seen.length > 0) await writeFileAtomic(cacheFile(stateDir, profile), `${JSON.stringify(seen)}\n`, false);
 }
 

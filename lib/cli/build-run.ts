@@ -5,21 +5,12 @@ import type { BuildOptions, BuildPlan, BuildResult, PrerequisiteCheck } from '..
 import { MaasConfigError } from '../errors/index.js';
 import { kickstartExtraProblem, rootPasswordProblems } from '../packer/kickstart-extra.js';
 import type { RunContext } from './command.js';
-import type { BuildFlags } from './flag-sets.js';
+import { ROOT_PASSWORD, type BuildFlags } from './flag-sets.js';
 import { formatBytes, formatDuration } from './format.js';
 import { UsageError } from './grammar.js';
 
 /** The Packer module (and execa) load only for the commands that build: uploads stay lean. */
 export const packer = (): Promise<typeof import('../packer/index.js')> => import('../packer/index.js');
-
-/** The environment variable our template reads the root password from (lib/packer/kickstart.ts ROOT_PASSWORD_ENV). */
-const ROOT_PASSWORD = 'MAAS_ESXI_ROOT_PASSWORD';
-
-/** Help note of the commands that build. */
-export const BUILD_ENV_NOTE =
-  `Environment: ${ROOT_PASSWORD} sets the root password of the built ESXi image (7 to 39 characters mixing three of lower case, upper case, digits and other characters, ` +
-  "without 'root'; checked before the build). Unset, a random password is generated and written to a 0600 file next to the image " +
-  "(its path is printed, never the password); --published-default-password bakes packer-maas's public password123! instead.";
 
 /**
  * What the build's kickstart step would refuse, checked before Packer starts: the snippet's

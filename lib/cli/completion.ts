@@ -1,9 +1,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import yargs, { type Argv } from 'yargs';
 import { commandName, type AnyCommand, type FieldDoc } from './command.js';
 import { GROUPS, PROFILE, TOP_LEVEL } from './commands/index.js';
-import { declareGlobalFlags, VALUE_FLAGS } from './flag-sets.js';
+import { VALUE_FLAGS } from './flag-sets.js';
+import { optionSpellings, recordOptions } from './option-docs.js';
 
 /** What completion may consult: the profile names, and where relative paths start. */
 interface CompletionEnv {
@@ -48,12 +48,19 @@ export function shellSplit(line: string): string[] {
   return words;
 }
 
+/** `--long` options of a command (and the globals), `--no-resume` but no other negations, no `-x` aliases. */
 function optionNames(spec: AnyCommand | undefined): string[] {
-  const y = declareGlobalFlags(yargs() as Argv);
-  // getOptions() is yargs' public API, missing from @types/yargs 17.
-  const built = (spec?.builder ? spec.builder(y) : y) as unknown as { getOptions(): { key: Record<string, unknown> } };
-  const names = Object.keys(built.getOptions().key).filter((k) => k !== 'version');
-  return names.flatMap((k) => (k === 'resume' ? ['--resume', '--no-resume'] : [`--${k}`]));
+  return optionSpellings(spec).filter((o) => o.startsWith('--') && (!o.startsWith('--no-') || o === '--no-resume'));
+}
+
+/** The values an option takes (`--same-image refuse|reuse|rebuild`), from its declaration. */
+function optionChoices(spec: AnyCommand | undefined, flag: string): readonly string[] {
+  return (spec ? recordOptions(spec.builder).options : []).find((o) => `--${o.name}` === flag)?.choices ?? [];
+}
+
+/** The values of the `index`th positional after the command words (`uploads list|resume|forget`). */
+function positionalChoices(spec: AnyCommand | undefined, index: number): readonly string[] {
+  return (spec ? recordOptions(spec.builder).positionals : [])[index]?.choices ?? [];
 }
 
 /** Files and directories (with a trailing `/`) under `cwd` that start with `partial`. */
@@ -112,7 +119,7 @@ export function complete(words: readonly string[], env: CompletionEnv): string[]
     } else positional.push(w);
   }
   const filter = (list: readonly string[]): string[] => [...new Set(list)].filter((c) => c.startsWith(cur));
-  if (prev !== undefined && VALUE_FLAGS.has(prev)) return PATH_FLAGS.has(prev) ? pathCandidates(cur, env.cwd) : [];
+  if (prev !== undefined && PATH_FLAGS.has(prev)) return pathCandidates(cur, env.cwd);
 
   const [first, second, third] = positional;
   const profileWords = ['env', ...env.profiles];
@@ -131,8 +138,12 @@ export function complete(words: readonly string[], env: CompletionEnv): string[]
     spec = TOP_LEVEL.find((c) => commandName(c) === first);
     if (spec && commandName(spec) === 'logout' && positional.length === 1) words0 = [...env.profiles];
   }
+  if (prev !== undefined && VALUE_FLAGS.has(prev)) return filter(optionChoices(spec, prev));
   if (cur.startsWith('-')) return filter(optionNames(spec));
   if (words0.length > 0) return filter(words0);
+  const pathLength = first !== undefined && profileWords.includes(first) ? (GROUPS.some((g) => g.name === second) ? 3 : 2) : 1;
+  const choices = positionalChoices(spec, positional.length - pathLength);
+  if (choices.length > 0) return filter(choices);
   if (spec?.fields) {
     const used = new Set(positional.map((w) => w.split(/=|@=/)[0]!));
     const architectures = first !== undefined && profileWords.includes(first) ? env.architectures(first) : [];

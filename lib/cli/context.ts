@@ -1,5 +1,6 @@
 import { MaasClient } from '../client/maas-client.js';
-import { MaasAuthError, MaasPermissionError } from '../errors/index.js';
+import { MaasAuthError, MaasConfigError, MaasPermissionError } from '../errors/index.js';
+import { UsageError } from './grammar.js';
 import { resolveConnection } from '../profiles/index.js';
 import { checkMaasUrl } from './maas-url.js';
 import type { RetryNotice } from '../http/api-client.js';
@@ -36,13 +37,15 @@ export interface Connection {
 
 export function connectWith(io: CliIO, out: Output) {
   return (profile: string, flags: GlobalFlags, onRetry?: (n: RetryNotice) => void): Connection => {
-    const settings = resolveConnection({
-      profile,
-      flags: { cacerts: flags.cacerts, insecure: flags.insecure },
-      env: io.env,
-      home: io.home,
-    });
-    checkMaasUrl(settings.url, profile === 'env' ? 'MAAS_API_URL' : `profile '${profile}'`);
+    const settings = usageFromEnv(profile, () =>
+      resolveConnection({
+        profile,
+        flags: { cacerts: flags.cacerts, insecure: flags.insecure },
+        env: io.env,
+        home: io.home,
+      }),
+    );
+    checkMaasUrl(settings.url, profile === 'env' ? 'MAAS_API_URL' : `profile '${profile}'`, profile === 'env');
     out.protect(settings.apiKey);
     if (settings.insecure) out.warn('TLS certificate verification is disabled (--insecure).');
     const client = MaasClient.connect({
@@ -57,6 +60,19 @@ export function connectWith(io: CliIO, out: Output) {
     });
     return { client, anonymous: !settings.apiKey };
   };
+}
+
+/**
+ * MAAS_API_URL and MAAS_API_KEY are typed by the user as much as `login`'s arguments are: one
+ * rule for usage errors (exit 2), whichever way the input came (README "Exit codes").
+ */
+function usageFromEnv<T>(profile: string, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (err) {
+    if (profile === 'env' && err instanceof MaasConfigError && err.code === undefined) throw new UsageError(err.message, err.hint);
+    throw err;
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import type { ParsedArgs } from './command.js';
 import { parseDataPair, UsageError, type DataPair } from './grammar.js';
 import { parseByteSize, parseRate } from './sizes.js';
+import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from '../upload/checks.js';
 
 /**
  * Flag sets shared by several commands. Each set has a `declare` (yargs options) and a `parse`
@@ -58,12 +59,21 @@ export function declareUploadFlags(y: Argv): Argv {
     });
 }
 
+/** `--chunk-size`: checked here, so a mistake is a usage error quoting what was typed (not the engine's byte count). */
+function parseChunkSize(text: string): number {
+  const bytes = parseByteSize(text, '--chunk-size');
+  if (bytes < MIN_CHUNK_SIZE || bytes > MAX_CHUNK_SIZE) {
+    throw new UsageError(`--chunk-size ${text} is out of range.`, "Use a size from 64KiB to 10MiB (the MAAS snap's nginx limit); the default is 8MiB.");
+  }
+  return bytes;
+}
+
 export function parseUploadFlags(argv: ParsedArgs): UploadFlags {
   const cs = argv['chunk-size'];
   const retries = argv['retries'];
   const regions = argv['regions'];
   return {
-    chunkSize: typeof cs === 'string' ? parseByteSize(cs, 'chunk-size') : undefined,
+    chunkSize: typeof cs === 'string' ? parseChunkSize(cs) : undefined,
     dryRun: argv['dry-run'] === true,
     resume: argv['resume'] !== false,
     retries: typeof retries === 'number' && Number.isFinite(retries) ? retries : undefined,
@@ -72,6 +82,15 @@ export function parseUploadFlags(argv: ParsedArgs): UploadFlags {
     sameImage: argv['same-image'] as UploadFlags['sameImage'],
   };
 }
+
+/** The environment variable our template reads the root password from (lib/packer/kickstart.ts ROOT_PASSWORD_ENV). */
+export const ROOT_PASSWORD = 'MAAS_ESXI_ROOT_PASSWORD';
+
+/** Help note of the commands that build. */
+export const BUILD_ENV_NOTE =
+  `Environment: ${ROOT_PASSWORD} sets the root password of the built ESXi image (7 to 39 characters mixing three of lower case, upper case, digits and other characters, ` +
+  "without 'root'; checked before the build). Unset, a random password is generated and written to a 0600 file next to the image " +
+  "(its path is printed, never the password); --published-default-password bakes packer-maas's public password123! instead.";
 
 /** How a Packer build runs (`build`, `build-and-upload`); paths resolved against the command's cwd. */
 export interface BuildFlags {

@@ -1,23 +1,17 @@
 import { readFileSync } from 'node:fs';
-import yargs, { type Argv } from 'yargs';
 import type { MaasClient } from '../client/maas-client.js';
 import { MaasAbortError } from '../errors/index.js';
-import { ProfileStore } from '../profiles/index.js';
 import { defaultStateDir } from '../upload/state-dir.js';
 import { cachedArchitectures } from './architecture-cache.js';
 import { complete, forShellWord, shellSplit } from './completion.js';
-import { commandName, type AnyCommand, type ParsedArgs, type RunContext } from './command.js';
-import { GROUPS, PROFILE, TOP_LEVEL } from './commands/index.js';
-import { connectWith, explainMissingKey, type CliContext, type Connection, type GlobalFlags } from './context.js';
+import type { AnyCommand, ParsedArgs, RunContext } from './command.js';
+import { RESERVED_WORDS, resolveCommandPath } from './command-path.js';
+import type { CliContext, Connection, GlobalFlags } from './context.js';
 import { exitCodeFor, EXIT } from './exit-codes.js';
-import { declareGlobalFlags } from './flag-sets.js';
 import { commandWords, earlyGlobalFlags, moveLeadingFlags } from './global-args.js';
 import { UsageError } from './grammar.js';
-import { withCommandHelp } from './help.js';
+import { commandHelp, profileHelp, topLevelHelp } from './help.js';
 import { Output, wantsColor, type CliIO } from './output.js';
-
-/** Words that are not profile names (a profile cannot be called like these). */
-const RESERVED_WORDS = [...TOP_LEVEL.map(commandName), 'help', 'env', '__complete'];
 
 function packageVersion(): string {
   try {
@@ -28,8 +22,9 @@ function packageVersion(): string {
 }
 
 /** Profile names from the profile DB; none when there is no DB. */
-function knownProfiles(io: Pick<CliIO, 'home' | 'env'>): string[] {
+async function knownProfiles(io: Pick<CliIO, 'home' | 'env'>): Promise<string[]> {
   try {
+    const { ProfileStore } = await import('../profiles/profile-store.js');
     const store = ProfileStore.open({ home: io.home, env: io.env });
     try {
       return store.list().map((p) => p.name);
@@ -76,23 +71,8 @@ function runContext(ctx: CliContext, flags: GlobalFlags, profile: string | undef
   };
 }
 
-/** The help command for what the user typed: only words that name commands. */
-function helpHint(words: readonly string[], profiles: readonly string[]): string {
-  const path: string[] = [];
-  const [first, second, third] = words;
-  if (first !== undefined && (RESERVED_WORDS.includes(first) || profiles.includes(first))) {
-    path.push(first);
-    const group = GROUPS.find((g) => g.name === second);
-    if (group) {
-      path.push(group.name);
-      if (group.commands.some((c) => commandName(c) === third)) path.push(third!);
-    } else if (second !== undefined && PROFILE.some((c) => commandName(c) === second)) path.push(second);
-  }
-  return `Run 'maas-esxi ${[...path, '--help'].join(' ')}' for usage.`;
-}
-
 /** `maas-esxi __complete --cur WORD --line LINE`: one candidate per line, for the completion scripts. */
-function completeForShell(args: readonly string[], io: CliIO): number {
+async function completeForShell(args: readonly string[], io: CliIO): Promise<number> {
   const value = (flag: string): string => {
     const i = args.indexOf(flag);
     return i === -1 ? '' : (args[i + 1] ?? '');
@@ -100,7 +80,7 @@ function completeForShell(args: readonly string[], io: CliIO): number {
   const words = shellSplit(value('--line'));
   const stateDir = defaultStateDir(io.env, io.home);
   const candidates = complete(words, {
-    profiles: knownProfiles(io).filter((p) => !RESERVED_WORDS.includes(p)),
+    profiles: (await knownProfiles(io)).filter((p) => !RESERVED_WORDS.includes(p)),
     cwd: io.cwd,
     architectures: (profile) => cachedArchitectures(stateDir, profile),
   });
@@ -116,78 +96,24 @@ type Dispatch =
 
 /**
  * Parse a command line into the command it names (the seam for tests of the grammar: nothing
- * runs and nothing connects). Throws UsageError for an unknown profile or bad usage.
+ * runs and nothing connects). Help needs no profile and no yargs (lib/cli/help.ts); only a
+ * command that runs loads yargs to read its flags. Throws UsageError for an unknown profile or bad usage.
  */
 export async function parseCommandLine(rawArgs: readonly string[], io: CliIO): Promise<Dispatch> {
   const args = moveLeadingFlags(rawArgs);
   const width = Math.min(110, io.stdout.columns ?? 100);
   const words = commandWords(args);
+  const wantsHelp = args.includes('--help') || args.includes('-h');
+  if (words.length === 0 && args.includes('--version')) return { kind: 'text', text: packageVersion() };
   const first = words[0];
-  // Profile names become commands; a top-level command does not need them (nor SQLite loaded).
-  const needsProfiles = first === undefined || !RESERVED_WORDS.includes(first) || first === 'completion' || first === 'help';
-  const profiles = needsProfiles ? knownProfiles(io) : [];
-  // `site1,site2,site3 COMMAND`: several profiles (env included), for the commands that fan out.
-  const multiSite = first !== undefined && first.includes(',') && first.split(',').every((p) => p === 'env' || profiles.includes(p));
-  if (multiSite) profiles.push(first);
-  if (first !== undefined && !RESERVED_WORDS.includes(first) && !profiles.includes(first)) {
-    throw new UsageError(
-      `Unknown profile '${first}'${profiles.length ? ` (profiles: ${profiles.join(', ')})` : ''}.`,
-      `Log in first: maas-esxi login ${first} http://HOST:5240/MAAS/ API_KEY — or run 'maas-esxi env …' with MAAS_API_URL and MAAS_API_KEY set.`,
-    );
-  }
-  let chosen: Dispatch | undefined;
-  const register = (y: Argv, spec: AnyCommand, profile: string | undefined): Argv =>
-    y.command({
-      command: spec.command,
-      describe: spec.summary,
-      builder: (b: Argv) => withCommandHelp(spec.builder ? spec.builder(b) : b, spec, width),
-      handler: (argv: ParsedArgs) => {
-        chosen = { kind: 'command', spec, argv, profile };
-      },
-    });
-
-  const profileCommands =
-    (profile: string) =>
-    (y: Argv): Argv => {
-      let p = y;
-      for (const spec of PROFILE) p = register(p, spec, profile);
-      for (const group of GROUPS) {
-        p = p.command(group.name, group.summary, (g: Argv) => {
-          let gg = g;
-          for (const spec of group.commands) gg = register(gg, spec, profile);
-          return gg.demandCommand(1, `Choose an action: ${group.commands.map(commandName).join(', ')}.`);
-        });
-      }
-      return p.demandCommand(1, `Choose a command: ${[...PROFILE.map(commandName), ...GROUPS.map((g) => g.name)].join(', ')}.`);
-    };
-
-  let parser: Argv = declareGlobalFlags(
-    (yargs() as Argv).scriptName('maas-esxi').usage('$0 <command>\n$0 PROFILE <command> (profile commands mirror the maas CLI: maas-esxi PROFILE boot-resources create …)'),
-  );
-  for (const spec of TOP_LEVEL) parser = register(parser, spec, undefined);
-  parser = parser.command('env', 'commands using MAAS_API_URL / MAAS_API_KEY / MAAS_API_CACERT instead of a profile', profileCommands('env'));
-  for (const name of profiles.filter((p) => !RESERVED_WORDS.includes(p))) {
-    parser = parser.command(name, `commands as profile '${name}'`, profileCommands(name));
-  }
-  parser = parser
-    .demandCommand(1, 'Choose a command, or a profile followed by a command.')
-    .recommendCommands()
-    .strict()
-    .help()
-    .alias('help', 'h')
-    .version(packageVersion())
-    .wrap(width)
-    .exitProcess(false);
-
-  try {
-    const text = await new Promise<string>((resolve, reject) => {
-      void parser.parse(args, {}, (err, _argv, output) => (err ? reject(err) : resolve(output)));
-    });
-    return chosen ?? { kind: 'text', text };
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(err instanceof Error ? err.message : String(err), helpHint(words, profiles));
-  }
+  // Help and top-level commands do not need the profile names (nor SQLite loaded).
+  const profiles = first === undefined || RESERVED_WORDS.includes(first) || wantsHelp ? [] : await knownProfiles(io);
+  const path = resolveCommandPath(words, profiles, wantsHelp);
+  if (path.kind === 'top-help') return { kind: 'text', text: topLevelHelp(width) };
+  if (path.kind === 'profile-help') return { kind: 'text', text: profileHelp(path.profile, path.group, width) };
+  if (wantsHelp) return { kind: 'text', text: commandHelp(path.spec, path.path, width) };
+  const { parseCommandArgs } = await import('./parse-args.js');
+  return { kind: 'command', spec: path.spec, argv: await parseCommandArgs(path.spec, path.path, args), profile: path.profile };
 }
 
 /**
@@ -199,7 +125,6 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
   const early = earlyGlobalFlags(rawArgs);
   const out = new Output(io, { json: early.json, quiet: early.quiet, color: wantsColor(io, early.noColor ? false : undefined) });
   const signal = opts.signal ?? new AbortController().signal;
-  const ctx: CliContext = { io, out, signal, forceSignal: opts.forceSignal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };
   const connections: Connection[] = [];
   let dispatch: Dispatch;
   try {
@@ -212,6 +137,10 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
     if (dispatch.text) out.text(dispatch.text);
     return EXIT.OK;
   }
+  out.profile = dispatch.profile;
+  // The SDK (undici, the upload engine) loads only for a command that runs: help stays instant.
+  const { connectWith, explainMissingKey } = await import('./context.js');
+  const ctx: CliContext = { io, out, signal, forceSignal: opts.forceSignal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };
   try {
     const context = runContext(ctx, flagsOf(dispatch.argv, io), dispatch.profile, connections);
     await dispatch.spec.run(await dispatch.spec.parse(dispatch.argv, context), context);

@@ -39,6 +39,21 @@ export function parseWaitReady(argv: ParsedArgs): WaitReadyFlag {
   throw new UsageError(`--wait-ready '${text}' is not a duration.`, 'Write --wait-ready (30 minutes) or --wait-ready=1h.');
 }
 
+/**
+ * `create --wait-ready --timeout 1h`: `wait-ready` and `deploy` take --timeout, so create does too
+ * (build-and-upload's --timeout is Packer's, so there it stays --wait-ready=DURATION).
+ */
+export function declareWaitReadyTimeout(y: Argv): Argv {
+  return y.option('timeout', { type: 'string', describe: 'with --wait-ready: give up waiting after this long (default 30m), e.g. 1h' });
+}
+
+export function parseWaitReadyTimeout(argv: ParsedArgs, flag: WaitReadyFlag): WaitReadyFlag {
+  const timeout = argv['timeout'];
+  if (typeof timeout !== 'string') return flag;
+  if (!flag.waitReady) throw new UsageError('--timeout applies to --wait-ready.', 'Add --wait-ready, or leave --timeout out.');
+  return { ...flag, waitReady: { ...flag.waitReady, timeoutMs: parseDuration(timeout, '--timeout') } };
+}
+
 /** `--timeout DURATION` and `--poll DURATION` of the waiting commands. */
 export function declareWaitFlags(y: Argv, defaultTimeout: string): Argv {
   return y

@@ -1,5 +1,6 @@
 import { scrubSecrets } from '../auth/redact.js';
 import { MaasError } from '../errors/index.js';
+import { cliHint } from './hint-flags.js';
 
 interface TerminalStream {
   write(chunk: string): boolean;
@@ -30,6 +31,8 @@ interface OutputFlags {
  */
 export class Output {
   readonly #secrets: string[] = [];
+  /** The profile the command runs as: SDK hints say `maas PROFILE …`, the user typed a name. */
+  profile: string | undefined;
   #resultWritten = false;
 
   constructor(
@@ -61,13 +64,15 @@ export class Output {
     this.io.stdout.write(this.scrub(text.endsWith('\n') ? text : `${text}\n`));
   }
 
-  /** Informational line on stderr; silent with --quiet. */
+  /** Informational line on stderr; silent with --quiet; a JSON line with --json (stderr stays parseable). */
   info(line: string): void {
-    if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${line}\n`));
+    if (this.flags.json) this.event({ event: 'log', level: 'info', message: line });
+    else if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${line}\n`));
   }
 
   warn(line: string): void {
-    if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${this.#paint('33', 'warning:')} ${line}\n`));
+    if (this.flags.json) this.event({ event: 'log', level: 'warning', message: line });
+    else if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${this.#paint('33', 'warning:')} ${line}\n`));
   }
 
   /** One machine-readable progress event: a JSON line on stderr (stdout keeps its one document). */
@@ -89,13 +94,22 @@ export class Output {
       this.io.stdout.write(this.scrub(`${JSON.stringify({ error: doc }, null, 4)}\n`));
       return;
     }
-    const hint = e instanceof MaasError && e.hint ? ` ${e.hint}` : '';
-    this.io.stderr.write(this.scrub(`${this.#paint('31', 'maas-esxi: error:')} ${e.message}${hint}\n`));
+    const hint = e instanceof MaasError && e.hint ? ` ${sentence(cliHint(e.hint, this.profile))}` : '';
+    this.io.stderr.write(this.scrub(`${this.#paint('31', 'maas-esxi: error:')} ${sentence(e.message)}${hint}\n`));
   }
 
   #paint(code: string, text: string): string {
     return this.flags.color ? `\u001b[${code}m${text}\u001b[0m` : text;
   }
+}
+
+/**
+ * One line that ends as a sentence: a message and its hint must not run together ("No such
+ * file: x Check the path"), and a multi-line cause must not break the one-line rule.
+ */
+function sentence(text: string): string {
+  const line = text.replace(/\s*\n\s*/g, ' ').trim();
+  return line === '' || /[.?!]["')]?$/.test(line) ? line : `${line}.`;
 }
 
 /** Colour only on a TTY, never with NO_COLOR set (no-color.org), forced by FORCE_COLOR. */

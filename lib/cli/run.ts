@@ -1,5 +1,4 @@
 import { homedir } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import { runCli } from './main.js';
 
 /**
@@ -10,7 +9,9 @@ export async function run(): Promise<void> {
   // undici parses HTTP with llhttp compiled to WebAssembly; V8's optimising tier-up of that
   // module costs a transient ~20 MiB spike for no gain at a few requests per second. Baseline
   // (Liftoff) code is plenty, and keeps a multi-GB upload's peak RSS under 100 MiB (bench/).
-  setFlagsFromString('--liftoff-only');
+  // Help and completion load neither undici nor node:v8 (a megabyte of the start-up budget, bench/startup.mjs).
+  const args = process.argv.slice(2);
+  if (args[0] !== '__complete' && !args.includes('--help') && !args.includes('-h')) (await import('node:v8')).setFlagsFromString('--liftoff-only');
   const controller = new AbortController();
   const force = new AbortController();
   let interrupted = 0;
@@ -32,7 +33,7 @@ export async function run(): Promise<void> {
     if (err.code === 'EPIPE') process.exit(0);
   });
   const code = await runCli(
-    process.argv.slice(2),
+    args,
     { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), home: process.env['HOME'] || homedir() },
     { signal: controller.signal, forceSignal: force.signal },
   );

@@ -35,7 +35,7 @@ export async function runUpload(ctx: RunContext, client: MaasClient, opts: Uploa
         ? `An identical image is already in MAAS (boot resource ${plan.resourceId}); nothing would be sent.`
         : `Would ${plan.action === 'resume' ? `resume boot resource ${plan.resourceId} at ${formatBytes(plan.resumeFrom)}` : 'create a boot resource'} and send ${describeChunks(plan)}.`,
     );
-    ctx.out.result(plan);
+    if (ctx.flags.json) ctx.out.result(plan);
     return;
   }
   await reportUpload(ctx, client.bootResources.upload(options), then);
@@ -61,7 +61,7 @@ export function describeChunks(plan: Pick<UploadPlan, 'size' | 'chunkSize' | 'ch
 async function followUpload(ctx: CliContext, upload: BootResourceUpload): Promise<UploadResult> {
   const view = createProgressView(ctx.out);
   upload.on('phase', (phase, detail) => {
-    if (phase === 'hash') view.log(detail === 'cached' ? 'Using the cached sha256 of the image.' : detail === 'given' ? 'Using the sha256 computed by the build.' : 'Hashing the image (sha256)…');
+    if (phase === 'hash') view.log(detail === 'cached' ? 'Using the cached sha256 of the image.' : detail === 'given' ? 'Using the known sha256 (sha256=, the build or the saved upload).' : 'Hashing the image (sha256)…');
     else if (phase === 'create') view.log('Creating the boot resource…');
     // The offset is MAAS's own count, which can be ahead of what an interrupted run saw acknowledged.
     else if (phase === 'upload' && detail) view.log(`Resuming ${detail} (the bytes MAAS already holds).`);

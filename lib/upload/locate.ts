@@ -6,7 +6,7 @@ import { MaasError, MaasNotFoundError, UploadConflictError, UploadInputError } f
 import type { BootResources } from '../resources/boot-resources.js';
 import { readVersion, whoami } from '../resources/server.js';
 import type { BootResource, BootResourceFile, BootResourceFiletype, MaasEra } from '../resources/types.js';
-import { assertChunkSize, assertFiletype, assertNameAndArchitecture, DEFAULT_CHUNK_SIZE } from './checks.js';
+import { assertChunkSize, assertFiletype, assertNameAndArchitecture, DEFAULT_CHUNK_SIZE, serverNameRules } from './checks.js';
 import { sha256File } from './hash.js';
 import { findFileBySha256 } from './server-offset.js';
 import { assertFiletypeMatches, sniffImageType } from './sniff.js';
@@ -94,6 +94,8 @@ export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: Locat
   assertNameAndArchitecture(o.name, o.architecture, era);
   // Signed: a wrong or revoked key fails here, before the hash (users/?op=whoami needs auth).
   await whoami(deps.api, o.signal);
+  // What the server's BootResourceForm would refuse only after the hash (docs/maas-upload-protocol.md#architecture-rules).
+  assertNameAndArchitecture(o.name, o.architecture, era, serverNameRules(await deps.resources.list('all', o.signal)));
   const skewMs = deps.api.transport.clockSkewMs;
   if (skewMs !== undefined && Math.abs(skewMs) > 30_000 && deps.api.signer) {
     // MAAS rejects timestamps older than 300 s: sign with the server's clock.

@@ -24,7 +24,7 @@ function assertNoSecret(t: { notOk: (v: unknown, msg: string) => unknown }, key:
 t.test('login → list → logout round trip; the DB row is readable by plain SQLite', async (t) => {
   const s = await sim(t);
   const home = tempDir(t);
-  const login = await cli(['login', 'admin', s.url, '-'], { home, stdin: `${s.adminKey}\n` });
+  const login = await cli(['login', 'admin', s.url, '-', '--json'], { home, stdin: `${s.adminKey}\n` });
   t.equal(login.code, 0, login.stderr);
   t.match(login.stderr, /You are now logged in to the MAAS server at http:\/\/127\.0\.0\.1:\d+\/MAAS\/api\/2\.0\/ with the profile name 'admin'/);
   t.same(JSON.parse(login.stdout), { name: 'admin', url: `${s.apiUrl}`, anonymous: false, cacerts: false });
@@ -149,7 +149,7 @@ t.test('usage and input errors: one line with the fix, documented exit codes', a
     [['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', 'content@=/nonexistent.dd.gz'], 1, /No such file: \/nonexistent\.dd\.gz/],
     [['env', 'boot-resource', 'read', '999'], 2, /No BootResource matches the given query\./],
     [['env', 'boot-resource', 'read', 'abc'], 2, /'abc' is not a boot resource id/],
-    [['env', 'frobnicate'], 2, /Unknown argument|Did you mean|Choose a command/],
+    [['env', 'frobnicate'], 2, /Unknown command 'frobnicate'; choose create, .*\. Run 'maas-esxi env --help' for usage\.$/m],
   ];
   for (const [args, code, text] of cases) {
     const r = await cli(args, { home, env });
@@ -179,7 +179,7 @@ t.test('boot-resources read / boot-resource read|delete pass MAAS JSON through; 
   t.equal(interrupted.code, 130, 'Ctrl-C → 130');
   t.match(interrupted.stderr, /interrupted .* state is saved\. Rerun the same command to resume\./);
   s.faults.latency(null);
-  const list = await cli(['env', 'uploads', 'list'], { home, env });
+  const list = await cli(['env', 'uploads', 'list', '--json'], { home, env });
   const pending = JSON.parse(list.stdout) as Array<{ id: string; name: string }>;
   t.equal(pending.length, 1);
   t.equal(pending[0]!.name, 'esxi/8.0');
@@ -189,7 +189,7 @@ t.test('boot-resources read / boot-resource read|delete pass MAAS JSON through; 
   t.ok(one.sets, 'read one has sets');
   const forget = await cli(['env', 'uploads', 'forget', pending[0]!.id.slice(0, 6), '--delete-remote'], { home, env });
   t.equal(forget.code, 0, forget.stderr);
-  t.same(JSON.parse((await cli(['env', 'uploads', 'list'], { home, env })).stdout), []);
+  t.same(JSON.parse((await cli(['env', 'uploads', 'list', '--json'], { home, env })).stdout), []);
   t.same(JSON.parse((await cli(['env', 'boot-resources', 'read', 'type=uploaded'], { home, env })).stdout), [], 'no orphaned MAAS resource');
   t.same(readdirSync(join(home, '.local', 'state', 'maas-esxi', 'uploads')), []);
 });

@@ -67,7 +67,7 @@ t.test('checkMaasUrl names the URL and its source and suggests the fix', async (
 });
 
 t.test('usable architectures as MAAS derives them from its boot resources', async (t) => {
-  const { usableArchitectures } = await import('../../lib/cli/architecture-cache.js');
+  const { usableArchitectures } = await import('../../lib/upload/checks.js');
   t.same(
     usableArchitectures([
       { architecture: 'amd64/ga-24.04', subarches: 'generic,hwe-p,ga-24.04' },

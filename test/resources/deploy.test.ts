@@ -1,5 +1,6 @@
 import t from 'tap';
 import { pollUntil } from '../fixtures/poll.js';
+import { readFileSync } from 'node:fs';
 import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
 import { DeploymentFailedError, MachineStateError, MaasNotFoundError, MaasTimeoutError, MaasValidationError } from '../../lib/errors/index.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
@@ -49,7 +50,10 @@ t.test('a first-boot step fails: exit 6 with the step and its cause', async (t) 
   // The network step fails before user-data is fetched: MAAS still says Deploying, then Deployed.
   t.not(e.sim.machine('esx-02')!.status_name, 'Failed deployment', 'only our events tell');
   for (let i = 0; i < 200 && e.sim.machine('esx-02')!.status_name !== 'Deployed'; i++) await new Promise((r) => setTimeout(r, 10));
-  t.equal(e.sim.machine('esx-02')!.status_name, 'Deployed', 'MAAS itself ends at Deployed');
+  // The hint points to the log the payload writes, read from the payload itself.
+  const payloadLog = /DEFAULT_LOG = "([^"]+)"/.exec(readFileSync(new URL('../../packer/vmware-esxi/payload/maas_esxi/__main__.py', import.meta.url), 'utf8'))![1]!;
+  t.ok((err as DeploymentFailedError).hint?.includes(` ${payloadLog} `), `the hint names ${payloadLog}`);
+  t.equal(e.sim.machine('esx-02')!.status_name, 'Deployed', 'MAAS itself ends at Deployed: only our verdict tells');
 });
 
 t.test('the installation fails: MAAS marks "Failed deployment", exit 6 with curtin\'s text', async (t) => {

@@ -1,13 +1,10 @@
-import { BUILD_ENV_NOTE, buildOptionsOf, checkKickstartInputs, runBuild } from '../build-run.js';
 import { defineCommand } from '../command.js';
-import { declareBuildFlags, declareData, declareUploadFlags, parseBuildFlags, parseData, parseUploadFlags, type BuildFlags, type UploadFlags } from '../flag-sets.js';
+import { BUILD_ENV_NOTE, declareBuildFlags, declareData, declareUploadFlags, parseBuildFlags, parseData, parseUploadFlags, type BuildFlags, type UploadFlags } from '../flag-sets.js';
 import { formatBytes } from '../format.js';
 import { parseDataPair, UsageError } from '../grammar.js';
-import { CREATE_FIELDS, fieldNotes, uploadOptionsFromPairs, type CreateFields } from '../upload-fields.js';
-import { runUpload } from '../upload-run.js';
-import { runMultiSiteUpload, siteNames } from '../multi-site.js';
+import { CREATE_FIELDS } from '../create-fields.js';
+import type { CreateFields } from '../upload-fields.js';
 import { declareParallelFlag, declareWaitReadyFlag, parseParallel, parseWaitReady, type WaitReadyFlag } from '../ops-flags.js';
-import { runWaitReady } from '../wait-ready-run.js';
 import { checkUploadImage, declareHookCheckFlag, parseHookCheck, withProvenance } from './inspect.js';
 
 interface BuildAndUploadOptions {
@@ -37,17 +34,23 @@ export const buildAndUploadCommand = defineCommand<BuildAndUploadOptions>({
     const pairs = [...parseData(argv), ...(swallowed ? [parseDataPair(swallowed)] : [])];
     if (pairs.some((p) => p.key === 'content')) throw new UsageError('build-and-upload uploads what it builds; drop content@=.');
     // Check the upload's fields before spending an hour on the build.
+    const { uploadOptionsFromPairs } = await import('../upload-fields.js');
     const fields = await uploadOptionsFromPairs([...pairs, { key: 'content', path: '/dev/null', fromFile: true }, { key: 'filetype', value: 'ddgz', fromFile: false }], ctx.io.cwd);
     const build = parseBuildFlags(argv, ctx.io.cwd);
+    const { checkKickstartInputs } = await import('../build-run.js');
     await checkKickstartInputs(build, ctx.io.env);
     return { build, upload: parseUploadFlags(argv), fields, waitReady, parallel: parseParallel(argv), hookCheck: parseHookCheck(argv) };
   },
   async run(o, ctx) {
+    // Loaded when the command runs, not for --help or a completion Tab (bench/startup.mjs).
+    const [{ runMultiSiteUpload, siteNames }, { runWaitReady }, { runUpload }] = await Promise.all([import('../multi-site.js'), import('../wait-ready-run.js'), import('../upload-run.js')]);
     const sites = siteNames(ctx);
     const client = sites ? undefined : ctx.maas();
+    const { buildOptionsOf, runBuild } = await import('../build-run.js');
     const built = await runBuild(ctx, buildOptionsOf(ctx, o.build));
     ctx.out.info(`Built ${built.artifactPath} (${formatBytes(built.size)}); uploading.`);
     const { filetypeGuessed: _guessed, declaredSize: _size, ignored: _ignored, ...fields } = o.fields;
+    const { fieldNotes } = await import('../upload-fields.js');
     for (const note of fieldNotes(o.fields, built.size)) ctx.out.warn(note);
     const checked = await checkUploadImage(ctx, { ...fields, path: built.artifactPath, filetype: 'ddgz' }, { hookCheck: o.hookCheck, dryRun: o.upload.dryRun });
     const upload = { ...fields, name: checked.name, title: checked.title, path: built.artifactPath, filetype: 'ddgz' as const, sha256: built.sha256 };

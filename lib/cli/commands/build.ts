@@ -1,6 +1,5 @@
-import { BUILD_ENV_NOTE, buildOptionsOf, builtLine, checkKickstartInputs, describeBuild, runBuild } from '../build-run.js';
 import { defineCommand } from '../command.js';
-import { declareBuildFlags, parseBuildFlags, type BuildFlags } from '../flag-sets.js';
+import { BUILD_ENV_NOTE, declareBuildFlags, parseBuildFlags, type BuildFlags } from '../flag-sets.js';
 
 type BuildCommandOptions = BuildFlags;
 
@@ -17,10 +16,12 @@ export const buildCommand = defineCommand<BuildCommandOptions>({
   builder: declareBuildFlags,
   async parse(argv, ctx) {
     const flags = parseBuildFlags(argv, ctx.io.cwd);
+    const { checkKickstartInputs } = await import('../build-run.js');
     await checkKickstartInputs(flags, ctx.io.env);
     return flags;
   },
   async run(o, ctx) {
+    const { buildOptionsOf, builtLine, describeBuild, runBuild } = await import('../build-run.js');
     const result = await runBuild(ctx, buildOptionsOf(ctx, o));
     ctx.out.info(builtLine(result));
     ctx.out.result(describeBuild(result));

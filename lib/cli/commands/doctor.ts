@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { PrerequisiteError } from '../../errors/index.js';
-import { packer, renderChecks } from '../build-run.js';
 import { defineCommand } from '../command.js';
 
 interface DoctorOptions {
@@ -27,6 +26,7 @@ export const doctorCommand = defineCommand<DoctorOptions>({
     outputDir: typeof argv['output'] === 'string' ? resolve(ctx.io.cwd, argv['output']) : ctx.io.cwd,
   }),
   async run(o, ctx) {
+    const { packer, renderChecks } = await import('../build-run.js');
     const report = await (await packer()).planBuild({ iso: o.iso, templateDir: o.templateDir, outputDir: o.outputDir, env: ctx.io.env, signal: ctx.signal });
     if (ctx.flags.json) ctx.out.result(report);
     else ctx.out.text(renderChecks(report.checks));

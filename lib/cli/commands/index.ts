@@ -44,7 +44,7 @@ export const TOP_LEVEL: readonly AnyCommand[] = [loginCommand, logoutCommand, li
 /** `maas-esxi PROFILE NAME …` (PROFILE may be `env`: MAAS_API_URL/MAAS_API_KEY). */
 export const PROFILE: readonly AnyCommand[] = [createCommand, uploadsCommand, buildAndUploadCommand, waitReadyCommand, deployCommand, imagesCommand] as AnyCommand[];
 
-interface CommandGroup {
+export interface CommandGroup {
   /** The maas CLI handler name (src/maascli/utils.py handler_command_name). */
   name: string;
   summary: string;

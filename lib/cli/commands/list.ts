@@ -1,4 +1,3 @@
-import { describeProfile, ProfileStore } from '../../profiles/index.js';
 import { defineCommand } from '../command.js';
 
 /** `list`, as `maas list` (src/maascli/cli.py cmd_list) but never printing the key. */
@@ -11,6 +10,7 @@ export const listCommand = defineCommand<Record<string, never>>({
   ],
   parse: () => ({}),
   async run(_o, ctx) {
+    const { describeProfile, ProfileStore } = await import('../../profiles/index.js');
     const store = ProfileStore.open({ home: ctx.io.home, env: ctx.io.env });
     try {
       const profiles = store.list();

@@ -1,8 +1,7 @@
-import { login } from '../../client/login.js';
-import { describeProfile } from '../../profiles/index.js';
 import { defineCommand, type RunContext } from '../command.js';
 import { UsageError } from '../grammar.js';
-import { checkMaasUrl } from '../maas-url.js';
+import { readHiddenLine } from '../hidden-prompt.js';
+import { checkMaasUrl, explainMissingMaasPath } from '../maas-url.js';
 
 export interface LoginOptions {
   profile: string;
@@ -34,7 +33,9 @@ async function obtainKey(o: LoginOptions, ctx: RunContext): Promise<string> {
     return o.apiKey;
   }
   if (ctx.io.stdin.isTTY && o.apiKey === undefined) {
-    throw new UsageError('No API key given.', 'Pass it as the third argument, or pipe it in: echo "$KEY" | maas-esxi login PROFILE URL -');
+    const typed = await readHiddenLine(ctx.io, `API key for profile '${o.profile}' (input hidden): `);
+    if (typed === '') throw new UsageError('No API key typed.', `Paste the key (MAAS UI: your user > API keys), pass it as the third argument, or pass --anonymous for a profile without one.`);
+    return typed;
   }
   const key = await readStdinLine(ctx.io.stdin);
   if (key === '') {
@@ -73,6 +74,8 @@ export const loginCommand = defineCommand<LoginOptions>({
   async run(o, ctx) {
     const apiKey = await obtainKey(o, ctx);
     ctx.out.protect(apiKey);
+    // Loaded when the command runs, not for --help or a completion Tab (bench/startup.mjs).
+    const { login } = await import('../../client/login.js');
     const result = await login({
       profile: o.profile,
       url: o.url,
@@ -83,11 +86,17 @@ export const loginCommand = defineCommand<LoginOptions>({
       env: ctx.io.env,
       signal: ctx.signal,
       trace: ctx.flags.debug ? (line) => ctx.out.progress(`${line}\n`) : undefined,
+    }).catch((err: unknown) => {
+      throw explainMissingMaasPath(err, o.url);
     });
     ctx.out.info(
       `You are now logged in to the MAAS server at ${result.profile.url} with the profile name '${result.profile.name}'${result.user ? ` (user ${result.user.username}${result.user.is_superuser ? ', administrator' : ''})` : ' (anonymous)'}.`,
     );
     if (result.user && !result.user.is_superuser) ctx.out.warn('This user is not a MAAS administrator: uploading boot resources will be refused.');
-    ctx.out.result(describeProfile(result.profile));
+    // The line above is what a person reads; the profile document is for --json (as gh prints).
+    if (ctx.flags.json) {
+      const { describeProfile } = await import('../../profiles/index.js');
+      ctx.out.result(describeProfile(result.profile));
+    }
   },
 });

@@ -1,4 +1,3 @@
-import { ProfileStore } from '../../profiles/index.js';
 import { defineCommand } from '../command.js';
 
 interface LogoutOptions {
@@ -13,6 +12,7 @@ export const logoutCommand = defineCommand<LogoutOptions>({
   builder: (y) => y.positional('profile', { type: 'string' }),
   parse: (argv) => ({ profile: String(argv['profile']) }),
   async run(o, ctx) {
+    const { ProfileStore } = await import('../../profiles/index.js');
     const store = ProfileStore.open({ home: ctx.io.home, env: ctx.io.env, create: true });
     try {
       const removed = store.remove(o.profile);

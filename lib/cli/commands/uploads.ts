@@ -1,8 +1,8 @@
 import type { UploadState } from '../../upload/state-store.js';
 import { defineCommand } from '../command.js';
 import { declareUploadFlags, parseUploadFlags, type UploadFlags } from '../flag-sets.js';
+import { formatBytes } from '../format.js';
 import { UsageError } from '../grammar.js';
-import { reportUpload, uploadRunOptions } from '../upload-run.js';
 
 interface UploadsOptions {
   action: 'list' | 'resume' | 'forget';
@@ -26,6 +26,16 @@ function summary(s: UploadState): Record<string, unknown> {
     resourceId: s.resourceId,
     updatedAt: s.updatedAt,
   };
+}
+
+/** `uploads list` for a person: one row per upload, columns aligned (gh's table printer). */
+function uploadsTable(states: readonly UploadState[]): string {
+  const rows = [
+    ['ID', 'NAME', 'ARCHITECTURE', 'SENT', 'FILE'],
+    ...states.map((s) => [s.id.slice(0, 12), s.params.name, s.params.architecture, `${Math.floor((100 * s.offset) / Math.max(1, s.fingerprint.size))} % of ${formatBytes(s.fingerprint.size)}`, s.fingerprint.path]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n');
 }
 
 /** `PROFILE uploads [list|resume ID|forget ID]` — a thin shell over the SDK's pending uploads. */
@@ -55,7 +65,8 @@ export const uploadsCommand = defineCommand<UploadsOptions>({
     if (o.action === 'list') {
       const states = await ctx.maas().bootResources.pendingUploads({ stateDir });
       if (states.length === 0) ctx.out.info('No unfinished uploads.');
-      ctx.out.result(states.map(summary));
+      if (ctx.flags.json) ctx.out.result(states.map(summary));
+      else if (states.length > 0) ctx.out.text(uploadsTable(states));
       return;
     }
     if (o.id === undefined || o.id === '') throw new UsageError('Which upload?', 'Pass its id; list them with: maas-esxi PROFILE uploads list');
@@ -67,6 +78,8 @@ export const uploadsCommand = defineCommand<UploadsOptions>({
       ctx.out.result(summary(state));
       return;
     }
+    // Loaded when the command runs, not for --help or a completion Tab (bench/startup.mjs).
+    const { reportUpload, uploadRunOptions } = await import('../upload-run.js');
     await reportUpload(ctx, ctx.maas().bootResources.resume(o.id, uploadRunOptions(ctx, o.upload)));
   },
 });

@@ -1,10 +1,8 @@
 import { defineCommand } from '../command.js';
 import { declareData, parseData } from '../flag-sets.js';
 import { UsageError } from '../grammar.js';
-import { connectSites, reportSites, siteNames, siteRow } from '../multi-site.js';
-import { forEachSite } from '../../client/sites.js';
+import type { WaitReadyTarget } from '../wait-ready-run.js';
 import { declareWaitFlags, DEFAULT_WAIT_READY_MS, parseWaitFlags } from '../ops-flags.js';
-import { runWaitReady, type WaitReadyTarget } from '../wait-ready-run.js';
 
 export type WaitReadyOptions = WaitReadyTarget;
 
@@ -39,6 +37,8 @@ export const waitReadyCommand = defineCommand<WaitReadyOptions>({
     return { name, architecture: field('architecture') ?? 'amd64/generic', ...parseWaitFlags(argv, DEFAULT_WAIT_READY_MS) };
   },
   async run(o, ctx) {
+    // Loaded when the command runs, not for --help or a completion Tab (bench/startup.mjs).
+    const [{ connectSites, reportSites, siteNames, siteRow }, { forEachSite }, { runWaitReady }] = await Promise.all([import('../multi-site.js'), import('../../client/sites.js'), import('../wait-ready-run.js')]);
     const names = siteNames(ctx);
     if (!names) {
       const result = await runWaitReady(ctx, ctx.maas(), o);

@@ -1,0 +1,64 @@
+import { commandName, type AnyCommand } from './command.js';
+import { GROUPS, PROFILE, TOP_LEVEL, type CommandGroup } from './commands/index.js';
+import { UsageError } from './grammar.js';
+import { didYouMean } from './suggest.js';
+
+/** Words that are not profile names (a profile cannot be called like these). */
+export const RESERVED_WORDS = [...TOP_LEVEL.map(commandName), 'help', 'env', '__complete'];
+
+/** What the command words name: a command to run, or a help page. */
+type CommandPath =
+  | { kind: 'command'; spec: AnyCommand; profile: string | undefined; path: string[] }
+  | { kind: 'top-help' }
+  | { kind: 'profile-help'; profile: string; group: CommandGroup | undefined };
+
+const quoteList = (names: readonly string[]): string => names.join(', ');
+
+/** `maas-esxi PROFILE …`: the profile command, group or group action the next words name. */
+function resolveProfileWords(profile: string, words: readonly string[], wantsHelp: boolean): CommandPath {
+  const [second, third] = words;
+  const names = [...PROFILE.map(commandName), ...GROUPS.map((g) => g.name)];
+  if (second === undefined) {
+    if (wantsHelp) return { kind: 'profile-help', profile, group: undefined };
+    throw new UsageError(`Choose a command after the profile: ${quoteList(names)}.`, `Run 'maas-esxi ${profile} --help' for usage.`);
+  }
+  const spec = PROFILE.find((c) => commandName(c) === second);
+  if (spec) return { kind: 'command', spec, profile, path: [profile, second] };
+  const group = GROUPS.find((g) => g.name === second);
+  if (!group) {
+    throw new UsageError(`Unknown command '${second}'${didYouMean(second, names) || `; choose ${quoteList(names)}.`}`, `Run 'maas-esxi ${profile} --help' for usage.`);
+  }
+  const actions = group.commands.map(commandName);
+  if (third === undefined) {
+    if (wantsHelp) return { kind: 'profile-help', profile, group };
+    throw new UsageError(`Choose an action of ${group.name}: ${quoteList(actions)}.`, `Run 'maas-esxi ${profile} ${group.name} --help' for usage.`);
+  }
+  const action = group.commands.find((c) => commandName(c) === third);
+  if (!action) {
+    throw new UsageError(
+      `Unknown action '${third}' of ${group.name}${didYouMean(third, actions) || `; choose ${quoteList(actions)}.`}`,
+      `Run 'maas-esxi ${profile} ${group.name} --help' for usage.`,
+    );
+  }
+  return { kind: 'command', spec: action, profile, path: [profile, group.name, third] };
+}
+
+/**
+ * Resolve the command words (options left out) against the registry and the known profiles.
+ * With `--help`, an unknown profile name is fine: reading about a command needs no login.
+ */
+export function resolveCommandPath(words: readonly string[], profiles: readonly string[], wantsHelp: boolean): CommandPath {
+  const [first, ...rest] = words;
+  if (first === undefined || first === 'help') return { kind: 'top-help' };
+  const top = TOP_LEVEL.find((c) => commandName(c) === first);
+  if (top) return { kind: 'command', spec: top, profile: undefined, path: [first] };
+  const isProfile = (p: string): boolean => p === 'env' || profiles.includes(p);
+  // `site1,site2,site3 COMMAND`: several profiles (env included), for the commands that fan out.
+  if (isProfile(first) || (first.includes(',') && first.split(',').every(isProfile)) || wantsHelp) return resolveProfileWords(first, rest, wantsHelp);
+  const suggestion = didYouMean(first, [...TOP_LEVEL.map(commandName), 'env', ...profiles]);
+  if (suggestion) throw new UsageError(`Unknown command or profile '${first}'${suggestion}`, "Run 'maas-esxi --help' for usage.");
+  throw new UsageError(
+    `Unknown profile '${first}'${profiles.length ? ` (profiles: ${profiles.join(', ')})` : ''}.`,
+    `Log in first: maas-esxi login ${first} http://HOST:5240/MAAS/ API_KEY — or run 'maas-esxi env …' with MAAS_API_URL and MAAS_API_KEY set.`,
+  );
+}

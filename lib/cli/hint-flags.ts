@@ -1,0 +1,23 @@
+/**
+ * SDK errors carry hints in the SDK's words (`sameImage: 'reuse'`, `chunkSize`, `maas PROFILE …`);
+ * a CLI user reads them in the CLI's words (`--same-image reuse`, `--chunk-size`, their profile).
+ * The SDK owns its hints; this mapping is the CLI's side of that contract.
+ */
+// Only whole words that are not already flags or file names (`--cacerts`, `cacerts.pem` stay).
+const OPTION_FLAGS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/(?<![-\w.])sameImage: ?'(\w+)'/g, '--same-image $1'],
+  [/(?<![-\w.])resume: ?false\b/g, '--no-resume'],
+  [/(?<![-\w.])insecure: ?true\b/g, '--insecure'],
+  [/(?<![-\w.])chunkSize\b/g, '--chunk-size'],
+  [/(?<![-\w.])limitRate\b/g, '--limit-rate'],
+  [/(?<![-\w.])sameImage\b/g, '--same-image'],
+  [/(?<![-\w.])cacerts\b(?!\.\w)/g, '--cacerts'],
+];
+
+/** The hint as the CLI user should read it: SDK options as flags, `PROFILE` as the profile typed. */
+export function cliHint(hint: string, profile: string | undefined): string {
+  let text = hint;
+  for (const [pattern, flag] of OPTION_FLAGS) text = text.replace(pattern, flag);
+  // Several profiles (site1,site2) have no single name to offer.
+  return profile && !profile.includes(',') ? text.replace(/\bPROFILE\b/g, profile) : text;
+}

@@ -1,0 +1,39 @@
+import t from 'tap';
+import { GROUPS, PROFILE, TOP_LEVEL } from '../../lib/cli/commands/index.js';
+import { commandName } from '../../lib/cli/command.js';
+import { cli } from '../fixtures/cli-harness.js';
+import { tempDir } from '../fixtures/upload-env.js';
+
+// Issue 16 item 1: a new user with a fresh HOME reads the README's own help commands.
+t.test('help of every command works with a fresh HOME (no profile, no login)', async (t) => {
+  const home = tempDir(t);
+  const lines: string[][] = [
+    ...TOP_LEVEL.map((c) => [commandName(c), '--help']),
+    ...PROFILE.map((c) => ['admin', commandName(c), '--help']),
+    ...GROUPS.flatMap((g) => [['admin', g.name, '--help'], ...g.commands.map((c) => ['admin', g.name, commandName(c), '-h'])]),
+    ['admin', '--help'],
+    ['env', 'create', '--help'],
+  ];
+  for (const args of lines) {
+    const r = await cli(args, { home });
+    t.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    t.equal(r.stderr, '', `${args.join(' ')}: nothing on stderr`);
+    t.match(r.stdout, /Usage|Commands/, `${args.join(' ')} prints help`);
+  }
+  const create = await cli(['admin', 'boot-resources', 'create', '--help'], { home });
+  t.match(create.stdout, /maas-esxi admin boot-resources create/, 'the help names the command as typed');
+  t.match(create.stdout, /content@=FILE/, "create's fields are listed");
+});
+
+t.test('the top-level help lists every command with the PROFILE it takes', async (t) => {
+  const home = tempDir(t);
+  const r = await cli(['--help'], { home });
+  t.equal(r.code, 0);
+  for (const c of TOP_LEVEL) t.match(r.stdout, new RegExp(`^  maas-esxi ${commandName(c)}\\b`, 'm'), `lists ${commandName(c)}`);
+  for (const c of PROFILE) t.match(r.stdout, new RegExp(`^  maas-esxi PROFILE ${commandName(c)}\\b`, 'm'), `lists PROFILE ${commandName(c)}`);
+  for (const g of GROUPS) {
+    for (const c of g.commands) t.match(r.stdout, new RegExp(`^  maas-esxi PROFILE ${g.name} ${commandName(c)}\\b`, 'm'), `lists PROFILE ${g.name} ${commandName(c)}`);
+  }
+  const bare = await cli([], { home });
+  t.equal(bare.stdout, r.stdout, 'no arguments prints the same help');
+});

@@ -1,0 +1,13 @@
+import t from 'tap';
+import { cliHint } from '../../lib/cli/hint-flags.js';
+
+// The SDK's hints speak SDK options; the CLI shows its flags and the profile typed (issue 16 item 7).
+t.test('SDK options in hints become CLI flags', async (t) => {
+  t.equal(cliHint("Rerun with sameImage: 'reuse' or sameImage: 'rebuild'.", 'admin'), 'Rerun with --same-image reuse or --same-image rebuild.');
+  t.equal(cliHint('Use a chunkSize from 64 KiB to 10 MiB, or resume: false.', undefined), 'Use a --chunk-size from 64 KiB to 10 MiB, or --no-resume.');
+  t.equal(cliHint('Lower limitRate, or pass insecure: true.', undefined), 'Lower --limit-rate, or pass --insecure.');
+  t.equal(cliHint('Release it first (maas PROFILE machine release x).', 'lab'), 'Release it first (maas lab machine release x).');
+  t.equal(cliHint('maas PROFILE machine release x', 'a,b'), 'maas PROFILE machine release x', 'several sites: no single profile to name');
+  t.equal(cliHint('Rerun with --same-image reuse.', 'admin'), 'Rerun with --same-image reuse.', 'CLI flags stay as they are');
+  t.equal(cliHint('Pass --cacerts FILE (e.g. cacerts.pem), or cacerts.', 'admin'), 'Pass --cacerts FILE (e.g. cacerts.pem), or --cacerts.');
+});

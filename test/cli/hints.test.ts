@@ -1,0 +1,41 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { startMaasSimulator } from '../../lib/testing/index.js';
+import { cli } from '../fixtures/cli-harness.js';
+import { makeImage, tempDir } from '../fixtures/upload-env.js';
+
+// Issue 16 item 7: hints speak the profile the user typed, not a placeholder.
+t.test('a hint names the known profile instead of PROFILE', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas'), machines: [{ hostname: 'esx-01' }] });
+  t.teardown(() => sim.close());
+  await cli(['login', 'lab', sim.url, sim.adminKey], { home });
+  const image = makeImage(home, 64 * 1024);
+  t.equal((await cli(['lab', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`], { home })).code, 0);
+  t.equal((await cli(['lab', 'deploy', 'esx-01', '--image', 'esxi/8.0', '--wait'], { home })).code, 0);
+  const again = await cli(['lab', 'deploy', 'esx-01', '--image', 'esxi/8.0'], { home });
+  t.equal(again.code, 2);
+  t.match(again.stderr, /maas lab machine release /, 'the hint uses profile lab');
+  t.notMatch(again.stderr, /PROFILE/);
+});
+
+t.test('uploads resume does not claim a build computed the sha256', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
+  t.teardown(() => sim.close());
+  await cli(['login', 'admin', sim.url, sim.adminKey], { home });
+  const image = makeImage(home, 512 * 1024);
+  const ac = new AbortController();
+  const watch = setInterval(() => {
+    if (sim.requests.filter((r) => r.method === 'PUT' && r.status === 200).length >= 1) ac.abort(new Error('SIGINT'));
+  }, 5);
+  t.teardown(() => clearInterval(watch));
+  sim.faults.latency(40);
+  const cut = await cli(['admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`, '--chunk-size', '64KiB'], { home, signal: ac.signal });
+  t.equal(cut.code, 130);
+  sim.faults.latency(null);
+  const [upload] = JSON.parse((await cli(['admin', 'uploads', 'list', '--json'], { home })).stdout) as { id: string }[];
+  const resumed = await cli(['admin', 'uploads', 'resume', upload!.id], { home });
+  t.equal(resumed.code, 0, resumed.stderr);
+  t.notMatch(resumed.stderr, /computed by the build/);
+});

@@ -1,0 +1,49 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { startMaasSimulator } from '../../lib/testing/index.js';
+import { cli } from '../fixtures/cli-harness.js';
+import { makeImage, tempDir } from '../fixtures/upload-env.js';
+
+// Issue 16 item 7: without --json a person reads a line or a table (as gh and rclone print);
+// --json keeps the one JSON document.
+t.test('login, uploads list and --dry-run print lines or a table; JSON only with --json', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
+  t.teardown(() => sim.close());
+  const login = await cli(['login', 'admin', sim.url, sim.adminKey], { home });
+  t.equal(login.code, 0);
+  t.equal(login.stdout, '', 'login: no JSON on stdout');
+  t.match(login.stderr, /You are now logged in/);
+  const loginJson = await cli(['login', 'admin', sim.url, sim.adminKey, '--json'], { home });
+  t.equal(JSON.parse(loginJson.stdout).name, 'admin', 'login --json: the profile document');
+
+  const image = makeImage(home, 512 * 1024);
+  const create = ['admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`, '--chunk-size', '64KiB'];
+  const dry = await cli([...create, '--dry-run'], { home });
+  t.equal(dry.code, 0, dry.stderr);
+  t.equal(dry.stdout, '', '--dry-run: the plan is a line, not JSON');
+  t.match(dry.stderr, /Would create a boot resource and send \d+ chunks/);
+  const dryJson = await cli([...create, '--dry-run', '--json'], { home });
+  t.equal(JSON.parse(dryJson.stdout).action, 'create', '--dry-run --json: the plan document');
+
+  const empty = await cli(['admin', 'uploads'], { home });
+  t.equal(empty.stdout, '', 'no uploads: nothing on stdout');
+  t.match(empty.stderr, /No unfinished uploads\./);
+  // Leave one unfinished: Ctrl-C once MAAS has acknowledged two chunks (watched in its request log).
+  const ac = new AbortController();
+  const watch = setInterval(() => {
+    if (sim.requests.filter((r) => r.method === 'PUT' && r.status === 200).length >= 2) ac.abort(new Error('SIGINT'));
+  }, 5);
+  t.teardown(() => clearInterval(watch));
+  sim.faults.latency(40);
+  t.equal((await cli(create, { home, signal: ac.signal })).code, 130, 'the upload stopped unfinished');
+  sim.faults.latency(null);
+  const table = await cli(['admin', 'uploads', 'list'], { home });
+  t.equal(table.code, 0, table.stderr);
+  const [header, row, ...more] = table.stdout.trimEnd().split('\n');
+  t.match(header, /^ID\s+NAME\s+ARCHITECTURE\s+SENT\s+FILE$/, 'a header row');
+  t.match(row, /^[0-9a-f]{8,}\s+esxi\/8\.0\s+amd64\/generic\s+\d+ % of \d+(\.\d)? KiB\s+.*vmware-esxi\.dd\.gz$/, 'one row per upload');
+  t.same(more, []);
+  const json = await cli(['admin', 'uploads', 'list', '--json'], { home });
+  t.equal((JSON.parse(json.stdout) as unknown[]).length, 1, 'uploads list --json: the list document');
+});

@@ -1,0 +1,49 @@
+import t from 'tap';
+import { PassThrough } from 'node:stream';
+import { join } from 'node:path';
+import { startMaasSimulator } from '../../lib/testing/index.js';
+import { runCli } from '../../lib/cli/main.js';
+import type { CliIO } from '../../lib/cli/output.js';
+import { cli } from '../fixtures/cli-harness.js';
+import { tempDir } from '../fixtures/upload-env.js';
+
+// Issue 16 item 5: the login a new user types first.
+t.test('a URL without /MAAS/ says the URL needs it', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
+  t.teardown(() => sim.close());
+  const root = sim.url.replace(/MAAS\/$/, '');
+  const r = await cli(['login', 'admin', root, sim.adminKey], { home });
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /the URL needs the \/MAAS\/ path\. Write it as http:\/\/127\.0\.0\.1:\d+\/MAAS\/\./);
+  t.notMatch(r.stderr, /Not found: HTTP 404/);
+});
+
+t.test('on a TTY without a key, login prompts for it with hidden input', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
+  t.teardown(() => sim.close());
+  let stdout = '';
+  let stderr = '';
+  const modes: boolean[] = [];
+  const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: (on: boolean) => (modes.push(on), stdin) });
+  const io: CliIO = {
+    stdout: { write: (s: string) => ((stdout += s), true), isTTY: true, columns: 100 },
+    stderr: { write: (s: string) => ((stderr += s), true), isTTY: true, columns: 100 },
+    stdin,
+    env: { XDG_STATE_HOME: join(home, 'state'), NO_COLOR: '1' },
+    cwd: home,
+    home,
+  };
+  const done = runCli(['login', 'admin', sim.url], io);
+  // Type the key once the prompt is shown (an event, not a sleep).
+  const deadline = Date.now() + 10_000;
+  while (!stderr.includes('API key') && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+  t.match(stderr, /API key for profile 'admin' \(input hidden\): $/);
+  stdin.write(`${sim.adminKey}\r`);
+  const code = await done;
+  t.equal(code, 0, stderr);
+  t.same(modes, [true, false], 'raw mode (no echo) while typing, restored after');
+  t.notOk((stdout + stderr).includes(sim.adminKey), 'the key is never echoed or printed');
+  t.match(stderr, /You are now logged in/);
+});

@@ -1,0 +1,52 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { startMaasSimulator } from '../../lib/testing/index.js';
+import { cli } from '../fixtures/cli-harness.js';
+import { makeImage, tempDir } from '../fixtures/upload-env.js';
+
+// Issue 16 item 2: what MAAS's BootResourceForm refuses (src/maasserver/forms/__init__.py:
+// the architecture ChoiceField over the usable architectures, clean_name's reserved names) is
+// refused before the image is hashed, in --dry-run too, and before 3.8's same-image check.
+t.test('names and architectures MAAS refuses fail before hashing, dry run or not', async (t) => {
+  const home = tempDir(t);
+  // The simulator's usable architectures are the ones its synced Ubuntu images give.
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas'), usableArchitectures: ['amd64/generic', 'arm64/generic'] });
+  t.teardown(() => sim.close());
+  t.equal((await cli(['login', 'admin', sim.url, sim.adminKey], { home })).code, 0);
+  const image = makeImage(home, 256 * 1024);
+  const cases: Array<[string, string, RegExp]> = [
+    ['esxi/8.0', 'x86_64/generic', /MAAS does not accept architecture 'x86_64\/generic'; it accepts amd64\/generic and arm64\/generic\./],
+    ['esxi/8.0', 'ppc64el/generic', /MAAS does not accept architecture 'ppc64el\/generic'/],
+    ['ubuntu/noble', 'amd64/generic', /'ubuntu\/noble' is a reserved name in MAAS/],
+    ['noble', 'amd64/generic', /'noble' is a reserved name in MAAS/],
+    ['esxi', 'amd64/generic', /'esxi' is a reserved name in MAAS/],
+    ['centos8', 'amd64/generic', /'centos8' is a reserved name in MAAS/],
+  ];
+  for (const [name, architecture, expected] of cases) {
+    for (const dry of [true, false]) {
+      const before = sim.requests.length;
+      const r = await cli(['admin', 'create', `name=${name}`, `architecture=${architecture}`, `content@=${image.path}`, ...(dry ? ['--dry-run'] : [])], { home });
+      const what = `${name} ${architecture}${dry ? ' --dry-run' : ''}`;
+      t.equal(r.code, 1, `${what}: bad input exits 1`);
+      t.match(r.stderr, expected, what);
+      t.notMatch(r.stderr, /Hashing|Would create/, `${what}: refused before hashing`);
+      t.notOk(sim.requests.slice(before).some((q) => q.method !== 'GET'), `${what}: nothing written to MAAS`);
+    }
+  }
+  const ok = await cli(['admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`, '--dry-run'], { home });
+  t.equal(ok.code, 0, `an accepted name and architecture pass: ${ok.stderr}`);
+});
+
+t.test('on 3.8 a bad architecture is reported before the same-image refusal', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
+  t.teardown(() => sim.close());
+  await cli(['login', 'admin', sim.url, sim.adminKey], { home });
+  const image = makeImage(home, 128 * 1024);
+  const first = await cli(['admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`], { home });
+  t.equal(first.code, 0, first.stderr);
+  const again = await cli(['admin', 'create', 'name=esxi/8.0u1', 'architecture=x86_64/generic', `content@=${image.path}`], { home });
+  t.equal(again.code, 1);
+  t.match(again.stderr, /MAAS does not accept architecture 'x86_64\/generic'/);
+  t.notMatch(again.stderr, /already holds this image/);
+});

@@ -1,0 +1,44 @@
+import t from 'tap';
+import { cli } from '../fixtures/cli-harness.js';
+import { tempDir } from '../fixtures/upload-env.js';
+
+/** One or two full sentences: each starts with a capital, quote or backtick and ends with a stop. */
+const SENTENCES = /^maas-esxi: error: (?:[^\n]*?[.?!] ){0,1}[^\n]*[.?!]\n$/;
+
+// Issue 16 items 3 and 4: yargs' raw messages become one line each, with "did you mean".
+t.test('parser mistakes are one line with the close match', async (t) => {
+  const home = tempDir(t);
+  const env = { MAAS_API_URL: 'http://127.0.0.1:9/MAAS/', MAAS_API_KEY: 'a:b:c' };
+  const cases: Array<[string[], RegExp]> = [
+    [['env', 'uploads', 'frob'], /'frob' is not a valid action for uploads; choose list, resume or forget\./],
+    [['env', 'create', 'name=x', '--limit-rat', '4M'], /Unknown option --limit-rat; did you mean --limit-rate\?/],
+    [['env', 'boot-resources', 'read', '--jsn'], /Unknown option --jsn; did you mean --json\?/],
+    [['env', 'boot-resource', 'read'], /boot-resource read needs <id>\./],
+    [['lgin', 'admin', 'http://x/MAAS/'], /Unknown command or profile 'lgin'; did you mean login\?/],
+    [['env', 'creat', 'name=x'], /Unknown command 'creat'; did you mean create\? Run/],
+    [['env', 'boot-resources', 'raed'], /Unknown action 'raed' of boot-resources; did you mean read\?/],
+  ];
+  for (const [args, expected] of cases) {
+    const r = await cli(args, { home, env });
+    t.equal(r.code, 2, `${args.join(' ')} is a usage error`);
+    t.equal(r.stdout, '', `${args.join(' ')}: nothing on stdout`);
+    t.match(r.stderr, expected, args.join(' '));
+    t.match(r.stderr, SENTENCES, `${args.join(' ')}: one line of full sentences`);
+    t.notMatch(r.stderr, /Argument:|Given:|Unknown arguments?:|non-option/, `${args.join(' ')}: no raw yargs text`);
+  }
+});
+
+t.test('every error line keeps the message and the hint apart with a stop', async (t) => {
+  const home = tempDir(t);
+  const missing = await cli(['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${home}/missing.dd.gz`], {
+    home,
+    env: { MAAS_API_URL: 'http://127.0.0.1:1/MAAS/', MAAS_API_KEY: 'a:b:c' },
+  });
+  t.not(missing.code, 0);
+  t.match(missing.stderr, SENTENCES, missing.stderr);
+  t.notMatch(missing.stderr, /[a-z0-9] [A-Z][a-z]+ the/, 'no message running into its hint');
+  const refused = await cli(['env', 'boot-resources', 'read'], { home, env: { MAAS_API_URL: 'http://127.0.0.1:1/MAAS/', MAAS_API_KEY: 'a:b:c' } });
+  t.not(refused.code, 0);
+  t.match(refused.stderr, SENTENCES, refused.stderr);
+  t.match(refused.stderr, /ECONNREFUSED 127\.0\.0\.1:1\. /, 'the cause ends with a stop before the hint');
+});
