@@ -11,6 +11,7 @@ import { SimFaultPlan } from './faults.js';
 import { pythonJsonDumps } from '../python/json-dumps.js';
 import { fileProgress, resourceToDict } from './render.js';
 import { readRequestBody } from './request-body.js';
+import { recordApplied } from './request-log.js';
 import { textResponse, type SimResponse } from './responses.js';
 import { dispatch } from './routes.js';
 import { initialState } from './seed.js';
@@ -19,7 +20,7 @@ import { defaultUsers } from './sim-users.js';
 import { SimStore } from './store.js';
 import { SimOps } from './ops-state.js';
 import type { SimMachineView } from './ops-types.js';
-import type { MaasSimulator, RequestRecord, SimulatorOptions } from './types.js';
+import type { FaultAction, MaasSimulator, RequestRecord, SimulatorOptions } from './types.js';
 
 const HOST = '127.0.0.1';
 const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
@@ -39,6 +40,13 @@ function nginxPage(status: number): string {
 
 function isAbort(e: unknown): boolean {
   return e instanceof Error && (e.name === 'AbortError' || (e as NodeJS.ErrnoException).code === 'ABORT_ERR');
+}
+
+/** The answer an injected status fault gives: nginx's own page unless a body is given. */
+function faultStatusResponse(fault: Extract<FaultAction, { type: 'status' }>): SimResponse {
+  const r = textResponse(fault.status, fault.body ?? nginxPage(fault.status), fault.body === undefined ? 'text/html' : 'text/plain');
+  if (fault.retryAfter !== undefined) r.headers['Retry-After'] = String(fault.retryAfter);
+  return r;
 }
 
 class Simulator implements MaasSimulator, SimContext {
@@ -297,6 +305,7 @@ class Simulator implements MaasSimulator, SimContext {
       if (latency) await sleep(latency, undefined, { signal });
       const fault = this.faults.take(method, req.url ?? '/');
       if (fault) record.fault = fault.type;
+      if (fault?.type === 'call') fault.run();
 
       if (fault?.type === 'cut' && !fault.apply) {
         const read = await readRequestBody(req, { ...bodyOptions, stopAfter: fault.afterBytes });
@@ -314,14 +323,12 @@ class Simulator implements MaasSimulator, SimContext {
         void late.finally(() => this.#late.delete(late));
         return;
       }
-      if (fault?.type === 'status') {
+      if (fault?.type === 'status' && !fault.apply) {
         const read = await readRequestBody(req, bodyOptions);
         if (read.outcome !== 'complete') return;
         record.bodyBytes = read.body.length;
         await read.body.dispose();
-        const r = textResponse(fault.status, fault.body ?? nginxPage(fault.status), fault.body === undefined ? 'text/html' : 'text/plain');
-        if (fault.retryAfter !== undefined) r.headers['Retry-After'] = String(fault.retryAfter);
-        await this.#send(res, r, record);
+        await this.#send(res, faultStatusResponse(fault), record);
         return;
       }
 
@@ -351,16 +358,15 @@ class Simulator implements MaasSimulator, SimContext {
       }
       // A failed request rolls its nonce back with the transaction (docs/maas-api.md#the-300-s-window).
       if (result.nonceKey && result.response.status >= 400) this.#nonces.delete(result.nonceKey);
-      if (result.handler === 'BootResourceFileUploadHandler' && method === 'PUT') {
-        record.applied = result.response.applied === true;
-      }
+      if (result.handler === 'BootResourceFileUploadHandler' && method === 'PUT') recordApplied(record, result.response);
       if (fault?.type === 'cut' && fault.apply) {
         // Lost response: the chunk is applied, the client never hears back (docs/architecture.md#testing).
         socket.destroy();
         return;
       }
       if (fault?.type === 'hang') await sleep(fault.ms, undefined, { signal });
-      await this.#send(res, result.response, record);
+      // The proxy's answer replaces MAAS's: the chunk is in, the client hears 502/504.
+      await this.#send(res, fault?.type === 'status' ? faultStatusResponse(fault) : result.response, record);
     } catch (e) {
       if (isAbort(e) || res.destroyed) {
         socket.destroy();
@@ -379,7 +385,7 @@ class Simulator implements MaasSimulator, SimContext {
       await sleep(delayMs);
       const result = await dispatch(this, this.#nonces, call);
       if (result.nonceKey && result.response.status >= 400) this.#nonces.delete(result.nonceKey);
-      record.applied = result.response.applied === true;
+      recordApplied(record, result.response);
     } finally {
       await call.body.dispose();
     }
