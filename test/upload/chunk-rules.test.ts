@@ -24,8 +24,8 @@ t.test('classifyChunkOutcome: a MAAS answer is never ambiguous, only a lost one 
       const outcome = classifyChunkOutcome({ status, handedOver, length });
       if (outcome === 'applied') return status !== undefined && status >= 200 && status < 300;
       if (outcome === 'unknown') return status === 502 || status === 504 || (status === undefined && handedOver === length);
-      // (couldHaveArrived only ever turns 'unknown' into 'not-applied', checked above.)
-      return true;
+      // not-applied: MAAS itself refused, or part of the body never left.
+      return (status !== undefined && (status < 200 || status >= 300) && status !== 502 && status !== 504) || (status === undefined && handedOver < length);
     }),
   );
 });
@@ -49,6 +49,7 @@ t.test('chunkSizeFor: every chunk crosses well inside the 300 s signature window
   link.record(8 * MiB, 1000);
   t.equal(link.bytesPerSecond, 2 * MiB, 'never above the limit');
   link.record(0, 0);
+  t.equal(link.bytesPerSecond, 2 * MiB, 'an empty measurement changes nothing');
   t.equal(new LinkEstimate(undefined).bytesPerSecond, undefined);
 });
 
