@@ -1,4 +1,4 @@
-// The six failure modes of issue 11 and its three smaller ones, each reproduced against the
+// Six upload failure modes and three smaller ones, each reproduced against the
 // simulator. Every assertion is a MAAS fact or a promise of the product (README "How the upload
 // works"): stored sha256 == source, never "Too much data received.", at most one chunk re-sent
 // per fault, exit 0 only with a verified copy.
