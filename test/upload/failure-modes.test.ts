@@ -62,7 +62,11 @@ t.test('2a. the server lost its tail across a restart: resend from its offset, n
   const result = await up.done();
   await restarted;
   // The server's log: exactly the two lost chunks were applied a second time, nothing else.
-  t.equal(ledgerOf(env.sim.requests, image.size).reappliedBytes, 2 * CHUNK, 'the server lost its tail and got it again');
+  const ledger = ledgerOf(env.sim.requests, image.size);
+  t.equal(ledger.reappliedBytes, 2 * CHUNK, 'the server lost its tail and got it again');
+  t.equal(result.bytesResent, ledger.resentBytes, 'bytesResent is what the server received twice', {
+    todo: 'engine defect: bytesResent stays 0 after a lost tail made the client send it again',
+  });
   t.equal(result.file.complete, true, 'MAAS reports the file complete');
   t.equal(tooMuchData(env.sim), 0);
   t.equal(await env.storedSha256(lastPutFileId(env.sim)), image.sha256, 'stored sha256 == source');
