@@ -1,6 +1,15 @@
 // `npm run mutation`: Stryker mutation testing of the upload engine's decisions (not in CI: slow).
 // Each mutant runs only the test files that cover it (coverageAnalysis perTest), one at a time
 // (the machine is shared); the TypeScript checker drops mutants that would not compile.
+const UNIT_TESTS = [
+  'test/upload/chunk-rules.test.ts',
+  'test/upload/server-offset.test.ts',
+  'test/upload/checks.test.ts',
+  'test/http/classify.test.ts',
+  'test/upload/sniff.test.ts',
+];
+const END_TO_END_TESTS = ['test/http/api-client.test.ts', 'test/upload/upload.test.ts', 'test/upload/failure-modes.test.ts'];
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'tap',
@@ -17,17 +26,10 @@ export default {
     'lib/http/classify.ts',
   ],
   tap: {
-    // Fast, focused tests first; upload.test.ts and failure-modes.test.ts drive uploader.ts end to end.
-    testFiles: [
-      'test/upload/chunk-rules.test.ts',
-      'test/upload/server-offset.test.ts',
-      'test/upload/checks.test.ts',
-      'test/upload/sniff.test.ts',
-      'test/http/api-client.test.ts',
-      'test/http/classify.test.ts',
-      'test/upload/upload.test.ts',
-      'test/upload/failure-modes.test.ts',
-    ],
+    // Fast, focused tests first; upload.test.ts and failure-modes.test.ts drive uploader.ts end to
+    // end (each takes seconds, so a surviving mutant elsewhere costs them too):
+    // MUTATION_UNITS_ONLY=1 leaves them out, e.g. to measure the stable files quickly.
+    testFiles: [...UNIT_TESTS, ...(process.env.MUTATION_UNITS_ONLY ? [] : END_TO_END_TESTS)],
     nodeArgs: ['--import=@tapjs/typescript/import', '-r', '{{hookFile}}', '{{testFile}}'],
   },
   coverageAnalysis: 'perTest',
