@@ -5,6 +5,7 @@ const UNIT_TESTS = [
   'test/upload/chunk-rules.test.ts',
   'test/upload/server-offset.test.ts',
   'test/upload/checks.test.ts',
+  'test/upload/rate-limit.test.ts',
   'test/http/classify.test.ts',
   'test/upload/sniff.test.ts',
 ];

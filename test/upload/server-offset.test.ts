@@ -66,3 +66,29 @@ t.test('a lost tail is not read as a second region (docs/maas-upload-protocol.md
   });
   t.equal(matchServerOffset(file, '3.8', [65_536, 131_072], 1), held, 'the candidate that matches on one region');
 });
+
+t.test('offsets never exceed the file, and odd progress values mean nothing held (docs/maas-upload-protocol.md#deriving-the-offset)', async (t) => {
+  t.equal(deriveServerOffset({ size: 1000, progress: 150, complete: false }, '3.8'), 1000, '3.5+: capped at the size');
+  t.equal(deriveServerOffset({ size: 1000, progress: 0.5, complete: false }, '3.4'), 1000, '≤3.4: capped at the size');
+  for (const progress of [Number.NaN, Number.POSITIVE_INFINITY, -3]) {
+    t.equal(deriveServerOffset({ size: 1000, progress, complete: false }, '3.8'), 0, `progress ${progress}`);
+    t.equal(deriveServerOffset({ size: 1000, progress, complete: false }, '3.4'), 0, `≤3.4 progress ${progress}`);
+  }
+  t.equal(deriveServerOffset({ size: 1000, progress: 50, complete: true }, '3.8'), 1000, 'complete wins over progress');
+  t.equal(deriveServerOffset({ size: 1000, progress: 12.5, complete: false }, '3.8', 3), 375, 'three regions');
+});
+
+t.test('matchServerOffset: the candidate the reported float matches, the region count MAAS may use', async (t) => {
+  const size = 1000;
+  const at = (held: number, regions = 1) => ({ size, progress: (100 * held) / size / regions, complete: false });
+  t.equal(matchServerOffset(at(400), '3.8', [400, 500]), 400, 'before the chunk');
+  t.equal(matchServerOffset(at(500), '3.8', [400, 500]), 500, 'after the chunk');
+  t.equal(matchServerOffset(at(500, 2), '3.8', [400, 500]), 500, 'two regions, though we were told one');
+  t.equal(matchServerOffset(at(500, 16), '3.7', [400, 500]), 500, 'up to 16 regions');
+  t.equal(matchServerOffset(at(300), '3.8', [400, 500]), 300, 'no candidate matches: the single-region reading');
+  t.equal(matchServerOffset(at(300, 2), '3.8', [400, 500], 2), 300, 'no candidate matches: the given region count');
+  t.equal(matchServerOffset(at(400, 2), '3.8', [200, 400], 2), 400, 'the given region count first');
+  t.equal(matchServerOffset({ size, progress: 25, complete: true }, '3.8', [400, 500]), size, 'complete');
+  t.equal(matchServerOffset({ size, complete: false }, '3.8', [400, 500]), size, 'no progress: complete');
+  t.equal(matchServerOffset({ size, progress: size / 400, complete: false }, '3.4', [300, 500]), 400, '≤3.4: the inverse ratio, no guessing');
+});
