@@ -1,9 +1,9 @@
 // --limit-rate's token bucket on a fake clock: the waits it asks for, exactly (curl's
 // --limit-rate semantics: the average rate, at most one second of idle time made up).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import * as backoff from '../../lib/http/backoff.js';
 
-async function limiterOnFakeClock(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function limiterOnFakeClock(t: Test) {
   let now = 10_000;
   const waits: number[] = [];
   t.intercept(performance, 'now', { value: () => now });
