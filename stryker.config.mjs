@@ -31,7 +31,8 @@ export default {
     // end (each takes seconds, so a surviving mutant elsewhere costs them too):
     // MUTATION_UNITS_ONLY=1 leaves them out, e.g. to measure the stable files quickly.
     testFiles: [...UNIT_TESTS, ...(process.env.MUTATION_UNITS_ONLY ? [] : END_TO_END_TESTS)],
-    nodeArgs: ['--import=@tapjs/typescript/import', '-r', '{{hookFile}}', '{{testFile}}'],
+    // tap's own loaders: TypeScript, and t.mockImport for the fake-clock rate limiter test.
+    nodeArgs: ['--import=@tapjs/typescript/import', '--import=@tapjs/mock/import', '-r', '{{hookFile}}', '{{testFile}}'],
   },
   coverageAnalysis: 'perTest',
   concurrency: 1,
