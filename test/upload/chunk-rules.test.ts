@@ -59,6 +59,8 @@ t.test('chunkSizeFor: every chunk crosses well inside the 300 s signature window
   link.record(MiB, -5);
   t.equal(link.bytesPerSecond, 2 * MiB, 'nor does one without bytes or without time');
   const unlimited = new LinkEstimate(undefined);
+  unlimited.record(MiB, 0);
+  t.equal(unlimited.bytesPerSecond, undefined, 'no time measured: no rate (not an infinite one)');
   unlimited.record(3 * MiB, 2000);
   t.equal(unlimited.bytesPerSecond, 1.5 * MiB, 'no limit: the measured rate');
   t.equal(chunkSizeFor(32 * 1024, 500), 32 * 1024, 'a configured size below the floor stays');
