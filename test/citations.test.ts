@@ -17,6 +17,18 @@ const OUTSIDE = new RegExp(`(?<![\\w./-])(?:reference/)?(?:${NOTES.join('|')})\\
 /** A section sign not belonging to another standard (ECMA-119 §8.4, RFC 5849 §3.4.4, YAML §7.3). */
 const BARE_SECTION = new RegExp(`(?<!(?:ECMA-\\d+|RFC \\d+|YAML|§[\\d.]+,?) )\\u00a7\\s?\\d`);
 const CITED_ANCHOR = /docs\/([\w-]+\.md)#([\w-]+)/g;
+/** An upstream project's issue: `owner/repo#N`, `packer-plugin-qemu#197`, `packer-maas issues 271/278/304`. */
+const UPSTREAM_ISSUE = /[\w.-]+\/[\w.-]+#\d+|\b(?:packer-maas|packer-plugin-qemu|maas|packer)\s*(?:issues?\s+)?#?\d+(?:\/#?\d+)*/gi;
+/** Our own tracker's numbers mean nothing to a reader of the shipped code: cite what they taught. */
+const OWN_ISSUE = /\bissues?\s*#?\d+|(?<=[\s(])#\d+\b/i;
+/**
+ * In a comment, a path into a folder only we have (it must exist) or a Node script's bare name
+ * (it must ship somewhere); `scripts/…`, `packer/…` and `*.sh` name upstream files too.
+ */
+const REPO_PATH = /(?<![\w./-])((?:lib|test|docs|bench|\.ci)\/[\w./-]*\w)/g;
+const SCRIPT_NAME = /(?<![\w./-])([\w-]+\.mjs)\b/g;
+/** The comment part of a line: after `//` or `#`, or a JSDoc line. */
+const COMMENT = /(?:^\s*\*|^\s*\/\*\*|(?<![:\w])\/\/|(?:^|\s)#)(.*)$/;
 
 function files(rel: string): string[] {
   const abs = join(root, rel);
@@ -48,22 +60,35 @@ t.test('GitHub anchors', async (t) => {
   t.equal(slug('login, logout, list, refresh'), 'login-logout-list-refresh');
 });
 
+/** The repository path a line cites that does not exist (a path with a line number or anchor is cut at it). */
+function missingRepoPaths(code: string, shipped: ReadonlySet<string>): string[] {
+  const line = COMMENT.exec(code)?.[1] ?? '';
+  const paths = [...line.matchAll(REPO_PATH)].map((m) => m[1]!.replace(/[:#].*$/, '').replace(/\.$/, ''));
+  const scripts = [...line.matchAll(SCRIPT_NAME)].map((m) => m[1]!);
+  // bench/out/ holds what a run writes, not a citation.
+  return [...paths.filter((p) => !p.includes('*') && !p.startsWith('bench/out/') && !existsSync(join(root, p))), ...scripts.filter((n) => !shipped.has(n))];
+}
+
 t.test('no citation points outside the repository, and every cited docs/ anchor exists', async (t) => {
   const outside: string[] = [];
   const missing: string[] = [];
   const pages = new Map<string, Set<string>>();
-  for (const file of SCANNED.flatMap(files)) {
+  const all = SCANNED.flatMap(files);
+  const shipped = new Set(all.map((f) => f.split('/').at(-1)!));
+  for (const file of all) {
     if (file === self || !/\.(ts|mjs|js|py|hcl|sh|cfg)$|(^|\/)(run|\.taprc)$/.test(file)) continue;
     readFileSync(join(root, file), 'utf8')
       .split('\n')
       .forEach((line, i) => {
-        if (OUTSIDE.test(line) || BARE_SECTION.test(line)) outside.push(`${file}:${i + 1}: ${line.trim()}`);
+        const own = OWN_ISSUE.test(line.replace(UPSTREAM_ISSUE, ''));
+        if (OUTSIDE.test(line) || BARE_SECTION.test(line) || own) outside.push(`${file}:${i + 1}: ${line.trim()}`);
+        for (const p of missingRepoPaths(line, shipped)) missing.push(`${file}:${i + 1}: ${p}`);
         for (const [, page, anchor] of line.matchAll(CITED_ANCHOR)) {
           if (!pages.has(page!)) pages.set(page!, existsSync(join(root, 'docs', page!)) ? anchors(page!) : new Set());
           if (!pages.get(page!)!.has(anchor!)) missing.push(`${file}:${i + 1}: docs/${page}#${anchor}`);
         }
       });
   }
-  t.same(outside, [], 'cite docs/ or the upstream source instead (node rewrite-citations.mjs rewrites the old forms)');
-  t.same(missing, [], 'each cited anchor must be a heading of its page');
+  t.same(outside, [], 'cite docs/, a repository path or the upstream source (file and function, a URL, owner/repo#N) instead');
+  t.same(missing, [], 'each cited path must exist and each cited anchor must be a heading of its page');
 });

@@ -2,7 +2,7 @@
  * Checks of what goes into our kickstart, run before a build so a mistake costs seconds, not an
  * hour-long install that fails inside the VM. They mirror the rules the template's own scripts
  * apply at build time (packer/vmware-esxi/scripts/kickstart.py split_snippet,
- * esxi_password.py password_problems); test/packer/kickstart-extra.test.ts keeps both in step.
+ * esxi_password.py password_problems); test/cli/kickstart-extra.test.ts keeps both in step.
  */
 
 /** Commands a snippet may not contain, and why (they would fight the image build). */

@@ -38,6 +38,10 @@ export class SimFaultPlan implements FaultPlan {
     return this.#fired;
   }
 
+  unfired(): FaultRule[] {
+    return this.#rules.filter((r) => r.fired === 0).map((r) => r.rule);
+  }
+
   throttle(bytesPerSecond: number | null): void {
     this.#throttle = bytesPerSecond !== null && bytesPerSecond > 0 ? bytesPerSecond : null;
   }

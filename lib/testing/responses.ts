@@ -14,6 +14,8 @@ export interface SimResponse {
   inResource?: boolean;
   /** Upload PUTs: the chunk changed stored state (for the request log). */
   applied?: boolean;
+  /** Upload PUTs that applied: the offset the chunk landed at (for the request log). */
+  appliedAt?: number;
 }
 
 export const TEXT_UTF8 = 'text/plain; charset=utf-8';

@@ -13,6 +13,7 @@ import { SimFaultPlan } from './faults.js';
 import { pythonJsonDumps } from '../python/json-dumps.js';
 import { fileProgress, resourceToDict } from './render.js';
 import { readRequestBody, type ReadBodyOptions } from './request-body.js';
+import { recordApplied } from './request-log.js';
 import { textResponse, type SimResponse } from './responses.js';
 import { dispatch } from './routes.js';
 import { initialState } from './seed.js';
@@ -36,6 +37,13 @@ interface Exchange {
   record: RequestRecord;
   url: URL;
   bodyOptions: ReadBodyOptions;
+}
+
+/** The answer an injected status fault gives: nginx's own page unless a body is given. */
+function faultStatusResponse(fault: Extract<FaultAction, { type: 'status' }>): SimResponse {
+  const r = textResponse(fault.status, fault.body ?? nginxPage(fault.status), fault.body === undefined ? 'text/html' : 'text/plain');
+  if (fault.retryAfter !== undefined) r.headers['Retry-After'] = String(fault.retryAfter);
+  return r;
 }
 
 class Simulator implements MaasSimulator, SimContext {
@@ -266,6 +274,7 @@ class Simulator implements MaasSimulator, SimContext {
       if (latency) await sleep(latency, undefined, { signal });
       const fault = this.faults.take(method, req.url ?? '/');
       if (fault) record.fault = fault.type;
+      if (fault?.type === 'call') fault.run();
       if (fault && (await this.#faultInstead(fault, { req, res, socket, record, url, bodyOptions }))) return;
       await this.#serve({ req, res, socket, record, url, bodyOptions }, fault);
     } catch (e) {
@@ -287,7 +296,8 @@ class Simulator implements MaasSimulator, SimContext {
       x.socket.destroy();
       return true;
     }
-    if (fault.type !== 'late' && fault.type !== 'status') return false;
+    // A status fault with `apply` lets MAAS store the chunk first (#serve answers for the proxy).
+    if (fault.type !== 'late' && !(fault.type === 'status' && !fault.apply)) return false;
     const socket = x.socket;
     const read = await readRequestBody(req, x.bodyOptions);
     if (read.outcome !== 'complete') return true;
@@ -299,9 +309,7 @@ class Simulator implements MaasSimulator, SimContext {
       return true;
     }
     await read.body.dispose();
-    const r = textResponse(fault.status, fault.body ?? nginxPage(fault.status), fault.body === undefined ? 'text/html' : 'text/plain');
-    if (fault.retryAfter !== undefined) r.headers['Retry-After'] = String(fault.retryAfter);
-    await this.#send(x.res, r, record);
+    await this.#send(x.res, faultStatusResponse(fault), record);
     return true;
   }
 
@@ -326,14 +334,15 @@ class Simulator implements MaasSimulator, SimContext {
     }
     // A failed request rolls its nonce back with the transaction (docs/maas-api.md#the-300-s-window).
     if (result.nonceKey && result.response.status >= 400) this.#nonces.delete(result.nonceKey);
-    if (result.handler === 'BootResourceFileUploadHandler' && record.method === 'PUT') record.applied = result.response.applied === true;
+    if (result.handler === 'BootResourceFileUploadHandler' && record.method === 'PUT') recordApplied(record, result.response);
     if (fault?.type === 'cut' && fault.apply) {
       // Lost response: the chunk is applied, the client never hears back (docs/architecture.md#testing).
       socket.destroy();
       return;
     }
     if (fault?.type === 'hang') await sleep(fault.ms, undefined, { signal: this.#stopping.signal });
-    await this.#send(res, result.response, record);
+    // The proxy's answer replaces MAAS's: the chunk is in, the client hears 502/504.
+    await this.#send(res, fault?.type === 'status' ? faultStatusResponse(fault) : result.response, record);
   }
 
   /**
@@ -345,7 +354,7 @@ class Simulator implements MaasSimulator, SimContext {
       await sleep(delayMs);
       const result = await dispatch(this, this.#nonces, call);
       if (result.nonceKey && result.response.status >= 400) this.#nonces.delete(result.nonceKey);
-      record.applied = result.response.applied === true;
+      recordApplied(record, result.response);
     } finally {
       await call.body.dispose();
     }

@@ -70,6 +70,11 @@ export interface RequestRecord {
   receivedAt: number;
   /** Upload PUTs only: whether the chunk changed the stored bytes/counter. */
   applied?: boolean;
+  /**
+   * Upload PUTs that applied: the server's byte offset the chunk landed at (its counter before
+   * the write), so a test can count bytes applied twice from the server's side alone.
+   */
+  appliedAt?: number;
   /** The injected fault that shaped this request, if any. */
   fault?: FaultAction['type'];
 }
@@ -79,8 +84,18 @@ export type FaultAction =
   | { type: 'cut'; afterBytes: number; apply: false }
   /** Read the whole body, process it normally, then destroy the socket without answering. */
   | { type: 'cut'; apply: true }
-  /** Answer this status after reading the body; nothing is applied. */
-  | { type: 'status'; status: number; body?: string; retryAfter?: number }
+  /**
+   * Answer this status after reading the body. Without `apply` nothing is applied; with
+   * `apply: true` MAAS processes the request (the chunk lands) and the proxy answers this status
+   * instead of MAAS's answer: nginx's 502/504 when regiond finished after the proxy gave up.
+   */
+  | { type: 'status'; status: number; body?: string; retryAfter?: number; apply?: boolean }
+  /**
+   * Process normally, but call `run` the moment the request arrives: a test's hook to act at an
+   * exact request (stop the client, restart the region, move the clock). `run` must not await
+   * the simulator.
+   */
+  | { type: 'call'; run: () => void }
   /** Process normally, but answer only after `ms`. */
   | { type: 'hang'; ms: number }
   /**
@@ -112,6 +127,8 @@ export interface FaultPlan {
   clear(): void;
   /** How many times any rule has fired. */
   readonly fired: number;
+  /** The rules added since the last clear() that have not fired yet. */
+  unfired(): FaultRule[];
   /** Limit the request-body read rate (and response writes); null = unlimited. */
   throttle(bytesPerSecond: number | null): void;
   /** Delay before handling every request; null = none. */

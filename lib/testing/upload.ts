@@ -17,8 +17,8 @@ export function parseId(raw: string): number {
 }
 
 /** piston's `rc.ALL_OK` (docs/maas-upload-protocol.md#checks-in-order row 10). */
-function ok(): SimResponse {
-  return { ...textResponse(200, 'OK', 'text/plain'), inResource: true, applied: true };
+function ok(appliedAt: number): SimResponse {
+  return { ...textResponse(200, 'OK', 'text/plain'), inResource: true, applied: true, appliedAt };
 }
 
 async function writeChunk(path: string, flags: 'a' | 'r+', body: ReceivedBody, position: number | null): Promise<void> {
@@ -55,7 +55,7 @@ async function applyEra34(sim: SimContext, file: FileRow, body: ReceivedBody): P
   }
   lf.received = after;
   sim.store.save();
-  return ok();
+  return ok(before);
 }
 
 /**
@@ -91,7 +91,7 @@ async function applyEra37(sim: SimContext, file: FileRow, body: ReceivedBody): P
   file.sync[RECEIVING_REGION] = after;
   sim.store.save();
   if (after === file.size) sim.scheduleRegionSync(file.id);
-  return ok();
+  return ok(counter);
 }
 
 /**
@@ -118,7 +118,8 @@ async function applyEra38(sim: SimContext, file: FileRow, body: ReceivedBody): P
   file.sync[RECEIVING_REGION] = after;
   sim.store.save();
   if (after === file.size) sim.scheduleRegionSync(file.id);
-  return ok();
+  // 3.8 appends at the end of the file on disk, which may differ from the counter.
+  return ok(onDisk);
 }
 
 /** `PUT boot-resources/{resource_id}/upload/{file_id}/`, checks in MAAS's order (docs/maas-upload-protocol.md#checks-in-order). */

@@ -5,8 +5,8 @@
 # here"), so it lives apart from vmware-esxi.pkr.hcl (docs/packer.md).
 #
 # qemu plugin 1.1.2 stops communicator="none" guests right after the boot
-# command instead of waiting for them to power off (packer-plugin-qemu #197,
-# #198; fixed in 1.1.3), which would end every ESXi build before the install.
+# command instead of waiting for them to power off (packer-plugin-qemu #197 and
+# packer-plugin-qemu #198; fixed in 1.1.3), which would end every ESXi build before the install.
 packer {
   required_version = ">= 1.10.0"
   required_plugins {

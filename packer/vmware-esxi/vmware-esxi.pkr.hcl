@@ -130,8 +130,8 @@ variable "compression_level" {
 }
 
 locals {
-  # 32 GB is the minimum for ESXi 8.0+ with systemMediaSize=min (issue #77,
-  # docs/packer.md); cross-variable checks are not possible in validation blocks.
+  # 32 GB is the minimum for ESXi 8.0+ with systemMediaSize=min (docs/packer.md);
+  # cross-variable checks are not possible in validation blocks.
   disk_mib = parseint(regex_replace(var.disk_size, "[MG]$", ""), 10) * (substr(var.disk_size, -1, 1) == "G" ? 1024 : 1)
   # qemu's output directory: deleted by compress once the .dd.gz exists.
   vm_directory = "${var.output_directory}/${var.output_name}-vm"

@@ -74,7 +74,7 @@ const LINES: Array<{ from: string; line: string; content: { file: string; data: 
     sends: { name: 'windows/win2012r2', architecture: 'amd64/generic', filetype: 'ddtgz' },
   },
   {
-    from: 'issue 12: keep_old and base_image (BootResourceForm fields)',
+    from: 'keep_old and base_image (BootResourceForm fields)',
     line: 'maas admin boot-resources create name=custom/k architecture=amd64/generic filetype=ddgz base_image=ubuntu/noble keep_old=true content@=k.dd.gz',
     content: { file: 'k.dd.gz', data: ddGz },
     sends: { name: 'custom/k', architecture: 'amd64/generic', filetype: 'ddgz', base_image: 'ubuntu/noble', keep_old: true },

@@ -51,7 +51,7 @@ if (!packerVersion) {
     const size = await validate(dir, { vmware_esxi_iso_path: iso, disk_size: 'lots' });
     t.equal(size.code, 1, 'malformed disk size refused');
     t.match(size.text, /disk_size must be a size in MiB or GiB/);
-    // docs/packer.md: ESXi 8.0+ needs a 32 GB disk (issue #77); 6.7 does not
+    // docs/packer.md: ESXi 8.0+ needs a 32 GB disk; 6.7 does not
     const small8 = await validate(dir, { vmware_esxi_iso_path: iso, disk_size: '16G', esxi_version: '8.0' });
     t.equal(small8.code, 1, 'ESXi 8.0 on 16G refused');
     t.match(small8.text, /ESXi 8\.0 needs disk_size of at least 32G/);

@@ -162,3 +162,45 @@ t.test('docs/maas-upload-protocol.md#body-size-and-chunk-size: the default limit
   const up = await createFor(open, big);
   t.equal((await putChunk(open, up.uploadUri, big)).status, 200);
 });
+
+t.test('fault: a 504 after an applied chunk — MAAS stored it, the proxy answered 504', async (t) => {
+  const sim = await startSim(t);
+  const data = bytes(4096, 7);
+  const { fileId, uploadUri } = await createFor(sim, data);
+  sim.faults.add({ match: { method: 'PUT', nth: 2 }, action: { type: 'status', status: 504, apply: true } });
+  t.equal((await putChunk(sim, uploadUri, data.subarray(0, 1024))).status, 200);
+  const r = await putChunk(sim, uploadUri, data.subarray(1024, 2048));
+  t.equal(r.status, 504, 'the client hears the gateway timeout');
+  t.match(r.text, /<title>504 Gateway Time-out<\/title>/, "nginx's page");
+  t.equal(sim.fileReceived(fileId), 2048, 'yet the chunk is stored');
+  const rec = sim.requests.filter((q) => q.method === 'PUT').at(-1)!;
+  t.same([rec.status, rec.applied, rec.appliedAt, rec.fault], [504, true, 1024, 'status']);
+});
+
+t.test('request log: every applied PUT records the offset it landed at', async (t) => {
+  for (const era of ['3.4', '3.7', '3.8'] as const) {
+    const sim = await startSim(t, { era });
+    const data = bytes(3000, 8);
+    const { uploadUri } = await createFor(sim, data);
+    for (const [from, to] of [[0, 1000], [1000, 2500], [2500, 3000]] as const) {
+      t.equal((await putChunk(sim, uploadUri, data.subarray(from, to))).status, 200, `${era}: PUT ${from}–${to}`);
+    }
+    const puts = sim.requests.filter((q) => q.method === 'PUT');
+    t.same(puts.map((q) => [q.applied, q.appliedAt, q.bodyBytes]), [[true, 0, 1000], [true, 1000, 1500], [true, 2500, 500]], `${era}: offsets`);
+  }
+});
+
+t.test('fault: call runs at the matching request, which then proceeds normally', async (t) => {
+  const sim = await startSim(t);
+  const data = bytes(2048, 9);
+  const { fileId, uploadUri } = await createFor(sim, data);
+  const seenAt: number[] = [];
+  sim.faults.add({ match: { method: 'PUT', nth: 2 }, action: { type: 'call', run: () => seenAt.push(sim.requests.filter((q) => q.method === 'PUT').length) } });
+  t.same(sim.faults.unfired().length, 1, 'not yet fired');
+  t.equal((await putChunk(sim, uploadUri, data.subarray(0, 1024))).status, 200);
+  t.same(seenAt, [], 'not on the first PUT');
+  t.equal((await putChunk(sim, uploadUri, data.subarray(1024))).status, 200, 'the second PUT is answered as usual');
+  t.same(seenAt, [2], 'ran once, when the second PUT arrived');
+  t.equal(sim.fileReceived(fileId), 2048);
+  t.same(sim.faults.unfired(), [], 'every rule fired');
+});

@@ -17,6 +17,9 @@ t.test('classifyChunkOutcome: a MAAS answer is never ambiguous, only a lost one 
   t.equal(classifyChunkOutcome({ status: undefined, ...full, couldHaveArrived: false }), 'not-applied', 'failed sooner than the body could cross');
   t.equal(classifyChunkOutcome({ status: undefined, ...full, couldHaveArrived: true }), 'unknown');
   t.equal(classifyChunkOutcome({ status: 200, ...full, couldHaveArrived: false }), 'applied', 'an answer decides');
+  for (const status of [201, 204, 299]) t.equal(classifyChunkOutcome({ status, ...full }), 'applied', `HTTP ${status}: 2xx`);
+  for (const status of [199, 300, 501, 505]) t.equal(classifyChunkOutcome({ status, ...full }), 'not-applied', `HTTP ${status}: MAAS answered, not 2xx`);
+  t.equal(classifyChunkOutcome({ status: undefined, handedOver: 0, length: 1, couldHaveArrived: true }), 'not-applied', 'nothing handed over');
   // Whatever the numbers, an answer decides on its own and 'unknown' needs the whole body out.
   fc.assert(
     fc.property(fc.option(fc.integer({ min: 100, max: 599 }), { nil: undefined }), fc.integer({ min: 1, max: 10 * MiB }), fc.integer({ min: 0, max: 10 * MiB }), (status, length, sent) => {
@@ -24,8 +27,8 @@ t.test('classifyChunkOutcome: a MAAS answer is never ambiguous, only a lost one 
       const outcome = classifyChunkOutcome({ status, handedOver, length });
       if (outcome === 'applied') return status !== undefined && status >= 200 && status < 300;
       if (outcome === 'unknown') return status === 502 || status === 504 || (status === undefined && handedOver === length);
-      // (couldHaveArrived only ever turns 'unknown' into 'not-applied', checked above.)
-      return true;
+      // not-applied: MAAS itself refused, or part of the body never left.
+      return (status !== undefined && (status < 200 || status >= 300) && status !== 502 && status !== 504) || (status === undefined && handedOver < length);
     }),
   );
 });
@@ -49,6 +52,23 @@ t.test('chunkSizeFor: every chunk crosses well inside the 300 s signature window
   link.record(8 * MiB, 1000);
   t.equal(link.bytesPerSecond, 2 * MiB, 'never above the limit');
   link.record(0, 0);
+  t.equal(link.bytesPerSecond, 2 * MiB, 'an empty measurement changes nothing');
+  link.record(MiB, 0);
+  link.record(0, 1000);
+  link.record(-1, 1000);
+  link.record(MiB, -5);
+  t.equal(link.bytesPerSecond, 2 * MiB, 'nor does one without bytes or without time');
+  const unlimited = new LinkEstimate(undefined);
+  unlimited.record(MiB, 0);
+  t.equal(unlimited.bytesPerSecond, undefined, 'no time measured: no rate (not an infinite one)');
+  unlimited.record(3 * MiB, 2000);
+  t.equal(unlimited.bytesPerSecond, 1.5 * MiB, 'no limit: the measured rate');
+  t.equal(chunkSizeFor(32 * 1024, 500), 32 * 1024, 'a configured size below the floor stays');
+  t.equal(chunkSizeFor(32 * 1024, 50 * MiB), 32 * 1024);
+  for (const rate of [0, -1, Number.NaN]) t.equal(chunkSizeFor(8 * MiB, rate), 8 * MiB, `rate ${rate}: unknown link`);
+  t.equal(chunkSizeFor(8 * MiB, 65_536 / 100), MIN_CHUNK, 'exactly one floor chunk per 100 s');
+  t.equal(chunkSizeFor(8 * MiB, (3 * 65_536) / 100 + 1), 3 * MIN_CHUNK, 'rounded down to whole 64 KiB');
+  t.same([SIGNATURE_WINDOW_S, CHUNK_CROSSING_S, MIN_CHUNK], [300, 100, 65_536]);
   t.equal(new LinkEstimate(undefined).bytesPerSecond, undefined);
 });
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { deriveServerOffset, findFileBySha256 } from '../../lib/upload/server-offset.js';
+import { deriveServerOffset, findFileBySha256, regionCountFor } from '../../lib/upload/server-offset.js';
 import { eraOf } from '../../lib/resources/era.js';
 import { esxiReleaseTitle, defaultTitle } from '../../lib/resources/esxi-title.js';
 
@@ -52,4 +52,27 @@ t.test('ESXi titles as MAAS formats them (docs/maas-upload-protocol.md#fields)',
   t.equal(esxiReleaseTitle('9'), 'VMware ESXi 9');
   t.equal(defaultTitle('esxi/8.0'), 'VMware ESXi 8.0');
   t.equal(defaultTitle('custom/foo'), undefined);
+});
+
+t.test('a lost tail is not read as a second region (docs/maas-upload-protocol.md#deriving-the-offset)', async (t) => {
+  // One region held 2 chunks, lost one to a restart while the 3rd was in flight: it holds 1 chunk,
+  // and 1 chunk × 2 regions equals 2 chunks. The region count is learnt once, from an offset the
+  // server acknowledged, so the reading after the loss is the bytes the one region holds.
+  const size = 360_844;
+  const chunk = 65_536;
+  const at = (held: number) => ({ size, progress: (100 * held) / size, complete: false });
+  const regions = regionCountFor(at(2 * chunk), '3.8', 2 * chunk);
+  t.equal(regions, 1, 'learnt from the acknowledged offset');
+  t.equal(deriveServerOffset(at(chunk), '3.8', regions), chunk, 'after the loss: one chunk held, not two');
+});
+
+t.test('offsets never exceed the file, and odd progress values mean nothing held (docs/maas-upload-protocol.md#deriving-the-offset)', async (t) => {
+  t.equal(deriveServerOffset({ size: 1000, progress: 150, complete: false }, '3.8'), 1000, '3.5+: capped at the size');
+  t.equal(deriveServerOffset({ size: 1000, progress: 0.5, complete: false }, '3.4'), 1000, '≤3.4: capped at the size');
+  for (const progress of [Number.NaN, Number.POSITIVE_INFINITY, -3]) {
+    t.equal(deriveServerOffset({ size: 1000, progress, complete: false }, '3.8'), 0, `progress ${progress}`);
+    t.equal(deriveServerOffset({ size: 1000, progress, complete: false }, '3.4'), 0, `≤3.4 progress ${progress}`);
+  }
+  t.equal(deriveServerOffset({ size: 1000, progress: 50, complete: true }, '3.8'), 1000, 'complete wins over progress');
+  t.equal(deriveServerOffset({ size: 1000, progress: 12.5, complete: false }, '3.8', 3), 375, 'three regions');
 });

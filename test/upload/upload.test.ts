@@ -15,6 +15,7 @@ import { MaasClient } from '../../lib/client/maas-client.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
 import type { MaasSimulator } from '../../lib/testing/index.js';
 import { fileIdOf, KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
+import { uploadPuts } from '../fixtures/server-ledger.js';
 
 /** File id of the upload's last PUT (the stored bytes live under it). */
 function uploadedFileId(sim: MaasSimulator): number {
@@ -103,12 +104,21 @@ t.test('server restarted mid-upload: the upload carries on from the persisted of
   env.sim.faults.latency(15);
   const up = env.client.bootResources.upload(env.options(image));
   let restarted: Promise<void> | undefined;
+  let requestsBefore = -1;
   up.on('progress', (p) => {
-    if (!restarted && p.phase === 'upload' && p.bytesAcked > image.size / 3) restarted = env.sim.restart();
+    if (restarted || p.phase !== 'upload' || p.bytesAcked <= image.size / 3) return;
+    requestsBefore = env.sim.requests.length;
+    restarted = env.sim.restart();
   });
   const result = await up.done();
   await restarted;
-  t.ok(restarted, 'the server was restarted during the upload');
+  // From the server's log: bytes were applied on both sides of the restart, and the first chunk
+  // after it landed where the last one before it ended (carried on, nothing sent twice).
+  const applied = (from: number, to?: number) => uploadPuts(env.sim.requests.slice(from, to)).filter((q) => q.applied);
+  const before = applied(0, requestsBefore).at(-1);
+  const after = applied(requestsBefore)[0];
+  t.ok(requestsBefore > 0 && before && after, 'the server was restarted during the upload');
+  t.equal(after?.appliedAt, (before?.appliedAt ?? NaN) + (before?.bodyBytes ?? NaN), 'the upload carried on from the offset before the restart');
   t.equal(result.file.complete, true);
   t.equal(tooMuchData(env.sim), 0);
   t.equal(await env.storedSha256(uploadedFileId(env.sim)), image.sha256);

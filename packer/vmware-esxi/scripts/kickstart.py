@@ -61,7 +61,7 @@ def _join(sections):
 
 def install_flags(esxi_version):
     # Prerequisite overrides exist from 7.0 on (packer-maas added them for 8.0b
-    # CPU/RAM checks, issue #128); ESXi 6.7's installer does not know them.
+    # CPU/RAM checks, packer-maas issue #128); ESXi 6.7's installer does not know them.
     if esxi_version == "6.7":
         return ""
     return " --ignoreprereqwarnings --ignoreprereqerrors --forceunsupportedinstall"

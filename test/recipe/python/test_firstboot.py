@@ -151,7 +151,7 @@ class FirstBootTest(unittest.TestCase):
                         "/MAAS/metadata/latest/vendor-data",
                         "/MAAS/metadata/latest/user-data",
                     ])
-                    # issue 9 case 6: success is reported, step by step, then the verdict
+                    # success is reported, step by step, then the verdict
                     verdict = self.assert_step_events(maas.events)
                     self.assertEqual((verdict["event_type"], verdict["name"], verdict["description"]),
                                      ("start", "maas-esxi/firstboot",
@@ -177,7 +177,7 @@ class FirstBootTest(unittest.TestCase):
                 self.tearDown()
 
     def test_problems_are_reported_to_maas_and_scripts_kept(self):
-        # issue 9 case 1 through the real entry point: MAAS's only NIC MAC is not on the host
+        # through the real entry point: MAAS's only NIC MAC is not on the host
         network = fixture_json("maas", "network-v1-full.json")
         network["config"][0]["mac_address"] = "00:00:00:00:00:99"
         with FakeMaas(metadata_files()) as maas, \
@@ -247,7 +247,7 @@ class FirstBootTest(unittest.TestCase):
         self.assertEqual(set(shown), {emitted})
 
     def test_missing_or_malformed_curtin_json_still_makes_the_host_its_own(self):
-        """Issue 9 case 2: logged, UUID regenerated, vmk0 on the NIC's own MAC, exit 1."""
+        """Logged, UUID regenerated, vmk0 on the NIC's own MAC, exit 1."""
         for content in (None, "{not json", "[1, 2]"):
             with self.subTest(content=content):
                 self.setUp()
@@ -267,7 +267,7 @@ class FirstBootTest(unittest.TestCase):
                 self.tearDown()
 
     def test_unreachable_maas_costs_at_most_five_minutes_then_goes_offline(self):
-        """Issue 9 case 3: network, storage and UUID first; MAAS gets one 5-minute budget."""
+        """Network, storage and UUID first; MAAS gets one 5-minute budget."""
         with FakeMaas(metadata_files()) as maas:
             reporting = maas.reporting()  # the server is gone once the block ends
         config = fixture_json("maas", "curtin-v1-full.json")

@@ -80,7 +80,7 @@ class MetadataClientTest(unittest.TestCase):
 
 
 class TimeBudgetTest(unittest.TestCase):
-    """Issue 9 case 3: an unreachable rack controller must cost at most 5 minutes in all."""
+    """An unreachable rack controller must cost at most 5 minutes in all."""
 
     def unreachable_client(self, seconds_per_attempt):
         clock = FakeClock()

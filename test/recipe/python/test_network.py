@@ -169,7 +169,7 @@ class BridgeAndDhcpTest(unittest.TestCase):
             "esxcli network vswitch standard uplink add --uplink-name=vmnic2 --vswitch-name=vSwitch1",
             "esxcli network vswitch standard portgroup add --portgroup-name=eno3 --vswitch-name=vSwitch1",
             "esxcli network ip interface add --interface-name=vmk1 --portgroup-name=eno3 --mtu=1500 --mac-address=3c:fd:fe:a0:00:03",
-            # IPv6 only: IPv4 off explicitly (issue 9 case 5)
+            # IPv6 only: IPv4 off explicitly
             "esxcli network ip interface ipv4 set --interface-name=vmk1 --type=none",
             # eno3 has accept-ra: 0 in MAAS
             "esxcli network ip interface ipv6 set --interface-name=vmk1 --enable-router-adv=false",
@@ -224,7 +224,7 @@ def single_nic_config(mac="3c:fd:fe:a0:00:01", mtu=1500):
 
 
 class StrandedHostTest(unittest.TestCase):
-    """Issue 9 case 1: a plan that cannot be applied in full never strands the host."""
+    """A plan that cannot be applied in full never strands the host."""
 
     def assert_dhcp_management_vmk_on(self, host, vmnic, mac):
         found = host.management_vmk()
@@ -300,7 +300,7 @@ class StrandedHostTest(unittest.TestCase):
 
 
 class SmallerFixesTest(unittest.TestCase):
-    """Issue 9 case 5."""
+    """Smaller network fixes: router advertisements, IPv6-only hosts."""
 
     def test_accept_ra_0_turns_router_advertisements_off(self):
         config = single_nic_config()

@@ -109,7 +109,7 @@ class GrowDatastoreTest(unittest.TestCase):
                                    "VMware ESXi 6.7.0 build-8169922\n")
         with FakeHost(responses) as host, self.assertLogs("maas-esxi", "INFO") as logs:
             self.assertEqual(apply_storage(fixture_json("maas", "storage-sata.json"), CommandRunner()), [])
-            # issue 9 case 5: the log states the action and the size
+            # the log states the action and the size
             self.assertIn("storage: datastore1 grown: partition 3 of %s now 458.4 GiB (492185853440 bytes) "
                           "(was 32.6 GiB (35026632704 bytes))" % SATA_BOOT_PATH, "\n".join(logs.output))
             self.assertEqual(host.commands()[-3:], [
@@ -178,7 +178,7 @@ def responses_for(device_list, bootbank, boot_device):
 
 
 class SerialMatchingTest(unittest.TestCase):
-    """Issue 9 case 4: real-world ESXi names of each kind, matched to MAAS's serial/model/wwn."""
+    """Real-world ESXi names of each kind, matched to MAAS's serial/model/wwn."""
 
     def test_left_justified_ata_serial_is_matched_even_without_the_bootbank_cross_check(self):
         responses = responses_for("core-device-list-sata-left.csv", "vmkfstools-P-bootbank-sata-left.txt",

@@ -1,0 +1,45 @@
+// `npm run mutation`: Stryker mutation testing of the upload engine's decisions (not in CI: slow).
+// Each mutant runs only the test files that cover it (coverageAnalysis perTest), one at a time
+// (the machine is shared); the TypeScript checker drops mutants that would not compile.
+const UNIT_TESTS = [
+  'test/upload/chunk-rules.test.ts',
+  'test/upload/server-offset.test.ts',
+  'test/upload/checks.test.ts',
+  'test/upload/rate-limit.test.ts',
+  'test/http/classify.test.ts',
+  'test/upload/sniff.test.ts',
+];
+const END_TO_END_TESTS = ['test/http/api-client.test.ts', 'test/upload/upload.test.ts', 'test/upload/failure-modes.test.ts'];
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'tap',
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  plugins: ['@stryker-mutator/tap-runner', '@stryker-mutator/typescript-checker'],
+  mutate: [
+    'lib/upload/chunk-outcome.ts',
+    'lib/upload/server-offset.ts',
+    'lib/upload/uploader.ts',
+    'lib/upload/chunk-size.ts',
+    'lib/upload/rate-limit.ts',
+    'lib/upload/checks.ts',
+    'lib/http/classify.ts',
+  ],
+  tap: {
+    // Fast, focused tests first; upload.test.ts and failure-modes.test.ts drive uploader.ts end to
+    // end (each takes seconds, so a surviving mutant elsewhere costs them too):
+    // MUTATION_UNITS_ONLY=1 leaves them out, e.g. to measure the stable files quickly.
+    testFiles: [...UNIT_TESTS, ...(process.env.MUTATION_UNITS_ONLY ? [] : END_TO_END_TESTS)],
+    // tap's own loaders: TypeScript, and t.mockImport for the fake-clock rate limiter test.
+    nodeArgs: ['--import=@tapjs/typescript/import', '--import=@tapjs/mock/import', '-r', '{{hookFile}}', '{{testFile}}'],
+  },
+  coverageAnalysis: 'perTest',
+  concurrency: 1,
+  timeoutMS: 30_000,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  ignorePatterns: ['dist', '.tap', 'reports', 'bench/out'],
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
