@@ -12,6 +12,12 @@ const OPTION_FLAGS: ReadonlyArray<readonly [RegExp, string]> = [
   [/(?<![-\w.])limitRate\b/g, '--limit-rate'],
   [/(?<![-\w.])sameImage\b/g, '--same-image'],
   [/(?<![-\w.])cacerts\b(?!\.\w)/g, '--cacerts'],
+  // SDK calls a hint names, as the commands that do the same.
+  [/machines\.release\('([\w-]+)'\)/g, 'maas PROFILE machine release $1'],
+  [/bootResources\.forget\('([\w-]+)'\)/g, "'maas-esxi PROFILE uploads forget $1'"],
+  [/bootResources\.pendingUploads\(\)/g, "'maas-esxi PROFILE uploads list'"],
+  [/bootResources\.upload\b/g, "'maas-esxi PROFILE create'"],
+  [/the ca option \(or MAAS_API_CACERT\), or set insecure/g, '--cacerts (or MAAS_API_CACERT), or pass --insecure'],
 ];
 
 /** The hint as the CLI user should read it: SDK options as flags, `PROFILE` as the profile typed. */

@@ -14,7 +14,7 @@ t.test('bash completion', async (t) => {
 
   // [line as typed, COMP_WORDS as bash splits it (COMP_WORDBREAKS: = and :), expected COMPREPLY]
   const cases: Array<[string, string[], string[]]> = [
-    ['maas-esxi ', ['maas-esxi', ''], ['login', 'logout', 'list', 'build', 'doctor', 'inspect', 'completion', 'env', 'admin', 'lab']],
+    ['maas-esxi ', ['maas-esxi', ''], ['login', 'logout', 'list', 'build', 'doctor', 'inspect', 'simulator', 'completion', 'env', 'admin', 'lab']],
     ['maas-esxi a', ['maas-esxi', 'a'], ['admin']],
     ['maas-esxi admin b', ['maas-esxi', 'admin', 'b'], ['build-and-upload', 'boot-resources', 'boot-resource']],
     ['maas-esxi admin boot-resources c', ['maas-esxi', 'admin', 'boot-resources', 'c'], ['create']],

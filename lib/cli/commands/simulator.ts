@@ -1,4 +1,4 @@
-import { runSimulator, simulatorSetup, type SimulatorRunOptions } from '../../testing/run-simulator.js';
+import type { SimulatorRunOptions } from '../../testing/run-simulator.js';
 import { defineCommand } from '../command.js';
 
 function optionalNumber(v: unknown): number | undefined {
@@ -22,7 +22,7 @@ export const simulatorCommand = defineCommand<SimulatorRunOptions>({
       .option('port', { type: 'number', describe: 'TCP port on 127.0.0.1 (default: any free port)' })
       .option('fault', { type: 'string', array: true, describe: 'METHOD#N=STATUS|lost|reset, e.g. PUT#3=503 (repeatable)' })
       .option('data-dir', { type: 'string', describe: 'keep the simulated state here across runs' }),
-  parse(argv) {
+  async parse(argv) {
     const options: SimulatorRunOptions = {
       era: argv['era'] === undefined ? undefined : String(argv['era']),
       machines: argv['machines'] === undefined ? undefined : String(argv['machines']),
@@ -32,11 +32,14 @@ export const simulatorCommand = defineCommand<SimulatorRunOptions>({
       faults: Array.isArray(argv['fault']) ? argv['fault'].map(String) : undefined,
       dataDir: argv['data-dir'] === undefined ? undefined : String(argv['data-dir']),
     };
-    // Bad input is refused before anything runs or prints.
+    // Bad input is refused before anything runs or prints. The simulator loads only when it runs,
+    // not for --help or a completion Tab (bench/startup.mjs).
+    const { simulatorSetup } = await import('../../testing/run-simulator.js');
     simulatorSetup(options);
     return options;
   },
   async run(o, ctx) {
+    const { runSimulator } = await import('../../testing/run-simulator.js');
     ctx.out.info('Simulated MAAS running; Ctrl-C stops it.');
     await runSimulator(o, { print: (line) => ctx.out.text(line), signal: ctx.signal });
   },
