@@ -1,4 +1,4 @@
-// The official maas CLI as the baseline of issue 18: `maas PROFILE boot-resources create … content@=FILE`
+// The official maas CLI as the baseline: `maas PROFILE boot-resources create … content@=FILE`
 // against the same simulator, measured with GNU time exactly as ours is.
 //
 // How it is obtained (its code is never committed here): MAAS's own source, run with Debian's

@@ -3,7 +3,7 @@
 // writes bench/out/results.json. Not part of the tests.
 //
 //   BENCH_HASH_GIB=1 BENCH_UPLOAD_GIB=1 BENCH_RSS_GIB="1 4 16" BENCH_FLAKY_MIB=256 BENCH_FANOUT_MIB=96 npm run bench
-//   BENCH_ONLY=maascli,memory,flaky npm run bench   (issue 18's goals; see bench/maas-cli.mjs for MAAS_CLI_SRC)
+//   BENCH_ONLY=maascli,memory,flaky npm run bench   (the performance goals; see bench/maas-cli.mjs for MAAS_CLI_SRC)
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync, writeFileSync } from 'node:fs';
@@ -172,7 +172,7 @@ async function throttledUpload(path, name, link, chunk, seed) {
   return { seconds: run.seconds, result: run.value, puts: sim.requests.filter((r) => r.method === 'PUT').length, faults: sim.faults.fired, received };
 }
 
-/** Goodput over a throttled 8 MB/s link, clean and with 5 % of chunk requests dropped mid-body, for five seeds (issue 18). */
+/** Goodput over a throttled 8 MB/s link, clean and with 5 % of chunk requests dropped mid-body, for five seeds. */
 async function benchFlaky() {
   const size = Number(env('BENCH_FLAKY_MIB', '256')) * MiB;
   const link = Number(env('BENCH_LINK_MB_S', '8')) * 1e6;
@@ -196,7 +196,7 @@ async function benchFlaky() {
   rmSync(path);
 }
 
-/** The official maas CLI against ours, fresh 1 GiB create each, A/B pairs in turn on fresh simulators (issue 18). */
+/** The official maas CLI against ours, fresh 1 GiB create each, A/B pairs in turn on fresh simulators. */
 async function benchMaasCli() {
   const src = maasCliSource();
   if (!src) {

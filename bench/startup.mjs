@@ -1,6 +1,6 @@
 // `node bench/startup.mjs` (after `npm run build`): how fast `maas-esxi --help` and a completion
 // Tab start, against `node -e 0` measured in the same run, interleaved, on the same machine
-// (issue 16: at most node -e 0 + 0.12 s and 50 MiB peak RSS). Prints a table and one JSON line.
+// (the budget: at most node -e 0 + 0.12 s and 50 MiB peak RSS). Prints a table and one JSON line.
 //
 //   BENCH_STARTUP_RUNS=15 node bench/startup.mjs
 import { spawnSync } from 'node:child_process';

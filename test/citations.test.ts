@@ -29,6 +29,8 @@ const REPO_PATH = /(?<![\w./-])((?:lib|test|docs|bench|\.ci)\/[\w./-]*\w)/g;
 const SCRIPT_NAME = /(?<![\w./-])([\w-]+\.mjs)\b/g;
 /** The comment part of a line: after `//` or `#`, or a JSDoc line. */
 const COMMENT = /(?:^\s*\*|^\s*\/\*\*|(?<![:\w])\/\/|(?:^|\s)#)(.*)$/;
+/** In JavaScript and TypeScript `#` starts no comment (a private name, tap's ` # time=`). */
+const JS_COMMENT = /(?:^\s*\*|^\s*\/\*\*|(?<![:\w])\/\/)(.*)$/;
 
 function files(rel: string): string[] {
   const abs = join(root, rel);
@@ -61,8 +63,8 @@ t.test('GitHub anchors', async (t) => {
 });
 
 /** The repository path a line cites that does not exist (a path with a line number or anchor is cut at it). */
-function missingRepoPaths(code: string, shipped: ReadonlySet<string>): string[] {
-  const line = COMMENT.exec(code)?.[1] ?? '';
+function missingRepoPaths(file: string, code: string, shipped: ReadonlySet<string>): string[] {
+  const line = (/\.(ts|mjs|js)$/.test(file) ? JS_COMMENT : COMMENT).exec(code)?.[1] ?? '';
   const paths = [...line.matchAll(REPO_PATH)].map((m) => m[1]!.replace(/[:#].*$/, '').replace(/\.$/, ''));
   const scripts = [...line.matchAll(SCRIPT_NAME)].map((m) => m[1]!);
   // bench/out/ holds what a run writes, not a citation.
@@ -82,7 +84,7 @@ t.test('no citation points outside the repository, and every cited docs/ anchor 
       .forEach((line, i) => {
         const own = OWN_ISSUE.test(line.replace(UPSTREAM_ISSUE, ''));
         if (OUTSIDE.test(line) || BARE_SECTION.test(line) || own) outside.push(`${file}:${i + 1}: ${line.trim()}`);
-        for (const p of missingRepoPaths(line, shipped)) missing.push(`${file}:${i + 1}: ${p}`);
+        for (const p of missingRepoPaths(file, line, shipped)) missing.push(`${file}:${i + 1}: ${p}`);
         for (const [, page, anchor] of line.matchAll(CITED_ANCHOR)) {
           if (!pages.has(page!)) pages.set(page!, existsSync(join(root, 'docs', page!)) ? anchors(page!) : new Set());
           if (!pages.get(page!)!.has(anchor!)) missing.push(`${file}:${i + 1}: docs/${page}#${anchor}`);

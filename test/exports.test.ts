@@ -260,7 +260,7 @@ t.test('each entry point exports exactly the pinned names', async (t) => {
   }
 });
 
-t.test('the main entry point stays small: at most 36 names, values and types together (issue 17 item 14)', async (t) => {
+t.test('the main entry point stays small: at most 36 names, values and types together', async (t) => {
   const main = ENTRY_POINTS['maas-esxi']!;
   t.ok(main.values.length + main.types.length <= 36, `${main.values.length + main.types.length} names`);
 });

@@ -13,6 +13,9 @@ const OPTION_FLAGS: ReadonlyArray<readonly [RegExp, string]> = [
   [/(?<![-\w.])sameImage\b/g, '--same-image'],
   [/(?<![-\w.])cacerts\b(?!\.\w)/g, '--cacerts'],
   // SDK calls a hint names, as the commands that do the same.
+  [/Call upload\(\) again with the same options/g, 'Rerun the same command'],
+  [/\bCheck the path option\b/g, 'Check the path given in content@=FILE'],
+  [/(?<![-\w.])limitRate to 1024 bytes per second or more/g, '--limit-rate 1K or more (e.g. 500K, 2M)'],
   [/machines\.release\('([\w-]+)'\)/g, 'maas PROFILE machine release $1'],
   [/bootResources\.forget\('([\w-]+)'\)/g, "'maas-esxi PROFILE uploads forget $1'"],
   [/bootResources\.pendingUploads\(\)/g, "'maas-esxi PROFILE uploads list'"],

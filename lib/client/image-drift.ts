@@ -1,5 +1,5 @@
 /**
- * Which build each site runs under a name (issue 19 item 4): per site, the uploaded resources,
+ * Which build each site runs under a name: per site, the uploaded resources,
  * the sha256 and size of their newest file, whether MAAS calls it complete, how many racks or
  * regions can deploy it, and how many machines run it — and the drift between sites.
  */

@@ -14,7 +14,7 @@ export interface OperationContext<P> {
 
 /**
  * The one shape of every long SDK call (waitReady, deploy, uploadToSites, events.follow), after
- * lib-storage's `Upload` (aws-sdk-js-v3 `lib/lib-storage/src/Upload.ts`): it starts at once (on
+ * lib-storage's `Upload` (aws-sdk-js-v3's lib-storage package, `Upload.ts`): it starts at once (on
  * the next tick, so listeners attached right away see every event); `on('progress', …)` or
  * `for await (const p of op)` follow it; `done()` gives the result; `abort()` (or the caller's
  * `signal`) stops it, and then `done()` and the iteration reject with MaasAbortError, whatever

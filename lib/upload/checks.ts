@@ -17,7 +17,7 @@ export function assertChunkSize(chunkSize: number): void {
   if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
     throw new UploadInputError(`Chunk size ${chunkSize} is out of range.`, {
       code: 'BAD_CHUNK_SIZE',
-      hint: 'Use a --chunk-size between 64 KiB and 10 MiB (the MAAS snap\'s nginx limit); the default is 8 MiB.',
+      hint: 'Use a chunkSize between 64 KiB and 10 MiB (the MAAS snap\'s nginx limit); the default is 8 MiB.',
     });
   }
 }

@@ -114,7 +114,7 @@ async function giveUp(ctx: UploadContext, s: Session, reason: Extract<RetryActio
       status: e.status,
       url: e.url,
       method: e.method,
-      hint: "Rerun the same command to resume from the server's offset.",
+      hint: "Call upload() again with the same options to resume from the server's offset.",
     });
   }
   throw e;

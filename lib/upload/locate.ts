@@ -77,7 +77,7 @@ export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: Locat
   const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
   assertChunkSize(chunkSize);
   if (o.limitRate !== undefined && !(o.limitRate >= 1024)) {
-    throw new UploadInputError(`Rate limit ${o.limitRate} B/s is too low.`, { code: 'BAD_RATE', hint: 'Use --limit-rate 1K or more (e.g. 500K, 2M).' });
+    throw new UploadInputError(`Rate limit ${o.limitRate} B/s is too low.`, { code: 'BAD_RATE', hint: 'Set limitRate to 1024 bytes per second or more.' });
   }
   const path = resolvePath(o.path);
   const st = await statImage(path);
@@ -150,7 +150,7 @@ async function statImage(path: string): Promise<Stats> {
     throw new UploadInputError(code === 'ENOENT' ? `No such file: ${path}` : `Cannot read ${path}: ${(cause as Error).message}`, {
       code: code ?? 'UNREADABLE',
       cause,
-      hint: 'Check the path given in content@=FILE.',
+      hint: 'Check the path option.',
     });
   }
   if (!st.isFile()) throw new UploadInputError(`${path} is not a regular file.`, { code: 'NOT_A_FILE', hint: 'Point content@= at the image file (e.g. vmware-esxi.dd.gz).' });
@@ -215,7 +215,7 @@ async function findSameImage(deps: LocateDeps, o: UploadOptions, sha256: string,
       `MAAS already holds this image as boot resource ${resource.id} (${resource.name}, ${resource.architecture}); MAAS 3.8 keeps one file per sha256, so uploading it as ${o.name} would empty that copy until the new upload completes (for good if it is interrupted).`,
       {
         code: 'SAME_IMAGE',
-        hint: `Deploy ${resource.name} instead, or rerun with --same-image reuse (report the existing resource) or --same-image rebuild (upload again at once, accepting that ${resource.name} cannot deploy until it completes).`,
+        hint: `Deploy ${resource.name} instead, or upload again with sameImage: 'reuse' (report the existing resource) or sameImage: 'rebuild' (upload again at once, accepting that ${resource.name} cannot deploy until it completes).`,
       },
     );
   }

@@ -77,7 +77,7 @@ export function throwIfAborted(ctx: UploadContext, s: Session): void {
   throw new MaasAbortError(`Upload interrupted at ${s.offset} of ${s.size} bytes; its state is saved.`, {
     code: 'ABORTED',
     cause: ctx.signal.reason,
-    hint: 'Rerun the same command to resume.',
+    hint: 'Call upload() again with the same options to resume.',
   });
 }
 

@@ -273,7 +273,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
     return new MaasAbortError(saved ? 'Upload interrupted; its state is saved.' : 'Interrupted before any data was sent; nothing to resume yet.', {
       code: 'ABORTED',
       cause: err,
-      hint: saved ? 'Rerun the same command to resume.' : 'Rerun the same command to start again.',
+      hint: saved ? 'Call upload() again with the same options to resume.' : 'Call upload() again with the same options to start again.',
     });
   }
 

@@ -4,7 +4,7 @@ import { complete, shellSplit } from '../../lib/cli/completion.js';
 const env = { profiles: ['admin'], cwd: '/nonexistent', architectures: () => [] };
 const tab = (line: string) => complete(shellSplit(line), env);
 
-// Issue 16 item 8: values after an option with choices, and an action word after `uploads`.
+// Values after an option with choices, and an action word after `uploads`.
 t.test('completion offers option and positional choices', async (t) => {
   t.same(tab('maas-esxi admin create name=esxi/8.0 --same-image '), ['refuse', 'reuse', 'rebuild']);
   t.same(tab('maas-esxi admin create --same-image re'), ['refuse', 'reuse', 'rebuild']);

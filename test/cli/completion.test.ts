@@ -22,7 +22,7 @@ t.test('bash completion', async (t) => {
     ['maas-esxi admin create name=esxi/8.0 k', ['maas-esxi', 'admin', 'create', 'name', '=', 'esxi/8.0', 'k'], ['keep_old=']],
     ['maas-esxi admin boot-resources create filetype=ddg', ['maas-esxi', 'admin', 'boot-resources', 'create', 'filetype', '=', 'ddg'], ['ddgz']],
     ['maas-esxi admin boot-resources create filetype=', ['maas-esxi', 'admin', 'boot-resources', 'create', 'filetype', '='], ['=tgz', '=tbz', '=txz', '=ddtgz', '=ddtbz', '=ddtxz', '=ddtar', '=ddbz2', '=ddgz', '=ddxz', '=ddraw']],
-    // Issue 16 item 2: no fixed list MAAS may refuse (hwe-24.04 is a kernel, not a usable architecture);
+    // No fixed list MAAS may refuse (hwe-24.04 is a kernel, not a usable architecture);
     // until `lab` has been read, its server's architectures are unknown.
     ['maas-esxi lab create architecture=amd', ['maas-esxi', 'lab', 'create', 'architecture', '=', 'amd'], []],
     ['maas-esxi admin create content@=im', ['maas-esxi', 'admin', 'create', 'content@', '=', 'im'], ['images/']],

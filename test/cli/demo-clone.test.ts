@@ -9,7 +9,7 @@ import { tempDir } from '../fixtures/upload-env.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
 
-// Issue 16: the README's quick start (`npm run demo`) works from a fresh clone — what is
+// The README's quick start (`npm run demo`) works from a fresh clone — what is
 // committed, built from scratch; node_modules is shared through a symlink instead of reinstalled.
 t.test('npm run demo works in a fresh clone', async (t) => {
   const dir = join(tempDir(t), 'clone');

@@ -27,7 +27,7 @@ t.test('a URL without a scheme is named, with the fix', async (t) => {
   const ip = await cli(['login', 'x', '10.0.0.2', KEY], { home });
   t.match(ip.stderr, /'10\.0\.0\.2' \(the login URL\) is not a MAAS URL.* Write it as http:\/\/10\.0\.0\.2:5240\/MAAS\/\./);
   const env = await cli(['env', 'boot-resources', 'read'], { home, env: { MAAS_API_URL: 'maas:5240/MAAS/', MAAS_API_KEY: KEY } });
-  t.equal(env.code, 2, 'a usage error, as from login (issue 16 item 6)');
+  t.equal(env.code, 2, 'a usage error, as from login');
   t.match(env.stderr, /MAAS_API_URL is not an http\(s\) URL: maas:5240\/MAAS\/\. Use the MAAS URL, e\.g\. http:\/\/HOST:5240\/MAAS\//);
   t.notOk(existsSync(join(home, '.maascli.db')), 'nothing saved');
 });

@@ -4,7 +4,7 @@ import { commandName } from '../../lib/cli/command.js';
 import { cli } from '../fixtures/cli-harness.js';
 import { tempDir } from '../fixtures/upload-env.js';
 
-// Issue 16 item 1: a new user with a fresh HOME reads the README's own help commands.
+// A new user with a fresh HOME reads the README's own help commands.
 t.test('help of every command works with a fresh HOME (no profile, no login)', async (t) => {
   const home = tempDir(t);
   const lines: string[][] = [

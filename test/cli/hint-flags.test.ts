@@ -1,7 +1,7 @@
 import t from 'tap';
 import { cliHint } from '../../lib/cli/hint-flags.js';
 
-// The SDK's hints speak SDK options; the CLI shows its flags and the profile typed (issue 16 item 7).
+// The SDK's hints speak SDK options; the CLI shows its flags and the profile typed.
 t.test('SDK options in hints become CLI flags', async (t) => {
   t.equal(cliHint("Rerun with sameImage: 'reuse' or sameImage: 'rebuild'.", 'admin'), 'Rerun with --same-image reuse or --same-image rebuild.');
   t.equal(cliHint('Use a chunkSize from 64 KiB to 10 MiB, or resume: false.', undefined), 'Use a --chunk-size from 64 KiB to 10 MiB, or --no-resume.');
@@ -9,6 +9,10 @@ t.test('SDK options in hints become CLI flags', async (t) => {
   t.equal(cliHint('Release it first (maas PROFILE machine release x).', 'lab'), 'Release it first (maas lab machine release x).');
   t.equal(cliHint("Release it first (machines.release('abhyvd')), then deploy again.", 'lab'), 'Release it first (maas lab machine release abhyvd), then deploy again.', 'an SDK call becomes the command');
   t.equal(cliHint("Upload the current file with bootResources.upload, and drop the old state with bootResources.forget('3f2a').", 'lab'), "Upload the current file with 'maas-esxi lab create', and drop the old state with 'maas-esxi lab uploads forget 3f2a'.");
+  t.equal(cliHint('Call upload() again with the same options to resume.', 'lab'), 'Rerun the same command to resume.');
+  t.equal(cliHint('Check the path option.', 'lab'), 'Check the path given in content@=FILE.');
+  t.equal(cliHint('Set limitRate to 1024 bytes per second or more.', 'lab'), 'Set --limit-rate 1K or more (e.g. 500K, 2M).');
+  t.equal(cliHint('Use a chunkSize between 64 KiB and 10 MiB.', 'lab'), 'Use a --chunk-size between 64 KiB and 10 MiB.');
   t.equal(cliHint('maas PROFILE machine release x', 'a,b'), 'maas PROFILE machine release x', 'several sites: no single profile to name');
   t.equal(cliHint('Rerun with --same-image reuse.', 'admin'), 'Rerun with --same-image reuse.', 'CLI flags stay as they are');
   t.equal(cliHint('Pass --cacerts FILE (e.g. cacerts.pem), or cacerts.', 'admin'), 'Pass --cacerts FILE (e.g. cacerts.pem), or --cacerts.');

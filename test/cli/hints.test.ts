@@ -4,7 +4,7 @@ import { startMaasSimulator } from '../../lib/testing/index.js';
 import { cli } from '../fixtures/cli-harness.js';
 import { makeImage, tempDir } from '../fixtures/upload-env.js';
 
-// Issue 16 item 7: hints speak the profile the user typed, not a placeholder.
+// Hints speak the profile the user typed, not a placeholder.
 t.test('a hint names the known profile instead of PROFILE', async (t) => {
   const home = tempDir(t);
   const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas'), machines: [{ hostname: 'esx-01' }] });

@@ -4,7 +4,7 @@ import { startMaasSimulator } from '../../lib/testing/index.js';
 import { cli } from '../fixtures/cli-harness.js';
 import { makeImage, tempDir } from '../fixtures/upload-env.js';
 
-// Issue 16 item 7: without --json a person reads a line or a table (as gh and rclone print);
+// Without --json a person reads a line or a table (as gh and rclone print);
 // --json keeps the one JSON document.
 t.test('login, uploads list and --dry-run print lines or a table; JSON only with --json', async (t) => {
   const home = tempDir(t);

@@ -6,7 +6,7 @@ import { makeImage, tempDir } from '../fixtures/upload-env.js';
 
 const jsonLines = (text: string): unknown[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
 
-// Issue 16 item 7: with --json, stderr is JSON lines only (a script parses both streams).
+// With --json, stderr is JSON lines only (a script parses both streams).
 t.test('with --json every stderr line is JSON: multi-site create and wait-ready', async (t) => {
   const home = tempDir(t);
   for (const name of ['site1', 'site2']) {

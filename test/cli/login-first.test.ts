@@ -7,7 +7,7 @@ import type { CliIO } from '../../lib/cli/output.js';
 import { cli } from '../fixtures/cli-harness.js';
 import { tempDir } from '../fixtures/upload-env.js';
 
-// Issue 16 item 5: the login a new user types first.
+// The login a new user types first.
 t.test('a URL without /MAAS/ says the URL needs it', async (t) => {
   const home = tempDir(t);
   const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });

@@ -4,7 +4,7 @@ import { startMaasSimulator } from '../../lib/testing/index.js';
 import { cli } from '../fixtures/cli-harness.js';
 import { makeImage, tempDir } from '../fixtures/upload-env.js';
 
-// Issue 16 item 2: what MAAS's BootResourceForm refuses (src/maasserver/forms/__init__.py:
+// What MAAS's BootResourceForm refuses (src/maasserver/forms/__init__.py:
 // the architecture ChoiceField over the usable architectures, clean_name's reserved names) is
 // refused before the image is hashed, in --dry-run too, and before 3.8's same-image check.
 t.test('names and architectures MAAS refuses fail before hashing, dry run or not', async (t) => {

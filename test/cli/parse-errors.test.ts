@@ -5,7 +5,7 @@ import { tempDir } from '../fixtures/upload-env.js';
 /** One or two full sentences: each starts with a capital, quote or backtick and ends with a stop. */
 const SENTENCES = /^maas-esxi: error: (?:[^\n]*?[.?!] ){0,1}[^\n]*[.?!]\n$/;
 
-// Issue 16 items 3 and 4: yargs' raw messages become one line each, with "did you mean".
+// Yargs' raw messages become one line each, with "did you mean".
 t.test('parser mistakes are one line with the close match', async (t) => {
   const home = tempDir(t);
   const env = { MAAS_API_URL: 'http://127.0.0.1:9/MAAS/', MAAS_API_KEY: 'a:b:c' };

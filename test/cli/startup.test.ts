@@ -16,7 +16,7 @@ function modulesLoadedBy(home: string, args: string[], name: string): string[] {
   return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
 }
 
-// Issue 16 item 9: help and a completion Tab start instantly because they load only the
+// Help and a completion Tab start instantly because they load only the
 // registry; the parser, the HTTP client and the upload engine load when a command runs.
 // (Time and memory are measured by bench/startup.mjs; this guards what makes them small.)
 t.test('help and completion load no yargs, undici, SDK client or upload engine', async (t) => {

@@ -4,7 +4,7 @@ import { startMaasSimulator } from '../../lib/testing/index.js';
 import { cli } from '../fixtures/cli-harness.js';
 import { makeImage, tempDir } from '../fixtures/upload-env.js';
 
-// Issue 16 item 6: one rule — whatever the user typed or set (argument, flag, environment
+// One rule — whatever the user typed or set (argument, flag, environment
 // variable) that cannot be used is a usage error, exit 2, quoting it as written.
 t.test('a bad URL is exit 2 from login and from MAAS_API_URL alike', async (t) => {
   const home = tempDir(t);

@@ -1,5 +1,5 @@
 /**
- * Issue 17 item 13: one convention for every long SDK call — a handle with done(), abort(),
+ * One convention for every long SDK call — a handle with done(), abort(),
  * typed `progress` events and async-iterable progress — and abort behaves the same in all:
  * done() and the iteration reject with MaasAbortError (exit 130 in the CLI).
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 17 items 1–7: a script author gets the right error at once, with numbers as they were
+ * A script author gets the right error at once, with numbers as they were
  * and hints in the SDK's own terms. Truth is read from the simulator (its request log, its
  * stored resources), not from the client's own counters.
  */

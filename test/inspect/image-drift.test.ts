@@ -1,5 +1,5 @@
 /**
- * `maas-esxi site1,site2 images [name=…]` (issue 19 item 4): one row per site and image, read
+ * `maas-esxi site1,site2 images [name=…]`: one row per site and image, read
  * from each simulated MAAS — sha256 and size of the stored file, complete, ready, machines
  * deployed from it — then exit 0 when the sites agree and exit 8 naming the drift.
  */

@@ -1,5 +1,5 @@
 /**
- * No image with a public root password (issue 19 item 5): without MAAS_ESXI_ROOT_PASSWORD a
+ * No image with a public root password: without MAAS_ESXI_ROOT_PASSWORD a
  * random password is generated that ESXi's rules accept — checked by the recipe's own Python
  * checker (packer/vmware-esxi/scripts/esxi_password.py), the one the kickstart step applies —
  * and written once to a 0600 file next to the image.

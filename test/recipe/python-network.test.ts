@@ -7,5 +7,5 @@ import { testPythonSuites } from '../fixtures/recipe/python-suite.js';
 
 testPythonSuites(t, [
   ['network config -> esxcli (v1, v2, bonds, VLANs, aliases, bridges, DHCP, fallback)', 'test_network.py'],
-  ['a refused part costs only itself; a refused management path falls back (issue 20)', 'test_network_parts.py'],
+  ['a refused part costs only itself; a refused management path falls back', 'test_network_parts.py'],
 ]);

@@ -1,4 +1,4 @@
-// Issue 21's user, tried for real: a fresh copy of the repository, a fresh HOME (no npm `nodedir`
+// An air-gapped operator's install, tried for real: a fresh copy of the repository, a fresh HOME (no npm `nodedir`
 // in any npm config, no node-gyp header cache), node-gyp's header download blocked (its mirror,
 // NODEJS_ORG_MIRROR, is a closed port on 127.0.0.1), then `npm ci` and the demo (scripts/demo.mjs)
 // with the running Node.js. (Debian's Node 20 finds its own headers by its build prefix, so the

@@ -1,5 +1,5 @@
 /**
- * Issue 15 item 6: the simulator's first boot posts the payload's own steps and texts. Expectations
+ * The simulator's first boot posts the payload's own steps and texts. Expectations
  * come from the hand-written event sequence the payload's end-to-end test also checks
  * (test/fixtures/recipe/maas/first-boot-events-success.json), not from the contract file both read.
  */

@@ -1,5 +1,5 @@
 /**
- * "The simulator as a tool" (issue 17): `maas-esxi simulator` with machines, racks, regions and
+ * "The simulator as a tool": `maas-esxi simulator` with machines, racks, regions and
  * faults from the command line prints a URL and a ready API key; what a client using them then
  * reads from the API is the truth checked here. And `sim.storedSha256(resourceId)`.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 17 item 15: the simulator stays readable — no file in lib/testing over 400 lines, no
+ * The simulator stays readable — no file in lib/testing over 400 lines, no
  * function over 60, and no import cycle anywhere in lib/ (a cycle makes load order matter).
  */
 import t from 'tap';

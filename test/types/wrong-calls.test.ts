@@ -1,5 +1,5 @@
 /**
- * Issue 17 item 12: the SDK's types refuse wrong calls. The fixture holds each wrong call under a
+ * The SDK's types refuse wrong calls. The fixture holds each wrong call under a
  * `@ts-expect-error`; compiled as is it must be clean (every directive used, so every line is an
  * error), and compiled with the directives removed, exactly those lines must fail.
  */
@@ -30,7 +30,7 @@ const lines = source.split('\n');
 const wrong = lines.flatMap((line, i) => (line.trim().startsWith(DIRECTIVE) ? [i + 1] : []));
 
 t.test('the fixture compiles: every @ts-expect-error marks a real error', async (t) => {
-  t.equal(wrong.length, 15, 'the wrong calls of issue 17 item 12');
+  t.equal(wrong.length, 15, 'the wrong calls');
   const diagnostics = compile(source);
   t.same(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')), []);
 });

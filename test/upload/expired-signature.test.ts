@@ -1,4 +1,4 @@
-// Issue 17 item 9: MAAS checks an OAuth signature's age after its proxy has read the whole body
+// MAAS checks an OAuth signature's age after its proxy has read the whole body
 // (docs/maas-api.md#the-300-s-window). When a chunk crosses slower than the window, every resend
 // of the same size is refused again: the client must shrink until a chunk crosses well inside
 // the window, say the size it really uses, and complete.

@@ -1,4 +1,4 @@
-// Issue 17 item 10: the server loses its tail while a chunk is on the wire and the connection
+// The server loses its tail while a chunk is on the wire and the connection
 // resets. The client must read the server's offset (one GET) before the next PUT and resend from
 // there: never append at its own stale offset, never restart from 0.
 import t from 'tap';
@@ -11,7 +11,7 @@ t.test('a lost tail plus a reset while chunk 4 is on the wire: resend from the s
   const image = makeImage(tempDir(t), 2048 * KiB);
   // Slow enough that chunk 4 is still crossing when the region restarts.
   env.sim.faults.throttle(256 * KiB);
-  // As on the independent MAAS imitation of issue 17: no region controller list to read the
+  // As on the independent MAAS imitation: no region controller list to read the
   // region count from, so the offset comes from the progress float alone.
   env.sim.faults.add({ match: { method: 'GET', path: /regioncontrollers/, times: Infinity }, action: { type: 'status', status: 404, body: 'Unknown API endpoint' } });
   const up = env.client.bootResources.upload(env.options(image, { syncTimeoutMs: 500 }));
@@ -38,7 +38,7 @@ t.test('a lost tail plus a reset while chunk 4 is on the wire: resend from the s
   // The server lost one chunk and never got chunk 4: at most those two are sent again.
   const applied = puts.filter((r) => r.status === 200).reduce((n, r) => n + r.bodyBytes, 0);
   t.ok(applied <= image.size + CHUNK, `the server applied ${applied} bytes for a ${image.size}-byte image`);
-  // Issue 17 item 11: the counters cover what the server saw. Every byte it applied twice was
+  // The counters cover what the server saw. Every byte it applied twice was
   // re-sent; nothing reaches the server that was not handed over; each byte is sent once first.
   const received = puts.reduce((n, r) => n + r.bodyBytes, 0);
   t.ok(result.bytesResent >= applied - image.size, `bytesResent ${result.bytesResent} ≥ ${applied - image.size} applied twice`);

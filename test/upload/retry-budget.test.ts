@@ -1,4 +1,4 @@
-// Issue 17 item 8: one retry budget, honoured. `backoff.retries` bounds the failed attempts in a
+// One retry budget, honoured. `backoff.retries` bounds the failed attempts in a
 // row of an upload — chunk PUTs and the offset reads between them together — and MaasApiClient
 // does not retry those reads on its own (its loop around ours multiplied the two budgets).
 import t from 'tap';

@@ -1,4 +1,4 @@
-// Issue 17 item 8: the decision after a failure is one pure function, tested here over every
+// The decision after a failure is one pure function, tested here over every
 // outcome × era. The expectations are MAAS facts (docs/maas-upload-protocol.md#append-only-writes,
 // #integrity-errors, docs/maas-api.md#the-300-s-window), written out per row, not computed.
 import t from 'tap';

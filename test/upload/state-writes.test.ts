@@ -1,4 +1,4 @@
-// Issue 18: the resume state stays crash-safe (the chunk in flight is recorded before it is sent)
+// The resume state stays crash-safe (the chunk in flight is recorded before it is sent)
 // but costs one small write + rename per chunk, not two.
 import t from 'tap';
 import { BootResourceUpload } from '../../lib/upload/uploader.js';

@@ -1,4 +1,4 @@
-// Issue 17 item 13, for uploads: the handle is { on(...), done(), abort(), [Symbol.asyncIterator] },
+// For uploads: the handle is { on(...), done(), abort(), [Symbol.asyncIterator] },
 // and resume() returns the same handle at once, as upload() does.
 import t from 'tap';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';

@@ -233,7 +233,7 @@ t.test('bad input is refused before any write', async (t) => {
     [{ path: join(dir, 'missing.dd.gz') }, 'ENOENT'],
     [{ name: 'esxi/8/0' }, 'BAD_NAME'],
     [{ name: 'vmware/8.0' }, 'BAD_NAME'],
-    // @ts-expect-error the compiler refuses it (issue 17 item 12); a JS caller still meets the run-time check.
+    // @ts-expect-error the compiler refuses it; a JS caller still meets the run-time check.
     [{ architecture: 'amd64' }, 'BAD_ARCHITECTURE'],
     [{ chunkSize: 11 * 1024 * 1024 }, 'BAD_CHUNK_SIZE'],
   ];

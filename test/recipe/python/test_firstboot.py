@@ -204,7 +204,7 @@ class FirstBootTest(unittest.TestCase):
         self.assertIn("kept for inspection", self.read(self.log))
 
     def test_refused_bond_is_reported_while_the_management_network_keeps_its_address(self):
-        """Issue 20 through the real entry point: exit 1 (deploy --wait: exit 6), eno1 as MAAS said."""
+        """A refused data bond through the real entry point: exit 1 (deploy --wait: exit 6), eno1 as MAAS said."""
         from test_network_parts import XOR_BOND
         with FakeMaas(metadata_files()) as maas, \
                 FakeHost(self.host_responses(stateful_network=True), network=image_state(HOST_NICS)) as host:
@@ -241,7 +241,7 @@ class FirstBootTest(unittest.TestCase):
         return shown
 
     def assert_documented_verdict_is(self, emitted):
-        """Every SUCCESS verdict the docs show is the one the payload emits (issue 15 item 6)."""
+        """Every SUCCESS verdict the docs show is the one the payload emits."""
         shown = self.documented(r"maas-esxi first boot finished: SUCCESS \(\d+ steps\)")
         self.assertTrue(shown, "README.md shows an example verdict")
         self.assertEqual(set(shown), {emitted})

@@ -1,4 +1,4 @@
-"""Issue 20: a refused part of MAAS's network config costs only that part (and its dependants).
+"""A refused part of MAAS's network config costs only that part (and its dependants).
 
 The management path -- the interface MAAS gave the default gateway, its NIC or bond members --
 is applied exactly as MAAS configured it whenever it can be; only when it cannot (its NIC is
