@@ -1,11 +1,10 @@
 import type { ImageDriftReport, SiteImage } from '../../client/image-drift.js';
-import { siteErrorJson } from '../../client/sites.js';
+import type { MaasError } from '../../errors/index.js';
 import { defineCommand, type RunContext } from '../command.js';
 import { EXIT, exitCodeFor, SitesFailedError, worstExitCode } from '../exit-codes.js';
 import { declareData, parseData } from '../flag-sets.js';
 import { formatBytes } from '../format.js';
 import { UsageError } from '../grammar.js';
-import { connectSites, siteNames } from '../multi-site.js';
 
 interface ImagesOptions {
   name: string | undefined;
@@ -31,17 +30,18 @@ export const imagesCommand = defineCommand<ImagesOptions>({
     return { name };
   },
   async run(o, ctx) {
+    // Loaded when the command runs, not for --help or a completion Tab (bench/startup.mjs).
+    const [{ connectSites, siteNames }, { compareSiteImages }, { siteErrorJson }] = await Promise.all([import('../multi-site.js'), import('../../client/image-drift.js'), import('../../client/sites.js')]);
     const { sites, close } = connectSites(ctx, siteNames(ctx) ?? [ctx.profile!]);
     try {
-      const { compareSiteImages } = await import('../../client/image-drift.js');
-      report(ctx, await compareSiteImages(sites, { name: o.name, signal: ctx.signal }));
+      report(ctx, await compareSiteImages(sites, { name: o.name, signal: ctx.signal }), siteErrorJson);
     } finally {
       await close();
     }
   },
 });
 
-function report(ctx: RunContext, r: ImageDriftReport): void {
+function report(ctx: RunContext, r: ImageDriftReport, siteErrorJson: (e: MaasError) => unknown): void {
   if (ctx.flags.json) ctx.out.result({ images: r.images, failures: r.failures.map((f) => ({ site: f.site, error: siteErrorJson(f.error) })), drift: r.drift });
   else ctx.out.text(table(r.images));
   for (const f of r.failures) ctx.out.warn(`${f.site}: ${f.error.message}`);
