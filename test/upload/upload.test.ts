@@ -296,7 +296,7 @@ t.test('retries exhausted: exit 5, state kept, a rerun finishes the job', async 
   const err = (await env.client.bootResources.upload(env.options(image, { retries: 2 })).done().catch((e: unknown) => e)) as UploadRetryError;
   t.ok(err instanceof UploadRetryError);
   t.equal(exitCodeFor(err), 5);
-  t.match(err.hint, /Rerun/);
+  t.match(err.hint, /upload\(\) again with the same options to resume/);
   t.equal(readdirSync(join(env.stateDir, 'uploads')).length, 1);
   env.sim.faults.clear();
   const result = await env.client.bootResources.upload(env.options(image)).done();
