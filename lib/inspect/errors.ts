@@ -1,7 +1,7 @@
 import { MaasError } from '../errors/index.js';
 
 /** What is wrong with an image, for scripts that branch on it. */
-export type ImageProblem = 'NOT_FOUND' | 'ISO9660' | 'TAR' | 'QCOW2' | 'TRUNCATED' | 'DECOMPRESSOR_MISSING' | 'UNREADABLE' | 'NO_HOOKS';
+export type ImageProblem = 'NOT_FOUND' | 'EMPTY' | 'ISO9660' | 'TAR' | 'QCOW2' | 'TRUNCATED' | 'DECOMPRESSOR_MISSING' | 'UNREADABLE' | 'NO_HOOKS';
 
 /**
  * An image `inspect` cannot read as a MAAS disk image — the wrong container (ISO 9660, tar,

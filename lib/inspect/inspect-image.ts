@@ -95,14 +95,17 @@ export async function inspectImage(path: string, opts: InspectOptions = {}): Pro
 }
 
 async function statImage(path: string): Promise<Stats> {
+  let st: Stats;
   try {
-    const st = await stat(path);
+    st = await stat(path);
     if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
-    return st;
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new ImageInspectError(`Cannot read the image ${path}: ${code === 'ENOENT' ? 'no such file' : code}.`, { code: 'NOT_FOUND', hint: 'Give the path of a disk image file (e.g. vmware-esxi.dd.gz).', cause });
   }
+  // An empty file holds no disk; create refuses it too (lib/upload/locate.ts).
+  if (st.size === 0) throw new ImageInspectError(`The image ${path} is empty (0 bytes).`, { code: 'EMPTY', hint: 'Give the path of the built disk image (e.g. vmware-esxi.dd.gz); a build that failed may have left an empty file.' });
+  return st;
 }
 
 async function fileHead(path: string, length: number, position = 0): Promise<Buffer> {

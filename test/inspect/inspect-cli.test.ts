@@ -52,3 +52,20 @@ t.test('inspect: summary, --json, --sha256 through the hash cache, refusal', asy
   t.equal(usage.code, 2);
   t.match(usage.stderr, 'inspect needs the image file.');
 });
+
+t.test('inspect: an empty file is refused as create refuses it; a file without a partition table says so', async (t) => {
+  const tmp = tempDir();
+  t.teardown(tmp.remove);
+  const home = join(tmp.dir, 'home');
+  const empty = join(tmp.dir, 'empty.dd.gz');
+  writeFileSync(empty, '');
+  const r = await cli(['inspect', empty], { home });
+  t.equal(r.code, 1, 'exit 1: bad input');
+  t.match(r.stderr, /is empty \(0 bytes\)\. Give the path of the built disk image/);
+  const blank = join(tmp.dir, 'blank.dd.gz');
+  writeFileSync(blank, gzipSync(Buffer.alloc(64 * 1024)));
+  const b = await cli(['inspect', blank], { home });
+  t.equal(b.code, 0, b.stderr);
+  t.match(b.stdout, 'Partitions: no partition table (neither GPT nor MBR).');
+  t.notMatch(b.stdout, /Partitions \(NONE\)/);
+});

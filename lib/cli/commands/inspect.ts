@@ -44,7 +44,8 @@ function describeImage(image: ImageInspection): string {
   const expanded = image.expandedSize === null ? '' : `, ${formatBytes(image.expandedSize)} expanded`;
   const lines = [`${image.path}: ${image.filetype}, ${formatBytes(image.fileSize)}${expanded}`, `ESXi: ${esxiLine(image)}`, `MAAS hooks: ${hooksLine(image)}`, `Provenance: ${provenanceLine(image)}`];
   if (image.sha256) lines.push(`sha256: ${image.sha256}`);
-  lines.push(`Partitions (${image.partitionTable.scheme.toUpperCase()}):`, ...partitionRows(image));
+  if (image.partitionTable.scheme === 'none') lines.push('Partitions: no partition table (neither GPT nor MBR).');
+  else lines.push(`Partitions (${image.partitionTable.scheme.toUpperCase()}):`, ...partitionRows(image));
   return lines.join('\n');
 }
 
