@@ -15,7 +15,8 @@ const OPTION_FLAGS: ReadonlyArray<readonly [RegExp, string]> = [
   // SDK calls a hint names, as the commands that do the same.
   [/Call upload\(\) again with the same options/g, 'Rerun the same command'],
   [/\bCheck the path option\b/g, 'Check the path given in content@=FILE'],
-  [/(?<![-\w.])limitRate to 1024 bytes per second or more/g, '--limit-rate 1K or more (e.g. 500K, 2M)'],
+  [/\bThe sha256 option \(/g, 'The sha256= you gave ('],
+  [/--limit-rate to 1024 bytes per second or more/g, '--limit-rate 1K or more (e.g. 500K, 2M)'],
   [/machines\.release\('([\w-]+)'\)/g, 'maas PROFILE machine release $1'],
   [/bootResources\.forget\('([\w-]+)'\)/g, "'maas-esxi PROFILE uploads forget $1'"],
   [/bootResources\.pendingUploads\(\)/g, "'maas-esxi PROFILE uploads list'"],

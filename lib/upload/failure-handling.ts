@@ -1,7 +1,7 @@
 import { isTransient, MaasAuthError, MaasError, MaasNotFoundError, retryAfterOf, UploadIntegrityError, UploadRetryError } from '../errors/index.js';
 import type { ChunkOutcome } from './chunk-outcome.js';
 import { createResource } from './create-resource.js';
-import { decideAfterFailure, NO_SPACE, type Failure, type RetryAction } from './retry-decision.js';
+import { decideAfterFailure, NO_SPACE, SHA_MISMATCH, type Failure, type RetryAction } from './retry-decision.js';
 import { readOffset, replaced, settle } from './server-watch.js';
 import { pause, saveOffset, throwIfAborted, type Attempt, type Session, type UploadContext } from './upload-context.js';
 
@@ -136,6 +136,13 @@ async function unrecoverable(ctx: UploadContext, s: Session, text: string, cause
     body: cause.body,
     url: cause.url,
     method: cause.method,
-    hint: text === NO_SPACE ? 'Free disk space on the region controller (image storage), then rerun.' : 'Check that nothing else uploads the same image at the same time, then rerun.',
+    hint: integrityHint(ctx, text),
   });
+}
+
+/** What to do about it: a sha256 the caller gave is the likeliest cause of a mismatch (MAAS compares the stored bytes with it). */
+function integrityHint(ctx: UploadContext, text: string): string {
+  if (text === NO_SPACE) return 'Free disk space on the region controller (image storage), then rerun.';
+  if (text === SHA_MISMATCH && ctx.opts.sha256) return `The sha256 option (${ctx.opts.sha256}) may not be the file's: leave it out to let maas-esxi hash the file, then rerun.`;
+  return 'Check that nothing else uploads the same image at the same time, then rerun.';
 }

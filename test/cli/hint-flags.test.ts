@@ -11,6 +11,7 @@ t.test('SDK options in hints become CLI flags', async (t) => {
   t.equal(cliHint("Upload the current file with bootResources.upload, and drop the old state with bootResources.forget('3f2a').", 'lab'), "Upload the current file with 'maas-esxi lab create', and drop the old state with 'maas-esxi lab uploads forget 3f2a'.");
   t.equal(cliHint('Call upload() again with the same options to resume.', 'lab'), 'Rerun the same command to resume.');
   t.equal(cliHint('Check the path option.', 'lab'), 'Check the path given in content@=FILE.');
+  t.equal(cliHint("The sha256 option (00ff) may not be the file's: leave it out.", 'lab'), "The sha256= you gave (00ff) may not be the file's: leave it out.");
   t.equal(cliHint('Set limitRate to 1024 bytes per second or more.', 'lab'), 'Set --limit-rate 1K or more (e.g. 500K, 2M).');
   t.equal(cliHint('Use a chunkSize between 64 KiB and 10 MiB.', 'lab'), 'Use a --chunk-size between 64 KiB and 10 MiB.');
   t.equal(cliHint('maas PROFILE machine release x', 'a,b'), 'maas PROFILE machine release x', 'several sites: no single profile to name');
