@@ -19,7 +19,7 @@ const { OAuthSigner } = await import(dist('auth/oauth.js'));
 const { parseApiKey } = await import(dist('auth/api-key.js'));
 const { startMaasSimulator } = await import(dist('testing/index.js'));
 const { uploadToSites } = await import(dist('client/sites.js'));
-const { maasCliCreate, maasCliSource, median, oursCreate } = await import('./maas-cli.mjs');
+const { maasCliCreate, maasCliSource, median, oursCreate, shimNodeFlags } = await import('./maas-cli.mjs');
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -124,7 +124,7 @@ async function benchMemory() {
     const path = makeFile(`rss-${gib}.raw`, gib * GiB);
     const sim = await startServe(['--max-body-bytes', String(10 * MiB), '--data-dir', join(work, `sim-rss-${gib}`)]);
     const report = join(work, `rss-${gib}.json`);
-    execFileSync(process.execPath, [join(root, 'bench', 'upload-child.mjs'), sim.url, sim.adminKey, path, join(work, `state-rss-${gib}`), report], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, [...shimNodeFlags(root), join(root, 'bench', 'upload-child.mjs'), sim.url, sim.adminKey, path, join(work, `state-rss-${gib}`), report], { stdio: ['ignore', 'ignore', 'inherit'] });
     await stopServe(sim);
     const measured = JSON.parse(readFileSync(report, 'utf8'));
     if (measured.exitCode !== 0) throw new Error(`the ${gib} GiB upload failed with exit ${measured.exitCode}`);
@@ -133,6 +133,8 @@ async function benchMemory() {
   }
   for (const r of results) {
     rows.push({ bench: `peak RSS, ${r.gib} GiB upload`, baseline: '-', ours: `${(r.maxRssKiB / 1024).toFixed(0)} MiB`, ratio: '-', goal: '≤ 64 MiB', met: r.maxRssKiB / 1024 <= 64 });
+    const p = r.atPeak;
+    if (p) log(`  ${r.gib} GiB, at the peak: ${p.rssMiB.toFixed(0)} MiB = ${p.fileMiB.toFixed(0)} file-backed (node's binary) + ${p.anonMiB.toFixed(0)} anonymous (V8 heap ${p.heapTotalMiB.toFixed(0)}, Buffers ${p.externalMiB.toFixed(0)}, the rest native)`);
   }
   if (results.length >= 2) {
     const growth = results[results.length - 1].maxRssKiB / results[0].maxRssKiB;
