@@ -9,7 +9,7 @@
 // MAAS_CLI_SRC is the directory that holds `maascli/` and `apiclient/`; MAAS_CLI_PYTHON picks the
 // interpreter (default /usr/bin/python3, where apt installs those libraries).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const TIME = '/usr/bin/time';
@@ -38,9 +38,18 @@ export function maasCliCreate(src, sim, path, name, home) {
   return timed([python, '-m', 'maascli', 'bench', 'boot-resources', 'create', `name=${name}`, 'architecture=amd64/generic', 'filetype=ddraw', `title=${name}`, `content@=${path}`], env);
 }
 
+/**
+ * The node flags on bin/maas-esxi.js's `#!/usr/bin/env -S node …` line: an installed `maas-esxi`
+ * runs with them, so every bench that starts our CLI with process.execPath passes them too.
+ */
+export function shimNodeFlags(root) {
+  const first = readFileSync(join(root, 'bin', 'maas-esxi.js'), 'utf8').split('\n', 1)[0];
+  return first.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 /** One fresh create with our CLI, with an empty state directory (so it hashes, as the maas CLI does). */
 export function oursCreate(root, sim, path, name, stateDir) {
-  return timed([process.execPath, join(root, 'bin', 'maas-esxi.js'), 'env', 'create', `name=${name}`, 'architecture=amd64/generic', 'filetype=ddraw', `title=${name}`, `content@=${path}`, '--quiet'], {
+  return timed([process.execPath, ...shimNodeFlags(root), join(root, 'bin', 'maas-esxi.js'), 'env', 'create', `name=${name}`, 'architecture=amd64/generic', 'filetype=ddraw', `title=${name}`, `content@=${path}`, '--quiet'], {
     MAAS_API_URL: sim.url,
     MAAS_API_KEY: sim.adminKey,
     XDG_STATE_HOME: stateDir,
