@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { earlyGlobalFlags } from './global-args.js';
 import { runCli } from './main.js';
 
 /**
@@ -12,6 +13,7 @@ export async function run(): Promise<void> {
   // Help and completion load neither undici nor node:v8 (a megabyte of the start-up budget, bench/startup.mjs).
   const args = process.argv.slice(2);
   if (args[0] !== '__complete' && !args.includes('--help') && !args.includes('-h')) (await import('node:v8')).setFlagsFromString('--liftoff-only');
+  const early = earlyGlobalFlags(args);
   const controller = new AbortController();
   const force = new AbortController();
   let interrupted = 0;
@@ -22,9 +24,10 @@ export async function run(): Promise<void> {
       force.abort(new Error(`interrupted twice by ${sig}`));
       process.exit(130);
     }
-    if (!process.argv.includes('--quiet') && !process.argv.includes('-q')) {
-      process.stderr.write(`\nmaas-esxi: ${sig} received; stopping cleanly (press Ctrl-C again to quit at once)…\n`);
-    }
+    const message = `${sig} received; stopping cleanly (press Ctrl-C again to quit at once)…`;
+    // With --json stderr is JSON lines only (docs/architecture.md#conventions).
+    if (early.json) process.stderr.write(`${JSON.stringify({ event: 'log', level: 'info', message })}\n`);
+    else if (!early.quiet) process.stderr.write(`\nmaas-esxi: ${message}\n`);
     controller.abort(new Error(`interrupted by ${sig}`));
   };
   process.on('SIGINT', onSignal);

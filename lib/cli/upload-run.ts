@@ -72,7 +72,7 @@ async function followUpload(ctx: CliContext, upload: BootResourceUpload): Promis
   });
   upload.on('progress', (p) => {
     if (p.phase === 'hash' || p.phase === 'upload') {
-      view.update({ label: p.phase === 'hash' ? 'hashing' : 'uploading', done: p.bytesSent, total: p.total, rate: p.rate, eta: p.eta });
+      view.update({ label: p.phase === 'hash' ? 'hashing' : 'uploading', phase: p.phase, done: p.bytesSent, acked: p.bytesAcked, total: p.total, rate: p.rate, eta: p.eta });
     }
   });
   upload.on('retry', (r) => view.log(`Attempt failed at byte ${r.offset}: ${r.error.message} Retrying in ${formatDuration(r.delayMs / 1000)} (attempt ${r.attempt}).`));
