@@ -64,6 +64,15 @@ export class Output {
     this.io.stdout.write(this.scrub(text.endsWith('\n') ? text : `${text}\n`));
   }
 
+  /**
+   * A result MAAS answers as plain text (`boot-resources import`: "Import of boot resources
+   * started", as the maas CLI prints it): that text, or with --json the same text as a JSON string.
+   */
+  textResult(text: string): void {
+    if (this.flags.json) this.result(text);
+    else this.text(text);
+  }
+
   /** Informational line on stderr; silent with --quiet; a JSON line with --json (stderr stays parseable). */
   info(line: string): void {
     if (this.flags.json) this.event({ event: 'log', level: 'info', message: line });
