@@ -30,12 +30,9 @@ export async function runUpload(ctx: RunContext, client: MaasClient, opts: Uploa
   const options: UploadOptions = { ...opts, ...uploadRunOptions(ctx, uflags) };
   if (uflags.dryRun) {
     const plan = await client.bootResources.planUpload(options);
-    ctx.out.info(
-      plan.action === 'already-present'
-        ? `An identical image is already in MAAS (boot resource ${plan.resourceId}); nothing would be sent.`
-        : `Would ${plan.action === 'resume' ? `resume boot resource ${plan.resourceId} at ${formatBytes(plan.resumeFrom)}` : 'create a boot resource'} and send ${describeChunks(plan)}.`,
-    );
+    // The plan is the command's result: stdout, whatever --quiet says.
     if (ctx.flags.json) ctx.out.result(plan);
+    else ctx.out.text(describePlan(plan));
     return;
   }
   await reportUpload(ctx, client.bootResources.upload(options), then);
@@ -47,6 +44,21 @@ export async function reportUpload(ctx: RunContext, upload: BootResourceUpload, 
   summarise(ctx, result);
   const more = then ? await then(result) : {};
   ctx.out.result(ctx.flags.json ? { resource: result.resource, upload: uploadStats(result), ...more } : result.resource);
+}
+
+/** The dry run's text result: what would happen, then the figures README "Commands" promises. */
+export function describePlan(plan: UploadPlan): string {
+  const verdict =
+    plan.action === 'already-present'
+      ? `An identical image is already in MAAS (boot resource ${plan.resourceId}); nothing would be sent.`
+      : `Would ${plan.action === 'resume' ? `resume boot resource ${plan.resourceId}` : 'create a boot resource'} and send ${describeChunks(plan)}.`;
+  const resume = plan.action === 'resume' ? `${formatBytes(plan.resumeFrom)} (byte ${plan.resumeFrom}, the bytes MAAS already holds)` : 'none (a new upload from byte 0)';
+  return [
+    verdict,
+    `sha256: ${plan.sha256}`,
+    `size:   ${formatBytes(plan.size)} (${plan.size} bytes)`,
+    ...(plan.action === 'already-present' ? [] : [`chunks: ${describeChunks(plan)}`, `resume: ${resume}`]),
+  ].join('\n');
 }
 
 /** `1 chunk of 1.0 MiB`, `3 chunks of 8.0 MiB, the last 1.5 MiB`: what will really be sent. */
