@@ -87,7 +87,7 @@ export const loginCommand = defineCommand<LoginOptions>({
       signal: ctx.signal,
       trace: ctx.flags.debug ? (line) => ctx.out.progress(`${line}\n`) : undefined,
     }).catch((err: unknown) => {
-      throw explainMissingMaasPath(err, o.url);
+      throw explainMissingMaasPath(err, o.url, true);
     });
     ctx.out.info(
       `You are now logged in to the MAAS server at ${result.profile.url} with the profile name '${result.profile.name}'${result.user ? ` (user ${result.user.username}${result.user.is_superuser ? ', administrator' : ''})` : ' (anonymous)'}.`,
