@@ -22,11 +22,19 @@ export function uploadRunOptions(ctx: CliContext, uflags: UploadFlags): Partial<
   };
 }
 
+/** Where a sha256 the upload did not compute came from: said once, so the user knows what was trusted. */
+export type KnownSha256 = 'field' | 'build' | 'saved';
+const KNOWN_SHA256: Record<KnownSha256, string> = {
+  field: 'Using the sha256 given in sha256= (the image is not hashed).',
+  build: 'Using the sha256 the build computed (the image is not hashed again).',
+  saved: 'Using the sha256 saved with the interrupted upload (the image is not hashed again).',
+};
+
 /** After a verified upload (e.g. `--wait-ready`); what it returns joins the --json result. */
 type AfterUpload = (result: UploadResult) => Promise<Record<string, unknown>>;
 
 /** `create` / `boot-resources create` / `build-and-upload`: run an upload (or plan it) with progress. */
-export async function runUpload(ctx: RunContext, client: MaasClient, opts: UploadOptions, uflags: UploadFlags, then?: AfterUpload): Promise<void> {
+export async function runUpload(ctx: RunContext, client: MaasClient, opts: UploadOptions, uflags: UploadFlags, then?: AfterUpload, known: KnownSha256 = 'field'): Promise<void> {
   const options: UploadOptions = { ...opts, ...uploadRunOptions(ctx, uflags) };
   if (uflags.dryRun) {
     const plan = await client.bootResources.planUpload(options);
@@ -35,12 +43,12 @@ export async function runUpload(ctx: RunContext, client: MaasClient, opts: Uploa
     else ctx.out.text(describePlan(plan));
     return;
   }
-  await reportUpload(ctx, client.bootResources.upload(options), then);
+  await reportUpload(ctx, client.bootResources.upload(options), known, then);
 }
 
 /** Follow an upload to its end (also `uploads resume`), then print its summary and result. */
-export async function reportUpload(ctx: RunContext, upload: BootResourceUpload, then?: AfterUpload): Promise<void> {
-  const result = await followUpload(ctx, upload);
+export async function reportUpload(ctx: RunContext, upload: BootResourceUpload, known: KnownSha256, then?: AfterUpload): Promise<void> {
+  const result = await followUpload(ctx, upload, known);
   summarise(ctx, result);
   const more = then ? await then(result) : {};
   ctx.out.result(ctx.flags.json ? { resource: result.resource, upload: uploadStats(result), ...more } : result.resource);
@@ -70,10 +78,10 @@ export function describeChunks(plan: Pick<UploadPlan, 'size' | 'chunkSize' | 'ch
 }
 
 /** Show an upload's phases, progress, retries and warnings on stderr. */
-async function followUpload(ctx: CliContext, upload: BootResourceUpload): Promise<UploadResult> {
+async function followUpload(ctx: CliContext, upload: BootResourceUpload, known: KnownSha256): Promise<UploadResult> {
   const view = createProgressView(ctx.out);
   upload.on('phase', (phase, detail) => {
-    if (phase === 'hash') view.log(detail === 'cached' ? 'Using the cached sha256 of the image.' : detail === 'given' ? 'Using the known sha256 (sha256=, the build or the saved upload).' : 'Hashing the image (sha256)…');
+    if (phase === 'hash') view.log(detail === 'cached' ? 'Using the cached sha256 of the image.' : detail === 'given' ? KNOWN_SHA256[known] : 'Hashing the image (sha256)…');
     else if (phase === 'create') view.log('Creating the boot resource…');
     // The offset is MAAS's own count, which can be ahead of what an interrupted run saw acknowledged.
     else if (phase === 'upload' && detail) view.log(`Resuming ${detail} (the bytes MAAS already holds).`);
