@@ -100,6 +100,8 @@ export class Output {
     if (this.flags.json) {
       if (this.#resultWritten) return;
       const doc = e instanceof MaasError ? e.toJSON() : { name: e.name, message: e.message };
+      // The hint is read by the same user as the line: in CLI words (flags, commands), not the SDK's.
+      if (e instanceof MaasError && e.hint) doc['hint'] = cliHint(e.hint, this.profile);
       this.io.stdout.write(this.scrub(`${JSON.stringify({ error: doc }, null, 4)}\n`));
       return;
     }

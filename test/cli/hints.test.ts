@@ -45,3 +45,16 @@ t.test('the known-sha256 line names its source: the saved upload, the sha256= fi
   t.equal(given.code, 0, given.stderr);
   t.match(given.stderr, 'Using the sha256 given in sha256= (the image is not hashed).');
 });
+
+// The --json error document is read by the same user: its hint speaks CLI words too.
+t.test('--json errors carry the hint in CLI words', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
+  t.teardown(() => sim.close());
+  await cli(['login', 'admin', sim.url, sim.adminKey], { home });
+  const r = await cli(['--json', 'admin', 'uploads', 'forget', 'zz'], { home });
+  t.not(r.code, 0);
+  const doc = JSON.parse(r.stdout) as { error: { hint: string } };
+  t.match(doc.error.hint, "'maas-esxi admin uploads list'");
+  t.notMatch(doc.error.hint, /bootResources\./);
+});
