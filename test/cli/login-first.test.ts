@@ -73,3 +73,22 @@ t.test('on a TTY without a key, login prompts for it with hidden input', async (
   t.notOk((stdout + stderr).includes(sim.adminKey), 'the key is never echoed or printed');
   t.match(stderr, /You are now logged in/);
 });
+
+// A profile named like a command is saved and then never reached: refused, with the right reason.
+t.test('login refuses command words as profile names, and saves nothing', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
+  t.teardown(() => sim.close());
+  const reasons: Array<[string, string]> = [
+    ['inspect', "'inspect' cannot be a profile name: 'maas-esxi inspect' runs that command. Choose another name, e.g. admin.\n"],
+    ['list', "'list' cannot be a profile name: 'maas-esxi list' runs that command. Choose another name, e.g. admin.\n"],
+    ['env', "'env' cannot be a profile name: it names the profile read from MAAS_API_URL and MAAS_API_KEY. Choose another name, e.g. admin.\n"],
+  ];
+  for (const [name, line] of reasons) {
+    const r = await cli(['login', name, sim.url, '-'], { home, stdin: `${sim.adminKey}\n` });
+    t.equal(r.code, 2, `${name}: a usage error`);
+    t.equal(r.stderr, `maas-esxi: error: ${line}`);
+  }
+  t.notOk(sim.requests.some((q) => q.path.includes('whoami')), 'refused before asking MAAS');
+  t.equal((await cli(['list'], { home })).stdout, '', 'no profile saved');
+});
