@@ -3,6 +3,16 @@ import { earlyGlobalFlags } from './global-args.js';
 import { runCli } from './main.js';
 
 /**
+ * Ctrl-C's notice: nothing with --quiet (errors only), a JSON log line with --json (stderr stays
+ * JSON lines, docs/architecture.md#conventions), otherwise a line of its own.
+ */
+function stoppingNotice(sig: NodeJS.Signals, early: { json: boolean; quiet: boolean }): string {
+  const message = `${sig} received; stopping cleanly (press Ctrl-C again to quit at once)…`;
+  if (early.quiet) return '';
+  return early.json ? `${JSON.stringify({ event: 'log', level: 'info', message })}\n` : `\nmaas-esxi: ${message}\n`;
+}
+
+/**
  * Process wiring for bin/maas-esxi: Ctrl-C (SIGINT/SIGTERM) aborts the running command, which
  * saves its resume state and exits 130; a second Ctrl-C exits at once.
  */
@@ -24,10 +34,7 @@ export async function run(): Promise<void> {
       force.abort(new Error(`interrupted twice by ${sig}`));
       process.exit(130);
     }
-    const message = `${sig} received; stopping cleanly (press Ctrl-C again to quit at once)…`;
-    // With --json stderr is JSON lines only (docs/architecture.md#conventions).
-    if (early.json) process.stderr.write(`${JSON.stringify({ event: 'log', level: 'info', message })}\n`);
-    else if (!early.quiet) process.stderr.write(`\nmaas-esxi: ${message}\n`);
+    process.stderr.write(stoppingNotice(sig, early));
     controller.abort(new Error(`interrupted by ${sig}`));
   };
   process.on('SIGINT', onSignal);
