@@ -18,7 +18,9 @@ _maas_esxi() {
   fi
   return 0
 }
-complete -F _maas_esxi maas-esxi
+# -o default: when maas-esxi offers nothing (a plain file argument such as inspect's IMAGE),
+# bash completes file names as it would without this script.
+complete -o default -F _maas_esxi maas-esxi
 `;
 
 const ZSH = `#compdef maas-esxi

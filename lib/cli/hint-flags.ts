@@ -8,6 +8,8 @@ const OPTION_FLAGS: ReadonlyArray<readonly [RegExp, string]> = [
   [/(?<![-\w.])sameImage: ?'(\w+)'/g, '--same-image $1'],
   [/(?<![-\w.])resume: ?false\b/g, '--no-resume'],
   [/(?<![-\w.])insecure: ?true\b/g, '--insecure'],
+  // Whole sentences first: the single words below would take them apart.
+  [/(?<![-\w.])limitRate to 1024 bytes per second or more/g, '--limit-rate 1K or more (e.g. 500K, 2M)'],
   [/(?<![-\w.])chunkSize\b/g, '--chunk-size'],
   [/(?<![-\w.])limitRate\b/g, '--limit-rate'],
   [/(?<![-\w.])sameImage\b/g, '--same-image'],
@@ -16,12 +18,14 @@ const OPTION_FLAGS: ReadonlyArray<readonly [RegExp, string]> = [
   [/Call upload\(\) again with the same options/g, 'Rerun the same command'],
   [/\bCheck the path option\b/g, 'Check the path given in content@=FILE'],
   [/\bThe sha256 option \(/g, 'The sha256= you gave ('],
-  [/--limit-rate to 1024 bytes per second or more/g, '--limit-rate 1K or more (e.g. 500K, 2M)'],
   [/machines\.release\('([\w-]+)'\)/g, 'maas PROFILE machine release $1'],
   [/bootResources\.forget\('([\w-]+)'\)/g, "'maas-esxi PROFILE uploads forget $1'"],
   [/bootResources\.pendingUploads\(\)/g, "'maas-esxi PROFILE uploads list'"],
   [/bootResources\.upload\b/g, "'maas-esxi PROFILE create'"],
   [/the ca option \(or MAAS_API_CACERT\), or set insecure/g, '--cacerts (or MAAS_API_CACERT), or pass --insecure'],
+  // On the command line the key and URL come from `login` (argument or stdin) or the env profile.
+  [/\(the apiKey option, or the MAAS_API_KEY variable\)/g, "(the key given to 'maas-esxi login', or MAAS_API_KEY with the env profile)"],
+  [/\(the url option\)/g, "(the URL given to 'maas-esxi login', or MAAS_API_URL with the env profile)"],
 ];
 
 /** The hint as the CLI user should read it: SDK options as flags, `PROFILE` as the profile typed. */

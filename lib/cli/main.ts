@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { MaasClient } from '../client/maas-client.js';
-import { MaasAbortError } from '../errors/index.js';
+import { MaasAbortError, MaasError } from '../errors/index.js';
 import { defaultStateDir } from '../upload/state-dir.js';
 import { cachedArchitectures } from './architecture-cache.js';
 import { complete, forShellWord, shellSplit } from './completion.js';
@@ -11,6 +11,7 @@ import { exitCodeFor, EXIT } from './exit-codes.js';
 import { commandWords, earlyGlobalFlags, moveLeadingFlags } from './global-args.js';
 import { UsageError } from './grammar.js';
 import { commandHelp, profileHelp, topLevelHelp } from './help.js';
+import { explainMissingMaasPath } from './maas-url.js';
 import { Output, wantsColor, type CliIO } from './output.js';
 
 function packageVersion(): string {
@@ -149,6 +150,8 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
     // Ctrl-C may surface as the signal's own reason from any await (a timer, a file read).
     let cause = signal.aborted && !(err instanceof MaasAbortError) ? new MaasAbortError('Interrupted.', { code: 'ABORTED', cause: err }) : err;
     if (connections.some((c) => c.anonymous) && dispatch.profile !== undefined) cause = explainMissingKey(cause, dispatch.profile);
+    // A profile or MAAS_API_URL without /MAAS/ fails on its first request; the request's URL shows it.
+    cause = explainMissingMaasPath(cause, cause instanceof MaasError ? cause.url : undefined, false);
     out.error(cause);
     return exitCodeFor(cause);
   } finally {

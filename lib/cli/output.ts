@@ -64,6 +64,15 @@ export class Output {
     this.io.stdout.write(this.scrub(text.endsWith('\n') ? text : `${text}\n`));
   }
 
+  /**
+   * A result MAAS answers as plain text (`boot-resources import`: "Import of boot resources
+   * started", as the maas CLI prints it): that text, or with --json the same text as a JSON string.
+   */
+  textResult(text: string): void {
+    if (this.flags.json) this.result(text);
+    else this.text(text);
+  }
+
   /** Informational line on stderr; silent with --quiet; a JSON line with --json (stderr stays parseable). */
   info(line: string): void {
     if (this.flags.json) this.event({ event: 'log', level: 'info', message: line });
@@ -91,6 +100,8 @@ export class Output {
     if (this.flags.json) {
       if (this.#resultWritten) return;
       const doc = e instanceof MaasError ? e.toJSON() : { name: e.name, message: e.message };
+      // The hint is read by the same user as the line: in CLI words (flags, commands), not the SDK's.
+      if (e instanceof MaasError && e.hint) doc['hint'] = cliHint(e.hint, this.profile);
       this.io.stdout.write(this.scrub(`${JSON.stringify({ error: doc }, null, 4)}\n`));
       return;
     }

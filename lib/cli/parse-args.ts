@@ -48,7 +48,7 @@ function explainYargs(message: string, spec: AnyCommand, path: readonly string[]
     const choices = [...list!.matchAll(/"([^"]*)"/g)].map((m) => m[1]!);
     const isOption = recordOptions(spec.builder).options.some((o) => o.name === arg);
     const choose = `${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}`;
-    return `'${given}' is not a valid ${isOption ? `--${arg}` : arg} for ${name}${didYouMean(given!, choices) || `; choose ${choose}`}.`;
+    return `'${given}' is not a valid ${isOption ? `--${arg}` : arg} for ${name}${didYouMean(given!, choices) || `; choose ${choose}.`}`;
   }
   const missing = /Not enough non-option arguments: got (\d+), need at least (\d+)/.exec(message);
   if (missing) {

@@ -5,6 +5,9 @@ import type { Output } from './output.js';
 
 interface ProgressSample {
   label: string;
+  phase: 'hash' | 'upload';
+  /** Upload only: the bytes MAAS acknowledged (`done` counts bytes sent). */
+  acked?: number;
   done: number;
   total: number;
   /** Bytes per second, 0 when unknown. */
@@ -25,7 +28,9 @@ interface ProgressView {
 
 export function createProgressView(out: Output, opts: { intervalMs?: number; now?: () => number } = {}): ProgressView {
   if (out.flags.quiet) return { update: () => undefined, log: () => undefined, stop: () => undefined };
-  return out.stderrIsTTY ? new BarView(out) : new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now);
+  // With --json stderr stays JSON lines (a script parses both streams): events, never a bar.
+  if (out.flags.json) return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressEvent);
+  return out.stderrIsTTY ? new BarView(out) : new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressLine);
 }
 
 function describe(s: ProgressSample): { pct: string; amount: string; speed: string; eta: string } {
@@ -38,16 +43,31 @@ function describe(s: ProgressSample): { pct: string; amount: string; speed: stri
   };
 }
 
+/** The plain line a pipe or CI log reads. */
+function progressLine(out: Output, s: ProgressSample): void {
+  const d = describe(s);
+  out.progress(`${s.label} ${d.amount} (${d.pct}%) ${d.speed} ETA ${d.eta}\n`);
+}
+
+/** The same sample as a JSON line: bytes hashed so far, or bytes MAAS acknowledged. */
+function progressEvent(out: Output, s: ProgressSample): void {
+  const counted = s.phase === 'hash' ? { bytesHashed: s.done } : { bytesSent: s.done, bytesAcked: s.acked ?? 0 };
+  out.event({ event: 'progress', phase: s.phase, ...counted, total: s.total, rate: Math.round(s.rate), etaSeconds: s.eta ?? null });
+}
+
+/** One line (or event) per phase change, at the end, and at most every `intervalMs` between. */
 class LineView implements ProgressView {
   #last = -Infinity;
   #label = '';
   readonly #out: Output;
   readonly #intervalMs: number;
   readonly #now: () => number;
-  constructor(out: Output, intervalMs: number, now: () => number) {
+  readonly #emit: (out: Output, s: ProgressSample) => void;
+  constructor(out: Output, intervalMs: number, now: () => number, emit: (out: Output, s: ProgressSample) => void) {
     this.#out = out;
     this.#intervalMs = intervalMs;
     this.#now = now;
+    this.#emit = emit;
   }
   update(s: ProgressSample): void {
     const t = this.#now();
@@ -56,8 +76,7 @@ class LineView implements ProgressView {
     if (s.label === this.#label && finished && t === this.#last) return;
     this.#label = s.label;
     this.#last = t;
-    const d = describe(s);
-    this.#out.progress(`${s.label} ${d.amount} (${d.pct}%) ${d.speed} ETA ${d.eta}\n`);
+    this.#emit(this.#out, s);
   }
   log(line: string): void {
     this.#out.info(line);

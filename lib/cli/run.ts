@@ -1,5 +1,16 @@
 import { homedir } from 'node:os';
+import { earlyGlobalFlags } from './global-args.js';
 import { runCli } from './main.js';
+
+/**
+ * Ctrl-C's notice: nothing with --quiet (errors only), a JSON log line with --json (stderr stays
+ * JSON lines, docs/architecture.md#conventions), otherwise a line of its own.
+ */
+function stoppingNotice(sig: NodeJS.Signals, early: { json: boolean; quiet: boolean }): string {
+  const message = `${sig} received; stopping cleanly (press Ctrl-C again to quit at once)…`;
+  if (early.quiet) return '';
+  return early.json ? `${JSON.stringify({ event: 'log', level: 'info', message })}\n` : `\nmaas-esxi: ${message}\n`;
+}
 
 /**
  * Process wiring for bin/maas-esxi: Ctrl-C (SIGINT/SIGTERM) aborts the running command, which
@@ -12,6 +23,7 @@ export async function run(): Promise<void> {
   // Help and completion load neither undici nor node:v8 (a megabyte of the start-up budget, bench/startup.mjs).
   const args = process.argv.slice(2);
   if (args[0] !== '__complete' && !args.includes('--help') && !args.includes('-h')) (await import('node:v8')).setFlagsFromString('--liftoff-only');
+  const early = earlyGlobalFlags(args);
   const controller = new AbortController();
   const force = new AbortController();
   let interrupted = 0;
@@ -22,9 +34,7 @@ export async function run(): Promise<void> {
       force.abort(new Error(`interrupted twice by ${sig}`));
       process.exit(130);
     }
-    if (!process.argv.includes('--quiet') && !process.argv.includes('-q')) {
-      process.stderr.write(`\nmaas-esxi: ${sig} received; stopping cleanly (press Ctrl-C again to quit at once)…\n`);
-    }
+    process.stderr.write(stoppingNotice(sig, early));
     controller.abort(new Error(`interrupted by ${sig}`));
   };
   process.on('SIGINT', onSignal);

@@ -22,31 +22,51 @@ export function uploadRunOptions(ctx: CliContext, uflags: UploadFlags): Partial<
   };
 }
 
+/** Where a sha256 the upload did not compute came from: said once, so the user knows what was trusted. */
+export type KnownSha256 = 'field' | 'build' | 'saved';
+const KNOWN_SHA256: Record<KnownSha256, string> = {
+  field: 'Using the sha256 given in sha256= (the image is not hashed).',
+  build: 'Using the sha256 the build computed (the image is not hashed again).',
+  saved: 'Using the sha256 saved with the interrupted upload (the image is not hashed again).',
+};
+
 /** After a verified upload (e.g. `--wait-ready`); what it returns joins the --json result. */
 type AfterUpload = (result: UploadResult) => Promise<Record<string, unknown>>;
 
 /** `create` / `boot-resources create` / `build-and-upload`: run an upload (or plan it) with progress. */
-export async function runUpload(ctx: RunContext, client: MaasClient, opts: UploadOptions, uflags: UploadFlags, then?: AfterUpload): Promise<void> {
+export async function runUpload(ctx: RunContext, client: MaasClient, opts: UploadOptions, uflags: UploadFlags, then?: AfterUpload, known: KnownSha256 = 'field'): Promise<void> {
   const options: UploadOptions = { ...opts, ...uploadRunOptions(ctx, uflags) };
   if (uflags.dryRun) {
     const plan = await client.bootResources.planUpload(options);
-    ctx.out.info(
-      plan.action === 'already-present'
-        ? `An identical image is already in MAAS (boot resource ${plan.resourceId}); nothing would be sent.`
-        : `Would ${plan.action === 'resume' ? `resume boot resource ${plan.resourceId} at ${formatBytes(plan.resumeFrom)}` : 'create a boot resource'} and send ${describeChunks(plan)}.`,
-    );
+    // The plan is the command's result: stdout, whatever --quiet says.
     if (ctx.flags.json) ctx.out.result(plan);
+    else ctx.out.text(describePlan(plan));
     return;
   }
-  await reportUpload(ctx, client.bootResources.upload(options), then);
+  await reportUpload(ctx, client.bootResources.upload(options), known, then);
 }
 
 /** Follow an upload to its end (also `uploads resume`), then print its summary and result. */
-export async function reportUpload(ctx: RunContext, upload: BootResourceUpload, then?: AfterUpload): Promise<void> {
-  const result = await followUpload(ctx, upload);
+export async function reportUpload(ctx: RunContext, upload: BootResourceUpload, known: KnownSha256, then?: AfterUpload): Promise<void> {
+  const result = await followUpload(ctx, upload, known);
   summarise(ctx, result);
   const more = then ? await then(result) : {};
   ctx.out.result(ctx.flags.json ? { resource: result.resource, upload: uploadStats(result), ...more } : result.resource);
+}
+
+/** The dry run's text result: what would happen, then the figures README "Commands" promises. */
+export function describePlan(plan: UploadPlan): string {
+  const verdict =
+    plan.action === 'already-present'
+      ? `An identical image is already in MAAS (boot resource ${plan.resourceId}); nothing would be sent.`
+      : `Would ${plan.action === 'resume' ? `resume boot resource ${plan.resourceId}` : 'create a boot resource'} and send ${describeChunks(plan)}.`;
+  const resume = plan.action === 'resume' ? `${formatBytes(plan.resumeFrom)} (byte ${plan.resumeFrom}, the bytes MAAS already holds)` : 'none (a new upload from byte 0)';
+  return [
+    verdict,
+    `sha256: ${plan.sha256}`,
+    `size:   ${formatBytes(plan.size)} (${plan.size} bytes)`,
+    ...(plan.action === 'already-present' ? [] : [`chunks: ${describeChunks(plan)}`, `resume: ${resume}`]),
+  ].join('\n');
 }
 
 /** `1 chunk of 1.0 MiB`, `3 chunks of 8.0 MiB, the last 1.5 MiB`: what will really be sent. */
@@ -58,10 +78,10 @@ export function describeChunks(plan: Pick<UploadPlan, 'size' | 'chunkSize' | 'ch
 }
 
 /** Show an upload's phases, progress, retries and warnings on stderr. */
-async function followUpload(ctx: CliContext, upload: BootResourceUpload): Promise<UploadResult> {
+async function followUpload(ctx: CliContext, upload: BootResourceUpload, known: KnownSha256): Promise<UploadResult> {
   const view = createProgressView(ctx.out);
   upload.on('phase', (phase, detail) => {
-    if (phase === 'hash') view.log(detail === 'cached' ? 'Using the cached sha256 of the image.' : detail === 'given' ? 'Using the known sha256 (sha256=, the build or the saved upload).' : 'Hashing the image (sha256)…');
+    if (phase === 'hash') view.log(detail === 'cached' ? 'Using the cached sha256 of the image.' : detail === 'given' ? KNOWN_SHA256[known] : 'Hashing the image (sha256)…');
     else if (phase === 'create') view.log('Creating the boot resource…');
     // The offset is MAAS's own count, which can be ahead of what an interrupted run saw acknowledged.
     else if (phase === 'upload' && detail) view.log(`Resuming ${detail} (the bytes MAAS already holds).`);
@@ -72,7 +92,7 @@ async function followUpload(ctx: CliContext, upload: BootResourceUpload): Promis
   });
   upload.on('progress', (p) => {
     if (p.phase === 'hash' || p.phase === 'upload') {
-      view.update({ label: p.phase === 'hash' ? 'hashing' : 'uploading', done: p.bytesSent, total: p.total, rate: p.rate, eta: p.eta });
+      view.update({ label: p.phase === 'hash' ? 'hashing' : 'uploading', phase: p.phase, done: p.bytesSent, acked: p.bytesAcked, total: p.total, rate: p.rate, eta: p.eta });
     }
   });
   upload.on('retry', (r) => view.log(`Attempt failed at byte ${r.offset}: ${r.error.message} Retrying in ${formatDuration(r.delayMs / 1000)} (attempt ${r.attempt}).`));

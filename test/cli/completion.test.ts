@@ -31,6 +31,7 @@ t.test('bash completion', async (t) => {
     ['maas-esxi --json a', ['maas-esxi', '--json', 'a'], ['admin']],
     ['maas-esxi build --iso vm', ['maas-esxi', 'build', '--iso', 'vm'], ['vmware-esxi-7.dd.gz']],
     ['maas-esxi logout l', ['maas-esxi', 'logout', 'l'], ['lab']],
+    ['maas-esxi inspect vmw', ['maas-esxi', 'inspect', 'vmw'], []],
   ];
   // After a boot-resources read, architecture= offers what that MAAS has (its usable architectures).
   // Asynchronously: the simulator answering it runs in this process.
@@ -48,7 +49,8 @@ t.test('bash completion', async (t) => {
     );
     t.equal(r.status, 0, `bash: ${line}: ${r.stderr}`);
     const [registration, ...reply] = r.stdout.split('\n').filter((l) => l !== '');
-    t.equal(registration, 'complete -F _maas_esxi maas-esxi', 'complete -p shows the function');
+    // -o default: an empty reply (inspect's IMAGE) falls back to bash's file-name completion.
+    t.equal(registration, 'complete -o default -F _maas_esxi maas-esxi', 'complete -p shows the function, with file names as the fallback');
     t.same(reply, expected, `bash: ${line}<TAB>`);
   }
 });

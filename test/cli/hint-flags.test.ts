@@ -17,4 +17,13 @@ t.test('SDK options in hints become CLI flags', async (t) => {
   t.equal(cliHint('maas PROFILE machine release x', 'a,b'), 'maas PROFILE machine release x', 'several sites: no single profile to name');
   t.equal(cliHint('Rerun with --same-image reuse.', 'admin'), 'Rerun with --same-image reuse.', 'CLI flags stay as they are');
   t.equal(cliHint('Pass --cacerts FILE (e.g. cacerts.pem), or cacerts.', 'admin'), 'Pass --cacerts FILE (e.g. cacerts.pem), or --cacerts.');
+  t.equal(
+    cliHint('Check the API key (the apiKey option, or the MAAS_API_KEY variable).', 'admin'),
+    "Check the API key (the key given to 'maas-esxi login', or MAAS_API_KEY with the env profile).",
+    'the key is a login argument or stdin on the command line, not an option',
+  );
+  t.equal(
+    cliHint('Check the MAAS URL (the url option): it should end in /MAAS/ (e.g. http://HOST:5240/MAAS/).', 'admin'),
+    "Check the MAAS URL (the URL given to 'maas-esxi login', or MAAS_API_URL with the env profile): it should end in /MAAS/ (e.g. http://HOST:5240/MAAS/).",
+  );
 });

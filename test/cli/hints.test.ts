@@ -19,7 +19,7 @@ t.test('a hint names the known profile instead of PROFILE', async (t) => {
   t.notMatch(again.stderr, /PROFILE/);
 });
 
-t.test('uploads resume does not claim a build computed the sha256', async (t) => {
+t.test('the known-sha256 line names its source: the saved upload, the sha256= field', async (t) => {
   const home = tempDir(t);
   const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
   t.teardown(() => sim.close());
@@ -37,5 +37,24 @@ t.test('uploads resume does not claim a build computed the sha256', async (t) =>
   const [upload] = JSON.parse((await cli(['admin', 'uploads', 'list', '--json'], { home })).stdout) as { id: string }[];
   const resumed = await cli(['admin', 'uploads', 'resume', upload!.id], { home });
   t.equal(resumed.code, 0, resumed.stderr);
-  t.notMatch(resumed.stderr, /computed by the build/);
+  t.notMatch(resumed.stderr, /computed by the build|the build computed/);
+  t.match(resumed.stderr, 'Using the sha256 saved with the interrupted upload (the image is not hashed again).', 'it names where the sha256 came from');
+  // sha256= given: the field is named.
+  const other = makeImage(home, 256 * 1024, 'other.dd.gz');
+  const given = await cli(['admin', 'create', 'name=esxi/given', 'architecture=amd64/generic', `content@=${other.path}`, `sha256=${other.sha256}`], { home });
+  t.equal(given.code, 0, given.stderr);
+  t.match(given.stderr, 'Using the sha256 given in sha256= (the image is not hashed).');
+});
+
+// The --json error document is read by the same user: its hint speaks CLI words too.
+t.test('--json errors carry the hint in CLI words', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
+  t.teardown(() => sim.close());
+  await cli(['login', 'admin', sim.url, sim.adminKey], { home });
+  const r = await cli(['--json', 'admin', 'uploads', 'forget', 'zz'], { home });
+  t.not(r.code, 0);
+  const doc = JSON.parse(r.stdout) as { error: { hint: string } };
+  t.match(doc.error.hint, "'maas-esxi admin uploads list'");
+  t.notMatch(doc.error.hint, /bootResources\./);
 });

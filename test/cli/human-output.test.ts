@@ -21,8 +21,7 @@ t.test('login, uploads list and --dry-run print lines or a table; JSON only with
   const create = ['admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`, '--chunk-size', '64KiB'];
   const dry = await cli([...create, '--dry-run'], { home });
   t.equal(dry.code, 0, dry.stderr);
-  t.equal(dry.stdout, '', '--dry-run: the plan is a line, not JSON');
-  t.match(dry.stderr, /Would create a boot resource and send \d+ chunks/);
+  t.match(dry.stdout, /^Would create a boot resource and send \d+ chunks/, '--dry-run: the plan is lines on stdout, not JSON');
   const dryJson = await cli([...create, '--dry-run', '--json'], { home });
   t.equal(JSON.parse(dryJson.stdout).action, 'create', '--dry-run --json: the plan document');
 
@@ -46,4 +45,25 @@ t.test('login, uploads list and --dry-run print lines or a table; JSON only with
   t.same(more, []);
   const json = await cli(['admin', 'uploads', 'list', '--json'], { home });
   t.equal((JSON.parse(json.stdout) as unknown[]).length, 1, 'uploads list --json: the list document');
+});
+
+// The plan is the dry run's result: on stdout whatever -q says, with what README "Commands" promises.
+t.test('-q --dry-run still prints the plan: sha256, size, chunks, resume point', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
+  t.teardown(() => sim.close());
+  await cli(['login', 'admin', sim.url, sim.adminKey], { home });
+  const image = makeImage(home, 512 * 1024);
+  const dry = await cli(['-q', 'admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`, '--chunk-size', '64KiB', '--dry-run'], { home });
+  t.equal(dry.code, 0, dry.stderr);
+  t.equal(dry.stderr, '', '-q: nothing on stderr');
+  // Expected figures from the file itself, not from the planner.
+  const chunks = Math.ceil(image.size / (64 * 1024));
+  const lastKiB = ((image.size - (chunks - 1) * 64 * 1024) / 1024).toFixed(1);
+  t.match(dry.stdout, `Would create a boot resource and send ${chunks} chunks of 64.0 KiB, the last ${lastKiB} KiB.`);
+  t.match(dry.stdout, `sha256: ${image.sha256}`);
+  t.match(dry.stdout, `(${image.size} bytes)`);
+  t.match(dry.stdout, 'resume: none (a new upload from byte 0)');
+  const json = await cli(['-q', '--json', 'admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`, '--dry-run'], { home });
+  t.same(JSON.parse(json.stdout).sha256, image.sha256, '-q --json: the plan document');
 });

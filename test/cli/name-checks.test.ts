@@ -29,7 +29,7 @@ t.test('names and architectures MAAS refuses fail before hashing, dry run or not
       const what = `${name} ${architecture}${dry ? ' --dry-run' : ''}`;
       t.equal(r.code, 1, `${what}: bad input exits 1`);
       t.match(r.stderr, expected, what);
-      t.notMatch(r.stderr, /Hashing|Would create/, `${what}: refused before hashing`);
+      t.notMatch(r.stderr + r.stdout, /Hashing|Would create/, `${what}: refused before hashing`);
       t.notOk(sim.requests.slice(before).some((q) => q.method !== 'GET'), `${what}: nothing written to MAAS`);
     }
   }

@@ -11,6 +11,7 @@ t.test('parser mistakes are one line with the close match', async (t) => {
   const env = { MAAS_API_URL: 'http://127.0.0.1:9/MAAS/', MAAS_API_KEY: 'a:b:c' };
   const cases: Array<[string[], RegExp]> = [
     [['env', 'uploads', 'frob'], /'frob' is not a valid action for uploads; choose list, resume or forget\./],
+    [['env', 'uploads', 'resme'], /'resme' is not a valid action for uploads; did you mean resume\? Run/],
     [['env', 'create', 'name=x', '--limit-rat', '4M'], /Unknown option --limit-rat; did you mean --limit-rate\?/],
     [['env', 'boot-resources', 'read', '--jsn'], /Unknown option --jsn; did you mean --json\?/],
     [['env', 'boot-resource', 'read'], /boot-resource read needs <id>\./],
@@ -24,6 +25,7 @@ t.test('parser mistakes are one line with the close match', async (t) => {
     t.equal(r.stdout, '', `${args.join(' ')}: nothing on stdout`);
     t.match(r.stderr, expected, args.join(' '));
     t.match(r.stderr, SENTENCES, `${args.join(' ')}: one line of full sentences`);
+    t.notMatch(r.stderr, /[?.!][.?]/, `${args.join(' ')}: no doubled punctuation`);
     t.notMatch(r.stderr, /Argument:|Given:|Unknown arguments?:|non-option/, `${args.join(' ')}: no raw yargs text`);
   }
 });

@@ -20,7 +20,7 @@ t.test('build-and-upload: a real Packer build, then the upload with the build\'s
   const artifact = join(out, 'vmware-esxi.dd.gz');
   t.ok(existsSync(artifact), 'the artifact is in --output');
   t.match(r.stderr, /Built .*vmware-esxi\.dd\.gz/);
-  t.match(r.stderr, /Using the known sha256 \(sha256=, the build or the saved upload\)\./);
+  t.match(r.stderr, /Using the sha256 the build computed \(the image is not hashed again\)\./);
   t.notMatch(r.stderr, /Hashing the image/, 'not hashed a second time');
   const resource = JSON.parse(r.stdout) as { name: string; title: string; sets: Record<string, { files: Record<string, { filename_on_disk: string; complete: boolean }> }> };
   t.equal(resource.name, 'esxi/8.0');

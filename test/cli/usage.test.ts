@@ -24,7 +24,7 @@ t.test('global flags are accepted before the profile, as in maas', async (t) => 
   const image = makeImage(home, 300 * 1024);
   const dry = await cli(['--dry-run', '--chunk-size', '64KiB', 'admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`], { home });
   t.equal(dry.code, 0, dry.stderr);
-  t.match(dry.stderr, /Would create a boot resource and send 3 chunks of 64\.0 KiB, the last \d+\.\d KiB\./);
+  t.match(dry.stdout, /Would create a boot resource and send 3 chunks of 64\.0 KiB, the last \d+\.\d KiB\./);
   t.notOk(sim.requests.some((q) => q.method !== 'GET'), '--dry-run first still writes nothing');
   const cacerts = await cli(['--cacerts', join(home, 'none.pem'), '-k', 'admin', 'boot-resources', 'read'], { home });
   t.equal(cacerts.code, 1, 'a value-taking global flag before the profile keeps its value');

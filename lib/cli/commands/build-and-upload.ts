@@ -57,6 +57,6 @@ export const buildAndUploadCommand = defineCommand<BuildAndUploadOptions>({
     const wait = o.waitReady;
     if (sites) return runMultiSiteUpload(ctx, sites, upload, o.upload, o.parallel, wait);
     const then = wait ? async () => ({ ready: await runWaitReady(ctx, client!, { ...wait, name: upload.name, architecture: upload.architecture }) }) : undefined;
-    await runUpload(ctx, client!, upload, o.upload, withProvenance(checked, then));
+    await runUpload(ctx, client!, upload, o.upload, withProvenance(checked, then), 'build');
   },
 });

@@ -44,6 +44,18 @@ async function obtainKey(o: LoginOptions, ctx: RunContext): Promise<string> {
   return key;
 }
 
+/**
+ * A profile called like a command (`login inspect URL -`) would be saved and then never reached:
+ * `maas-esxi inspect …` runs the command. Say so, rather than the SDK's character rule.
+ */
+async function refuseCommandWord(profile: string): Promise<void> {
+  // Loaded here: command-path imports every command, this one included.
+  const { RESERVED_WORDS } = await import('../command-path.js');
+  if (!RESERVED_WORDS.includes(profile)) return;
+  const why = profile === 'env' ? 'it names the profile read from MAAS_API_URL and MAAS_API_KEY' : `'maas-esxi ${profile}' runs that command`;
+  throw new UsageError(`'${profile}' cannot be a profile name: ${why}.`, 'Choose another name, e.g. admin.');
+}
+
 /** `login PROFILE URL [KEY|-]`, as `maas login` (src/maascli/cli.py cmd_login), writing the official profile row. */
 export const loginCommand = defineCommand<LoginOptions>({
   command: 'login <profile> <url> [apikey]',
@@ -59,7 +71,7 @@ export const loginCommand = defineCommand<LoginOptions>({
       .positional('url', { type: 'string', describe: 'MAAS URL, e.g. http://HOST:5240/MAAS/' })
       .positional('apikey', { describe: 'API key consumer:token:secret, or - to read it from stdin' })
       .option('anonymous', { type: 'boolean', default: false, describe: 'save the profile without an API key' }),
-  parse(argv) {
+  async parse(argv) {
     const o: LoginOptions = {
       profile: String(argv['profile']),
       url: String(argv['url']),
@@ -67,6 +79,7 @@ export const loginCommand = defineCommand<LoginOptions>({
       apiKey: argv['apikey'] === undefined ? undefined : argv['apikey'] === true ? '-' : String(argv['apikey']),
       anonymous: argv['anonymous'] === true,
     };
+    await refuseCommandWord(o.profile);
     checkMaasUrl(o.url, 'the login URL', true);
     if (o.anonymous && o.apiKey !== undefined) throw new UsageError('--anonymous and an API key exclude each other.', 'Drop one of them.');
     return o;
@@ -87,7 +100,7 @@ export const loginCommand = defineCommand<LoginOptions>({
       signal: ctx.signal,
       trace: ctx.flags.debug ? (line) => ctx.out.progress(`${line}\n`) : undefined,
     }).catch((err: unknown) => {
-      throw explainMissingMaasPath(err, o.url);
+      throw explainMissingMaasPath(err, o.url, true);
     });
     ctx.out.info(
       `You are now logged in to the MAAS server at ${result.profile.url} with the profile name '${result.profile.name}'${result.user ? ` (user ${result.user.username}${result.user.is_superuser ? ', administrator' : ''})` : ' (anonymous)'}.`,

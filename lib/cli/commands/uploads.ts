@@ -80,6 +80,6 @@ export const uploadsCommand = defineCommand<UploadsOptions>({
     }
     // Loaded when the command runs, not for --help or a completion Tab (bench/startup.mjs).
     const { reportUpload, uploadRunOptions } = await import('../upload-run.js');
-    await reportUpload(ctx, ctx.maas().bootResources.resume(o.id, uploadRunOptions(ctx, o.upload)));
+    await reportUpload(ctx, ctx.maas().bootResources.resume(o.id, uploadRunOptions(ctx, o.upload)), 'saved');
   },
 });

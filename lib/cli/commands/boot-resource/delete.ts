@@ -10,6 +10,8 @@ export const bootResourceDeleteCommand = defineCommand<BootResourceIdOptions>({
   parse: (argv) => parseBootResourceId(argv['id']),
   async run(o, ctx) {
     await ctx.maas().bootResources.delete(o.id, ctx.signal);
-    ctx.out.info(`Deleted boot resource ${o.id}.`);
+    // MAAS answers 204 with no body; --json still owes the one document a script reads.
+    if (ctx.flags.json) ctx.out.result({ id: o.id, deleted: true });
+    else ctx.out.info(`Deleted boot resource ${o.id}.`);
   },
 });

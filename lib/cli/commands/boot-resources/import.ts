@@ -16,4 +16,4 @@ export function importAction(name: 'import' | 'stop-import' | 'is-importing', su
   });
 }
 
-export const bootResourcesImportCommand = importAction('import', 'start importing the images selected in MAAS', async (ctx) => ctx.out.text(await ctx.maas().bootResources.import(ctx.signal)));
+export const bootResourcesImportCommand = importAction('import', 'start importing the images selected in MAAS', async (ctx) => ctx.out.textResult(await ctx.maas().bootResources.import(ctx.signal)));

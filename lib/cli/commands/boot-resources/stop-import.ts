@@ -1,3 +1,3 @@
 import { importAction } from './import.js';
 
-export const bootResourcesStopImportCommand = importAction('stop-import', 'stop importing images', async (ctx) => ctx.out.text(await ctx.maas().bootResources.stopImport(ctx.signal)));
+export const bootResourcesStopImportCommand = importAction('stop-import', 'stop importing images', async (ctx) => ctx.out.textResult(await ctx.maas().bootResources.stopImport(ctx.signal)));
