@@ -118,6 +118,12 @@ export async function readTemplateNeeds(template: TemplateInfo): Promise<Templat
   }
   for (const prereq of buildRule?.prerequisites ?? []) if (isFileRule(rules, prereq)) addRef(prereq, 'Makefile (made before packer build)');
 
+  const files = await fileNeeds(refs, rules, dir);
+  return { files, tools: toolsUsed(scriptTexts), ...(makefile !== undefined ? { makefile: makefilePath } : {}) };
+}
+
+/** Each referenced file: whether it exists, and how the Makefile makes it. */
+async function fileNeeds(refs: ReadonlyMap<string, string>, rules: ReadonlyMap<string, Rule>, dir: string): Promise<TemplateFileNeed[]> {
   const files: TemplateFileNeed[] = [];
   for (const [path, referencedBy] of refs) {
     const need: TemplateFileNeed = { path, referencedBy, exists: await exists(resolve(dir, path)) };
@@ -129,7 +135,11 @@ export async function readTemplateNeeds(template: TemplateInfo): Promise<Templat
     }
     files.push(need);
   }
+  return files;
+}
 
+/** The host programs (with their Debian packages) the template's scripts run, each once. */
+function toolsUsed(scriptTexts: readonly { file: string; text: string }[]): TemplateTool[] {
   const tools: TemplateTool[] = [];
   for (const { file, text } of scriptTexts) {
     for (const [name, debianPackage] of Object.entries(TOOL_PACKAGES)) {
@@ -137,7 +147,7 @@ export async function readTemplateNeeds(template: TemplateInfo): Promise<Templat
       if (new RegExp(`(?:^|[\\s;|&("'])${escapeRegExp(name)}(?=[\\s;|&)]|$)`, 'm').test(commandText(text))) tools.push({ name, debianPackage, usedBy: file });
     }
   }
-  return { files, tools, ...(makefile !== undefined ? { makefile: makefilePath } : {}) };
+  return tools;
 }
 
 /** `["-drive", "file=usb.img,if=none,…"]`, `["-cdrom", "x.iso"]` → the file paths. */
