@@ -2,7 +2,7 @@
 // {"maxRssKiB": … (VmHWM), "seconds": …, "atPeak": {…}} to the file named by the last argument, for
 // bench/run.mjs. Start it with the shim's node flags (shimNodeFlags in bench/maas-cli.mjs).
 //
-// atPeak says where the peak RSS comes from (issue 18): sampled every 10 ms, at the highest RSS
+// atPeak says where the peak RSS comes from: sampled every 10 ms, at the highest RSS
 // seen, the file-backed pages (node's own binary and libraries, shared with every node process)
 // against the anonymous ones, and of those V8's heap and the Buffers outside it. Linux only
 // (/proc/self/status); elsewhere atPeak is absent.

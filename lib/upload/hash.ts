@@ -6,7 +6,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { writeFileAtomic } from './atomic-file.js';
 
 /**
- * 128 KiB synchronous reads into one reused buffer, hashed at once (issue 18). The size is the
+ * 128 KiB synchronous reads into one reused buffer, hashed at once. The size is the
  * point: a block that fits in the CPU's L2 cache is copied out of the page cache and hashed while
  * still hot, where 1 MiB blocks make the kernel's copy spill to memory and the hash read it back.
  * On a 1 GiB file from the page cache (2-core machine): 128 KiB reads take 0.94 s of CPU
