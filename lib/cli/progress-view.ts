@@ -16,16 +16,18 @@ interface ProgressSample {
  * Progress on stderr: a bar on a TTY (cli-progress), one line every few seconds otherwise
  * (cli-progress prints nothing off a TTY, docs/dependencies.md#cli-progress), nothing with --quiet.
  */
-interface ProgressView {
+export interface ProgressView {
   update(sample: ProgressSample): void;
   /** A log line that must not be torn by the bar. */
   log(line: string): void;
   stop(): void;
 }
 
-export function createProgressView(out: Output, opts: { intervalMs?: number; now?: () => number } = {}): ProgressView {
+export function createProgressView(out: Output, opts: { intervalMs?: number; now?: () => number; prefix?: string } = {}): ProgressView {
   if (out.flags.quiet) return { update: () => undefined, log: () => undefined, stop: () => undefined };
-  return out.stderrIsTTY ? new BarView(out) : new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now);
+  // Several sites upload at once: one bar each would tear each other, so each site gets lines.
+  if (out.stderrIsTTY && opts.prefix === undefined) return new BarView(out);
+  return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, opts.prefix ?? '');
 }
 
 function describe(s: ProgressSample): { pct: string; amount: string; speed: string; eta: string } {
@@ -44,8 +46,10 @@ class LineView implements ProgressView {
   readonly #out: Output;
   readonly #intervalMs: number;
   readonly #now: () => number;
-  constructor(out: Output, intervalMs: number, now: () => number) {
+  readonly #prefix: string;
+  constructor(out: Output, intervalMs: number, now: () => number, prefix: string) {
     this.#out = out;
+    this.#prefix = prefix;
     this.#intervalMs = intervalMs;
     this.#now = now;
   }
@@ -57,10 +61,10 @@ class LineView implements ProgressView {
     this.#label = s.label;
     this.#last = t;
     const d = describe(s);
-    this.#out.progress(`${s.label} ${d.amount} (${d.pct}%) ${d.speed} ETA ${d.eta}\n`);
+    this.#out.progress(`${this.#prefix}${s.label} ${d.amount} (${d.pct}%) ${d.speed} ETA ${d.eta}\n`);
   }
   log(line: string): void {
-    this.#out.info(line);
+    this.#out.info(`${this.#prefix}${line}`);
   }
   stop(): void {}
 }
