@@ -4,6 +4,7 @@ import type { DeployProgress } from '../../resources/deployment.js';
 import { defineCommand, type RunContext } from '../command.js';
 import { formatDuration } from '../format.js';
 import { UsageError } from '../grammar.js';
+import { refreshMachines } from '../machine-cache.js';
 import { declareWaitFlags, parseWaitFlags } from '../ops-flags.js';
 
 interface DeployCommandOptions {
@@ -100,6 +101,8 @@ export const deployCommand = defineCommand<DeployCommandOptions>({
     const userData = o.userDataPath === undefined ? undefined : await readFile(o.userDataPath).catch((cause: unknown) => {
       throw new UsageError(`Cannot read --user-data ${o.userDataPath}: ${(cause as Error).message}.`);
     });
+    // Whatever the deploy's outcome, the machine list read on the way feeds `deploy <TAB>`.
+    const refreshed = refreshMachines(ctx.maas(), ctx.stateDir, ctx.profile, ctx.signal);
     const result = await ctx.maas().deploy({
       machine: o.machine,
       distroSeries: o.image,
@@ -110,7 +113,7 @@ export const deployCommand = defineCommand<DeployCommandOptions>({
       firstBootVerdict: o.firstBoot,
       signal: ctx.signal,
       onProgress: progressPrinter(ctx),
-    }).done();
+    }).done().finally(() => refreshed);
     if (o.wait && !ctx.flags.json) {
       const verdict = result.firstBootSteps === undefined ? '' : `, first boot SUCCESS (${result.firstBootSteps} steps)`;
       ctx.out.info(`${result.machine.hostname} is Deployed${verdict} after ${formatDuration(result.elapsedMs / 1000)}.`);
