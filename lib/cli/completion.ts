@@ -11,6 +11,8 @@ interface CompletionEnv {
   cwd: string;
   /** Architectures the profile's MAAS offered last time (boot-resources read), if known. */
   architectures(profile: string): readonly string[];
+  /** Hostnames of the profile's machines, as a command last read them (deploy), if known. */
+  machines(profile: string): readonly string[];
 }
 
 /** Options whose value is a path. */
@@ -61,6 +63,11 @@ function optionChoices(spec: AnyCommand | undefined, flag: string): readonly str
 /** The values of the `index`th positional after the command words (`uploads list|resume|forget`). */
 function positionalChoices(spec: AnyCommand | undefined, index: number): readonly string[] {
   return (spec ? recordOptions(spec.builder).positionals : [])[index]?.choices ?? [];
+}
+
+/** The name of the `index`th positional (`deploy <machine>`). */
+function positionalName(spec: AnyCommand | undefined, index: number): string | undefined {
+  return (spec ? recordOptions(spec.builder).positionals : [])[index]?.name;
 }
 
 /** Files and directories (with a trailing `/`) under `cwd` that start with `partial`. */
@@ -142,8 +149,10 @@ export function complete(words: readonly string[], env: CompletionEnv): string[]
   if (cur.startsWith('-')) return filter(optionNames(spec));
   if (words0.length > 0) return filter(words0);
   const pathLength = first !== undefined && profileWords.includes(first) ? (GROUPS.some((g) => g.name === second) ? 3 : 2) : 1;
-  const choices = positionalChoices(spec, positional.length - pathLength);
+  const index = positional.length - pathLength;
+  const choices = positionalChoices(spec, index);
   if (choices.length > 0) return filter(choices);
+  if (positionalName(spec, index) === 'machine' && first !== undefined && profileWords.includes(first)) return filter(env.machines(first));
   if (spec?.fields) {
     const used = new Set(positional.map((w) => w.split(/=|@=/)[0]!));
     const architectures = first !== undefined && profileWords.includes(first) ? env.architectures(first) : [];

@@ -3,6 +3,7 @@ import type { MaasClient } from '../client/maas-client.js';
 import { MaasAbortError, MaasError } from '../errors/index.js';
 import { defaultStateDir } from '../upload/state-dir.js';
 import { cachedArchitectures } from './architecture-cache.js';
+import { cachedMachines } from './machine-cache.js';
 import { complete, forShellWord, shellSplit } from './completion.js';
 import type { AnyCommand, ParsedArgs, RunContext } from './command.js';
 import { RESERVED_WORDS, resolveCommandPath } from './command-path.js';
@@ -84,6 +85,7 @@ async function completeForShell(args: readonly string[], io: CliIO): Promise<num
     profiles: (await knownProfiles(io)).filter((p) => !RESERVED_WORDS.includes(p)),
     cwd: io.cwd,
     architectures: (profile) => cachedArchitectures(stateDir, profile),
+    machines: (profile) => cachedMachines(stateDir, profile),
   });
   const lines = forShellWord(candidates, words[words.length - 1] ?? '', value('--cur'));
   if (lines.length > 0) io.stdout.write(`${lines.join('\n')}\n`);

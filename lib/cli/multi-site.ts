@@ -5,6 +5,8 @@ import { exitCodeFor, SitesFailedError, worstExitCode } from './exit-codes.js';
 import type { UploadFlags } from './flag-sets.js';
 import { formatBytes, formatDuration } from './format.js';
 import { UsageError } from './grammar.js';
+import { createProgressView } from './progress-view.js';
+import { showPhases } from './upload-phases.js';
 import { uploadRunOptions, uploadStats } from './upload-run.js';
 import { runWaitReady, type WaitReadyTarget } from './wait-ready-run.js';
 
@@ -58,18 +60,17 @@ export function reportSites(ctx: RunContext, rows: readonly SiteRow[]): void {
   }
 }
 
-/** Follow one site's upload with prefixed phase lines and a line per 10 % (JSON lines with --json). */
+/**
+ * Follow one site's upload with the single-site lines, each prefixed with the site (JSON lines
+ * with --json): the same words and precision whether one site or several.
+ */
 function followSite(ctx: RunContext, site: string, upload: ReturnType<Site['client']['bootResources']['upload']>): void {
-  let shown = -1;
-  upload.on('phase', (phase, detail) => (ctx.flags.json ? ctx.out.event({ event: 'phase', site, phase, detail }) : ctx.out.info(`[${site}] ${phase}${detail && detail !== 'given' ? ` ${detail}` : ''}`)));
-  upload.on('progress', (p) => {
-    if (p.phase !== 'upload' || p.total === 0) return;
-    const tenth = Math.floor((10 * p.bytesAcked) / p.total);
-    if (tenth === shown) return;
-    shown = tenth;
-    if (ctx.flags.json) ctx.out.event({ event: 'progress', site, bytesAcked: p.bytesAcked, total: p.total });
-    else ctx.out.info(`[${site}] ${tenth * 10} % (${formatBytes(p.bytesAcked)} of ${formatBytes(p.total)})`);
-  });
+  if (ctx.flags.json) {
+    upload.on('phase', (phase, detail) => ctx.out.event({ event: 'phase', site, phase, detail }));
+    upload.on('progress', (p) => p.phase === 'upload' && ctx.out.event({ event: 'progress', site, bytesAcked: p.bytesAcked, total: p.total }));
+  } else {
+    showPhases(upload, createProgressView(ctx.out, { prefix: `[${site}] ` }), 'Using the sha256 worked out once for every site.');
+  }
   upload.on('retry', (r) => ctx.out.info(`[${site}] attempt failed at byte ${r.offset}: ${r.error.message} Retrying (attempt ${r.attempt}).`));
   upload.on('warning', (m) => ctx.out.warn(`[${site}] ${m}`));
 }

@@ -3,7 +3,7 @@ import type { SingleBar } from 'cli-progress';
 import { formatBytes, formatDuration } from './format.js';
 import type { Output } from './output.js';
 
-interface ProgressSample {
+export interface ProgressSample {
   label: string;
   phase: 'hash' | 'upload';
   /** Upload only: the bytes MAAS acknowledged (`done` counts bytes sent). */
@@ -19,18 +19,20 @@ interface ProgressSample {
  * Progress on stderr: a bar on a TTY (cli-progress), one line every few seconds otherwise
  * (cli-progress prints nothing off a TTY, docs/dependencies.md#cli-progress), nothing with --quiet.
  */
-interface ProgressView {
+export interface ProgressView {
   update(sample: ProgressSample): void;
   /** A log line that must not be torn by the bar. */
   log(line: string): void;
   stop(): void;
 }
 
-export function createProgressView(out: Output, opts: { intervalMs?: number; now?: () => number } = {}): ProgressView {
+export function createProgressView(out: Output, opts: { intervalMs?: number; now?: () => number; prefix?: string } = {}): ProgressView {
   if (out.flags.quiet) return { update: () => undefined, log: () => undefined, stop: () => undefined };
   // With --json stderr stays JSON lines (a script parses both streams): events, never a bar.
-  if (out.flags.json) return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressEvent);
-  return out.stderrIsTTY ? new BarView(out) : new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressLine);
+  if (out.flags.json) return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressEvent, opts.prefix ?? '');
+  // Several sites upload at once: one bar each would tear each other, so each site gets lines.
+  if (out.stderrIsTTY && opts.prefix === undefined) return new BarView(out);
+  return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressLine, opts.prefix ?? '');
 }
 
 function describe(s: ProgressSample): { pct: string; amount: string; speed: string; eta: string } {
@@ -44,9 +46,9 @@ function describe(s: ProgressSample): { pct: string; amount: string; speed: stri
 }
 
 /** The plain line a pipe or CI log reads. */
-function progressLine(out: Output, s: ProgressSample): void {
+function progressLine(out: Output, s: ProgressSample, prefix: string): void {
   const d = describe(s);
-  out.progress(`${s.label} ${d.amount} (${d.pct}%) ${d.speed} ETA ${d.eta}\n`);
+  out.progress(`${prefix}${s.label} ${d.amount} (${d.pct}%) ${d.speed} ETA ${d.eta}\n`);
 }
 
 /** The same sample as a JSON line: bytes hashed so far, or bytes MAAS acknowledged. */
@@ -62,9 +64,11 @@ class LineView implements ProgressView {
   readonly #out: Output;
   readonly #intervalMs: number;
   readonly #now: () => number;
-  readonly #emit: (out: Output, s: ProgressSample) => void;
-  constructor(out: Output, intervalMs: number, now: () => number, emit: (out: Output, s: ProgressSample) => void) {
+  readonly #emit: (out: Output, s: ProgressSample, prefix: string) => void;
+  readonly #prefix: string;
+  constructor(out: Output, intervalMs: number, now: () => number, emit: (out: Output, s: ProgressSample, prefix: string) => void, prefix: string) {
     this.#out = out;
+    this.#prefix = prefix;
     this.#intervalMs = intervalMs;
     this.#now = now;
     this.#emit = emit;
@@ -76,10 +80,10 @@ class LineView implements ProgressView {
     if (s.label === this.#label && finished && t === this.#last) return;
     this.#label = s.label;
     this.#last = t;
-    this.#emit(this.#out, s);
+    this.#emit(this.#out, s, this.#prefix);
   }
   log(line: string): void {
-    this.#out.info(line);
+    this.#out.info(`${this.#prefix}${line}`);
   }
   stop(): void {}
 }

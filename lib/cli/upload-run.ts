@@ -6,6 +6,7 @@ import type { RunContext } from './command.js';
 import type { UploadFlags } from './flag-sets.js';
 import { formatBytes, formatDuration } from './format.js';
 import { createProgressView } from './progress-view.js';
+import { showPhases } from './upload-phases.js';
 
 /** The SDK options every upload command derives from its flags and the context (Ctrl-C, state). */
 export function uploadRunOptions(ctx: CliContext, uflags: UploadFlags): Partial<UploadOptions> {
@@ -80,21 +81,7 @@ export function describeChunks(plan: Pick<UploadPlan, 'size' | 'chunkSize' | 'ch
 /** Show an upload's phases, progress, retries and warnings on stderr. */
 async function followUpload(ctx: CliContext, upload: BootResourceUpload, known: KnownSha256): Promise<UploadResult> {
   const view = createProgressView(ctx.out);
-  upload.on('phase', (phase, detail) => {
-    if (phase === 'hash') view.log(detail === 'cached' ? 'Using the cached sha256 of the image.' : detail === 'given' ? KNOWN_SHA256[known] : 'Hashing the image (sha256)…');
-    else if (phase === 'create') view.log('Creating the boot resource…');
-    // The offset is MAAS's own count, which can be ahead of what an interrupted run saw acknowledged.
-    else if (phase === 'upload' && detail) view.log(`Resuming ${detail} (the bytes MAAS already holds).`);
-    else if (phase === 'verify') view.log('Waiting for MAAS to verify the image…');
-    else if (phase === 'settle' && detail) view.log(`Waiting: ${detail}.`);
-    else if (phase === 'confirm') view.log('Waiting for MAAS to confirm the last chunk — Ctrl-C again to quit now.');
-    else if (phase === 'sync') view.log('Waiting for the other region controllers to copy the image…');
-  });
-  upload.on('progress', (p) => {
-    if (p.phase === 'hash' || p.phase === 'upload') {
-      view.update({ label: p.phase === 'hash' ? 'hashing' : 'uploading', phase: p.phase, done: p.bytesSent, acked: p.bytesAcked, total: p.total, rate: p.rate, eta: p.eta });
-    }
-  });
+  showPhases(upload, view, KNOWN_SHA256[known]);
   upload.on('retry', (r) => view.log(`Attempt failed at byte ${r.offset}: ${r.error.message} Retrying in ${formatDuration(r.delayMs / 1000)} (attempt ${r.attempt}).`));
   upload.on('warning', (m) => {
     view.stop();

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { complete, shellSplit } from '../../lib/cli/completion.js';
 
-const env = { profiles: ['admin'], cwd: '/nonexistent', architectures: () => [] };
+const env = { profiles: ['admin'], cwd: '/nonexistent', architectures: () => [], machines: () => [] };
 const tab = (line: string) => complete(shellSplit(line), env);
 
 // Values after an option with choices, and an action word after `uploads`.

@@ -4,6 +4,7 @@ import type { DeployProgress } from '../../resources/deployment.js';
 import { defineCommand, type RunContext } from '../command.js';
 import { formatDuration } from '../format.js';
 import { UsageError } from '../grammar.js';
+import { refreshMachines } from '../machine-cache.js';
 import { declareWaitFlags, parseWaitFlags } from '../ops-flags.js';
 
 interface DeployCommandOptions {
@@ -20,7 +21,22 @@ interface DeployCommandOptions {
 
 const DEFAULT_DEPLOY_TIMEOUT_MS = 60 * 60_000;
 
-/** One progress line (or JSON line with --json) per step of the deployment, on stderr. */
+/**
+ * One progress line (or JSON line with --json) per step of the deployment, on stderr. MAAS marks
+ * the machine Deployed when it fetches its user-data, part-way through our first boot
+ * (packer/vmware-esxi/README.md "Status events"), so a status change read in the same poll as a
+ * FAILED verdict would print "now Deployed" after it: once a failure is shown, status lines stop
+ * (the error line that follows says what happened).
+ */
+function progressPrinter(ctx: RunContext): (p: DeployProgress) => void {
+  let failed = false;
+  return (p) => {
+    if (p.kind === 'event' && (p.firstBoot?.kind === 'failure' || (p.firstBoot?.kind === 'verdict' && !p.firstBoot.ok))) failed = true;
+    else if (p.kind === 'status' && failed && !ctx.flags.json) return;
+    show(ctx, p);
+  };
+}
+
 function show(ctx: RunContext, p: DeployProgress): void {
   if (ctx.flags.json) {
     ctx.out.event(p.kind === 'event' ? { event: 'maas-event', ...p.event, firstBoot: p.firstBoot } : { event: p.kind, system_id: p.machine.system_id, hostname: p.machine.hostname, status_name: p.machine.status_name });
@@ -85,6 +101,8 @@ export const deployCommand = defineCommand<DeployCommandOptions>({
     const userData = o.userDataPath === undefined ? undefined : await readFile(o.userDataPath).catch((cause: unknown) => {
       throw new UsageError(`Cannot read --user-data ${o.userDataPath}: ${(cause as Error).message}.`);
     });
+    // Whatever the deploy's outcome, the machine list read on the way feeds `deploy <TAB>`.
+    const refreshed = refreshMachines(ctx.maas(), ctx.stateDir, ctx.profile, ctx.signal);
     const result = await ctx.maas().deploy({
       machine: o.machine,
       distroSeries: o.image,
@@ -94,8 +112,8 @@ export const deployCommand = defineCommand<DeployCommandOptions>({
       pollIntervalMs: o.pollMs,
       firstBootVerdict: o.firstBoot,
       signal: ctx.signal,
-      onProgress: (p) => show(ctx, p),
-    }).done();
+      onProgress: progressPrinter(ctx),
+    }).done().finally(() => refreshed);
     if (o.wait && !ctx.flags.json) {
       const verdict = result.firstBootSteps === undefined ? '' : `, first boot SUCCESS (${result.firstBootSteps} steps)`;
       ctx.out.info(`${result.machine.hostname} is Deployed${verdict} after ${formatDuration(result.elapsedMs / 1000)}.`);

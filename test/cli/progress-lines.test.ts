@@ -1,0 +1,68 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { startMaasSimulator } from '../../lib/testing/index.js';
+import { cli } from '../fixtures/cli-harness.js';
+import { KiB, makeImage, tempDir } from '../fixtures/upload-env.js';
+
+const CREATE = ['create', 'name=esxi/8.0', 'architecture=amd64/generic', 'filetype=ddgz'];
+const count = (text: string, line: RegExp): number => text.split('\n').filter((l) => line.test(l)).length;
+
+// One upload, one "Waiting for MAAS to verify" line: the wait is one step to a person, however
+// many times the SDK reports it (after the last chunk, then while it polls the resource).
+t.test('an upload says once that MAAS verifies the image', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
+  t.teardown(() => sim.close());
+  await cli(['login', 'admin', sim.url, sim.adminKey], { home });
+  const image = makeImage(home, 256 * KiB);
+  const r = await cli(['admin', ...CREATE, `content@=${image.path}`, '--chunk-size', '64KiB'], { home });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(count(r.stderr, /Waiting for MAAS to verify the image/), 1, r.stderr);
+});
+
+// Several sites show each site's progress as one site does (the same words and precision), each
+// line prefixed with the site: no "90 %" rounded to tens, no bare phase names.
+t.test('multi-site progress: the single-site lines, prefixed with the site', async (t) => {
+  const home = tempDir(t);
+  for (const name of ['site1', 'site2']) {
+    const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, name) });
+    t.teardown(() => sim.close());
+    await cli(['login', name, sim.url, sim.adminKey], { home });
+  }
+  const image = makeImage(home, 320 * KiB);
+  const r = await cli(['site1,site2', ...CREATE, `content@=${image.path}`, '--chunk-size', '64KiB'], { home });
+  t.equal(r.code, 0, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('[site'));
+  for (const site of ['site1', 'site2']) {
+    t.ok(lines.includes(`[${site}] Creating the boot resource…`), `${site}: the single-site phase line`);
+    // The single-site line at the end of the upload: "uploading 161 KiB / 161 KiB (100.0%) 1.2 MiB/s ETA 0s".
+    t.ok(lines.some((l) => new RegExp(`^\\[${site}\\] uploading (\\S+ \\S+) / \\1 \\(100\\.0%\\) .+/s ETA \\S+$`).test(l)), `${site}: the single-site progress line at its end`);
+    t.equal(count(r.stderr, new RegExp(`^\\[${site}\\] Waiting for MAAS to verify the image…$`)), 1, `${site}: verify said once`);
+  }
+  t.notOk(lines.some((l) => /^\[site\d\] (check|hash|locate|create|upload|verify|done)\b/.test(l)), `no bare phase names: ${lines.join(' | ')}`);
+  t.notOk(lines.some((l) => /\d0 % \(/.test(l)), 'no progress rounded to tens');
+});
+
+// MAAS marks a machine Deployed when it fetches its user-data, part-way through our first boot
+// (packer/vmware-esxi/README.md "Status events"): a step failing after that must not be followed
+// by a line that reads like success.
+t.test('deploy --wait: nothing says "now Deployed" after the FAILED verdict', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({
+    era: '3.8',
+    dataDir: join(home, 'maas'),
+    deployStepMs: 5,
+    machines: [{ hostname: 'esx-02', firstBoot: { failAt: 'persist', cause: 'the bootbank is read-only' } }],
+  });
+  t.teardown(() => sim.close());
+  await cli(['login', 'admin', sim.url, sim.adminKey], { home });
+  const image = makeImage(home, 64 * KiB);
+  t.equal((await cli(['admin', ...CREATE, `content@=${image.path}`], { home })).code, 0);
+  // A poll slower than the whole first boot: the status change and the verdict arrive in one read.
+  const r = await cli(['admin', 'deploy', 'esx-02', '--image', 'esxi/8.0', '--wait', '--poll', '2s'], { home });
+  t.equal(r.code, 6, r.stderr);
+  const lines = r.stderr.split('\n');
+  const failed = lines.findIndex((l) => /first boot FAILED at persist/.test(l));
+  t.ok(failed >= 0, r.stderr);
+  t.same(lines.slice(failed).filter((l) => /now Deployed/.test(l)), [], r.stderr);
+});
