@@ -24,7 +24,7 @@ export function uploadRunOptions(ctx: CliContext, uflags: UploadFlags): Partial<
 }
 
 /** Where a sha256 the upload did not compute came from: said once, so the user knows what was trusted. */
-export type KnownSha256 = 'field' | 'build' | 'saved';
+type KnownSha256 = 'field' | 'build' | 'saved';
 const KNOWN_SHA256: Record<KnownSha256, string> = {
   field: 'Using the sha256 given in sha256= (the image is not hashed).',
   build: 'Using the sha256 the build computed (the image is not hashed again).',
@@ -56,7 +56,7 @@ export async function reportUpload(ctx: RunContext, upload: BootResourceUpload, 
 }
 
 /** The dry run's text result: what would happen, then the figures README "Commands" promises. */
-export function describePlan(plan: UploadPlan): string {
+function describePlan(plan: UploadPlan): string {
   const verdict =
     plan.action === 'already-present'
       ? `An identical image is already in MAAS (boot resource ${plan.resourceId}); nothing would be sent.`

@@ -13,6 +13,7 @@
  * out and `packer {}` blocks elsewhere are removed; Packer ≥ 1.10 gets the template unchanged.
  */
 import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { exists } from '../fs/exists.js';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PackerError } from '../errors/index.js';
@@ -77,7 +78,7 @@ export async function prepareBuildDir(template: TemplateInfo, packer: Pick<Packe
       const target = join(dirname(template.dir), sibling);
       const link = join(root, sibling);
       if (link === cwd || link === tmp) continue;
-      if (await exists(target)) await symlink(target, link);
+      if (await exists(target, { followLinks: false })) await symlink(target, link);
     }
     return { root, cwd, tmp, paths, notes };
   } catch (err) {
@@ -169,9 +170,3 @@ async function referencedSiblings(template: TemplateInfo): Promise<string[]> {
   return [...names];
 }
 
-async function exists(p: string): Promise<boolean> {
-  return lstat(p).then(
-    () => true,
-    () => false,
-  );
-}

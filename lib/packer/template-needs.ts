@@ -10,6 +10,7 @@
  * with "Could not open 'usb.img'". Reading these references lets the plan say so first.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { exists } from '../fs/exists.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TemplateInfo } from './template-info.js';
 
@@ -292,12 +293,6 @@ async function readScript(path: string): Promise<string | undefined> {
   return text.includes('\0') ? undefined : stripShellComments(text);
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** `…/packer-maas/vmware-esxi` → `cd …/packer-maas/vmware-esxi && make usb.img scripts.tar.xz`. */
 export function makeCommand(template: Pick<TemplateInfo, 'dir'>, targets: string[]): string {

@@ -114,7 +114,7 @@ export class ProfileStore {
   }
 
   #openReadOnly(): void {
-    if (!exists(this.path)) return; // a missing database reads as empty (docs/maas-cli.md#files-and-permissions)
+    if (!presentOrUnreadable(this.path)) return; // a missing database reads as empty (docs/maas-cli.md#files-and-permissions)
     try {
       this.#db = this.#open(true);
     } catch (err) {
@@ -129,7 +129,7 @@ export class ProfileStore {
     if (this.#db && this.#writable) return this.#db;
     this.close();
     if (create) createPrivateFile(this.path);
-    else if (!exists(this.path)) return undefined;
+    else if (!presentOrUnreadable(this.path)) return undefined;
     try {
       const db = this.#open(false);
       if (create) db.exec(CREATE_TABLE);
@@ -176,7 +176,8 @@ export class ProfileStore {
   }
 }
 
-function exists(path: string): boolean {
+/** Present, or there but unreadable (opening it later names the real problem): only ENOENT means absent. */
+function presentOrUnreadable(path: string): boolean {
   try {
     closeSync(openSync(path, constants.O_RDONLY));
     return true;

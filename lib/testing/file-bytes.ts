@@ -9,14 +9,7 @@ export async function sizeOnDisk(path: string): Promise<number> {
   }
 }
 
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { exists } from '../fs/exists.js';
 
 export async function unlinkQuietly(...paths: string[]): Promise<void> {
   await Promise.all(paths.map((p) => rm(p, { force: true })));
