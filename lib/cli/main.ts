@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { MaasClient } from '../client/maas-client.js';
+import { packageVersion } from '../package-version.js';
 import { MaasAbortError, MaasError } from '../errors/index.js';
 import { defaultStateDir } from '../upload/state-dir.js';
 import { cachedArchitectures } from './architecture-cache.js';
@@ -14,14 +14,6 @@ import { UsageError } from './grammar.js';
 import { commandHelp, profileHelp, topLevelHelp } from './help.js';
 import { explainMissingMaasPath } from './maas-url.js';
 import { Output, wantsColor, type CliIO } from './output.js';
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** Profile names from the profile DB; none when there is no DB. */
 async function knownProfiles(io: Pick<CliIO, 'home' | 'env'>): Promise<string[]> {

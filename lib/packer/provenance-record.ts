@@ -3,7 +3,6 @@
  * (docs/image-inspection.md#provenance): prepared here before Packer starts, stamped with
  * `builtAt` by our post-processor, read back from the finished image by inspect.
  */
-import { readFileSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ProvenanceRecord } from '../inspect/provenance.js';
@@ -11,6 +10,7 @@ import { sha256File } from '../upload/hash.js';
 import type { IsoInfo } from './iso-inspect.js';
 import type { RootPasswordOrigin } from './root-password.js';
 import { defaultTemplateDir } from './template-dir.js';
+import { packageVersion } from '../package-version.js';
 
 /** Our template's variable for the record's path (packer/vmware-esxi/vmware-esxi.pkr.hcl). */
 export const PROVENANCE_VARIABLE = 'provenance_file';
@@ -23,10 +23,6 @@ interface ProvenanceInputs {
   kickstartExtra: string | undefined;
   rootPassword: RootPasswordOrigin;
   signal?: AbortSignal;
-}
-
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 /** The record without `builtAt`, written to `<dir>/maas-esxi-provenance.json`; returns the path. */
