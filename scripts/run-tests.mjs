@@ -5,7 +5,7 @@
 // that run (the Packer module is not exercised), so `npm test` still runs everything it can.
 //
 // `--leave-out GROUP[,GROUP…]` leaves groups out on purpose, with the same notice and relaxed gate
-// (CI's runs under Node 22 and 24 leave out packer,qemu,python to fit its time): npm test -- --leave-out packer
+// (CI's runs under Node 22 and 24 leave out packer,qemu,python,node-independent): npm test -- --leave-out packer
 //
 // Each group's files are found on disk when the script starts: a pattern that matches no file
 // (a renamed or deleted test) stops the run, so a group can never leave out nothing in silence.
@@ -33,6 +33,32 @@ const GROUPS = [
   { name: 'zsh', tools: ['zsh'], packages: 'zsh', files: ['test/cli/completion-zsh.test.ts'] },
   // npm ci / npm pack / npm install of the package itself: minutes, and the npm registry or its cache.
   { name: 'install', tools: ['git', 'npm'], packages: 'git npm', files: ['test/scripts/fresh-install.test.ts', 'test/scripts/package.test.ts'] },
+  // Suites whose outcome cannot depend on the Node.js line, so .ci/run runs them under Node 20 only
+  // (with the packer, qemu and python groups): they read the repository's text (citations,
+  // exports, imports, file sizes), run TypeScript's compiler (exports, types), test bash scripts
+  // with stand-ins, search the upload engine's decisions with fake faults (the engine's I/O runs
+  // on every line in test/upload), or run the documented examples, whose grammar and start-up
+  // test/cli runs on every line. Profiles (node:sqlite), the transport, the upload, the simulator's
+  // server, the CLI, the install and the package's entry points run under every line.
+  {
+    name: 'node-independent',
+    tools: [],
+    packages: '',
+    files: [
+      'test/citations.test.ts',
+      'test/dead-exports.test.ts',
+      'test/imports.test.ts',
+      'test/exports.test.ts',
+      'test/types/*.test.ts',
+      'test/testing/structure.test.ts',
+      'test/chaos/*.test.ts',
+      'test/packer/*.test.ts',
+      'test/scripts/ci-run.test.ts',
+      'test/scripts/run-tests.test.ts',
+      'test/cli/help-examples.test.ts',
+      'test/cli/readme-examples.test.ts',
+    ],
+  },
 ];
 
 const onPath = (tool) =>

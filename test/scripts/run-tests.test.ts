@@ -51,6 +51,25 @@ t.test('--leave-out packer,qemu leaves those suites out, says so, and relaxes th
   t.match(r.stderr, /leaving out the packer, qemu suites as asked \(--leave-out\)/);
 });
 
+t.test("CI's Node.js 22 and 24 runs keep every suite whose outcome depends on the Node.js line", async (t) => {
+  // The groups .ci/run leaves out under those lines, read from .ci/run itself.
+  const leaveOut = /^NODE_LINES_LEAVE_OUT=(\S+)$/m.exec(readFileSync('.ci/run', 'utf8'))?.[1];
+  t.ok(leaveOut, '.ci/run names the groups it leaves out');
+  const r = runTests(t, ['--leave-out', leaveOut ?? '', '--disable-coverage']);
+  t.equal(r.status, 0);
+  const ex = new Set(excludes(r.tapArgs ?? []));
+  // Profiles (node:sqlite), transport, upload, simulator, client, resources, auth, the install and
+  // the package's entry points: every file of these runs on every line.
+  const dependent = testFiles.filter((f) => /^test\/(profiles|http|upload|client|resources|auth|inspect)\/|^test\/testing\/(?!structure\.)|^test\/scripts\/(fresh-install|package|ensure-install)\./.test(f));
+  t.ok(dependent.length >= 40, `${dependent.length} Node-dependent files`);
+  t.same(dependent.filter((f) => ex.has(f)), [], 'none of them is left out');
+  // The CLI runs there too, less the Packer pipeline, the Python check and the documented examples.
+  const cliKept = testFiles.filter((f) => f.startsWith('test/cli/') && !ex.has(f));
+  const cliOut = testFiles.filter((f) => f.startsWith('test/cli/') && ex.has(f)).sort();
+  t.same(cliOut, ['test/cli/help-examples.test.ts', 'test/cli/kickstart-extra.test.ts', 'test/cli/pipeline.test.ts', 'test/cli/readme-examples.test.ts']);
+  t.ok(cliKept.length >= 25, `${cliKept.length} CLI files run on every line`);
+});
+
 t.test('--leave-out=GROUP and repeated flags add up', async (t) => {
   const r = runTests(t, ['--leave-out=openssl', '--leave-out', 'file']);
   t.equal(r.status, 0);
