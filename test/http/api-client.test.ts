@@ -135,8 +135,9 @@ t.test('network failures are typed and name the fix', async (t) => {
   const timeout = await api2.request('GET', 'version/').catch((e: unknown) => e);
   t.ok(timeout instanceof MaasTimeoutError, 'headers timeout → MaasTimeoutError');
 
+  // Ctrl-C once the request has reached the server (an event, not a fixed wait).
   const ac = new AbortController();
-  setTimeout(() => ac.abort(new Error('user pressed Ctrl-C')), 50);
+  slow.server.once('request', () => ac.abort(new Error('user pressed Ctrl-C')));
   const aborted = await api2.request('GET', 'version/', { signal: ac.signal }).catch((e: unknown) => e);
   t.ok(aborted instanceof MaasAbortError, 'abort → MaasAbortError');
 });

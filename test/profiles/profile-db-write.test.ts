@@ -127,7 +127,9 @@ for (const backend of BACKENDS) {
       seed.save({ ...ADMIN, name: 'seed' });
       seed.close();
 
-      // Another process takes the write lock and holds it for 800 ms.
+      // Another process takes the write lock and holds it until 800 ms after we start saving (the
+      // file `go` appears): timed from our save, not from its lock, so a loaded machine that
+      // delays us cannot let the lock go before we ask for it.
       // The holder uses the same driver (a Node 20 line has no node:sqlite, a 22/24 line may lack the addon).
       const open =
         backend === 'node:sqlite'
@@ -140,11 +142,13 @@ for (const backend of BACKENDS) {
           '-e',
           open +
             `db.exec('BEGIN EXCLUSIVE');process.stdout.write('locked\\n');` +
-            `setTimeout(()=>{db.exec('COMMIT');db.close();},800);`,
+            `const go=setInterval(()=>{if(!require('node:fs').existsSync(${JSON.stringify(`${path}.go`)}))return;clearInterval(go);` +
+            `setTimeout(()=>{db.exec('COMMIT');db.close();},800);},10);`,
         ],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );
       await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+      writeFileSync(`${path}.go`, '');
       const started = Date.now();
       const store = ProfileStore.open({ backend, path, create: true });
       store.save(ADMIN);

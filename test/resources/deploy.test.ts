@@ -49,7 +49,7 @@ t.test('a first-boot step fails: exit 6 with the step and its cause', async (t) 
   t.equal(exitCodeFor(err), 6);
   // The network step fails before user-data is fetched: MAAS still says Deploying, then Deployed.
   t.not(e.sim.machine('esx-02')!.status_name, 'Failed deployment', 'only our events tell');
-  for (let i = 0; i < 200 && e.sim.machine('esx-02')!.status_name !== 'Deployed'; i++) await new Promise((r) => setTimeout(r, 10));
+  await pollUntil('MAAS to end the deployment of esx-02', () => e.sim.machine('esx-02')!.status_name === 'Deployed');
   // The hint points to the log the payload writes, read from the payload itself.
   const payloadLog = /DEFAULT_LOG = "([^"]+)"/.exec(readFileSync(new URL('../../packer/vmware-esxi/payload/maas_esxi/__main__.py', import.meta.url), 'utf8'))![1]!;
   t.ok((err as DeploymentFailedError).hint?.includes(` ${payloadLog} `), `the hint names ${payloadLog}`);

@@ -36,7 +36,10 @@ t.test('restart while a PUT is in flight: the connection drops, nothing half-app
     (r) => r.status,
     (e: Error) => e,
   );
-  await new Promise((r) => setTimeout(r, 200));
+  // The PUT has arrived and is still unanswered (its record's status is 0 until the answer).
+  const inFlight = () => sim.requests.some((q) => q.method === 'PUT' && q.status === 0);
+  await pollUntil('the PUT to arrive at the server', inFlight);
+  t.ok(inFlight(), 'the PUT is in flight when the server restarts');
   await sim.restart();
   t.type(await pending, Error, 'the client sees the connection go');
   sim.faults.throttle(null);
