@@ -134,7 +134,7 @@ async function benchMemory() {
   for (const r of results) {
     rows.push({ bench: `peak RSS, ${r.gib} GiB upload`, baseline: '-', ours: `${(r.maxRssKiB / 1024).toFixed(0)} MiB`, ratio: '-', goal: '≤ 64 MiB', met: r.maxRssKiB / 1024 <= 64 });
     const p = r.atPeak;
-    if (p) log(`  ${r.gib} GiB, at the peak: ${p.rssMiB.toFixed(0)} MiB = ${p.fileMiB.toFixed(0)} file-backed (node's binary) + ${p.anonMiB.toFixed(0)} anonymous (V8 heap ${p.heapTotalMiB.toFixed(0)}, Buffers ${p.externalMiB.toFixed(0)}, the rest native)`);
+    if (p) log(`  ${r.gib} GiB, at the peak: ${p.rssMiB.toFixed(0)} MiB = ${p.fileMiB.toFixed(0)} file-backed (node's binary) + ${p.anonMiB.toFixed(0)} anonymous (V8 heap ${p.heapTotalMiB.toFixed(0)} of which ${p.heapUsedMiB.toFixed(0)} used, external ${p.externalMiB.toFixed(0)} of which ${p.arrayBuffersMiB.toFixed(0)} Buffers, the rest native)`);
   }
   if (results.length >= 2) {
     const growth = results[results.length - 1].maxRssKiB / results[0].maxRssKiB;
@@ -217,7 +217,9 @@ async function benchFlaky() {
   for (const seed of seeds) {
     const flaky = await throttledUpload(path, `flaky-${seed}`, link, chunk, seed);
     const ratio = size / flaky.seconds / link;
-    rows.push({ bench: `goodput, seed ${seed}: ${flaky.faults} drops in ${flaky.puts} PUTs`, baseline: `link ${link / 1e6} MB/s`, ours: `${(size / flaky.seconds / 1e6).toFixed(2)} MB/s`, ratio: ratio.toFixed(2), goal: '≥ 0.90', met: ratio >= 0.9 && flaky.result.file.complete });
+    // The dropped partial bodies occupy the link whatever the client does: the best this seed allows.
+    const cap = size / (size + flaky.received - size);
+    rows.push({ bench: `goodput, seed ${seed}: ${flaky.faults} drops in ${flaky.puts} PUTs (partial bodies cap it at ${cap.toFixed(2)})`, baseline: `link ${link / 1e6} MB/s`, ours: `${(size / flaky.seconds / 1e6).toFixed(2)} MB/s`, ratio: ratio.toFixed(2), goal: '≥ 0.90', met: ratio >= 0.9 && flaky.result.file.complete });
     faults += flaky.faults;
     twice += flaky.received - size;
   }

@@ -4,7 +4,8 @@
 //
 // atPeak says where the peak RSS comes from: sampled every 10 ms, at the highest RSS
 // seen, the file-backed pages (node's own binary and libraries, shared with every node process)
-// against the anonymous ones, and of those V8's heap and the Buffers outside it. Linux only
+// against the anonymous ones, and of those V8's heap (reserved and used) and the Buffers outside it
+// (external, of which arrayBuffers: Buffer and ArrayBuffer memory, the chunk buffer included). Linux only
 // (/proc/self/status); elsewhere atPeak is absent.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -30,7 +31,7 @@ const sample = () => {
   const rss = kib('VmRSS');
   if (atPeak && rss <= atPeak.rssMiB * 1024) return;
   const m = process.memoryUsage();
-  atPeak = { rssMiB: rss / 1024, fileMiB: kib('RssFile') / 1024, anonMiB: kib('RssAnon') / 1024, heapTotalMiB: m.heapTotal / MiB, externalMiB: m.external / MiB };
+  atPeak = { rssMiB: rss / 1024, fileMiB: kib('RssFile') / 1024, anonMiB: kib('RssAnon') / 1024, heapTotalMiB: m.heapTotal / MiB, heapUsedMiB: m.heapUsed / MiB, externalMiB: m.external / MiB, arrayBuffersMiB: m.arrayBuffers / MiB };
 };
 const sampler = setInterval(sample, 10);
 sampler.unref();

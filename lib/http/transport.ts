@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { redactHeaders } from '../auth/redact.js';
 import { errorFromTransport } from './classify.js';
+import { StreamedPut } from './streamed-put.js';
 
 export interface TransportOptions {
   /** PEM text of the CA(s) to trust instead of the default store (--cacerts, MAAS_API_CACERT). */
@@ -58,6 +59,8 @@ export class HttpTransport {
   clockSkewMs: number | undefined;
   /** Open connections (direct, not proxied), so that a request can be abandoned with a reset. */
   readonly #sockets = new Set<Socket>();
+  /** Streamed bodies (chunk PUTs) on direct connections; undefined behind a proxy (lib/http/streamed-put.ts). */
+  readonly #streamed: StreamedPut | undefined;
 
   constructor(opts: TransportOptions = {}) {
     this.#opts = opts;
@@ -79,11 +82,7 @@ export class HttpTransport {
     const connector = buildConnector({ ...tls, timeout: opts.connectTimeoutMs ?? 30_000 });
     const tracked: buildConnector.connector = (options, callback) =>
       connector(options, (err, socket) => {
-        if (socket) {
-          const s = socket as Socket;
-          this.#sockets.add(s);
-          s.once('close', () => this.#sockets.delete(s));
-        }
+        if (socket) this.#track(socket as Socket);
         // The connector's callback type is a union of (error, null) and (null, socket).
         (callback as (e: Error | null, s: typeof socket) => void)(err, socket);
       });
@@ -96,6 +95,15 @@ export class HttpTransport {
           noProxy: env['no_proxy'] ?? env['NO_PROXY'],
         })
       : new Agent({ ...common, connect: tracked });
+    this.#streamed = proxied
+      ? undefined
+      : new StreamedPut({ tls, connectTimeoutMs: common.connect.timeout, keepAliveTimeoutMs: common.keepAliveTimeout, onSocket: (socket) => this.#track(socket) });
+  }
+
+  #track(socket: Socket): void {
+    if (this.#sockets.has(socket)) return;
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
   }
 
   /**
@@ -117,27 +125,19 @@ export class HttpTransport {
     const trace = this.#opts.trace;
     const started = Date.now();
     trace?.(`> ${req.method} ${req.url}\n${formatHeaders(redactHeaders(headers))}`);
-    let res: Dispatcher.ResponseData;
+    let res: RawAnswer;
     try {
-      res = await request(req.url, {
-        method: req.method as Dispatcher.HttpMethod,
-        headers,
-        body: req.body ?? null,
-        dispatcher: this.dispatcher,
-        signal: req.signal,
-        ...(req.headersTimeoutMs !== undefined ? { headersTimeout: req.headersTimeoutMs } : {}),
-      });
+      const body = req.body;
+      res =
+        this.#streamed && isStreamed(body)
+          ? await this.#streamed.send({ ...req, headers, body, idleTimeoutMs: req.headersTimeoutMs ?? this.#opts.headersTimeoutMs ?? 120_000 })
+          : await this.#viaUndici(req, headers);
     } catch (err) {
       const typed = errorFromTransport({ method: req.method, url: req.url }, err, req.signal);
       trace?.(`! ${req.method} ${req.url} failed after ${Date.now() - started} ms: ${typed.message}`);
       throw typed;
     }
-    let text: string;
-    try {
-      text = await res.body.text();
-    } catch (err) {
-      throw errorFromTransport({ method: req.method, url: req.url }, err, req.signal);
-    }
+    const text = res.text;
     const dateHeader = res.headers['date'];
     const serverDate = typeof dateHeader === 'string' ? Date.parse(dateHeader) : NaN;
     if (!Number.isNaN(serverDate)) this.clockSkewMs = serverDate - Date.now();
@@ -155,9 +155,33 @@ export class HttpTransport {
     };
   }
 
+  async #viaUndici(req: TransportRequest, headers: Record<string, string>): Promise<RawAnswer> {
+    const res = await request(req.url, {
+      method: req.method as Dispatcher.HttpMethod,
+      headers,
+      body: req.body ?? null,
+      dispatcher: this.dispatcher,
+      signal: req.signal,
+      ...(req.headersTimeoutMs !== undefined ? { headersTimeout: req.headersTimeoutMs } : {}),
+    });
+    return { statusCode: res.statusCode, headers: res.headers, text: await res.body.text() };
+  }
+
   async close(): Promise<void> {
+    this.#streamed?.close();
     await this.dispatcher.close();
   }
+}
+
+interface RawAnswer {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** A body read piece by piece (a chunk of the image), as opposed to one already in memory or a form. */
+function isStreamed(body: TransportRequest['body']): body is Readable {
+  return typeof body === 'object' && body !== null && !Buffer.isBuffer(body) && Symbol.asyncIterator in body;
 }
 
 function formatHeaders(headers: Record<string, unknown>): string {

@@ -73,7 +73,7 @@ export async function putChunk(ctx: UploadContext, s: Session, offset: number, l
       body: Readable.from(body, { objectMode: false }),
       length,
       signal: ac.signal,
-      // Ours fires first; undici's own would close without a reset.
+      // Ours fires first; the transport's own would close without a reset.
       headersTimeoutMs: answerTimeout + 60_000,
     });
     attempt.status = 200;
