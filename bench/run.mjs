@@ -17,7 +17,7 @@ const { sha256File } = await import(dist('upload/hash.js'));
 const { MaasClient } = await import(dist('client/maas-client.js'));
 const { OAuthSigner } = await import(dist('auth/oauth.js'));
 const { parseApiKey } = await import(dist('auth/api-key.js'));
-const { startMaasSimulator } = await import(dist('testing/index.js'));
+const { sampleEsxiDiskEnds, startMaasSimulator } = await import(dist('testing/index.js'));
 const { uploadToSites } = await import(dist('client/sites.js'));
 const { maasCliCreate, maasCliSource, median, oursCreate, shimNodeFlags } = await import('./maas-cli.mjs');
 
@@ -28,12 +28,19 @@ const work = mkdtempSync(join(env('BENCH_DIR', tmpdir()), 'maas-esxi-bench-'));
 const rows = [];
 const log = (s) => process.stderr.write(`${s}\n`);
 
-/** A file of `bytes` incompressible bytes (16 MiB random block repeated). */
+/**
+ * A file of `bytes` incompressible bytes (16 MiB random block repeated) laid out as ESXi with our
+ * hooks at both ends (GPT, partitions 1 and 5; the backup GPT), so `create name=esxi/…` passes its
+ * hook check (docs/image-inspection.md#hooks).
+ */
 function makeFile(name, bytes) {
   const path = join(work, name);
   const block = randomBytes(16 * MiB);
   const fd = openSync(path, 'w');
   for (let left = bytes; left > 0; left -= block.length) writeSync(fd, block, 0, Math.min(left, block.length));
+  const { head, tail } = sampleEsxiDiskEnds({ diskBytes: bytes });
+  writeSync(fd, head, 0, head.length, 0);
+  writeSync(fd, tail, 0, tail.length, bytes - tail.length);
   closeSync(fd);
   return path;
 }

@@ -1,7 +1,7 @@
 // `npm run demo`: the whole upload story against the embedded MAAS simulator, on 127.0.0.1 only.
 // 1. start the simulator (MAAS 3.8 behaviour, link throttled so progress is visible)
 // 2. log in a profile in a throw-away HOME (written in the official ~/.maascli.db format)
-// 3. build a sample ddgz image, start the upload, interrupt it with Ctrl-C (SIGINT)
+// 3. build a sample ddgz image laid out as ESXi, inspect it, start the upload, interrupt it with Ctrl-C (SIGINT)
 // 4. list the unfinished upload, rerun the same command: it resumes from the server's offset
 // 5. read the boot resource back and compare the stored bytes' sha256 with the source
 // 6. beyond the upload (a second, in-process simulator with MAAS 3.4 behaviour, two rack
@@ -9,12 +9,11 @@
 //    deploy esx-01 and follow its events and our first boot to "Deployed" and SUCCESS, then
 //    deploy esx-02 whose first boot fails at its network step: exit 6, explained
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'bin', 'maas-esxi.js');
@@ -78,10 +77,14 @@ async function main() {
     const login = await run(['login', 'demo', info.url, '-'], { input: `${info.adminKey}\n` });
     if (login.code !== 0) throw new Error('login failed');
 
-    say('Build a sample image: 96 MiB raw disk, gzip-compressed (a stand-in for vmware-esxi.dd.gz)');
+    say('Build a sample image: a 96 MiB disk laid out as ESXi 8.0 with our MAAS hooks, gzip-compressed (a stand-in for vmware-esxi.dd.gz)');
     const image = join(work, 'vmware-esxi.dd.gz');
-    const raw = Buffer.concat([randomBytes(48 * 1024 * 1024), Buffer.alloc(48 * 1024 * 1024)]);
-    writeFileSync(image, gzipSync(raw, { level: 1 }));
+    const { sampleEsxiImage } = await import(pathToFileURL(join(root, 'dist', 'testing', 'index.js')).href);
+    writeFileSync(image, sampleEsxiImage({ diskBytes: 96 * 1024 * 1024 }));
+    say('What is in it, before it leaves (create runs the same check: an esxi/… image without MAAS hooks is refused)');
+    const seen = await run(['inspect', image]);
+    process.stdout.write(seen.out);
+    if (seen.code !== 0) throw new Error('inspect failed');
     const create = ['demo', 'boot-resources', 'create', 'name=esxi/8.0', 'title=VMware ESXi 8.0', 'architecture=amd64/generic', 'filetype=ddgz', `content@=${image}`, '--chunk-size', '4MiB'];
 
     say('Upload, then press Ctrl-C part-way (the demo sends SIGINT 1.5 s after the upload starts)');

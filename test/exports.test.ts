@@ -207,7 +207,7 @@ const ENTRY_POINTS: Record<string, { source: string; values: string[]; types: st
   },
   'maas-esxi/testing': {
     source: 'lib/testing/index.ts',
-    values: ['generateApiKey', 'runSimulator', 'startMaasSimulator'],
+    values: ['generateApiKey', 'runSimulator', 'sampleEsxiDisk', 'sampleEsxiDiskEnds', 'sampleEsxiImage', 'startMaasSimulator'],
     types: [
       'FaultAction',
       'FaultMatch',
@@ -216,6 +216,7 @@ const ENTRY_POINTS: Record<string, { source: string; values: string[]; types: st
       'MaasEra',
       'MaasSimulator',
       'RequestRecord',
+      'SampleEsxiImageOptions',
       'SimUser',
       'SimulatorOptions',
       'SimFirstBoot',

@@ -1,8 +1,9 @@
 /**
  * The ESXi release in a bootbank's `boot.cfg` (docs/image-inspection.md#bootcfg). Its
  * `build=` line is `<major>.<minor>.<update>-<level>.<patch>.<build>` on 7.0 and later
- * (`8.0.3-0.0.24022510`: 8.0 Update 3, build 24022510); 6.7 keeps `6.7.0` and counts the update
- * in the first field after the dash (`6.7.0-3.73.14320388`: 6.7 Update 3).
+ * (`8.0.3-0.0.24022510`: 8.0 Update 3, build 24022510), where a GA release and its patches write
+ * level 1 (ESXi 7.0 GA: `7.0.0-1.0.15843807`), not an update; 6.7 keeps `6.7.0` and counts the
+ * update in the first field after the dash (`6.7.0-3.73.14320388`: 6.7 Update 3).
  */
 import { esxiReleaseTitle } from '../resources/esxi-title.js';
 
@@ -30,7 +31,7 @@ export function parseBootCfg(text: string): EsxiRelease | null {
   if (!m) return null;
   const [, major, minor, third, level, build] = m;
   const release = `${major}.${minor}`;
-  const update = Number(third) > 0 ? Number(third) : Number(level);
+  const update = Number(major) >= 7 ? Number(third) : Number(level);
   return {
     version,
     release,

@@ -1,7 +1,7 @@
 /**
  * The check `create` and `build-and-upload` make before hashing (docs/image-inspection.md#hooks):
  * the name and title from the image when not given, a warning when the name contradicts it, and
- * a refusal for an ESXi image MAAS could write but never finish deploying (no hooks).
+ * a refusal for an image named esxi/… that MAAS could write but never finish deploying (no hooks).
  */
 import { basename } from 'node:path';
 import { MaasConfigError } from '../errors/index.js';
@@ -48,8 +48,8 @@ export async function checkImageForUpload(opts: ImageUploadCheckOptions): Promis
   } else if (name.startsWith('esxi/') && !image.esxi) {
     warnings.push(`name=${name} but ${basename(opts.path)} holds no ESXi bootbank whose boot.cfg names a build: check that it is the image you meant.`);
   }
-  // Only a disk laid out as ESXi is refused: other content under an esxi/ name gets the warning above.
-  if (name.startsWith('esxi/') && image.esxiLayout && image.hooks.kind === 'none' && opts.hookCheck !== false) throw noHooks(opts.path);
+  // MAAS's ESXi deployment needs the hooks whatever the disk holds; custom/… and other OS names are never refused.
+  if (name.startsWith('esxi/') && image.hooks.kind === 'none' && opts.hookCheck !== false) throw noHooks(opts.path, image);
   const sameRelease = image.esxi && image.esxi.release === release;
   return { name, title: opts.title ?? (sameRelease ? image.esxi!.title : defaultTitle(name)), image, warnings };
 }
@@ -62,9 +62,22 @@ function requireName(name: string | undefined, image: ImageInspection | null): s
   });
 }
 
-function noHooks(path: string): ImageInspectError {
-  return new ImageInspectError(
-    `${basename(path)} has no MAAS hooks (curtin/curtin-hooks on partition 1): MAAS would write it to the disk, but the host would never configure its network nor report that deployment finished.`,
-    { code: 'NO_HOOKS', hint: 'Build the image with maas-esxi build, which installs the hooks, or pass --no-hook-check to upload it anyway.' },
-  );
+function noHooks(path: string, image: ImageInspection): ImageInspectError {
+  const hint = 'Build the image with maas-esxi build, which installs the hooks, or pass --no-hook-check to upload it anyway.';
+  const hooks = 'no MAAS hooks (curtin/curtin-hooks on partition 1)';
+  if (image.esxiLayout) {
+    return new ImageInspectError(
+      `${basename(path)} has ${hooks}: MAAS would write it to the disk, but the host would never configure its network nor report that deployment finished.`,
+      { code: 'NO_HOOKS', hint },
+    );
+  }
+  return new ImageInspectError(`${basename(path)} is not an ESXi disk image MAAS can finish deploying: it holds ${layoutFound(image)} and ${hooks}.`, { code: 'NO_HOOKS', hint });
+}
+
+/** What stands where ESXi's GPT layout should be (docs/image-inspection.md#esxi-layouts). */
+function layoutFound(image: ImageInspection): string {
+  const { scheme, partitions } = image.partitionTable;
+  if (scheme === 'none') return 'no partition table';
+  const count = `${partitions.length} partition${partitions.length === 1 ? '' : 's'}`;
+  return scheme === 'mbr' ? `an MBR partition table (${count}), not ESXi's GPT layout` : `a GPT partition table (${count}) without ESXi's layout (bootbank on partition 5)`;
 }

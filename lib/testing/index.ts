@@ -5,6 +5,7 @@
 export { startMaasSimulator } from './server.js';
 export { generateApiKey } from './sim-users.js';
 export { runSimulator, type SimulatorRunOptions } from './run-simulator.js';
+export { sampleEsxiDisk, sampleEsxiDiskEnds, sampleEsxiImage, type SampleEsxiImageOptions } from './sample-image/sample-esxi-image.js';
 export type {
   FaultAction,
   FaultMatch,

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startMaasSimulator } from '../../lib/testing/index.js';
+import { sampleEsxiDisk, startMaasSimulator } from '../../lib/testing/index.js';
 import { cli } from '../fixtures/cli-harness.js';
 import { esxiLikeFiles, writeFakeIso } from '../fixtures/packer/fake-iso.js';
 import { template } from '../fixtures/packer/paths.js';
@@ -15,7 +15,10 @@ t.test('build-and-upload: a real Packer build, then the upload with the build\'s
   await writeFakeIso(iso, { volumeId: 'ESXI-8.0U3-24022510-STANDARD', files: esxiLikeFiles(), dirs: ['EFI'] });
   const out = join(home, 'out');
   const env = { MAAS_API_URL: sim.url, MAAS_API_KEY: sim.adminKey, PATH: process.env['PATH'] };
-  const r = await cli(['env', 'build-and-upload', '--iso', iso, '--template', template('file-chain'), '--output', out, 'name=esxi/8.0', 'architecture=amd64/generic'], { home, env });
+  // What the build makes: an ESXi 8.0 GA disk with our hooks, which the upload's hook check lets through.
+  const disk = join(home, 'disk.raw');
+  writeFileSync(disk, sampleEsxiDisk({ diskBytes: 256 * 1024, build: '8.0.0-1.0.20513097' }));
+  const r = await cli(['env', 'build-and-upload', '--iso', iso, '--template', template('file-disk'), '--var', `disk=${disk}`, '--output', out, 'name=esxi/8.0', 'architecture=amd64/generic'], { home, env });
   t.equal(r.code, 0, r.stderr);
   const artifact = join(out, 'vmware-esxi.dd.gz');
   t.ok(existsSync(artifact), 'the artifact is in --output');

@@ -6,9 +6,13 @@
  * simulator: the resources MAAS holds and the requests it saw.
  */
 import t from 'tap';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { checkImageForUpload } from '../../lib/inspect/index.js';
 import { startMaasSimulator, type MaasSimulator } from '../../lib/testing/index.js';
+import { gptFor } from '../../lib/testing/sample-image/gpt.js';
 import { cli } from '../fixtures/cli-harness.js';
 import { compress, makeEsxiDisk, tempDir } from '../fixtures/inspect/esxi-disk.js';
 
@@ -74,6 +78,47 @@ t.test('an ESXi image without hooks: refused before hashing and before any write
   const forced = await cli(['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${e.hookless}`, '--no-hook-check'], { home: e.home, env: e.env });
   t.equal(forced.code, 0, forced.stderr);
   t.same(await resources(e), [{ name: 'esxi/8.0', title: 'VMware ESXi 8.0 u3' }]);
+});
+
+t.test('random bytes gzipped under esxi/8.0: refused (no disk layout, no hooks) before any write, unless --no-hook-check', async (t) => {
+  const e = await setup(t);
+  const noise = join(e.home, '..', 'noise.dd.gz');
+  writeFileSync(noise, gzipSync(randomBytes(256 * 1024)));
+  const r = await cli(['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', 'filetype=ddgz', `content@=${noise}`], { home: e.home, env: e.env });
+  t.equal(r.code, 1, 'a local error');
+  t.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+  t.match(r.stderr, /^maas-esxi: error: noise\.dd\.gz is not an ESXi disk image MAAS can finish deploying: it holds no partition table and no MAAS hooks \(curtin\/curtin-hooks on partition 1\)\. Build the image with maas-esxi build, .* or pass --no-hook-check to upload it anyway\.\n$/);
+  t.same(writes(e), [], 'MAAS saw no write');
+  const forced = await cli(['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${noise}`, '--no-hook-check'], { home: e.home, env: e.env });
+  t.equal(forced.code, 0, forced.stderr);
+  t.match(forced.stderr, 'holds no ESXi bootbank whose boot.cfg names a build', 'still warned');
+  // Other noise: MAAS 3.8 keeps one file per sha256, so the same bytes would meet the esxi/8.0 copy.
+  const other = join(e.home, '..', 'other-noise.dd.gz');
+  writeFileSync(other, gzipSync(randomBytes(256 * 1024)));
+  const custom = await cli(['env', 'create', 'name=custom/noise', 'architecture=amd64/generic', 'base_image=ubuntu/noble', `content@=${other}`], { home: e.home, env: e.env });
+  t.equal(custom.code, 0, custom.stderr);
+  t.same((await resources(e)).map((x) => x.name).sort(), ['custom/noise', 'esxi/8.0']);
+});
+
+t.test('the refusal names what stands where ESXi\'s layout should be: an MBR disk, a Linux GPT disk', async (t) => {
+  const tmp = tempDir();
+  t.teardown(tmp.remove);
+  const mbr = Buffer.alloc(1024 * 1024);
+  mbr.set([0x00, 0x20, 0x21, 0x00, 0x83], 446); // one Linux partition (type 0x83) from LBA 2048
+  mbr.writeUInt32LE(1, 454);
+  mbr.writeUInt32LE(2047, 458);
+  mbr.set([0x55, 0xaa], 510);
+  const gpt = Buffer.alloc(1024 * 1024);
+  const table = gptFor(2048, [{ number: 1, first: 64, last: 2000, type: '0FC63DAF-8483-4772-8E79-3D69D8477DE4', name: 'root' }]);
+  table.primary.copy(gpt, 0);
+  table.backup.copy(gpt, gpt.length - table.backup.length);
+  for (const [file, disk, found] of [['mbr.dd.gz', mbr, "an MBR partition table (1 partition), not ESXi's GPT layout"], ['linux.dd.gz', gpt, "a GPT partition table (1 partition) without ESXi's layout (bootbank on partition 5)"]] as const) {
+    const path = join(tmp.dir, file);
+    writeFileSync(path, gzipSync(disk));
+    const err = await checkImageForUpload({ path, filetype: 'ddgz', name: 'esxi/8.0' }).catch((e: unknown) => e);
+    t.match(err, { code: 'NO_HOOKS', message: `${file} is not an ESXi disk image MAAS can finish deploying: it holds ${found} and no MAAS hooks (curtin/curtin-hooks on partition 1).` }, file);
+    t.match(await checkImageForUpload({ path, filetype: 'ddgz', name: 'custom/linux' }), { name: 'custom/linux', warnings: [] }, `${file}: not refused as custom/linux`);
+  }
 });
 
 t.test('a custom image is not refused for lacking ESXi hooks', async (t) => {
