@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 
 /** A request whose body is streamed (an upload chunk), sent on the direct path. */
-export interface StreamedRequest {
+interface StreamedRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
@@ -14,7 +14,7 @@ export interface StreamedRequest {
   idleTimeoutMs: number;
 }
 
-export interface StreamedAnswer {
+interface StreamedAnswer {
   statusCode: number;
   headers: IncomingHttpHeaders;
   text: string;
@@ -33,7 +33,7 @@ interface DirectOptions {
  * connections. Measured on the 2-core bench machine (1 GiB in 8 MiB PUTs to a loopback sink,
  * 2 MiB writes): 0.9 s of CPU and 57 MiB peak RSS, against 1.5–1.65 s and 102 MiB through
  * undici's request() — undici's per-request and per-write machinery (dispatcher handlers, the
- * WebAssembly parser, stream wrapping) is the difference, not the kernel's copy (CHANGELOG, issue 18).
+ * WebAssembly parser, stream wrapping) is the difference, not the kernel's copy (docs/dependencies.md#undici).
  * Everything else (JSON, forms, proxies) stays on undici.
  */
 export class StreamedPut {

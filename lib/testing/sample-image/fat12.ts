@@ -5,7 +5,7 @@
  */
 import { SECTOR } from './gpt.js';
 
-export interface FatVolumeFile {
+interface FatVolumeFile {
   /** `curtin/curtin-hooks`: directories are made as needed. */
   path: string;
   content: Buffer;

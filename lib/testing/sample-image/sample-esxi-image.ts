@@ -38,7 +38,7 @@ const PART = 32;
 const P1 = 64;
 const P5 = P1 + PART;
 const P8 = P5 + 3 * PART;
-export const SAMPLE_ESXI_MIN_BYTES = 256 * SECTOR;
+const SAMPLE_ESXI_MIN_BYTES = 256 * SECTOR;
 /** Up to the bootbank's end: where inspect stops reading. */
 const HEAD_BYTES = (P5 + PART) * SECTOR;
 
