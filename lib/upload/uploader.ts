@@ -122,6 +122,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
       resumeFrom,
       resourceId: located.found?.resource.id,
       era: located.era,
+      replaces: located.replaces,
     };
   }
 
