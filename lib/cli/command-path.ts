@@ -56,9 +56,24 @@ export function resolveCommandPath(words: readonly string[], profiles: readonly 
   // `site1,site2,site3 COMMAND`: several profiles (env included), for the commands that fan out.
   if (isProfile(first) || (first.includes(',') && first.split(',').every(isProfile)) || wantsHelp) return resolveProfileWords(first, rest, wantsHelp);
   const suggestion = didYouMean(first, [...TOP_LEVEL.map(commandName), 'env', ...profiles]);
-  if (suggestion) throw new UsageError(`Unknown command or profile '${first}'${suggestion}`, "Run 'maas-esxi --help' for usage.");
-  throw new UsageError(
-    `Unknown profile '${first}'${profiles.length ? ` (profiles: ${profiles.join(', ')})` : ''}.`,
-    `Log in first: maas-esxi login ${first} http://HOST:5240/MAAS/ API_KEY — or run 'maas-esxi env …' with MAAS_API_URL and MAAS_API_KEY set.`,
-  );
+  const unknown = suggestion ? `Unknown command or profile '${first}'${suggestion}` : `Unknown profile '${first}'${profiles.length ? ` (profiles: ${profiles.join(', ')})` : ''}.`;
+  const fix = suggestion
+    ? "Run 'maas-esxi --help' for usage."
+    : `Log in first: maas-esxi login ${first} http://HOST:5240/MAAS/ API_KEY — or run 'maas-esxi env …' with MAAS_API_URL and MAAS_API_KEY set.`;
+  // A login would not fix a mistyped command after the profile: say that first, then the profile.
+  // (Unless the first word is itself a mistyped command, `lgin admin URL`: then the rest are its arguments.)
+  const typo = didYouMean(first, TOP_LEVEL.map(commandName)) ? undefined : commandTypoAfter(first, rest);
+  if (typo) throw new UsageError(typo, `Also, '${first}' is not a profile${suggestion || `: log in first (maas-esxi login ${first} http://HOST:5240/MAAS/ API_KEY).`}`);
+  throw new UsageError(unknown, fix);
+}
+
+/** The message for an unknown command or action in the words after a profile, if there is one. */
+function commandTypoAfter(profile: string, rest: readonly string[]): string | undefined {
+  if (rest.length === 0) return undefined;
+  try {
+    resolveProfileWords(profile, rest, false);
+    return undefined;
+  } catch (err) {
+    return err instanceof UsageError && err.message.startsWith('Unknown ') ? err.message : undefined;
+  }
 }

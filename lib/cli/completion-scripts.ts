@@ -30,6 +30,13 @@ _maas_esxi() {
   local -a candidates open closed
   local line="\${(j: :)words[1,CURRENT]}"
   candidates=("\${(@f)$(maas-esxi __complete --cur "\${words[CURRENT]}" --line "$line" 2>/dev/null)}")
+  # Nothing offered (inspect's IMAGE, a path maas-esxi cannot list such as content@=~/…): zsh's
+  # own file completion, after a content@= prefix, as bash's \`complete -o default\` does.
+  if [[ -z "\${(j::)candidates}" ]]; then
+    compset -P '*@='
+    _files
+    return
+  fi
   local c
   for c in "\${candidates[@]}"; do
     [[ -z "$c" ]] && continue

@@ -14,6 +14,7 @@ import {
   MaasValidationError,
   PackerError,
   UploadConflictError,
+  UploadInputError,
   UploadIntegrityError,
   UploadRetryError,
 } from '../errors/index.js';
@@ -47,10 +48,21 @@ export function worstExitCode(codes: readonly number[]): number {
   return codes.reduce((a, b) => Math.max(a, b), EXIT.OK);
 }
 
+/**
+ * One rule for input (README "Exit codes"): what was typed and cannot be used as typed — a flag,
+ * two flags that exclude each other, a `key=value` field that is missing, unknown, malformed or
+ * refused by MAAS's own checks (run here before hashing, where MAAS would answer 400) — is a
+ * usage error, exit 2, as argparse and a 400 are for the maas CLI. Exit 1 is the local world:
+ * the file (missing, unreadable, empty, content other than its filetype), TLS, the build host,
+ * the profile DB.
+ */
+const TYPED_INPUT_CODES: ReadonlySet<string> = new Set(['USAGE', 'CA_AND_INSECURE', 'BAD_ARCHITECTURE', 'BAD_CHUNK_SIZE', 'BAD_FILETYPE', 'BAD_NAME', 'BAD_RATE', 'BAD_SHA256']);
+
 export function exitCodeFor(err: unknown): number {
   if (err instanceof SitesFailedError) return err.exitCode;
   if (err instanceof MaasAbortError || (err instanceof MaasError && err.code === 'CANCELLED')) return EXIT.INTERRUPTED;
-  if (err instanceof MaasConfigError) return err.code === 'USAGE' ? EXIT.REJECTED : EXIT.LOCAL;
+  if ((err instanceof MaasConfigError || err instanceof UploadInputError) && err.code !== undefined && TYPED_INPUT_CODES.has(err.code)) return EXIT.REJECTED;
+  if (err instanceof MaasConfigError) return EXIT.LOCAL;
   if (err instanceof PackerError) return EXIT.PACKER;
   if (err instanceof DeploymentFailedError) return EXIT.DEPLOYMENT;
   if (err instanceof MachineStateError) return EXIT.REJECTED;

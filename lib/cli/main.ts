@@ -2,11 +2,9 @@ import type { MaasClient } from '../client/maas-client.js';
 import { packageVersion } from '../package-version.js';
 import { MaasAbortError, MaasError } from '../errors/index.js';
 import { defaultStateDir } from '../upload/state-dir.js';
-import { cachedArchitectures } from './architecture-cache.js';
-import { cachedMachines } from './machine-cache.js';
-import { complete, forShellWord, shellSplit } from './completion.js';
 import type { AnyCommand, ParsedArgs, RunContext } from './command.js';
 import { RESERVED_WORDS, resolveCommandPath } from './command-path.js';
+import { knownProfiles } from './profile-names.js';
 import type { CliContext, Connection, GlobalFlags } from './context.js';
 import { exitCodeFor, EXIT } from './exit-codes.js';
 import { commandWords, earlyGlobalFlags, moveLeadingFlags } from './global-args.js';
@@ -14,21 +12,6 @@ import { UsageError } from './grammar.js';
 import { commandHelp, profileHelp, topLevelHelp } from './help.js';
 import { explainMissingMaasPath } from './maas-url.js';
 import { Output, wantsColor, type CliIO } from './output.js';
-
-/** Profile names from the profile DB; none when there is no DB. */
-async function knownProfiles(io: Pick<CliIO, 'home' | 'env'>): Promise<string[]> {
-  try {
-    const { ProfileStore } = await import('../profiles/profile-store.js');
-    const store = ProfileStore.open({ home: io.home, env: io.env });
-    try {
-      return store.list().map((p) => p.name);
-    } finally {
-      store.close();
-    }
-  } catch {
-    return [];
-  }
-}
 
 function flagsOf(argv: ParsedArgs, io: CliIO): GlobalFlags {
   return {
@@ -65,25 +48,6 @@ function runContext(ctx: CliContext, flags: GlobalFlags, profile: string | undef
   };
 }
 
-/** `maas-esxi __complete --cur WORD --line LINE`: one candidate per line, for the completion scripts. */
-async function completeForShell(args: readonly string[], io: CliIO): Promise<number> {
-  const value = (flag: string): string => {
-    const i = args.indexOf(flag);
-    return i === -1 ? '' : (args[i + 1] ?? '');
-  };
-  const words = shellSplit(value('--line'));
-  const stateDir = defaultStateDir(io.env, io.home);
-  const candidates = complete(words, {
-    profiles: (await knownProfiles(io)).filter((p) => !RESERVED_WORDS.includes(p)),
-    cwd: io.cwd,
-    architectures: (profile) => cachedArchitectures(stateDir, profile),
-    machines: (profile) => cachedMachines(stateDir, profile),
-  });
-  const lines = forShellWord(candidates, words[words.length - 1] ?? '', value('--cur'));
-  if (lines.length > 0) io.stdout.write(`${lines.join('\n')}\n`);
-  return EXIT.OK;
-}
-
 /** What a command line asks for: a command with its parsed arguments, or help/version text. */
 type Dispatch =
   | { kind: 'text'; text: string }
@@ -116,7 +80,7 @@ export async function parseCommandLine(rawArgs: readonly string[], io: CliIO): P
  * thin shell over an SDK call; this function only parses, dispatches and renders.
  */
 export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: AbortSignal; forceSignal?: AbortSignal } = {}): Promise<number> {
-  if (rawArgs[0] === '__complete') return completeForShell(rawArgs.slice(1), io);
+  if (rawArgs[0] === '__complete') return (await import('./complete-for-shell.js')).completeForShell(rawArgs.slice(1), io);
   const early = earlyGlobalFlags(rawArgs);
   const out = new Output(io, { json: early.json, quiet: early.quiet, color: wantsColor(io, early.noColor ? false : undefined) });
   const signal = opts.signal ?? new AbortController().signal;

@@ -1,5 +1,6 @@
 import { scrubSecrets } from '../auth/redact.js';
-import { MaasError } from '../errors/index.js';
+import { MaasError, type MaasFix } from '../errors/index.js';
+import { cliFix, hintFromFix } from './fix-flags.js';
 import { cliHint } from './hint-flags.js';
 
 interface TerminalStream {
@@ -100,13 +101,26 @@ export class Output {
     if (this.flags.json) {
       if (this.#resultWritten) return;
       const doc = e instanceof MaasError ? e.toJSON() : { name: e.name, message: e.message };
-      // The hint is read by the same user as the line: in CLI words (flags, commands), not the SDK's.
-      if (e instanceof MaasError && e.hint) doc['hint'] = cliHint(e.hint, this.profile);
+      // Hint and fix are read by the same user as the line: in CLI words (flags, commands); the
+      // SDK's own fix stays under sdkFix for programs that know the SDK.
+      delete doc['fix'];
+      if (e instanceof MaasError) Object.assign(doc, this.#cliHintAndFix(e));
       this.io.stdout.write(this.scrub(`${JSON.stringify({ error: doc }, null, 4)}\n`));
       return;
     }
-    const hint = e instanceof MaasError && e.hint ? ` ${sentence(cliHint(e.hint, this.profile))}` : '';
-    this.io.stderr.write(this.scrub(`${this.#paint('31', 'maas-esxi: error:')} ${sentence(e.message)}${hint}\n`));
+    const hint = e instanceof MaasError ? this.#cliHintAndFix(e).hint : undefined;
+    this.io.stderr.write(this.scrub(`${this.#paint('31', 'maas-esxi: error:')} ${sentence(e.message)}${hint ? ` ${sentence(hint)}` : ''}\n`));
+  }
+
+  /** The hint from the error's structured fix (lib/cli/fix-flags.ts), else its prose in CLI words. */
+  #cliHintAndFix(e: MaasError): { hint?: string; fix?: Record<string, unknown>; sdkFix?: MaasFix } {
+    const prose = hintFromFix(e) ?? e.hint;
+    const fix = cliFix(e.fix);
+    return {
+      ...(prose === undefined ? {} : { hint: cliHint(prose, this.profile) }),
+      ...(fix === undefined ? {} : { fix }),
+      ...(e.fix === undefined ? {} : { sdkFix: e.fix }),
+    };
   }
 
   #paint(code: string, text: string): string {

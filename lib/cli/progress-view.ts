@@ -61,6 +61,8 @@ function progressEvent(out: Output, s: ProgressSample): void {
 class LineView implements ProgressView {
   #last = -Infinity;
   #label = '';
+  /** The phase whose 100 % line is out: the SDK may report the end again (sent, then acknowledged). */
+  #finishedLabel: string | undefined;
   readonly #out: Output;
   readonly #intervalMs: number;
   readonly #now: () => number;
@@ -76,8 +78,11 @@ class LineView implements ProgressView {
   update(s: ProgressSample): void {
     const t = this.#now();
     const finished = s.done >= s.total;
+    // Below 100 % again (an upload started over): its end is news again.
+    if (!finished && s.label === this.#finishedLabel) this.#finishedLabel = undefined;
+    if (finished && s.label === this.#finishedLabel) return;
     if (s.label === this.#label && !finished && t - this.#last < this.#intervalMs) return;
-    if (s.label === this.#label && finished && t === this.#last) return;
+    this.#finishedLabel = finished ? s.label : undefined;
     this.#label = s.label;
     this.#last = t;
     this.#emit(this.#out, s, this.#prefix);

@@ -1,6 +1,5 @@
 import { homedir } from 'node:os';
 import { earlyGlobalFlags } from './global-args.js';
-import { runCli } from './main.js';
 
 /**
  * Ctrl-C's notice: nothing with --quiet (errors only), a JSON log line with --json (stderr stays
@@ -17,12 +16,21 @@ function stoppingNotice(sig: NodeJS.Signals, early: { json: boolean; quiet: bool
  * saves its resume state and exits 130; a second Ctrl-C exits at once.
  */
 export async function run(): Promise<void> {
-  // undici parses HTTP with llhttp compiled to WebAssembly; V8's optimising tier-up of that
-  // module costs a transient ~20 MiB spike for no gain at a few requests per second. Baseline
-  // (Liftoff) code is plenty, and keeps a multi-GB upload's peak RSS under 100 MiB (bench/).
-  // Help and completion load neither undici nor node:v8 (a megabyte of the start-up budget, bench/startup.mjs).
   const args = process.argv.slice(2);
-  if (args[0] !== '__complete' && !args.includes('--help') && !args.includes('-h')) (await import('node:v8')).setFlagsFromString('--liftoff-only');
+  const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), home: process.env['HOME'] || homedir() };
+  const brief = args[0] === '__complete' || args.includes('--help') || args.includes('-h');
+  // V8 flags by kind of run (node:v8 costs ~1 MiB; each flag saves more, bench/startup.mjs).
+  // A Tab or help is over in a blink: the only code that gets hot is Node's module resolver
+  // (fileURLToPath, path.resolve for each of ~50 imports), and optimising it pages in ~4 MiB of
+  // TurboFan for nothing. A command: undici parses HTTP with llhttp compiled to WebAssembly, and
+  // V8's optimising tier-up of that module costs a transient ~20 MiB spike for no gain at a few
+  // requests per second; baseline (Liftoff) code keeps a multi-GB upload's peak RSS under 100 MiB.
+  (await import('node:v8')).setFlagsFromString(brief ? '--no-opt' : '--liftoff-only');
+  // A Tab loads its own module only, not lib/cli/main.ts (help, output, SDK error rendering).
+  if (args[0] === '__complete') {
+    process.exitCode = await (await import('./complete-for-shell.js')).completeForShell(args.slice(1), io);
+    return;
+  }
   const early = earlyGlobalFlags(args);
   const controller = new AbortController();
   const force = new AbortController();
@@ -42,10 +50,7 @@ export async function run(): Promise<void> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
   });
-  const code = await runCli(
-    args,
-    { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), home: process.env['HOME'] || homedir() },
-    { signal: controller.signal, forceSignal: force.signal },
-  );
+  const { runCli } = await import('./main.js');
+  const code = await runCli(args, io, { signal: controller.signal, forceSignal: force.signal });
   process.exitCode = code;
 }

@@ -4,6 +4,7 @@ import type { BootResourceUpload } from '../upload/uploader.js';
 import type { CliContext } from './context.js';
 import type { RunContext } from './command.js';
 import type { UploadFlags } from './flag-sets.js';
+import { replacementNote } from '../upload/locate.js';
 import { formatBytes, formatDuration } from './format.js';
 import { createProgressView } from './progress-view.js';
 import { showPhases } from './upload-phases.js';
@@ -39,6 +40,8 @@ export async function runUpload(ctx: RunContext, client: MaasClient, opts: Uploa
   const options: UploadOptions = { ...opts, ...uploadRunOptions(ctx, uflags) };
   if (uflags.dryRun) {
     const plan = await client.bootResources.planUpload(options);
+    // The same line a real run warns with before it sends anything.
+    if (plan.replaces !== undefined) ctx.out.warn(replacementNote(options, plan.replaces));
     // The plan is the command's result: stdout, whatever --quiet says.
     if (ctx.flags.json) ctx.out.result(plan);
     else ctx.out.text(describePlan(plan));

@@ -7,6 +7,7 @@ import type { MaasError } from '../errors/index.js';
 import type { Architecture, BootResource, BootResourceSummary } from '../resources/types.js';
 import type { ReadyTarget } from '../resources/boot-ready.js';
 import { forEachSite, type Site } from './sites.js';
+import { newestSet } from '../resources/set-order.js';
 
 export interface SiteImage {
   site: string;
@@ -65,8 +66,7 @@ function runs(m: { osystem?: string | undefined; distro_series?: string | undefi
 }
 
 function newestFile(summary: BootResourceSummary, resource: BootResource): Omit<SiteImage, 'site' | 'ready' | 'machines'> {
-  const key = Object.keys(resource.sets ?? {}).sort().pop();
-  const set = key === undefined ? undefined : resource.sets[key];
+  const [key, set] = newestSet(resource.sets) ?? [];
   const file = set ? Object.values(set.files)[0] : undefined;
   return {
     name: summary.name,

@@ -36,7 +36,7 @@ export interface LoginResult {
  */
 export async function login(opts: LoginOptions): Promise<LoginResult> {
   if (opts.insecure && opts.cacerts) {
-    throw new MaasConfigError('You cannot use both cacerts and insecure arguments.', { hint: 'Pass either --cacerts FILE or -k/--insecure.' });
+    throw new MaasConfigError('You cannot use both cacerts and insecure arguments.', { code: 'CA_AND_INSECURE', hint: 'Pass either --cacerts FILE or -k/--insecure.' });
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(opts.profile) || ['login', 'logout', 'list', 'refresh', 'env'].includes(opts.profile)) {
     throw new MaasConfigError(`'${opts.profile}' cannot be used as a profile name.`, { hint: 'Use letters, digits, dot, dash or underscore, e.g. admin.' });

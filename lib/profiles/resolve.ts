@@ -66,6 +66,7 @@ export function resolveConnection(opts: ResolveConnectionOptions = {}): Connecti
   if (nonEmpty(flags.cacerts) && flags.insecure) {
     // docs/maas-cli.md#login-sequence step 1, the official text.
     throw new MaasConfigError('You cannot use both cacerts and insecure arguments.', {
+      code: 'CA_AND_INSECURE',
       hint: 'Use --cacerts FILE to trust the MAAS CA certificate, or -k/--insecure to skip verification — not both.',
     });
   }

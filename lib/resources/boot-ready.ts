@@ -3,6 +3,7 @@ import type { MaasApiClient } from '../http/api-client.js';
 import { MaasAbortError, MaasNotFoundError, MaasTimeoutError } from '../errors/index.js';
 import { formatDuration } from '../errors/duration.js';
 import { readVersion } from './server.js';
+import { newestSet } from './set-order.js';
 import type { Architecture, BootResource, BootResourceSummary, MaasEra } from './types.js';
 
 /** A controller as `rackcontrollers/` and `regioncontrollers/` list it (the fields read here). */
@@ -143,8 +144,7 @@ async function findResource(api: MaasApiClient, name: string, architecture: stri
 async function regionsRound(api: MaasApiClient, id: number, signal?: AbortSignal): Promise<Round> {
   const regions = await api.json<Controller[]>('GET', 'regioncontrollers/', { signal });
   const resource = await api.json<BootResource>('GET', `boot-resources/${id}/`, { signal });
-  const newest = Object.values(resource.sets ?? {})[0];
-  const files = Object.values(newest?.files ?? {});
+  const files = Object.values(newestSet(resource.sets)?.[1].files ?? {});
   const complete = files.length > 0 && files.every((f) => f.complete);
   const percent = files.length ? files.reduce((s, f) => s + (f.complete ? 100 : (f.progress ?? 0)), 0) / files.length : 0;
   const targets = regions.map<ReadyTarget>((r) => ({

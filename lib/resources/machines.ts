@@ -161,7 +161,7 @@ export class Machines {
         state,
         code: 'MACHINE_STATE',
         ...(state === 'Deployed' || state === 'Failed deployment'
-          ? { hint: `Release it first (machines.release('${systemId}')), then deploy again.`, fix: { option: 'release' } }
+          ? { hint: `Release it first (machines.release('${systemId}')), then deploy again.`, fix: { option: 'release', value: systemId } }
           : { hint: 'Wait until the machine is Ready (or Allocated to you), or pick another machine.', fix: { option: 'machine' } }),
       });
     }

@@ -56,6 +56,8 @@ export interface Located {
   state: UploadState | undefined;
   /** Existing server-side file to resume or report, when one was found. */
   found: { resource: BootResource; file: BootResourceFile; via: 'state' | 'server' | 'same-image' } | undefined;
+  /** With nothing found: the uploaded resource of this name and architecture the upload replaces. */
+  replaces: number | undefined;
 }
 
 interface LocateEvents {
@@ -123,7 +125,9 @@ export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: Locat
   }
   if (!found && resume) found = await findOnServer(deps, o, sha256, st.size);
   if (!found && era === '3.8') found = await findSameImage(deps, o, sha256, st.size);
-  return { st, path, sha256, era, regions, stateId, fingerprint, filetype, chunkSize, state, found };
+  const replaces = found ? undefined : await sameNameResource(deps, o);
+  if (replaces !== undefined) on.warning(replacementNote(o, replaces));
+  return { st, path, sha256, era, regions, stateId, fingerprint, filetype, chunkSize, state, found, replaces };
 }
 
 /** The given sha256 (trusted for this run only), the cached one, or a fresh hash that is then cached. */
@@ -220,4 +224,21 @@ async function findSameImage(deps: LocateDeps, o: UploadOptions, sha256: string,
     );
   }
   return undefined;
+}
+
+/**
+ * An uploaded resource with this name and architecture (another image, or nothing would be sent):
+ * MAAS's BootResourceForm.save reuses it, adds a set, and deletes the older sets' files unless
+ * keep_old (docs/maas-upload-protocol.md#same-name-and-architecture-twice).
+ */
+async function sameNameResource(deps: LocateDeps, o: UploadOptions): Promise<number | undefined> {
+  const names = new Set([o.name, o.name.replace(/^custom\//, '')]);
+  return (await deps.resources.list('uploaded', o.signal)).find((r) => names.has(r.name) && r.architecture === o.architecture)?.id;
+}
+
+/** What replacing means, said before anything is sent (and by a dry run). */
+export function replacementNote(o: Pick<UploadOptions, 'name' | 'architecture' | 'keep_old'>, resourceId: number): string {
+  return o.keep_old
+    ? `${o.name} (${o.architecture}) already exists in MAAS as boot resource ${resourceId}: this image becomes its newest version, and keep_old=true keeps the older files.`
+    : `${o.name} (${o.architecture}) already exists in MAAS as boot resource ${resourceId}: this image replaces it, and MAAS deletes the older image's file (keep_old=true keeps it).`;
 }

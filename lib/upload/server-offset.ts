@@ -1,4 +1,5 @@
 import type { BootResourceFile, MaasEra } from '../resources/types.js';
+import { setsNewestFirst } from '../resources/set-order.js';
 
 /**
  * How many bytes of `file` the server holds, from the `progress` it reports (docs/maas-upload-protocol.md#deriving-the-offset).
@@ -28,12 +29,12 @@ export function regionCountFor(file: Pick<BootResourceFile, 'size' | 'progress' 
   return undefined;
 }
 
-/** The newest set's file with the given sha256 (sets are emitted newest first, docs/maas-upload-protocol.md#the-answer). */
+/** The newest set's file with the given sha256 (by version: JSON.parse does not keep MAAS's newest-first order, lib/resources/set-order.ts). */
 export function findFileBySha256(
   resource: { sets?: Record<string, { files: Record<string, BootResourceFile> }> },
   sha256: string,
 ): { setVersion: string; file: BootResourceFile } | undefined {
-  for (const [setVersion, set] of Object.entries(resource.sets ?? {})) {
+  for (const [setVersion, set] of setsNewestFirst(resource.sets)) {
     for (const file of Object.values(set.files)) {
       if (file.sha256 === sha256) return { setVersion, file };
     }

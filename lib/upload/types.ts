@@ -129,6 +129,8 @@ export interface UploadPlan {
   resumeFrom: number;
   resourceId: number | undefined;
   era: string;
+  /** Creating: the resource of the same name and architecture whose image this replaces. */
+  replaces?: number | undefined;
 }
 
 export interface UploadResult {

@@ -122,6 +122,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
       resumeFrom,
       resourceId: located.found?.resource.id,
       era: located.era,
+      replaces: located.replaces,
     };
   }
 
@@ -142,7 +143,8 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
   async #locate(ctx: UploadContext): Promise<Located> {
     const located = await locateUpload(ctx.deps, { ...ctx.opts, signal: ctx.signal }, {
       phase: (phase, detail) => this.emit('phase', phase, detail),
-      hash: (p) => this.#progress('hash', p.bytesHashed, 0, p.total),
+      // The last sample always goes out: a log must not end on "hashing … 99.5 %".
+      hash: (p) => this.#progress('hash', p.bytesHashed, 0, p.total, p.bytesHashed === p.total),
       warning: (m) => this.emit('warning', m),
     });
     this.#unlock = await ctx.deps.store.lock(located.stateId);

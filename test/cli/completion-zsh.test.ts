@@ -21,13 +21,17 @@ t.test('zsh completion', async (t) => {
     [['maas-esxi', 'admin', 'create', 'filetype=ddg'], ['closed:filetype=ddgz']],
     [['maas-esxi', 'admin', 'create', 'content@=images/'], ['closed:content@=images/vmware-esxi.dd.gz']],
     [['maas-esxi', 'admin', 'create', 'content@=i'], ['open:content@=images/']],
+    // maas-esxi offers nothing (a path it cannot list, inspect's IMAGE): zsh's own file
+    // completion, after the content@= prefix, as bash's `complete -o default` does.
+    [['maas-esxi', 'admin', 'create', 'content@=~/zz'], ['compset:-P *@=', 'files']],
+    [['maas-esxi', 'inspect', 'zz'], ['compset:-P *@=', 'files']],
   ];
   for (const [words, expected] of zshCases) {
     const r = spawnSync(
       'zsh',
       [
         '-fc',
-        `compdef() { :; }; compadd() { local kind=closed; [[ "$3" == "" && "$2" == -S ]] && kind=open; shift $(( \${@[(i)--]} )); for c in "$@"; do print -r -- "$kind:$c"; done }; source '${zshScript}'; words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; _maas_esxi`,
+        `compdef() { :; }; compset() { print -r -- "compset:$*"; }; _files() { print -r -- files; }; compadd() { local kind=closed; [[ "$3" == "" && "$2" == -S ]] && kind=open; shift $(( \${@[(i)--]} )); for c in "$@"; do print -r -- "$kind:$c"; done }; source '${zshScript}'; words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; _maas_esxi`,
       ],
       { env, cwd: work, encoding: 'utf8' },
     );

@@ -27,7 +27,7 @@ t.test('names and architectures MAAS refuses fail before hashing, dry run or not
       const before = sim.requests.length;
       const r = await cli(['admin', 'create', `name=${name}`, `architecture=${architecture}`, `content@=${image.path}`, ...(dry ? ['--dry-run'] : [])], { home });
       const what = `${name} ${architecture}${dry ? ' --dry-run' : ''}`;
-      t.equal(r.code, 1, `${what}: bad input exits 1`);
+      t.equal(r.code, 2, `${what}: a field MAAS refuses is a usage error, exit 2 (README "Exit codes")`);
       t.match(r.stderr, expected, what);
       t.notMatch(r.stderr + r.stdout, /Hashing|Would create/, `${what}: refused before hashing`);
       t.notOk(sim.requests.slice(before).some((q) => q.method !== 'GET'), `${what}: nothing written to MAAS`);
@@ -46,7 +46,7 @@ t.test('on 3.8 a bad architecture is reported before the same-image refusal', as
   const first = await cli(['admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`], { home });
   t.equal(first.code, 0, first.stderr);
   const again = await cli(['admin', 'create', 'name=esxi/8.0u1', 'architecture=x86_64/generic', `content@=${image.path}`], { home });
-  t.equal(again.code, 1);
+  t.equal(again.code, 2);
   t.match(again.stderr, /MAAS does not accept architecture 'x86_64\/generic'/);
   t.notMatch(again.stderr, /already holds this image/);
 });

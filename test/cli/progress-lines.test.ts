@@ -1,7 +1,8 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { startMaasSimulator } from '../../lib/testing/index.js';
-import { cli } from '../fixtures/cli-harness.js';
+import { cli, runContext } from '../fixtures/cli-harness.js';
+import { createProgressView } from '../../lib/cli/progress-view.js';
 import { KiB, makeImage, tempDir } from '../fixtures/upload-env.js';
 
 const CREATE = ['create', 'name=esxi/8.0', 'architecture=amd64/generic', 'filetype=ddgz'];
@@ -18,6 +19,38 @@ t.test('an upload says once that MAAS verifies the image', async (t) => {
   const r = await cli(['admin', ...CREATE, `content@=${image.path}`, '--chunk-size', '64KiB'], { home });
   t.equal(r.code, 0, r.stderr);
   t.equal(count(r.stderr, /Waiting for MAAS to verify the image/), 1, r.stderr);
+});
+
+// Off a TTY a person reads the log afterwards: its last hashing and uploading lines say 100 %,
+// once each (the SDK throttles progress to ten events a second and dropped the last hash sample;
+// the line view printed the finished upload line again for a second 100 % sample).
+t.test('off a TTY: the last hashing and uploading lines are 100 %, printed once', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
+  t.teardown(() => sim.close());
+  await cli(['login', 'admin', sim.url, sim.adminKey], { home });
+  // Many chunks, and one chunk (the whole file in the final PUT).
+  for (const [i, kib] of [4096, 64].entries()) {
+    const image = makeImage(home, kib * KiB, `image-${i}.dd.gz`);
+    const r = await cli(['admin', ...CREATE, `content@=${image.path}`, '--chunk-size', '256KiB'], { home });
+    t.equal(r.code, 0, r.stderr);
+    for (const label of ['hashing', 'uploading']) {
+      const lines = r.stderr.split('\n').filter((l) => l.startsWith(`${label} `));
+      t.match(lines.at(-1), /\(100\.0%\)/, `${kib} KiB: the last ${label} line is 100 %: ${lines.join(' | ')}`);
+      t.equal(lines.filter((l) => l.includes('(100.0%)')).length, 1, `${kib} KiB: one 100 % ${label} line`);
+    }
+  }
+});
+
+t.test('off a TTY: a second finished sample of the same phase prints no second 100 % line', async (t) => {
+  const { ctx, stderr } = runContext({ home: tempDir(t) });
+  let now = 1_000;
+  const view = createProgressView(ctx.out, { now: () => now });
+  const sample = { label: 'uploading', phase: 'upload' as const, done: 334, acked: 334, total: 334, rate: 0, eta: 0 };
+  view.update(sample);
+  now += 7;
+  view.update(sample);
+  t.equal(stderr().split('\n').filter((l) => l.includes('(100.0%)')).length, 1, stderr());
 });
 
 // Several sites show each site's progress as one site does (the same words and precision), each

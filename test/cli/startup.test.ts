@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../fixtures/upload-env.js';
+import { ProfileStore } from '../../lib/profiles/profile-store.js';
 
 const bin = fileURLToPath(new URL('../../bin/maas-esxi.js', import.meta.url));
 const preload = fileURLToPath(new URL('../fixtures/module-log.mjs', import.meta.url));
@@ -22,7 +23,8 @@ function modulesLoadedBy(home: string, args: string[], name: string): string[] {
 t.test('help and completion load no yargs, undici, SDK client or upload engine', async (t) => {
   if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) throw new Error('dist/ is not built: run npm run build');
   const home = tempDir(t);
-  const heavy = /node_modules\/(yargs|undici|oauth-1\.0a)\/|dist\/(upload\/uploader|client\/maas-client|http\/transport|packer\/index)\.js|node:(crypto|v8)$/;
+  // node:v8 loads everywhere (lib/cli/run.ts sets V8 flags: it saves more than it costs).
+  const heavy = /node_modules\/(yargs|undici|oauth-1\.0a)\/|dist\/(upload\/uploader|client\/maas-client|http\/transport|packer\/index)\.js|node:crypto$/;
   const lines: Array<[string, string[]]> = [
     ['help', ['--help']],
     ['create-help', ['admin', 'boot-resources', 'create', '--help']],
@@ -33,10 +35,31 @@ t.test('help and completion load no yargs, undici, SDK client or upload engine',
   for (const [name, args] of lines) {
     const loaded = modulesLoadedBy(home, args, name);
     t.ok(loaded.some((u) => u.includes('dist/cli/commands/index.js')), `${name}: the log sees the registry load`);
-    // A Tab reads the profile names: lib/profiles/ca-file.ts loads node:crypto (X509Certificate) with the store.
-    const allowed = name.startsWith('tab') ? ['node:crypto'] : [];
-    t.same(loaded.filter((u) => heavy.test(u) && !allowed.includes(u)), [], `${name}: nothing heavy loads`);
+    t.same(loaded.filter((u) => heavy.test(u)), [], `${name}: nothing heavy loads`);
   }
   const run = modulesLoadedBy(home, ['env', 'boot-resources', 'read', '--help'], 'read-help');
   t.notOk(run.some((u) => u.includes('yargs')), 'a help line of a profile command loads no yargs either');
+});
+
+// A Tab's memory (bench/startup.mjs: ≤ 50 MiB peak) grows with every module it loads: it loads
+// lib/cli/complete-for-shell.ts, not the CLI's main module, and once the profile names are
+// remembered for the DB's size and mtime, no SQLite either.
+t.test('a Tab loads neither the main module nor, after the first, the profile store', async (t) => {
+  const home = tempDir(t);
+  const store = ProfileStore.open({ home, env: {} });
+  store.save({ name: 'admin', url: 'http://127.0.0.1:5240/MAAS/api/2.0/', credentials: ['c', 't', 's'], description: null, cacerts: null });
+  store.close();
+  const tab = ['__complete', '--cur', '', '--line', 'maas-esxi '];
+  const first = modulesLoadedBy(home, tab, 'tab-1');
+  t.ok(first.some((u) => u.endsWith('dist/profiles/profile-store.js')), 'the first Tab reads the profile DB');
+  const second = modulesLoadedBy(home, tab, 'tab-2');
+  t.same(second.filter((u) => /dist\/(cli\/(main|help|output)|profiles\/(profile-store|sqlite))\.js$/.test(u)), [], 'the next Tab loads none of them');
+  const names = spawnSync(process.execPath, [bin, ...tab], { env: { ...process.env, HOME: home, XDG_STATE_HOME: join(home, 'state') }, encoding: 'utf8' });
+  t.match(names.stdout, /^admin$/m, 'and still offers the profile');
+  // A login changes the DB, so the next Tab reads it again.
+  const again = ProfileStore.open({ home, env: {} });
+  again.save({ name: 'site2', url: 'http://127.0.0.1:5240/MAAS/api/2.0/', credentials: ['c', 't', 's'], description: null, cacerts: null });
+  again.close();
+  const after = spawnSync(process.execPath, [bin, ...tab], { env: { ...process.env, HOME: home, XDG_STATE_HOME: join(home, 'state') }, encoding: 'utf8' });
+  t.match(after.stdout, /^site2$/m, 'a profile saved since is offered at once');
 });

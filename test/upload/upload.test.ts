@@ -242,7 +242,7 @@ t.test('bad input is refused before any write', async (t) => {
     t.ok(err instanceof UploadInputError, `${code}: ${err.message}`);
     t.equal(err.code, code);
     t.ok(err.hint, 'names the fix');
-    t.equal(exitCodeFor(err), 1);
+    t.equal(exitCodeFor(err), code.startsWith('BAD_') ? 2 : 1, 'typed input exits 2, the file 1 (README "Exit codes")');
   }
   t.notOk(env.sim.requests.some((r) => r.method !== 'GET'), 'nothing written to MAAS');
   t.notOk(existsSync(join(env.stateDir, 'uploads')) && readdirSync(join(env.stateDir, 'uploads')).length > 0, 'no state left');
