@@ -2,6 +2,10 @@
 // Each mutant runs only the test files that cover it (coverageAnalysis perTest), one at a time
 // (the machine is shared); the TypeScript checker drops mutants that would not compile.
 const UNIT_TESTS = [
+  'test/upload/checks-units.test.ts',
+  'test/upload/retry-decision.test.ts',
+  'test/upload/failure-handling-units.test.ts',
+  'test/upload/server-watch-units.test.ts',
   'test/upload/chunk-rules.test.ts',
   'test/upload/server-offset.test.ts',
   'test/upload/checks.test.ts',
@@ -10,6 +14,11 @@ const UNIT_TESTS = [
   'test/upload/sniff.test.ts',
 ];
 const END_TO_END_TESTS = ['test/http/api-client.test.ts', 'test/upload/upload.test.ts', 'test/upload/failure-modes.test.ts'];
+
+// The test runner starts node with ts-node's loader itself (not through tap's plugin, which would
+// set this): without it ts-node type-checks every file it loads, which the TypeScript checker
+// (checkers, below) already does once per mutant. Measured on checks.test.ts: 3.6 s of CPU → 1.4 s.
+process.env.TS_NODE_TRANSPILE_ONLY ??= '1';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
