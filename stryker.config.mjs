@@ -6,6 +6,8 @@ const UNIT_TESTS = [
   'test/upload/retry-decision.test.ts',
   'test/upload/failure-handling-units.test.ts',
   'test/upload/server-watch-units.test.ts',
+  'test/upload/upload-context-units.test.ts',
+  'test/upload/create-resource-units.test.ts',
   'test/upload/chunk-rules.test.ts',
   'test/upload/server-offset.test.ts',
   'test/upload/checks.test.ts',
