@@ -16,7 +16,11 @@ const UNIT_TESTS = [
   'test/http/classify.test.ts',
   'test/upload/sniff.test.ts',
 ];
-const END_TO_END_TESTS = ['test/http/api-client.test.ts', 'test/upload/upload.test.ts', 'test/upload/failure-modes.test.ts'];
+// Against the in-process simulator: uploader-steps.test.ts (a few seconds) drives uploader.ts's own
+// steps; the others are the full end-to-end files.
+const END_TO_END_TESTS = ['test/upload/uploader-steps.test.ts', 'test/http/api-client.test.ts', 'test/upload/upload.test.ts', 'test/upload/failure-modes.test.ts'];
+// MUTATION_TESTS=a.test.ts,b.test.ts runs only those (e.g. uploader.ts against uploader-steps.test.ts).
+const CHOSEN_TESTS = process.env.MUTATION_TESTS?.split(',').filter((f) => f !== '');
 
 // The test runner starts node with ts-node's loader itself (not through tap's plugin, which would
 // set this): without it ts-node type-checks every file it loads, which the TypeScript checker
@@ -42,7 +46,7 @@ export default {
     // Fast, focused tests first; upload.test.ts and failure-modes.test.ts drive uploader.ts end to
     // end (each takes seconds, so a surviving mutant elsewhere costs them too):
     // MUTATION_UNITS_ONLY=1 leaves them out, e.g. to measure the stable files quickly.
-    testFiles: [...UNIT_TESTS, ...(process.env.MUTATION_UNITS_ONLY ? [] : END_TO_END_TESTS)],
+    testFiles: CHOSEN_TESTS ?? [...UNIT_TESTS, ...(process.env.MUTATION_UNITS_ONLY ? [] : END_TO_END_TESTS)],
     // tap's own loaders: TypeScript, and t.mockImport for the fake-clock rate limiter test.
     nodeArgs: ['--import=@tapjs/typescript/import', '--import=@tapjs/mock/import', '-r', '{{hookFile}}', '{{testFile}}'],
   },
