@@ -4,6 +4,7 @@
 const UNIT_TESTS = [
   'test/upload/checks-units.test.ts',
   'test/upload/retry-decision.test.ts',
+  'test/upload/retry-decision-units.test.ts',
   'test/upload/failure-handling-units.test.ts',
   'test/upload/server-watch-units.test.ts',
   'test/upload/upload-context-units.test.ts',
