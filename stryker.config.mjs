@@ -15,6 +15,7 @@ const UNIT_TESTS = [
   'test/upload/checks.test.ts',
   'test/upload/rate-limit.test.ts',
   'test/http/classify.test.ts',
+  'test/http/classify-units.test.ts',
   'test/upload/sniff.test.ts',
 ];
 // Against the in-process simulator: uploader-steps.test.ts (a few seconds) drives uploader.ts's own
