@@ -83,6 +83,8 @@ t.test('architectures: one the server lists, said in a readable list with a fix'
   t.equal(e3.message, "MAAS does not accept architecture 'i386/generic'; it accepts amd64/generic, arm64/generic and arm64/xgene-uboot.");
   t.equal(e3.hint, 'Use one of them, e.g. architecture=amd64/generic (ESXi images are amd64/generic).', 'amd64/generic offered first when listed');
   t.doesNotThrow(() => assertNameAndArchitecture('esxi/8.0', 'arm64/xgene-uboot', '3.8', three), 'a listed subarch');
+  const before = serverNameRules([summary(1, 'Synced', 'ubuntu/noble', 'amd64/generic', 'generic,a-variant')]);
+  t.equal(refusal(() => assertNameAndArchitecture('esxi/8.0', 'i386/generic', '3.8', before)).hint, 'Use one of them, e.g. architecture=amd64/generic (ESXi images are amd64/generic).', 'amd64/generic even when another sorts first');
   t.doesNotThrow(() => assertNameAndArchitecture('esxi/8.0', 'riscv64/generic', '3.8', serverNameRules([])), 'nothing synced: the server decides');
 });
 
