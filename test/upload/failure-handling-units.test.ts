@@ -84,6 +84,24 @@ t.test('no answer after the whole body: settle until MAAS shows the chunk applie
   t.equal(log.phases[0]![0], 'settle');
 });
 
+t.test('while settling, the unanswered chunk stays recorded as in flight (a crash then settles it on the rerun)', async (t) => {
+  const { ctx, s, server, log } = fakeUpload({ offset: 200_000, opts: { settleMs: 5_000, pollIntervalMs: 1 } });
+  const chunk = { offset: 200_000, length: CHUNK, final: false };
+  s.state!.inFlight = chunk;
+  server.onRead = (n) => {
+    if (n === 2) server.held = 300_000;
+  };
+  await afterPutFailure(ctx, s, attemptAt(200_000), 'unknown');
+  t.same(log.states[0]!.inFlight, chunk, 'the first offset write during the settle still names the chunk');
+});
+
+t.test('a bad key mid-upload (401, not an expired signature) is a refusal, passed on', async (t) => {
+  const { ctx, s, server, log } = fakeUpload({ offset: 100_000 });
+  const denied = new MaasAuthError('MAAS rejected the credentials: Invalid access token', { status: 401, code: 'UNAUTHORIZED', body: 'Authorization Error: Invalid access token: x' });
+  t.equal(await t.rejects(afterPutFailure(ctx, s, attemptAt(100_000, { status: 401, error: denied }), 'not-applied')), denied);
+  t.same([server.reads, log.retries, log.warnings, ctx.link.crossingMs], [0, [], [], 100_000], 'no smaller chunks, no retry');
+});
+
 t.test('"Too much data received." mid-upload: create the resource again, from 0', async (t) => {
   const { ctx, s, server, log } = fakeUpload({ offset: 400_000 });
   await afterPutFailure(ctx, s, with400(400_000, 'Too much data received.'), 'not-applied');
