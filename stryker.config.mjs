@@ -64,7 +64,8 @@ export default {
   timeoutMS: 30_000,
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  ignorePatterns: ['dist', '.tap', 'reports', 'bench/out'],
+  // .stryker-tmp*: the sandboxes of other runs (one temp dir per concurrent run, --tempDirName).
+  ignorePatterns: ['dist', '.tap', 'reports', 'bench/out', '.stryker-tmp*'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };

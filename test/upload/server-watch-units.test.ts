@@ -30,7 +30,9 @@ t.test('confirm: a deleted resource and a replaced file are conflicts; other fai
   t.same(deleted.log.removed, ['state-1'], 'its state goes too');
   const replaced = fakeUpload();
   replaced.server.sha256 = OTHER_SHA;
-  t.equal(((await t.rejects(confirm(replaced.ctx, replaced.s))) as UploadConflictError).code, 'REPLACED');
+  const other = (await t.rejects(confirm(replaced.ctx, replaced.s))) as UploadConflictError;
+  t.equal(other.code, 'REPLACED');
+  t.match(other.hint, /no other client uploads the same name, then rerun/, 'the fix is named');
   const busy = fakeUpload();
   const boom = new MaasServerError('busy', { status: 503 });
   busy.server.readErrors.push(boom);
@@ -57,6 +59,7 @@ t.test('readOffset: bytes beyond what this upload sent belong to another client'
   const other = fakeUpload({ offset: 500_000, held: 600_001 });
   const e = (await t.rejects(readOffset(other.ctx, other.s, chunk))) as UploadConflictError;
   t.same([e.code, e.message], ['UPLOAD_BUSY', 'Boot resource 7 grew to 600001 bytes, beyond the 600000 this upload sent: another client is uploading it.']);
+  t.match(e.hint, /Let the other upload finish/, 'the fix is named');
   t.same(other.log.removed, ['state-1']);
   const noChunk = fakeUpload({ offset: 500_000, held: 500_001 });
   t.equal(((await t.rejects(readOffset(noChunk.ctx, noChunk.s, undefined))) as UploadConflictError).code, 'UPLOAD_BUSY', 'nothing in flight: beyond the offset');
@@ -93,6 +96,13 @@ t.test('settle: a chunk that never lands is given up after the window', async (t
   t.ok(took >= 100, `waited the window (${took} ms)`);
   t.ok(server.reads >= 2, `read more than once (${server.reads} reads)`);
   t.equal(s.offset, 0);
+});
+
+t.test('settle: a poll longer than the window is cut to what is left of it', async (t) => {
+  const { ctx, s } = fakeUpload({ offset: 0, opts: { settleMs: 50, pollIntervalMs: 60_000 } });
+  const started = Date.now();
+  await settle(ctx, s, unanswered(0, 100_000));
+  t.ok(Date.now() - started < 5_000, 'ended with the window, not a minute later');
 });
 
 t.test('settle: the window', async (t) => {
@@ -152,9 +162,23 @@ t.test('verify on several regions: wait until every region holds the image', asy
   };
   t.equal(await verify(ctx, s), 'complete');
   t.equal(server.reads, 3);
-  t.same(log.phases.map((p) => p[0]), ['verify', 'sync']);
+  t.same(log.phases, [['verify', undefined], ['sync', 'waiting for the other region controllers to copy the image']]);
   t.same(log.progress, [['sync', 1_000_000, 1_000_000, 1_000_000]], 'progress while the others copy');
   t.equal(s.file.complete, true);
+});
+
+t.test('verify on several regions: a region short of bytes is a short file, not a sync', async (t) => {
+  const { ctx, s, server, log } = fakeUpload({ offset: 1_000_000, held: 900_000, regions: { count: 3, names: ['r1', 'r2', 'r3'] }, opts: { pollIntervalMs: 1 } });
+  t.equal(await verify(ctx, s), 'short');
+  t.same([s.offset, server.reads, log.phases.map((p) => p[0])], [900_000, 1, ['verify']]);
+});
+
+t.test('verify on several regions: waits 30 min by default', async (t) => {
+  const { ctx, s, server } = fakeUpload({ offset: 1_000_000, held: 1_000_000, regions: { count: 2 }, opts: { pollIntervalMs: 1 } });
+  server.onRead = (n) => {
+    if (n === 4) server.complete = true;
+  };
+  t.equal(await verify(ctx, s), 'complete', 'a copy that takes a few polls is no timeout');
 });
 
 t.test('verify on several regions: a copy that does not finish is a timeout, never a success', async (t) => {
@@ -166,6 +190,7 @@ t.test('verify on several regions: a copy that does not finish is a timeout, nev
   t.equal(e.message, 'MAAS has the image on 2 of 3 region controllers (r1, r2, r3) after 0 s; the others are still copying it.');
   t.ok(server.reads >= 2, 'polled');
   t.same(log.removed, ['state-1']);
+  t.match(e.hint, /rerun the same command later/, 'the fix is named');
 });
 
 t.test('learnRegionCount: from the acknowledged offset, once; 3.4 reports no per-region progress', async (t) => {
