@@ -12,11 +12,14 @@ import { fakeUpload, type FakeUpload } from '../fixtures/fake-upload.js';
 import { pollUntil } from '../fixtures/poll.js';
 
 const LENGTH = 1_000;
-type Answer = 'ok' | 'hang' | Error | { afterMs: number };
+/** `stall`: MAAS reads the first slice of the body, then nothing more. */
+type Answer = 'ok' | 'hang' | 'stall' | Error | { afterMs: number };
 
 interface PutRig extends FakeUpload {
   resets: number;
   calls: Array<{ uploadUri: string; length: number; headersTimeoutMs: number | undefined; received: number }>;
+  /** The chunk buffer size each chunk source was made with. */
+  buffers: number[];
 }
 
 /**
@@ -27,9 +30,9 @@ function rig(answer: Answer, opts: Partial<UploadOptions> = {}, body: { gated?: 
   const f = fakeUpload({ size: 10_000, offset: 0, opts });
   const gate = body.gated ? new Promise<void>(() => undefined) : Promise.resolve();
   const slices = body.slices ?? 2;
-  const r: PutRig = { ...f, resets: 0, calls: [] };
-  f.ctx.chunkSource = () =>
-    ({
+  const r: PutRig = { ...f, resets: 0, calls: [], buffers: [] };
+  f.ctx.chunkSource = (_path, chunkSize) =>
+    (r.buffers.push(chunkSize), {
       async *chunk(_offset: number, length: number, onSent: (sent: number) => void) {
         for (let i = 1; i <= slices; i++) {
           if (i === 2) await gate;
@@ -47,6 +50,11 @@ function rig(answer: Answer, opts: Partial<UploadOptions> = {}, body: { gated?: 
         r.calls.push(call);
         o.signal.addEventListener('abort', () => reject(new MaasNetworkError('Cannot reach maas: aborted', { code: 'UND_ERR_ABORTED' })), { once: true });
         void (async () => {
+          if (answer === 'stall') {
+            const first = (await o.body[Symbol.asyncIterator]().next()) as IteratorResult<Buffer>;
+            call.received += first.value?.length ?? 0;
+            return;
+          }
           for await (const piece of o.body) call.received += (piece as Buffer).length;
           if (answer === 'ok') resolve();
           else if (answer instanceof Error) reject(answer);
@@ -61,7 +69,8 @@ t.test('an answered PUT: status 200, every byte handed over, progress reported',
   const r = rig('ok');
   const a = await putChunk(r.ctx, r.s, 3_000, LENGTH, false);
   t.same({ ...a, elapsedMs: 0 }, { offset: 3_000, length: LENGTH, final: false, handedOver: LENGTH, elapsedMs: 0, status: 200, error: undefined, timedOut: false });
-  t.ok(a.elapsedMs >= 0);
+  t.ok(a.elapsedMs >= 0 && a.elapsedMs < 60_000, `elapsedMs is the attempt's duration (${a.elapsedMs})`);
+  t.same(r.buffers, [10_000], 'the chunk buffer is no larger than the file');
   t.same(r.calls, [{ uploadUri: '/MAAS/api/2.0/boot-resources/7/upload/7/', length: LENGTH, headersTimeoutMs: 180_000, received: LENGTH }], "2 min for MAAS's answer, undici's own a minute later");
   t.same(r.log.progress, [
     ['upload', 3_500, 3_000, 10_000],
@@ -75,6 +84,9 @@ t.test('the final chunk: MAAS hashes the whole file before answering, so it gets
   await putChunk(r.ctx, r.s, 9_000, LENGTH, true);
   t.equal(r.calls[0]!.headersTimeoutMs, 31 * 60_000);
   t.same(r.log.phases, [['verify', "MAAS is checking the image's sha256 (up to 30 min)"]]);
+  const sliced = rig('ok', {}, { slices: 4 });
+  await putChunk(sliced.ctx, sliced.s, 9_000, LENGTH, true);
+  t.equal(sliced.log.phases.length, 1, 'said once, when the whole body is handed over');
   const custom = rig('ok', { finalChunkTimeoutMs: 120_000, chunkTimeoutMs: 5_000 });
   await putChunk(custom.ctx, custom.s, 9_000, LENGTH, true);
   t.equal(custom.calls[0]!.headersTimeoutMs, 180_000);
@@ -120,6 +132,24 @@ t.test('a slow but moving body is not a timeout: each slice re-arms the idle tim
   t.ok(a.elapsedMs >= 200);
 });
 
+t.test('a final chunk stalled while sending times out on the idle timer, not the 30 min answer wait', async (t) => {
+  const r = rig('ok', { chunkTimeoutMs: 30, finalChunkTimeoutMs: 60_000 }, { gated: true });
+  const a = await putChunk(r.ctx, r.s, 0, LENGTH, true);
+  t.same([a.timedOut, a.status, a.handedOver, r.resets], [true, undefined, LENGTH / 2, 1]);
+  t.ok(a.elapsedMs < 5_000);
+});
+
+t.test('handed over means taken by the connection: the body is a byte stream, not read ahead', async (t) => {
+  const big = 10 * 64 * 1024;
+  const r = rig('stall', { interruptGraceMs: 60_000 }, { slices: 10 });
+  const put = putChunk(r.ctx, r.s, 0, big, false);
+  await waitFor('MAAS took the first slice', () => r.calls[0]?.received === 64 * 1024);
+  r.abort.abort(new Error('Ctrl-C'));
+  const a = await put;
+  t.ok(a.handedOver < big, `${a.handedOver} of ${big} bytes handed over when MAAS stopped reading`);
+  t.same([a.status, r.resets, r.log.phases], [undefined, 1, []], 'not all of it sent: abandoned at once');
+});
+
 t.test('after the whole final body, the answer timeout applies, not the idle one', async (t) => {
   const r = rig({ afterMs: 100 }, { chunkTimeoutMs: 30, finalChunkTimeoutMs: 5_000 });
   const a = await putChunk(r.ctx, r.s, 0, LENGTH, true);
@@ -161,8 +191,21 @@ t.test('a second Ctrl-C (forceSignal) abandons at once; after the PUT, signals c
   t.same([a.status, r.resets], [undefined, 1]);
   const done = rig('ok', { forceSignal: new AbortController().signal });
   await putChunk(done.ctx, done.s, 0, LENGTH, false);
+  const lateForce = new AbortController();
+  const done2 = rig('ok', { forceSignal: lateForce.signal });
+  await putChunk(done2.ctx, done2.s, 0, LENGTH, false);
   done.abort.abort(new Error('late Ctrl-C'));
-  t.same([done.resets, done.log.phases], [0, []], 'no listener left behind');
+  lateForce.abort();
+  t.same([done.resets, done.log.phases, done2.resets], [0, [], 0], 'no listener left behind');
+  const twice = new AbortController();
+  const r2 = rig('ok', { forceSignal: twice.signal }, { gated: true });
+  const put2 = putChunk(r2.ctx, r2.s, 0, LENGTH, false);
+  await waitFor('the first half handed over', () => r2.log.progress.length === 1);
+  r2.abort.abort(new Error('Ctrl-C'));
+  twice.abort();
+  await put2;
+  t.equal(r2.resets, 1, 'abandoned once, however many signals ask');
+
 });
 
 const waitFor = (what: string, check: () => boolean): Promise<void> => pollUntil(what, check, { timeoutMs: 5_000, intervalMs: 1 });
