@@ -1,10 +1,9 @@
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { startMaasSimulator } from '../../lib/testing/index.js';
 import { cli } from '../fixtures/cli-harness.js';
-import { tempDir } from '../fixtures/upload-env.js';
+import { makeImage, tempDir } from '../fixtures/upload-env.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -23,8 +22,8 @@ t.test('each input mistake exits with the code README gives its class', async (t
   const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
   t.teardown(() => sim.close());
   t.equal((await cli(['login', 'admin', sim.url, '-'], { home, stdin: `${sim.adminKey}\n` })).code, 0);
-  const image = join(home, 'v.dd.gz');
-  writeFileSync(image, gzipSync(Buffer.alloc(64 * 1024, 3)));
+  // A valid ESXi-shaped image, so only the mistake under test can refuse the line.
+  const image = makeImage(home, 256 * 1024, 'v.dd.gz').path;
   const ca = join(home, 'ca.pem');
   writeFileSync(ca, 'not a certificate\n');
   const create = (...fields: string[]) => ['admin', 'create', 'name=esxi/8.0', ...fields];

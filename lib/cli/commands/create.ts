@@ -43,6 +43,9 @@ export const createCommand = defineCommand<CreateOptions>({
     const { fieldNotes } = await import('../upload-fields.js');
     for (const note of fieldNotes(o.fields, (await stat(given.path).catch(() => undefined))?.size)) ctx.out.warn(note);
     if (filetypeGuessed) ctx.out.info(`filetype not given; using filetype=${given.filetype} from the file's content.`);
+    // What was typed is refused before the file is read: connecting checks the TLS flags (-k with --cacerts).
+    const single = !ctx.profile?.includes(',');
+    if (single) ctx.maas();
     const checked = await checkUploadImage(ctx, given, { hookCheck: o.hookCheck, dryRun: o.upload.dryRun });
     const fields = { ...given, name: checked.name, title: checked.title };
     // Loaded when the command runs, not for --help or a completion Tab (bench/startup.mjs).
