@@ -11,7 +11,7 @@ function versionParts(version: string): number[] {
 }
 
 /** Negative when `a` is older than `b`, positive when newer (by day, then by that day's number). */
-export function compareSetVersions(a: string, b: string): number {
+function compareSetVersions(a: string, b: string): number {
   const pa = versionParts(a);
   const pb = versionParts(b);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
