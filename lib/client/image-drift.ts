@@ -8,6 +8,7 @@ import type { Architecture, BootResource, BootResourceSummary } from '../resourc
 import type { ReadyTarget } from '../resources/boot-ready.js';
 import { forEachSite, type Site } from './sites.js';
 import { newestSet } from '../resources/set-order.js';
+import { imageNameKey } from './image-name.js';
 
 export interface SiteImage {
   site: string;
@@ -35,7 +36,7 @@ export interface ImageDriftReport {
 }
 
 export interface CompareSiteImagesOptions {
-  /** Only this name (e.g. `esxi/8.0`). */
+  /** Only this name (e.g. `esxi/8.0`); `custom/foo` and `foo` are the same image. */
   name?: string | undefined;
   parallel?: number | undefined;
   signal?: AbortSignal | undefined;
@@ -49,7 +50,7 @@ export async function compareSiteImages(sites: readonly Site[], opts: CompareSit
 }
 
 async function siteImages(site: Site, opts: CompareSiteImagesOptions): Promise<SiteImage[]> {
-  const listed = (await site.client.bootResources.list('uploaded', opts.signal)).filter((r) => opts.name === undefined || r.name === opts.name);
+  const listed = (await site.client.bootResources.list('uploaded', opts.signal)).filter((r) => opts.name === undefined || imageNameKey(r.name) === imageNameKey(opts.name));
   const machines = listed.length > 0 ? await site.client.machines.list({}, opts.signal) : [];
   const rows: SiteImage[] = [];
   for (const summary of listed) {
@@ -94,8 +95,12 @@ async function readiness(site: Site, summary: BootResourceSummary, signal?: Abor
 function findDrift(images: readonly SiteImage[], sites: readonly string[]): string[] {
   const drift: string[] = [];
   const groups = new Map<string, SiteImage[]>();
-  for (const i of images) groups.set(`${i.name} ${i.architecture}`, [...(groups.get(`${i.name} ${i.architecture}`) ?? []), i]);
-  for (const [key, rows] of groups) {
+  for (const i of images) {
+    const group = `${imageNameKey(i.name)} ${i.architecture}`;
+    groups.set(group, [...(groups.get(group) ?? []), i]);
+  }
+  for (const rows of groups.values()) {
+    const key = groupLabel(rows);
     const hashes = new Set(rows.map((r) => r.sha256));
     if (hashes.size > 1) drift.push(`${key} differs between sites: ${rows.map((r) => `${r.site} ${r.sha256?.slice(0, 12) ?? 'no file'}`).join(', ')}.`);
     const missing = sites.filter((s) => !rows.some((r) => r.site === s));
@@ -103,4 +108,12 @@ function findDrift(images: readonly SiteImage[], sites: readonly string[]): stri
     for (const r of rows.filter((x) => !x.complete)) drift.push(`${key} on ${r.site} is an incomplete upload.`);
   }
   return drift;
+}
+
+/** The name as the first site stores it, then where another site stores it otherwise. */
+function groupLabel(rows: readonly SiteImage[]): string {
+  const first = rows[0]!;
+  const others = rows.filter((r) => r.name !== first.name).map((r) => `${r.name} on ${r.site}`);
+  const label = others.length > 0 ? `${first.name} (${[...new Set(others)].join(', ')})` : first.name;
+  return `${label} ${first.architecture}`;
 }

@@ -93,6 +93,9 @@ export class BootResourcesClient extends BootResources {
     const { store, ...rest } = opts;
     const resolve = async (): Promise<UploadOptions> => {
       const state = await findPending(storeOf(opts), id);
+      if (state.fingerprint.apiUrl !== this.api.apiUrl) {
+        throw new MaasConfigError(`Upload ${state.id} went to ${state.fingerprint.apiUrl}, not to this client's MAAS.`, { code: 'USAGE', hint: 'Resume it with a client of that MAAS.' });
+      }
       const st = await stat(state.fingerprint.path).catch(() => undefined);
       if (!st || st.size !== state.fingerprint.size || st.mtimeMs !== state.fingerprint.mtimeMs || st.ino !== state.fingerprint.ino) {
         throw new UploadConflictError(`${state.fingerprint.path} is missing or has changed since upload ${state.id} started.`, {

@@ -40,8 +40,8 @@ t.test('login, uploads list and --dry-run print lines or a table; JSON only with
   const table = await cli(['admin', 'uploads', 'list'], { home });
   t.equal(table.code, 0, table.stderr);
   const [header, row, ...more] = table.stdout.trimEnd().split('\n');
-  t.match(header, /^ID\s+NAME\s+ARCHITECTURE\s+SENT\s+FILE$/, 'a header row');
-  t.match(row, /^[0-9a-f]{8,}\s+esxi\/8\.0\s+amd64\/generic\s+\d+ % of \d+(\.\d)? KiB\s+.*vmware-esxi\.dd\.gz$/, 'one row per upload');
+  t.match(header, /^ID\s+PROFILE\s+MAAS\s+NAME\s+ARCHITECTURE\s+SENT\s+FILE$/, 'a header row');
+  t.match(row, /^[0-9a-f]{8,}\s+admin\s+http:\/\/127\.0\.0\.1:\d+\/MAAS\/\s+esxi\/8\.0\s+amd64\/generic\s+\d+ % of \d+(\.\d)? KiB\s+.*vmware-esxi\.dd\.gz$/, 'one row per upload');
   t.same(more, []);
   const json = await cli(['admin', 'uploads', 'list', '--json'], { home });
   t.equal((JSON.parse(json.stdout) as unknown[]).length, 1, 'uploads list --json: the list document');

@@ -2,6 +2,8 @@ import t from 'tap';
 import { appendFileSync } from 'node:fs';
 import { MaasConfigError, UploadConflictError } from '../../lib/errors/index.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
+import { MaasClient } from '../../lib/client/maas-client.js';
+import { startMaasSimulator } from '../../lib/testing/index.js';
 import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
 
 const CHUNK = 64 * KiB;
@@ -51,6 +53,21 @@ t.test('SDK: resume refuses a file that changed since', async (t) => {
   const err = (await env.client.bootResources.resume(state!.id, { stateDir: env.stateDir }).done().catch((e: unknown) => e)) as UploadConflictError;
   t.ok(err instanceof UploadConflictError);
   t.equal(err.code, 'FILE_CHANGED');
+});
+
+// Saved state records the MAAS it went to (lib/upload/locate.ts): another MAAS must not get it.
+t.test("SDK: resume refuses an upload saved for another MAAS and sends that MAAS nothing", async (t) => {
+  const { env } = await interrupted(t);
+  const [state] = await env.client.bootResources.pendingUploads({ stateDir: env.stateDir });
+  const other = await startMaasSimulator({ era: '3.8', dataDir: tempDir(t) });
+  t.teardown(() => other.close());
+  const client = MaasClient.connect({ url: other.url, apiKey: other.adminKey });
+  t.teardown(() => client.close());
+  const err = await client.bootResources.resume(state!.id, { stateDir: env.stateDir, joinCheckMs: 0 }).done().catch((e: unknown) => e);
+  t.ok(err instanceof MaasConfigError);
+  t.equal(exitCodeFor(err), 2);
+  t.same(other.requests, [], 'the other MAAS received no request');
+  t.same((await env.client.bootResources.pendingUploads({ stateDir: env.stateDir })).map((s) => s.offset), [state!.offset], 'the state is intact');
 });
 
 t.test('--limit-rate: the SDK option holds the rate', async (t) => {

@@ -3,6 +3,7 @@ import { defineCommand } from '../command.js';
 import { declareUploadFlags, parseUploadFlags, type UploadFlags } from '../flag-sets.js';
 import { formatBytes } from '../format.js';
 import { UsageError } from '../grammar.js';
+import { assertUploadOwner, maasUrlOf } from '../upload-owner.js';
 
 interface UploadsOptions {
   action: 'list' | 'resume' | 'forget';
@@ -31,8 +32,8 @@ function summary(s: UploadState): Record<string, unknown> {
 /** `uploads list` for a person: one row per upload, columns aligned (gh's table printer). */
 function uploadsTable(states: readonly UploadState[]): string {
   const rows = [
-    ['ID', 'NAME', 'ARCHITECTURE', 'SENT', 'FILE'],
-    ...states.map((s) => [s.id.slice(0, 12), s.params.name, s.params.architecture, `${Math.floor((100 * s.offset) / Math.max(1, s.fingerprint.size))} % of ${formatBytes(s.fingerprint.size)}`, s.fingerprint.path]),
+    ['ID', 'PROFILE', 'MAAS', 'NAME', 'ARCHITECTURE', 'SENT', 'FILE'],
+    ...states.map((s) => [s.id.slice(0, 12), s.profile ?? '-', maasUrlOf(s.fingerprint.apiUrl), s.params.name, s.params.architecture, `${Math.floor((100 * s.offset) / Math.max(1, s.fingerprint.size))} % of ${formatBytes(s.fingerprint.size)}`, s.fingerprint.path]),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n');
@@ -70,6 +71,11 @@ export const uploadsCommand = defineCommand<UploadsOptions>({
       return;
     }
     if (o.id === undefined || o.id === '') throw new UsageError('Which upload?', 'Pass its id; list them with: maas-esxi PROFILE uploads list');
+    if (o.action === 'resume' || o.deleteRemote) {
+      const states = await ctx.maas().bootResources.pendingUploads({ stateDir });
+      const tail = o.action === 'resume' ? `uploads resume ${o.id}` : `uploads forget ${o.id} --delete-remote`;
+      assertUploadOwner(states, o.id, ctx.maas().api.apiUrl, (profile) => `maas-esxi ${profile} ${tail}`);
+    }
     if (o.action === 'forget') {
       const { state, deletedResource } = await ctx.maas().bootResources.forget(o.id, { stateDir, deleteRemote: o.deleteRemote, signal: ctx.signal });
       if (deletedResource) ctx.out.info(`Deleted boot resource ${state.resourceId}.`);
