@@ -62,10 +62,11 @@ t.test('login with a rejected key: exit 1 with the maas CLI text, nothing writte
   t.match(malformed.stderr, /Malformed credentials string\. {2}Expected 3 colon-separated items, got 1\./);
 });
 
-t.test('an unknown profile says how to log in (not argparse noise)', async (t) => {
+t.test('an unknown profile says how to log in with the key on stdin, not on the command line (README: login with -)', async (t) => {
   const r = await cli(['nosuch', 'boot-resources', 'read'], { home: tempDir(t) });
   t.equal(r.code, 2);
-  t.match(r.stderr, /Unknown profile 'nosuch'\. Log in first: maas-esxi login nosuch http:\/\/HOST:5240\/MAAS\/ API_KEY/);
+  t.match(r.stderr, /Unknown profile 'nosuch'\. Log in first: maas-esxi login nosuch http:\/\/HOST:5240\/MAAS\/ - \(the API key on stdin\)/);
+  t.notMatch(r.stderr, /\bAPI_KEY\b/, 'no key placeholder on the command line (it would show in ps)');
   t.equal(r.stdout, '');
   const j = await cli(['nosuch', 'boot-resources', 'read', '--json'], { home: tempDir(t) });
   t.equal(JSON.parse(j.stdout).error.name, 'MaasConfigError', '--json: the error is the one JSON document');
