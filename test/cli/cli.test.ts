@@ -143,6 +143,8 @@ t.test('usage and input errors: one line with the fix, documented exit codes', a
   const image = makeImage(home, 100 * KiB);
   const cases: Array<[string[], number, RegExp]> = [
     [['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic'], 2, /Missing content\. Name the image with content@=FILE/],
+    [['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', 'contnet@=x.dd.gz'], 2, /Missing content \(you wrote contnet@=; did you mean content@=\?\)\. Name the image with content@=FILE/],
+    [['env', 'create', 'name=esxi/8.0', 'architecure=amd64/generic', `content@=${image.path}`], 2, /Missing architecture \(you wrote architecure=; did you mean architecture=\?\)\./],
     [['env', 'create', 'novalue'], 2, /'novalue' is not a name=value or name@=filename pair/],
     [['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', 'content@='], 2, /content@= names no file/],
     [['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', 'content=x.gz'], 2, /content must name a file with @=/],
