@@ -59,11 +59,11 @@ export function resolveCommandPath(words: readonly string[], profiles: readonly 
   const unknown = suggestion ? `Unknown command or profile '${first}'${suggestion}` : `Unknown profile '${first}'${profiles.length ? ` (profiles: ${profiles.join(', ')})` : ''}.`;
   const fix = suggestion
     ? "Run 'maas-esxi --help' for usage."
-    : `Log in first: maas-esxi login ${first} http://HOST:5240/MAAS/ API_KEY — or run 'maas-esxi env …' with MAAS_API_URL and MAAS_API_KEY set.`;
+    : `Log in first: maas-esxi login ${first} http://HOST:5240/MAAS/ - (the API key on stdin) — or run 'maas-esxi env …' with MAAS_API_URL and MAAS_API_KEY set.`;
   // A login would not fix a mistyped command after the profile: say that first, then the profile.
   // (Unless the first word is itself a mistyped command, `lgin admin URL`: then the rest are its arguments.)
   const typo = didYouMean(first, TOP_LEVEL.map(commandName)) ? undefined : commandTypoAfter(first, rest);
-  if (typo) throw new UsageError(typo, `Also, '${first}' is not a profile${suggestion || `: log in first (maas-esxi login ${first} http://HOST:5240/MAAS/ API_KEY).`}`);
+  if (typo) throw new UsageError(typo, `Also, '${first}' is not a profile${suggestion || `: log in first (maas-esxi login ${first} http://HOST:5240/MAAS/ -, the API key on stdin).`}`);
   throw new UsageError(unknown, fix);
 }
 

@@ -91,7 +91,7 @@ export function explainMissingKey(err: unknown, profile: string): unknown {
       body: err.body,
       code: 'NO_API_KEY',
       cause: err,
-      hint: env ? 'Set MAAS_API_KEY=consumer:token:secret (MAAS UI: your user > API keys).' : `Log in with a key: maas-esxi login ${profile} URL API_KEY.`,
+      hint: env ? 'Set MAAS_API_KEY=consumer:token:secret (MAAS UI: your user > API keys).' : `Log in with a key: maas-esxi login ${profile} URL - (the API key on stdin).`,
     },
   );
 }

@@ -20,7 +20,7 @@ export function declareGlobalFlags(y: Argv): Argv {
     .option('debug', { alias: 'd', type: 'boolean', global: true, describe: 'trace HTTP requests on stderr (credentials redacted)' })
     .option('insecure', { alias: 'k', type: 'boolean', global: true, describe: 'do not verify the MAAS TLS certificate' })
     .option('cacerts', { type: 'string', global: true, describe: 'PEM file of the CA that signed the MAAS certificate' })
-    .option('color', { type: 'boolean', global: true, describe: 'colour on stderr (default: on a TTY, unless NO_COLOR is set)' });
+    .option('color', { type: 'boolean', global: true, describe: 'colour on stderr (default: on a TTY, unless NO_COLOR is set); --no-color turns it off' });
 }
 
 /** `key=value` / `key@=file` positionals (`[data..]`). */

@@ -65,8 +65,13 @@ function renderExamples(examples: AnyCommand['examples'], width: number): string
   return lines.join('\n').trimEnd();
 }
 
+/** `--[no-]resume` for a switch whose off form is the one people type (it defaults to on, or its text names `--no-…`). */
+function negatable(o: OptionDoc): boolean {
+  return o.type === 'boolean' && (o.default === true || (o.describe ?? '').includes(`--no-${o.name}`));
+}
+
 function optionRow(o: OptionDoc): [string, string] {
-  const flag = `${o.alias && o.alias.length === 1 ? `-${o.alias}, ` : '    '}--${o.name}${o.type === 'string' || o.type === 'number' ? ` ${o.type === 'number' ? 'N' : 'VALUE'}` : ''}`;
+  const flag = `${o.alias && o.alias.length === 1 ? `-${o.alias}, ` : '    '}--${negatable(o) ? '[no-]' : ''}${o.name}${o.type === 'string' || o.type === 'number' ? ` ${o.type === 'number' ? 'N' : 'VALUE'}` : ''}`;
   const choices = o.choices ? ` (${o.choices.join(', ')})` : '';
   return [`  ${flag}`, `${o.describe ?? ''}${choices}`];
 }

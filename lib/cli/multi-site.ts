@@ -75,6 +75,14 @@ function followSite(ctx: RunContext, site: string, upload: ReturnType<Site['clie
   upload.on('warning', (m) => ctx.out.warn(`[${site}] ${m}`));
 }
 
+/** The summary names where the sha256 came from, as the single-site lines do (upload-run.ts). */
+const SHA256_FROM = {
+  hashed: 'hashed once',
+  cache: 'from the hash cache; the image was not read again',
+  field: 'given in sha256=; the image was not hashed',
+  build: 'computed by the build; the image was not hashed again',
+} as const;
+
 /**
  * `site1,site2 create …` / `build-and-upload`: hash once, upload to each site (one at a time or
  * `--parallel N`), each resumable on its own, optionally wait until each can deploy it; then
@@ -87,6 +95,7 @@ export async function runMultiSiteUpload(
   uflags: UploadFlags,
   parallel: number,
   waitReady: Omit<WaitReadyTarget, 'name' | 'architecture'> | undefined,
+  given: 'field' | 'build' = 'field',
 ): Promise<void> {
   if (uflags.dryRun) throw new UsageError('--dry-run plans one site at a time.', `Run it per profile, e.g. maas-esxi ${names[0]} create … --dry-run.`);
   const { sites, close } = connectSites(ctx, names);
@@ -101,7 +110,7 @@ export async function runMultiSiteUpload(
         ? (site: Site) => runWaitReady(ctx, site.client, { ...waitReady, name: opts.name, architecture: opts.architecture }, site.name)
         : undefined,
     }).done();
-    ctx.out.info(`sha256 ${result.sha256} (hashed ${result.hashes === 1 ? 'once' : 'by the build'}).`);
+    ctx.out.info(`sha256 ${result.sha256} (${SHA256_FROM[result.sha256From === 'given' ? given : result.sha256From]}).`);
     const rows = result.sites.map((o) =>
       siteRow(o, (v: { upload: UploadResult; after?: unknown }) => ({
         action: `${v.upload.action}${waitReady ? '+ready' : ''}`,

@@ -5,6 +5,7 @@ import { sniffImageType, suggestFiletype } from '../upload/sniff.js';
 import type { UploadOptions } from '../upload/types.js';
 import { CREATE_FIELDS } from './create-fields.js';
 import { pairsToRecord, UsageError, type DataPair } from './grammar.js';
+import { didYouMean } from './suggest.js';
 
 const KNOWN = new Set(CREATE_FIELDS.map((f) => f.name));
 
@@ -22,6 +23,12 @@ function djangoBoolean(text: string): boolean {
   return text !== '' && !['false', '0'].includes(text.toLowerCase());
 }
 
+/** `; you wrote contnet@=` when an unknown field is a close misspelling of the missing `field`, as for flags. */
+function misspelt(field: string, ignored: readonly string[], data: ReturnType<typeof pairsToRecord>): string {
+  const typo = ignored.find((key) => didYouMean(key, [field]) !== '');
+  return typo === undefined ? '' : ` (you wrote ${typo}${data[typo]?.fromFile ? '@=' : '='}; did you mean ${field}${data[typo]?.fromFile ? '@=' : '='}?)`;
+}
+
 /** Turn `name=… content@=FILE …` into upload options, with the fixes spelled out. */
 export async function uploadOptionsFromPairs(pairs: readonly DataPair[], cwd: string): Promise<CreateFields> {
   const data = pairsToRecord(pairs);
@@ -33,12 +40,12 @@ export async function uploadOptionsFromPairs(pairs: readonly DataPair[], cwd: st
     return p.value;
   };
   const content = data['content'];
-  if (!content) throw new UsageError('Missing content.', 'Name the image with content@=FILE, e.g. content@=vmware-esxi.dd.gz.');
+  if (!content) throw new UsageError(`Missing content${misspelt('content', ignored, data)}.`, 'Name the image with content@=FILE, e.g. content@=vmware-esxi.dd.gz.');
   if (!content.fromFile) throw new UsageError('content must name a file with @=.', `Write content@=${content.value || 'FILE'}.`);
   if (content.path === '') throw new UsageError('content@= names no file.', 'Write content@=FILE, e.g. content@=vmware-esxi.dd.gz.');
   const name = value('name');
   const architecture = value('architecture');
-  if (!architecture) throw new UsageError('Missing architecture.', 'Add architecture=amd64/generic.');
+  if (!architecture) throw new UsageError(`Missing architecture${misspelt('architecture', ignored, data)}.`, 'Add architecture=amd64/generic.');
   const declaredSize = value('size');
   if (declaredSize !== undefined && !/^\s*\d+\s*$/.test(declaredSize)) {
     throw new UsageError(`size=${declaredSize} is not a whole number of bytes.`, 'Leave size= out: it is computed from content.');
@@ -76,7 +83,7 @@ export async function uploadOptionsFromPairs(pairs: readonly DataPair[], cwd: st
 
 /** The notes `create` prints before it starts: ignored fields, the replaced size. */
 export function fieldNotes(f: CreateFields, realSize: number | undefined): string[] {
-  const notes = f.ignored.map((key) => `MAAS's boot-resources create has no field '${key}' and would ignore it; not sent.`);
+  const notes = f.ignored.map((key) => `MAAS's boot-resources create has no field '${key}'${didYouMean(key, [...KNOWN], (k) => (k === 'content' ? 'content@=' : `${k}=`)).replace(/^; (.*)$/, ' ($1)')} and would ignore it; not sent.`);
   if (f.declaredSize !== undefined && (realSize === undefined || Number(f.declaredSize) !== realSize)) {
     notes.push(`size=${f.declaredSize.trim()} replaced by the size of the content${realSize === undefined ? '' : ` (${realSize} bytes)`}, as the maas CLI does.`);
   }

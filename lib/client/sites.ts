@@ -64,10 +64,14 @@ export interface MultiSiteUploadOptions<A = undefined> extends UploadOptions {
   afterUpload?: ((site: Site, result: UploadResult) => Promise<A>) | undefined;
 }
 
+type Sha256Source = 'given' | 'cache' | 'hashed';
+
 export interface MultiSiteUpload<A = undefined> {
   sha256: string;
   /** How many times the image was read for its sha256: 0 when the caller gave it or the hash cache knew it, else 1. */
   hashes: number;
+  /** Where the sha256 came from: the caller's `sha256`, the hash cache, or one read of the image. */
+  sha256From: Sha256Source;
   sites: SiteOutcome<SiteUpload<A>>[];
 }
 
@@ -79,7 +83,7 @@ export interface MultiSiteUpload<A = undefined> {
 export function uploadToSites<A = undefined>(sites: readonly Site[], opts: MultiSiteUploadOptions<A>): Operation<MultiSiteUpload<A>, MultiSiteProgress<A>> {
   const { parallel = 1, onHashProgress, onUpload, afterUpload, ...upload } = opts;
   const op = startOperation<MultiSiteUpload<A>, MultiSiteProgress<A>>('uploading to the sites', { signal: upload.signal }, async ({ signal, progress }) => {
-    const { sha256, hashes } = await siteSha256({ ...upload, signal }, (p) => progress({ kind: 'hash', ...p }));
+    const { sha256, hashes, sha256From } = await siteSha256({ ...upload, signal }, (p) => progress({ kind: 'hash', ...p }));
     const outcomes = await forEachSite(sites, parallel, async (site) => {
       const up = site.client.bootResources.upload({ ...upload, sha256, signal });
       progress({ kind: 'upload', site: site.name, upload: up });
@@ -87,7 +91,7 @@ export function uploadToSites<A = undefined>(sites: readonly Site[], opts: Multi
       return { upload: result, after: afterUpload ? await afterUpload(site, result) : undefined };
     });
     for (const outcome of outcomes) progress({ kind: 'site', outcome });
-    return { sha256, hashes, sites: outcomes };
+    return { sha256, hashes, sha256From, sites: outcomes };
   });
   op.on('progress', (p) => {
     if (p.kind === 'hash') onHashProgress?.({ bytesHashed: p.bytesHashed, total: p.total });
@@ -97,16 +101,16 @@ export function uploadToSites<A = undefined>(sites: readonly Site[], opts: Multi
 }
 
 /** The given sha256, else the hash cache's (a single upload uses the same), else one read of the file. */
-async function siteSha256(upload: UploadOptions, onProgress: (p: HashProgress) => void): Promise<{ sha256: string; hashes: number }> {
-  if (upload.sha256) return { sha256: upload.sha256, hashes: 0 };
+async function siteSha256(upload: UploadOptions, onProgress: (p: HashProgress) => void): Promise<{ sha256: string; hashes: number; sha256From: Sha256Source }> {
+  if (upload.sha256) return { sha256: upload.sha256, hashes: 0, sha256From: 'given' };
   // A rerun after every site finished reads no byte of a multi-GB image again.
   const st = await stat(upload.path);
   const cache = new HashCache(upload.stateDir ?? defaultStateDir());
   const cached = await cache.get(st);
-  if (cached) return { sha256: cached, hashes: 0 };
+  if (cached) return { sha256: cached, hashes: 0, sha256From: 'cache' };
   const sha256 = await sha256File(upload.path, { signal: upload.signal, onProgress, total: st.size });
   await cache.set(st, sha256, upload.path);
-  return { sha256, hashes: 1 };
+  return { sha256, hashes: 1, sha256From: 'hashed' };
 }
 
 /** The error of a failed site, as JSON (MaasError's own, secrets never included). */

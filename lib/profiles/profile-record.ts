@@ -50,7 +50,7 @@ export function encodeProfileData(p: MaasProfile): string {
 export function decodeProfileData(name: string, data: unknown, dbPath: string): MaasProfile {
   const fail = (reason: string): never => {
     throw new MaasConfigError(`Profile '${name}' in ${dbPath} is not a valid maas CLI profile: ${reason}.`, {
-      hint: `Log in again: maas-esxi login ${name} http://HOST:5240/MAAS/ API_KEY`,
+      hint: `Log in again: maas-esxi login ${name} http://HOST:5240/MAAS/ - (the API key on stdin).`,
     });
   };
   let text: string;

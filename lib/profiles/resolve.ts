@@ -43,7 +43,7 @@ export interface ResolveConnectionOptions {
 }
 
 const LOGIN_HINT = (name: string) =>
-  `Log in first: maas-esxi login ${name} http://HOST:5240/MAAS/ API_KEY (or set MAAS_API_URL and MAAS_API_KEY)`;
+  `Log in first: maas-esxi login ${name} http://HOST:5240/MAAS/ - with the API key on stdin (or set MAAS_API_URL and MAAS_API_KEY)`;
 
 /**
  * Decide where to connect and with what, flag > env > profile:

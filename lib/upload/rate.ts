@@ -12,6 +12,11 @@ export class RateMeter {
   /** Record the running total of bytes moved. */
   record(totalBytes: number): void {
     const t = this.#now();
+    // The total goes back when the upload restarts from 0 or resumes at the server's lower offset
+    // (docs/architecture.md#data-flow-of-an-upload): start a new window rather than report a
+    // negative rate.
+    const last = this.#samples[this.#samples.length - 1];
+    if (last && totalBytes < last.bytes) this.#samples.length = 0;
     this.#samples.push({ t, bytes: totalBytes });
     while (this.#samples.length > 2 && t - this.#samples[0]!.t > this.#windowMs) this.#samples.shift();
   }

@@ -62,10 +62,11 @@ t.test('login with a rejected key: exit 1 with the maas CLI text, nothing writte
   t.match(malformed.stderr, /Malformed credentials string\. {2}Expected 3 colon-separated items, got 1\./);
 });
 
-t.test('an unknown profile says how to log in (not argparse noise)', async (t) => {
+t.test('an unknown profile says how to log in with the key on stdin, not on the command line (README: login with -)', async (t) => {
   const r = await cli(['nosuch', 'boot-resources', 'read'], { home: tempDir(t) });
   t.equal(r.code, 2);
-  t.match(r.stderr, /Unknown profile 'nosuch'\. Log in first: maas-esxi login nosuch http:\/\/HOST:5240\/MAAS\/ API_KEY/);
+  t.match(r.stderr, /Unknown profile 'nosuch'\. Log in first: maas-esxi login nosuch http:\/\/HOST:5240\/MAAS\/ - \(the API key on stdin\)/);
+  t.notMatch(r.stderr, /\bAPI_KEY\b/, 'no key placeholder on the command line (it would show in ps)');
   t.equal(r.stdout, '');
   const j = await cli(['nosuch', 'boot-resources', 'read', '--json'], { home: tempDir(t) });
   t.equal(JSON.parse(j.stdout).error.name, 'MaasConfigError', '--json: the error is the one JSON document');
@@ -142,6 +143,8 @@ t.test('usage and input errors: one line with the fix, documented exit codes', a
   const image = makeImage(home, 100 * KiB);
   const cases: Array<[string[], number, RegExp]> = [
     [['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic'], 2, /Missing content\. Name the image with content@=FILE/],
+    [['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', 'contnet@=x.dd.gz'], 2, /Missing content \(you wrote contnet@=; did you mean content@=\?\)\. Name the image with content@=FILE/],
+    [['env', 'create', 'name=esxi/8.0', 'architecure=amd64/generic', `content@=${image.path}`], 2, /Missing architecture \(you wrote architecure=; did you mean architecture=\?\)\./],
     [['env', 'create', 'novalue'], 2, /'novalue' is not a name=value or name@=filename pair/],
     [['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', 'content@='], 2, /content@= names no file/],
     [['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', 'content=x.gz'], 2, /content must name a file with @=/],

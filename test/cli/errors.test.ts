@@ -53,7 +53,7 @@ t.test('login with an empty key is refused; --anonymous is the explicit way', as
   // With no key at all, MAAS's "Forbidden" is explained as such.
   const read = await cli(['anon', 'boot-resources', 'read'], { home });
   t.equal(read.code, 4);
-  t.match(read.stderr, /MAAS refused the request \(HTTP 401 Forbidden\): no API key was sent, because profile 'anon' is anonymous\. Log in with a key: maas-esxi login anon URL API_KEY\./);
+  t.match(read.stderr, /MAAS refused the request \(HTTP 401 Forbidden\): no API key was sent, because profile 'anon' is anonymous\. Log in with a key: maas-esxi login anon URL - \(the API key on stdin\)\./);
   t.notMatch(read.stderr, /rejected the credentials/);
   const env = await cli(['env', 'boot-resources', 'read'], { home, env: { MAAS_API_URL: sim.url } });
   t.match(env.stderr, /no API key was sent, because MAAS_API_KEY is not set\. Set MAAS_API_KEY=/);

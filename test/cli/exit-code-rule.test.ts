@@ -52,7 +52,7 @@ t.test('an unknown profile does not hide a mistyped command after it', async (t)
   const home = tempDir(t);
   const action = await cli(['admn', 'boot-resources', 'creat', 'name=esxi/8.0'], { home });
   t.equal(action.code, 2);
-  t.match(action.stderr, /^maas-esxi: error: Unknown action 'creat' of boot-resources; did you mean create\? Also, 'admn' is not a profile: log in first \(maas-esxi login admn http:\/\/HOST:5240\/MAAS\/ API_KEY\)\.\n$/);
+  t.match(action.stderr, /^maas-esxi: error: Unknown action 'creat' of boot-resources; did you mean create\? Also, 'admn' is not a profile: log in first \(maas-esxi login admn http:\/\/HOST:5240\/MAAS\/ -, the API key on stdin\)\.\n$/);
   const command = await cli(['admn', 'creat', 'name=esxi/8.0'], { home });
   t.match(command.stderr, /Unknown command 'creat'; did you mean create\? Also, 'admn' is not a profile/);
   const right = await cli(['admn', 'boot-resources', 'create', 'name=esxi/8.0'], { home });

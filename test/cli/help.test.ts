@@ -37,3 +37,12 @@ t.test('the top-level help lists every command with the PROFILE it takes', async
   const bare = await cli([], { home });
   t.equal(bare.stdout, r.stdout, 'no arguments prints the same help');
 });
+
+// README shows the off forms (`--no-resume`, `--no-color`); help names them too, as yargs accepts them.
+t.test('help shows --[no-]resume and --[no-]color, the negated forms README uses', async (t) => {
+  const home = tempDir(t);
+  const create = await cli(['admin', 'create', '--help'], { home });
+  t.match(create.stdout, /^ +--\[no-\]resume +resume a matching unfinished upload/m);
+  t.match(create.stdout, /^ +--\[no-\]color +colour on stderr/m);
+  t.notMatch(create.stdout, /--\[no-\]dry-run/, 'a switch that is off by default keeps its one form');
+});

@@ -12,8 +12,8 @@ t.test('login, uploads list and --dry-run print lines or a table; JSON only with
   t.teardown(() => sim.close());
   const login = await cli(['login', 'admin', sim.url, sim.adminKey], { home });
   t.equal(login.code, 0);
-  t.equal(login.stdout, '', 'login: no JSON on stdout');
-  t.match(login.stderr, /You are now logged in/);
+  t.match(login.stdout, /^You are now logged in[^\n]*\.\n$/, 'login: the result line on stdout, as the maas CLI prints it');
+  t.notMatch(login.stderr, /You are now logged in/, 'login: not on stderr (docs: stdout carries results)');
   const loginJson = await cli(['login', 'admin', sim.url, sim.adminKey, '--json'], { home });
   t.equal(JSON.parse(loginJson.stdout).name, 'admin', 'login --json: the profile document');
 

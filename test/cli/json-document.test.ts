@@ -30,4 +30,8 @@ t.test('--json: boot-resource delete, import and stop-import each print one JSON
   t.equal(JSON.parse(stopped.stdout), 'Import of boot resources is being stopped');
   const plain = await cli(['admin', 'boot-resources', 'import'], { home });
   t.equal(plain.stdout, 'Import of boot resources started\n', 'without --json the text as the maas CLI prints it');
+  // is_importing answers JSON (a boolean); the maas CLI prints that value, as README's command table says.
+  const importing = await cli(['--json', 'admin', 'boot-resources', 'is-importing'], { home });
+  t.equal(importing.code, 0, importing.stderr);
+  t.equal(typeof JSON.parse(importing.stdout), 'boolean', '--json is-importing: true or false, not a string');
 });

@@ -71,7 +71,7 @@ t.test('on a TTY without a key, login prompts for it with hidden input', async (
   t.equal(code, 0, stderr);
   t.same(modes, [true, false], 'raw mode (no echo) while typing, restored after');
   t.notOk((stdout + stderr).includes(sim.adminKey), 'the key is never echoed or printed');
-  t.match(stderr, /You are now logged in/);
+  t.match(stdout, /You are now logged in/);
 });
 
 // A profile named like a command is saved and then never reached: refused, with the right reason.

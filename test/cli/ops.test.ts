@@ -113,7 +113,7 @@ t.test('deploy: a machine in the wrong state → exit 2 naming the state; --json
   t.match(noImage.stderr, /deploy needs --image/);
 });
 
-t.test('site1,site2,site3 create --parallel 3: one hash, a table, each site resumable on its own', async (t) => {
+t.test('site1,site2,site3 create --parallel 3: one hash (its source named), a table, each site resumable on its own', async (t) => {
   const home = tempDir(t);
   const sims = [await site(t), await site(t, { era: '3.4' }), await site(t, { era: '3.7' })];
   for (const [i, s] of sims.entries()) await login(home, `site${i + 1}`, s);
@@ -127,6 +127,9 @@ t.test('site1,site2,site3 create --parallel 3: one hash, a table, each site resu
   t.equal(again.code, 0, again.stderr);
   const rows = JSON.parse(again.stdout) as { site: string; action: string; bytes: number }[];
   t.same(rows.map((x) => [x.site, x.action, x.bytes]), [['site1', 'already-present', 0], ['site2', 'already-present', 0], ['site3', 'already-present', 0]]);
+  t.match(r.stderr, /sha256 [0-9a-f]{64} \(hashed once\)\./, 'the summary says the image was hashed once');
+  t.match(again.stderr, /sha256 [0-9a-f]{64} \(from the hash cache; the image was not read again\)\./, 'the rerun names the hash cache as the source');
+  t.notMatch(again.stderr, /by the build/, 'no build ran: the summary does not say it did');
   const other = await cli(['site1,site2', 'deploy', 'esx-01', '--image', 'esxi/8.0'], { home });
   t.equal(other.code, 2);
   t.match(other.stderr, /Only create, boot-resources create, build-and-upload and wait-ready take several profiles/);

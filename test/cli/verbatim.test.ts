@@ -123,10 +123,11 @@ t.test('keep_old reaches MAAS; size= is replaced with a note; an unknown field i
     return cli(['admin', 'boot-resources', 'create', 'name=custom/k', 'architecture=amd64/generic', 'filetype=ddgz', 'base_image=ubuntu/noble', ...extra, `content@=${file}`], { home });
   };
   t.equal((await upload('one.dd.gz')).code, 0);
-  const kept = await upload('two.dd.gz', 'keep_old=true', 'size=12', 'colour=blue');
+  const kept = await upload('two.dd.gz', 'keep_old=true', 'size=12', 'colour=blue', 'titel=Lab');
   t.equal(kept.code, 0, kept.stderr);
   t.match(kept.stderr, /warning: size=12 replaced by the size of the content \(\d+ bytes\), as the maas CLI does\./);
   t.match(kept.stderr, /warning: MAAS's boot-resources create has no field 'colour' and would ignore it; not sent\./);
+  t.match(kept.stderr, /warning: MAAS's boot-resources create has no field 'titel' \(did you mean title=\?\) and would ignore it; not sent\./, 'a close field name is offered, as for flags');
   t.same(await filesPerSet(), [1, 1], 'keep_old=true: MAAS kept the earlier upload');
   t.equal((await upload('three.dd.gz')).code, 0);
   t.same(await filesPerSet(), [0, 0, 1], 'without keep_old MAAS deletes the earlier uploads, as BootResourceForm.save does');

@@ -50,6 +50,8 @@ t.test('item 3: uploadToSites reads the image once; a rerun with every site done
   const second = await run();
   t.equal(second.hashCalls, 0, 'the rerun never reads the image for its sha256');
   t.equal(second.out.hashes, 0);
+  t.equal(second.out.sha256From, 'cache', 'the result names the hash cache as the source');
+  t.equal(first.out.sha256From, 'hashed');
   t.equal(second.out.sha256, image.sha256);
   t.same(second.out.sites.map((s) => s.ok && s.value?.upload.action), ['already-present', 'already-present']);
 });

@@ -135,7 +135,7 @@ t.test('unknown profile: names the known ones and how to log in', async (t) => {
   const err = t.throws(() => resolveConnection({ profile: 'x', env: {}, home })) as MaasConfigError;
   t.type(err, MaasConfigError);
   t.equal(err.message, "Unknown profile 'x' (profiles: admin, ops).");
-  t.equal(err.hint, 'Log in first: maas-esxi login x http://HOST:5240/MAAS/ API_KEY (or set MAAS_API_URL and MAAS_API_KEY)');
+  t.equal(err.hint, 'Log in first: maas-esxi login x http://HOST:5240/MAAS/ - with the API key on stdin (or set MAAS_API_URL and MAAS_API_KEY)');
 
   const empty = join(home, 'another-home');
   const err2 = t.throws(() => resolveConnection({ profile: 'x', env: {}, home: empty })) as MaasConfigError;

@@ -55,7 +55,7 @@ export const buildAndUploadCommand = defineCommand<BuildAndUploadOptions>({
     const checked = await checkUploadImage(ctx, { ...fields, path: built.artifactPath, filetype: 'ddgz' }, { hookCheck: o.hookCheck, dryRun: o.upload.dryRun });
     const upload = { ...fields, name: checked.name, title: checked.title, path: built.artifactPath, filetype: 'ddgz' as const, sha256: built.sha256 };
     const wait = o.waitReady;
-    if (sites) return runMultiSiteUpload(ctx, sites, upload, o.upload, o.parallel, wait);
+    if (sites) return runMultiSiteUpload(ctx, sites, upload, o.upload, o.parallel, wait, 'build');
     const then = wait ? async () => ({ ready: await runWaitReady(ctx, client!, { ...wait, name: upload.name, architecture: upload.architecture }) }) : undefined;
     await runUpload(ctx, client!, upload, o.upload, withProvenance(checked, then), 'build');
   },

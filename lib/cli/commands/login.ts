@@ -102,9 +102,11 @@ export const loginCommand = defineCommand<LoginOptions>({
     }).catch((err: unknown) => {
       throw explainMissingMaasPath(err, o.url, true);
     });
-    ctx.out.info(
-      `You are now logged in to the MAAS server at ${result.profile.url} with the profile name '${result.profile.name}'${result.user ? ` (user ${result.user.username}${result.user.is_superuser ? ', administrator' : ''})` : ' (anonymous)'}.`,
-    );
+    // The result line goes to stdout, as the maas CLI prints it; with --json stdout keeps its one
+    // document (the profile) and the line becomes a log event on stderr.
+    const loggedIn = `You are now logged in to the MAAS server at ${result.profile.url} with the profile name '${result.profile.name}'${result.user ? ` (user ${result.user.username}${result.user.is_superuser ? ', administrator' : ''})` : ' (anonymous)'}.`;
+    if (ctx.flags.json) ctx.out.info(loggedIn);
+    else ctx.out.text(loggedIn);
     if (result.user && !result.user.is_superuser) ctx.out.warn('This user is not a MAAS administrator: uploading boot resources will be refused.');
     // The line above is what a person reads; the profile document is for --json (as gh prints).
     if (ctx.flags.json) {
