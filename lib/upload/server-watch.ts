@@ -160,7 +160,7 @@ export async function refuseToJoin(ctx: UploadContext, s: Session): Promise<void
   if (s.offset !== before) {
     await ctx.deps.store.remove(s.located.stateId);
     throw new UploadConflictError(
-      `Another client is uploading this image to boot resource ${s.resource.id} right now (MAAS's copy grew from ${before} to ${s.offset} bytes in ${window / 1000} s).`,
+      `Another client is uploading this image to boot resource ${s.resource.id} right now (MAAS's copy went from ${before} to ${s.offset} bytes in ${window / 1000} s).`,
       { code: 'UPLOAD_BUSY', hint: 'Let that upload finish (then rerun: it reports the image as present), or stop it first; two clients would corrupt the image.' },
     );
   }
