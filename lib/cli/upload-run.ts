@@ -100,7 +100,7 @@ async function followUpload(ctx: CliContext, upload: BootResourceUpload, known: 
 function summarise(ctx: CliContext, r: UploadResult): void {
   const id = r.resource.id;
   if (r.action === 'already-present' && r.bytesSent === 0) {
-    ctx.out.info(`An identical image is already in MAAS (boot resource ${id}, ${r.resource.name}); nothing uploaded.`);
+    ctx.out.info(`An identical image is already in MAAS (boot resource ${id}, ${r.resource.name} ${r.resource.architecture}); nothing uploaded.`);
     return;
   }
   const seconds = r.elapsedMs / 1000;

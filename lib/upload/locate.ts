@@ -219,7 +219,7 @@ async function findSameImage(deps: LocateDeps, o: UploadOptions, sha256: string,
       `MAAS already holds this image as boot resource ${resource.id} (${resource.name}, ${resource.architecture}); MAAS 3.8 keeps one file per sha256, so uploading it as ${o.name} would empty that copy until the new upload completes (for good if it is interrupted).`,
       {
         code: 'SAME_IMAGE',
-        hint: `Deploy ${resource.name} instead, or upload again with sameImage: 'reuse' (report the existing resource) or sameImage: 'rebuild' (upload again at once, accepting that ${resource.name} cannot deploy until it completes).`,
+        hint: `Deploy ${resource.name} (${resource.architecture}) instead, or upload again with sameImage: 'reuse' (report the existing resource) or sameImage: 'rebuild' (upload again at once, accepting that ${resource.name} cannot deploy until it completes).`,
       },
     );
   }
