@@ -8,7 +8,7 @@ import type { Architecture, BootResource, BootResourceSummary } from '../resourc
 import type { ReadyTarget } from '../resources/boot-ready.js';
 import { forEachSite, type Site } from './sites.js';
 import { newestSet } from '../resources/set-order.js';
-import { imageNameKey } from './image-name.js';
+import { imageNameKey } from '../resources/image-name.js';
 
 export interface SiteImage {
   site: string;

@@ -4,6 +4,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { MaasApiClient } from '../http/api-client.js';
 import { MaasError, MaasNotFoundError, UploadConflictError, UploadInputError } from '../errors/index.js';
 import type { BootResources } from '../resources/boot-resources.js';
+import { imageNameKey } from '../resources/image-name.js';
 import { readVersion, whoami } from '../resources/server.js';
 import type { BootResource, BootResourceFile, BootResourceFiletype, MaasEra } from '../resources/types.js';
 import { assertChunkSize, assertFiletype, assertNameAndArchitecture, DEFAULT_CHUNK_SIZE, serverNameRules } from './checks.js';
@@ -189,8 +190,7 @@ async function readRegions(deps: LocateDeps, o: UploadOptions, on: LocateEvents)
  * file has the same sha256 and size. ≤3.7 stores `custom/x` as `x`.
  */
 async function findOnServer(deps: LocateDeps, o: UploadOptions, sha256: string, size: number): Promise<Located['found']> {
-  const names = new Set([o.name, o.name.replace(/^custom\//, '')]);
-  const candidates = (await deps.resources.list('uploaded', o.signal)).filter((r) => names.has(r.name) && r.architecture === o.architecture);
+  const candidates = (await deps.resources.list('uploaded', o.signal)).filter((r) => sameNameAndArchitecture(r, o));
   for (const summary of candidates) {
     const resource = await deps.resources.read(summary.id, o.signal);
     const match = findFileBySha256(resource, sha256);
@@ -232,8 +232,12 @@ async function findSameImage(deps: LocateDeps, o: UploadOptions, sha256: string,
  * keep_old (docs/maas-upload-protocol.md#same-name-and-architecture-twice).
  */
 async function sameNameResource(deps: LocateDeps, o: UploadOptions): Promise<number | undefined> {
-  const names = new Set([o.name, o.name.replace(/^custom\//, '')]);
-  return (await deps.resources.list('uploaded', o.signal)).find((r) => names.has(r.name) && r.architecture === o.architecture)?.id;
+  return (await deps.resources.list('uploaded', o.signal)).find((r) => sameNameAndArchitecture(r, o))?.id;
+}
+
+/** The resource of this upload's name (as given, or as ≤3.7 stores a custom name) and architecture. */
+function sameNameAndArchitecture(r: { name: string; architecture: string }, o: Pick<UploadOptions, 'name' | 'architecture'>): boolean {
+  return (r.name === o.name || r.name === imageNameKey(o.name)) && r.architecture === o.architecture;
 }
 
 /** What replacing means, said before anything is sent (and by a dry run). */
