@@ -12,6 +12,7 @@ import { pause, saveOffset, throwIfAborted, type Attempt, type Session, type Upl
 
 /** A chunk PUT that was not (or not certainly) applied: decide what to send next, and do it. */
 export async function afterPutFailure(ctx: UploadContext, s: Session, attempt: Attempt, outcome: Exclude<ChunkOutcome, 'applied'>): Promise<void> {
+  const failedAt = Date.now();
   if (outcome === 'not-applied' && s.state) s.state.inFlight = undefined;
   const e = attempt.error ?? new MaasError('The chunk PUT failed.');
   const failure = failureOf(ctx, e, outcome === 'unknown' ? 'put-unknown' : 'put-not-applied', attempt);
@@ -19,7 +20,7 @@ export async function afterPutFailure(ctx: UploadContext, s: Session, attempt: A
   await act(ctx, s, action, e, failure);
   if (action.type === 'shrink' || action.type === 'resend' || action.type === 'settle') {
     const before = s.offset;
-    await retrying(ctx, s, () => (action.type === 'settle' ? settle(ctx, s, attempt) : readOffset(ctx, s, attempt)));
+    await retrying(ctx, s, () => (action.type === 'settle' ? settle(ctx, s, attempt, failedAt) : readOffset(ctx, s, attempt)));
     if (s.offset > before) s.attempts = 0;
   }
 }

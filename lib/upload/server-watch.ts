@@ -78,9 +78,13 @@ export async function readOffset(ctx: UploadContext, s: Session, attempt: Attemp
 /**
  * After a chunk without an answer, the server may still be applying it (the final one hashes
  * the whole file first), so watch its offset for a bounded while before concluding it was
- * not applied: resending an applied chunk corrupts the upload.
+ * not applied: resending an applied chunk corrupts the upload. The window counts from
+ * `failedAt`, when the attempt ended: a body that reached MAAS at all had reached it by then, so
+ * the back-off and the first offset read are already part of the watch, not added to it
+ * (docs/maas-upload-protocol.md#which-failures-are-ambiguous). A rerun settling a crashed run's
+ * chunk knows no such moment: its window starts now.
  */
-export async function settle(ctx: UploadContext, s: Session, attempt: Attempt): Promise<void> {
+export async function settle(ctx: UploadContext, s: Session, attempt: Attempt, failedAt: number = Date.now()): Promise<void> {
   const before = s.offset;
   await readOffset(ctx, s, attempt);
   if (s.offset !== before) return;
@@ -89,7 +93,7 @@ export async function settle(ctx: UploadContext, s: Session, attempt: Attempt): 
   // A server slow enough to time out may still be working: wait as long as the attempt ran (≤ 1 min).
   const window = Math.max(base, attempt.timedOut ? Math.min(attempt.elapsedMs, 60_000) : 0);
   const poll = o.pollIntervalMs ?? (attempt.final ? 2_000 : 250);
-  const deadline = Date.now() + window;
+  const deadline = failedAt + window;
   ctx.phase('settle', `checking whether MAAS applied the chunk at byte ${before} (up to ${Math.ceil(window / 1000)} s)`);
   while (Date.now() < deadline) {
     await pause(ctx, Math.min(poll, Math.max(0, deadline - Date.now())));

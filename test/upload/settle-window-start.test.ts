@@ -1,0 +1,43 @@
+// The settle window after a chunk without an answer counts from the failure, not from the end of
+// the first offset read (docs/maas-upload-protocol.md#which-failures-are-ambiguous): a body that
+// reached MAAS at all had reached it when the attempt ended, so a slow first read is part of the
+// watch. Measured against a scripted server (test/fixtures/fake-upload.ts) whose first read is slow;
+// the times of the reads are the truth: the watch still covers the whole window after the failure.
+import t from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BootResources } from '../../lib/resources/boot-resources.js';
+import { afterPutFailure } from '../../lib/upload/failure-handling.js';
+import { settle } from '../../lib/upload/server-watch.js';
+import type { Attempt } from '../../lib/upload/upload-context.js';
+import { fakeUpload } from '../fixtures/fake-upload.js';
+
+const CHUNK = 100_000;
+const SETTLE_MS = 400;
+const FIRST_READ_MS = 300;
+
+const unanswered: Attempt = { offset: 200_000, length: CHUNK, final: false, handedOver: CHUNK, elapsedMs: 900, status: undefined, error: undefined, timedOut: false };
+
+t.test('a slow first offset read is part of the settle window, which still runs its full length after the failure', async (t) => {
+  const { ctx, s, server } = fakeUpload({ offset: 200_000, opts: { settleMs: SETTLE_MS, pollIntervalMs: 20 } });
+  const read = ctx.deps.resources.read.bind(ctx.deps.resources);
+  const readsAt: number[] = [];
+  ctx.deps.resources.read = async (...args: Parameters<BootResources['read']>) => {
+    if (readsAt.length === 0) await sleep(FIRST_READ_MS);
+    readsAt.push(Date.now());
+    return read(...args);
+  };
+  const failedAt = Date.now();
+  await afterPutFailure(ctx, s, unanswered, 'unknown');
+  const took = Date.now() - failedAt;
+  t.equal(s.offset, 200_000, 'the chunk never landed: sent again from the same offset');
+  t.ok(server.reads >= 2, `watched more than once (${server.reads} reads)`);
+  t.ok(readsAt.at(-1)! - failedAt >= SETTLE_MS, `the last read came after the whole window (${readsAt.at(-1)! - failedAt} ms after the failure)`);
+  t.ok(took < SETTLE_MS + FIRST_READ_MS - 100, `ended about ${SETTLE_MS} ms after the failure, not ${SETTLE_MS} ms after the first read (${took} ms)`);
+});
+
+t.test('a rerun settling a crashed run\'s chunk has no failure time: its window starts with the settle', async (t) => {
+  const { ctx, s } = fakeUpload({ offset: 200_000, opts: { settleMs: SETTLE_MS, pollIntervalMs: 20 } });
+  const started = Date.now();
+  await settle(ctx, s, { ...unanswered, elapsedMs: 0 });
+  t.ok(Date.now() - started >= SETTLE_MS, 'the whole window, from now');
+});
