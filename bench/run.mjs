@@ -6,7 +6,7 @@
 //   BENCH_ONLY=maascli,memory,flaky npm run bench   (the performance goals; see bench/maas-cli.mjs for MAAS_CLI_SRC)
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ const { parseApiKey } = await import(dist('auth/api-key.js'));
 const { sampleEsxiDiskEnds, startMaasSimulator } = await import(dist('testing/index.js'));
 const { uploadToSites } = await import(dist('client/sites.js'));
 const { maasCliCreate, maasCliSource, median, oursCreate, shimNodeFlags } = await import('./maas-cli.mjs');
+const { benchFlaky } = await import('./flaky.mjs');
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -147,92 +148,6 @@ async function benchMemory() {
     const growth = results[results.length - 1].maxRssKiB / results[0].maxRssKiB;
     rows.push({ bench: `RSS growth ${results[0].gib}→${results[results.length - 1].gib} GiB`, baseline: '-', ours: `×${growth.toFixed(2)}`, ratio: '-', goal: 'flat (≤ ×1.15)', met: growth <= 1.15 });
   }
-}
-
-/** mulberry32: a small seeded PRNG, so every seed's fault pattern is the same on every run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** One throttled upload of `path`; with a seed, each chunk request is dropped mid-body with probability 5 %. */
-async function throttledUpload(path, name, link, chunk, seed) {
-  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(work, `sim-${name}`) });
-  sim.faults.throttle(link);
-  if (seed !== undefined) {
-    const random = prng(seed);
-    for (let nth = 1; nth <= 4 * Math.ceil(statSync(path).size / chunk); nth++) {
-      if (random() < 0.05) sim.faults.add({ match: { method: 'PUT', nth }, action: { type: 'cut', afterBytes: Math.floor(random() * chunk), apply: false } });
-    }
-  }
-  const lastByte = linkExit(sim, link);
-  const client = MaasClient.connect({ url: sim.url, apiKey: sim.adminKey });
-  const sha256 = await sha256File(path);
-  const up = client.bootResources.upload({ name: `esxi/${name}`, title: name, architecture: 'amd64/generic', filetype: 'ddraw', path, sha256, chunkSize: chunk, stateDir: join(work, `state-${name}`) });
-  let start = 0;
-  up.on('phase', (p) => { if (p === 'upload') start = performance.now(); });
-  const result = await up.done();
-  const whole = performance.now() - start;
-  await client.close();
-  await sim.close();
-  const received = sim.requests.filter((r) => r.method === 'PUT').reduce((n, r) => n + r.bodyBytes, 0);
-  return { seconds: (lastByte() - start) / 1000, verifySeconds: (start + whole - lastByte()) / 1000, result, puts: sim.requests.filter((r) => r.method === 'PUT').length, faults: sim.faults.fired, received };
-}
-
-/**
- * When the simulator's throttled link delivered its last byte (ms, performance.now()). The
- * simulator reads its link rate once per piece of request body it lets through, just before that
- * piece's time on the wire (lib/testing/request-body.ts, throughLink; its responses read it too,
- * hence the stack test): the last such read plus that piece's time is when the final byte of the
- * image reached the server.
- */
-function linkExit(sim, bytesPerSecond) {
-  let last = 0;
-  const get = () => {
-    if (new Error().stack?.includes('throughLink')) last = performance.now();
-    return bytesPerSecond;
-  };
-  Object.defineProperty(sim.faults, 'bytesPerSecond', { get });
-  // A piece is one socket read: at most 64 KiB on loopback, 8 ms at 8 MB/s.
-  return () => last + (64 * 1024 / bytesPerSecond) * 1000;
-}
-
-/**
- * Goodput over a throttled 8 MB/s link, clean and with 5 % of chunk requests dropped mid-body, for
- * five seeds. What is counted: image bytes / (the first chunk PUT starting → the link
- * delivering the image's last byte to the server) / link rate. Not counted: the checks and the
- * create before the first chunk, and MAAS's own sha256 of the whole file after the last byte
- * (the server reading its disk, not the link; printed beside the clean run).
- */
-async function benchFlaky() {
-  const size = Number(env('BENCH_FLAKY_MIB', '256')) * MiB;
-  const link = Number(env('BENCH_LINK_MB_S', '8')) * 1e6;
-  const chunk = 8 * MiB;
-  const seeds = env('BENCH_SEEDS', '11 12 13 14 15').split(/\s+/).map(Number);
-  const path = makeFile('flaky.raw', size);
-  const clean = await throttledUpload(path, 'clean', link, chunk, undefined);
-  const cleanRatio = size / clean.seconds / link;
-  log(`  clean: ${clean.seconds.toFixed(2)} s on the link (ideal ${(size / link).toFixed(2)} s), then ${clean.verifySeconds.toFixed(2)} s of MAAS's final sha256 (not counted)`);
-  rows.push({ bench: `goodput ${size / MiB} MiB, no faults`, baseline: `link ${link / 1e6} MB/s`, ours: `${(size / clean.seconds / 1e6).toFixed(2)} MB/s`, ratio: cleanRatio.toFixed(2), goal: '≥ 0.95', met: cleanRatio >= 0.95 });
-  let faults = 0;
-  let twice = 0;
-  for (const seed of seeds) {
-    const flaky = await throttledUpload(path, `flaky-${seed}`, link, chunk, seed);
-    const ratio = size / flaky.seconds / link;
-    // The dropped partial bodies occupy the link whatever the client does: the best this seed allows.
-    const cap = size / (size + flaky.received - size);
-    rows.push({ bench: `goodput, seed ${seed}: ${flaky.faults} drops in ${flaky.puts} PUTs (partial bodies cap it at ${cap.toFixed(2)})`, baseline: `link ${link / 1e6} MB/s`, ours: `${(size / flaky.seconds / 1e6).toFixed(2)} MB/s`, ratio: ratio.toFixed(2), goal: '≥ 0.90', met: ratio >= 0.9 && flaky.result.file.complete });
-    faults += flaky.faults;
-    twice += flaky.received - size;
-  }
-  // Bytes the server read twice: a dropped chunk's partial body (never applied) and nothing more.
-  rows.push({ bench: `bytes the server read twice, per drop (${faults} drops)`, baseline: `chunk ${chunk / MiB} MiB`, ours: `${(twice / Math.max(1, faults) / MiB).toFixed(2)} MiB`, ratio: (twice / Math.max(1, faults) / chunk).toFixed(2), goal: '≤ 1 chunk', met: twice <= faults * chunk });
-  rmSync(path);
 }
 
 /** The official maas CLI against ours, fresh 1 GiB create each, A/B pairs in turn on fresh simulators. */
@@ -385,7 +300,7 @@ try {
   if (only.includes('throughput')) { log('… upload throughput'); await benchThroughput(); }
   if (only.includes('maascli')) { log('… against the maas CLI'); await benchMaasCli(); }
   if (only.includes('memory')) { log('… peak RSS'); await benchMemory(); }
-  if (only.includes('flaky')) { log('… flaky link'); await benchFlaky(); }
+  if (only.includes('flaky')) { log('… flaky link'); await benchFlaky({ env, log, rows, work, makeFile, MaasClient, sha256File, startMaasSimulator }); }
   if (only.includes('interrupt')) { log('… Ctrl-C and rerun'); await benchInterrupt(); }
   if (only.includes('final503')) { log('… 503 on the final chunk'); await benchFinal503(); }
   if (only.includes('limit')) { log('… --limit-rate'); await benchLimitRate(); }
