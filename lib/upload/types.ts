@@ -41,7 +41,7 @@ export interface UploadOptions {
   /** Timeout of the final chunk, during which MAAS hashes the whole file (docs/maas-upload-protocol.md#the-final-chunk). Default 30 min. */
   finalChunkTimeoutMs?: number | undefined;
   /**
-   * After a failure in which the whole chunk was sent, how long to watch the server's offset
+   * After a failure in which the whole chunk was sent, how long (from the failure) to watch the server's offset
    * before concluding the chunk was not applied (a slow server may still be writing it; docs/maas-upload-protocol.md#append-only-writes).
    * Defaults: 3 s for an ordinary chunk (MAAS appends a chunk in well under a second once its
    * proxy has the body), 5 min for the final one.
