@@ -32,7 +32,8 @@ t.test('a slow first offset read is part of the settle window, which still runs 
   t.equal(s.offset, 200_000, 'the chunk never landed: sent again from the same offset');
   t.ok(server.reads >= 2, `watched more than once (${server.reads} reads)`);
   t.ok(readsAt.at(-1)! - failedAt >= SETTLE_MS, `the last read came after the whole window (${readsAt.at(-1)! - failedAt} ms after the failure)`);
-  t.ok(took < SETTLE_MS + FIRST_READ_MS - 100, `ended about ${SETTLE_MS} ms after the failure, not ${SETTLE_MS} ms after the first read (${took} ms)`);
+  // Counted from the end of the first read, the watch could not end before SETTLE_MS + FIRST_READ_MS.
+  t.ok(took < SETTLE_MS + FIRST_READ_MS, `ended about ${SETTLE_MS} ms after the failure, not ${SETTLE_MS} ms after the first read (${took} ms)`);
 });
 
 t.test('a rerun settling a crashed run\'s chunk has no failure time: its window starts with the settle', async (t) => {
