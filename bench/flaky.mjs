@@ -1,4 +1,4 @@
-// Issue 18's flaky-link goodput (`BENCH_ONLY=flaky npm run bench`): a throttled link, 5 % of chunk
+// The flaky-link goodput (`BENCH_ONLY=flaky npm run bench`, README "Performance"): a throttled link, 5 % of chunk
 // PUTs cut mid-body, five seeds; each drop's timeline comes from the simulator's own request log.
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,7 +41,7 @@ function linkExit(sim, bytesPerSecond) {
  * (more than one: the client settled, docs/maas-upload-protocol.md#which-failures-are-ambiguous),
  * and the time lost beyond the partial body.
  */
-export function dropTimeline(requests, link, chunk) {
+function dropTimeline(requests, link, chunk) {
   const t0 = requests.find((r) => r.method === 'PUT')?.receivedAt ?? 0;
   return requests.flatMap((r, i) => {
     if (r.method !== 'PUT' || r.fault !== 'cut') return [];
