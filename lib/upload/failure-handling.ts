@@ -20,7 +20,15 @@ export async function afterPutFailure(ctx: UploadContext, s: Session, attempt: A
   await act(ctx, s, action, e, failure);
   if (action.type === 'shrink' || action.type === 'resend' || action.type === 'settle') {
     const before = s.offset;
-    await retrying(ctx, s, () => (action.type === 'settle' ? settle(ctx, s, attempt, failedAt) : readOffset(ctx, s, attempt)));
+    // The settle window counts from the failure only while MAAS answers: after a failed offset
+    // read (a struggling server is the likeliest to still be writing the chunk) it starts afresh.
+    let since: number | undefined = failedAt;
+    const watch = (): Promise<void> => {
+      const from = since;
+      since = undefined;
+      return settle(ctx, s, attempt, from);
+    };
+    await retrying(ctx, s, () => (action.type === 'settle' ? watch() : readOffset(ctx, s, attempt)));
     if (s.offset > before) s.attempts = 0;
   }
 }

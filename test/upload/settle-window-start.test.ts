@@ -6,6 +6,7 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BootResources } from '../../lib/resources/boot-resources.js';
+import { MaasNetworkError } from '../../lib/errors/index.js';
 import { afterPutFailure } from '../../lib/upload/failure-handling.js';
 import { settle } from '../../lib/upload/server-watch.js';
 import type { Attempt } from '../../lib/upload/upload-context.js';
@@ -41,4 +42,24 @@ t.test('a rerun settling a crashed run\'s chunk has no failure time: its window 
   const started = Date.now();
   await settle(ctx, s, { ...unanswered, elapsedMs: 0 });
   t.ok(Date.now() - started >= SETTLE_MS, 'the whole window, from now');
+});
+
+t.test('after a failed offset read the window starts afresh: a struggling server gets the whole watch', async (t) => {
+  const { ctx, s } = fakeUpload({ offset: 200_000, opts: { settleMs: SETTLE_MS, pollIntervalMs: 20 } });
+  const read = ctx.deps.resources.read.bind(ctx.deps.resources);
+  const readsAt: number[] = [];
+  let refusedAt = 0;
+  ctx.deps.resources.read = async (...args: Parameters<BootResources['read']>) => {
+    // The first read fails only after the whole window: counted from the failure, nothing would be left to watch.
+    if (refusedAt === 0) {
+      await sleep(SETTLE_MS + 50);
+      refusedAt = Date.now();
+      throw new MaasNetworkError('Cannot reach maas: connect ECONNREFUSED', { code: 'ECONNREFUSED' });
+    }
+    readsAt.push(Date.now());
+    return read(...args);
+  };
+  await afterPutFailure(ctx, s, unanswered, 'unknown');
+  t.equal(s.offset, 200_000);
+  t.ok(readsAt.at(-1)! - refusedAt >= SETTLE_MS, `watched a whole window after the refused read (${readsAt.at(-1)! - refusedAt} ms, ${readsAt.length} reads)`);
 });
