@@ -91,7 +91,9 @@ export async function settle(ctx: UploadContext, s: Session, attempt: Attempt, f
   const o = ctx.opts;
   const base = attempt.final ? (o.finalSettleMs ?? 5 * 60_000) : (o.settleMs ?? 3_000);
   // A server slow enough to time out may still be working: wait as long as the attempt ran (≤ 1 min).
-  const window = Math.max(base, attempt.timedOut ? Math.min(attempt.elapsedMs, 60_000) : 0);
+  // A 504 is the same timeout, hit by the proxy in front of regiond (nginx's proxy_read_timeout).
+  const slow = attempt.timedOut || attempt.status === 504;
+  const window = Math.max(base, slow ? Math.min(attempt.elapsedMs, 60_000) : 0);
   const poll = o.pollIntervalMs ?? (attempt.final ? 2_000 : 250);
   const deadline = failedAt + window;
   ctx.phase('settle', `checking whether MAAS applied the chunk at byte ${before} (up to ${Math.ceil(window / 1000)} s)`);
