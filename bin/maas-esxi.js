@@ -9,7 +9,7 @@
 // macOS, FreeBSD; npm's Windows shims read it too); bench/maas-cli.mjs runs with the same flags.
 import module from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 // Node ≥ 22.1 keeps V8's compiled code of our modules on disk, so a command does not parse and
 // compile ~150 modules again on every run (README "Performance"). Enabled before the CLI is
@@ -21,12 +21,13 @@ try {
   /* a cache is an optimisation: run without it */
 }
 
-/** The user's cache directory, as each platform names it. */
+/** The user's cache directory, as each platform names it (a relative XDG_CACHE_HOME is ignored, as the XDG spec says). */
 function cacheHome() {
   const env = process.env;
   if (process.platform === 'win32') return env.LOCALAPPDATA || join(homedir(), 'AppData', 'Local');
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches');
-  return env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
+  const xdg = env.XDG_CACHE_HOME;
+  return xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.cache');
 }
 
 const { run } = await import('../dist/cli/run.js');

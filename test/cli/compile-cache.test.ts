@@ -42,3 +42,12 @@ t.test('an unwritable cache directory changes nothing the user sees', async (t) 
   t.equal(r.stdout, normal.stdout, 'the same help');
   t.equal(r.stderr, '', 'and no warning');
 });
+
+t.test('a relative XDG_CACHE_HOME is ignored (XDG spec): the cache goes to ~/.cache', async (t) => {
+  const home = tempDir(t);
+  const r = help(home, 'relative-cache');
+  t.equal(r.status, 0, r.stderr);
+  const files = filesUnder(join(home, '.cache', 'maas-esxi', 'compile-cache'));
+  if (supported) t.ok(files.length > 0, 'under ~/.cache');
+  else t.same(files, [], 'no cache without Node support');
+});
