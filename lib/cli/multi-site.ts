@@ -5,7 +5,7 @@ import { exitCodeFor, SitesFailedError, worstExitCode } from './exit-codes.js';
 import type { UploadFlags } from './flag-sets.js';
 import { formatBytes, formatDuration } from './format.js';
 import { UsageError } from './grammar.js';
-import { createProgressView } from './progress-view.js';
+import type { createProgressView } from './progress-view.js';
 import { showPhases } from './upload-phases.js';
 import { uploadRunOptions, uploadStats } from './upload-run.js';
 import { runWaitReady, type WaitReadyTarget } from './wait-ready-run.js';
@@ -64,12 +64,12 @@ export function reportSites(ctx: RunContext, rows: readonly SiteRow[]): void {
  * Follow one site's upload with the single-site lines, each prefixed with the site (JSON lines
  * with --json): the same words and precision whether one site or several.
  */
-function followSite(ctx: RunContext, site: string, upload: ReturnType<Site['client']['bootResources']['upload']>): void {
+function followSite(ctx: RunContext, site: string, upload: ReturnType<Site['client']['bootResources']['upload']>, views: typeof createProgressView): void {
   if (ctx.flags.json) {
     upload.on('phase', (phase, detail) => ctx.out.event({ event: 'phase', site, phase, detail }));
     upload.on('progress', (p) => p.phase === 'upload' && ctx.out.event({ event: 'progress', site, bytesAcked: p.bytesAcked, total: p.total }));
   } else {
-    showPhases(upload, createProgressView(ctx.out, { prefix: `[${site}] ` }), 'Using the sha256 worked out once for every site.');
+    showPhases(upload, views(ctx.out, { prefix: `[${site}] ` }), 'Using the sha256 worked out once for every site.');
   }
   upload.on('retry', (r) => ctx.out.info(`[${site}] attempt failed at byte ${r.offset}: ${r.error.message} Retrying (attempt ${r.attempt}).`));
   upload.on('warning', (m) => ctx.out.warn(`[${site}] ${m}`));
@@ -99,13 +99,16 @@ export async function runMultiSiteUpload(
 ): Promise<void> {
   if (uflags.dryRun) throw new UsageError('--dry-run plans one site at a time.', `Run it per profile, e.g. maas-esxi ${names[0]} create … --dry-run.`);
   const { sites, close } = connectSites(ctx, names);
+  // Loaded here, not by the module: `create` loads this one for siteNames on every run, and a
+  // single-site --quiet run loads no progress view at all (lib/cli/upload-run.ts).
+  const { createProgressView } = await import('./progress-view.js');
   try {
     if (!opts.sha256) ctx.out.info(`Hashing ${opts.path} once for ${sites.length} sites…`);
     const result = await uploadToSites(sites, {
       ...opts,
       ...uploadRunOptions(ctx, uflags),
       parallel,
-      onUpload: (site, up) => followSite(ctx, site, up),
+      onUpload: (site, up) => followSite(ctx, site, up, createProgressView),
       afterUpload: waitReady
         ? (site: Site) => runWaitReady(ctx, site.client, { ...waitReady, name: opts.name, architecture: opts.architecture }, site.name)
         : undefined,

@@ -76,8 +76,12 @@ export async function parseCommandArgs(spec: AnyCommand, path: readonly string[]
   checkOptions(spec, rest, helpHint);
   const { default: yargs } = await import('yargs');
   let parsed: ParsedArgs | undefined;
+  // Declared as the default command ('$0 …') and parsed without its name: yargs renders the whole
+  // help text (cliui, string-width) before it runs a named command's handler, in case the handler
+  // asks for it — ~60 ms of CPU on every run for a text nobody reads (yargs command.js,
+  // cacheHelpMessage). Our help is our own (lib/cli/help.ts).
   const parser = declareGlobalFlags(yargs() as Argv)
-    .command(spec.command, spec.summary, (b: Argv) => (spec.builder ? spec.builder(b) : b), (argv: ParsedArgs) => {
+    .command(spec.command.replace(/^\S+/, '$0'), spec.summary, (b: Argv) => (spec.builder ? spec.builder(b) : b), (argv: ParsedArgs) => {
       parsed = argv;
     })
     .strict()
@@ -86,7 +90,7 @@ export async function parseCommandArgs(spec: AnyCommand, path: readonly string[]
     .exitProcess(false);
   try {
     await new Promise<void>((resolve, reject) => {
-      void parser.parse([commandName(spec), ...rest], {}, (err) => (err ? reject(err) : resolve()));
+      void parser.parse(rest, {}, (err) => (err ? reject(err) : resolve()));
     });
   } catch (err) {
     if (err instanceof UsageError) throw err;

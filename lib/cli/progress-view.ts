@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
 import { formatBytes, formatDuration } from './format.js';
 import type { Output } from './output.js';
+import { SILENT_VIEW } from './upload-phases.js';
 
 export interface ProgressSample {
   label: string;
@@ -27,7 +28,7 @@ export interface ProgressView {
 }
 
 export function createProgressView(out: Output, opts: { intervalMs?: number; now?: () => number; prefix?: string } = {}): ProgressView {
-  if (out.flags.quiet) return { update: () => undefined, log: () => undefined, stop: () => undefined };
+  if (out.flags.quiet) return SILENT_VIEW;
   // With --json stderr stays JSON lines (a script parses both streams): events, never a bar.
   if (out.flags.json) return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressEvent, opts.prefix ?? '');
   // Several sites upload at once: one bar each would tear each other, so each site gets lines.

@@ -22,9 +22,9 @@ export async function run(): Promise<void> {
   // V8 flags by kind of run (node:v8 costs ~1 MiB; each flag saves more, bench/startup.mjs).
   // A Tab or help is over in a blink: the only code that gets hot is Node's module resolver
   // (fileURLToPath, path.resolve for each of ~50 imports), and optimising it pages in ~4 MiB of
-  // TurboFan for nothing. A command: undici parses HTTP with llhttp compiled to WebAssembly, and
-  // V8's optimising tier-up of that module costs a transient ~20 MiB spike for no gain at a few
-  // requests per second; baseline (Liftoff) code keeps a multi-GB upload's peak RSS under 100 MiB.
+  // TurboFan for nothing. A command behind a proxy: undici parses HTTP with llhttp compiled to
+  // WebAssembly, and V8's optimising tier-up of that module costs a transient ~20 MiB spike for no
+  // gain at a few requests per second (direct connections load no undici, lib/http/proxied.ts).
   (await import('node:v8')).setFlagsFromString(brief ? '--no-opt' : '--liftoff-only');
   // A Tab loads its own module only, not lib/cli/main.ts (help, output, SDK error rendering).
   if (args[0] === '__complete') {

@@ -2,6 +2,9 @@ import type { UploadPhase, UploadProgress } from '../upload/types.js';
 import type { BootResourceUpload } from '../upload/uploader.js';
 import type { ProgressSample, ProgressView } from './progress-view.js';
 
+/** The view of --quiet: shows nothing (lib/cli/upload-run.ts attaches no listener to it). */
+export const SILENT_VIEW: ProgressView = { update: () => undefined, log: () => undefined, stop: () => undefined };
+
 /**
  * What a person reads for each upload phase, shared by one site and several (prefixed there).
  * Returns a mapper with memory: the SDK reports `verify` after the last chunk and again while it

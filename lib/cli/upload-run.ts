@@ -6,8 +6,7 @@ import type { RunContext } from './command.js';
 import type { UploadFlags } from './flag-sets.js';
 import { replacementNote } from '../upload/locate.js';
 import { formatBytes, formatDuration } from './format.js';
-import { createProgressView } from './progress-view.js';
-import { showPhases } from './upload-phases.js';
+import { showPhases, SILENT_VIEW } from './upload-phases.js';
 
 /** The SDK options every upload command derives from its flags and the context (Ctrl-C, state). */
 export function uploadRunOptions(ctx: CliContext, uflags: UploadFlags): Partial<UploadOptions> {
@@ -83,8 +82,10 @@ export function describeChunks(plan: Pick<UploadPlan, 'size' | 'chunkSize' | 'ch
 
 /** Show an upload's phases, progress, retries and warnings on stderr. */
 async function followUpload(ctx: CliContext, upload: BootResourceUpload, known: KnownSha256): Promise<UploadResult> {
-  const view = createProgressView(ctx.out);
-  showPhases(upload, view, KNOWN_SHA256[known]);
+  // --quiet shows no phase and no progress: load no view and listen to neither, so the upload
+  // computes no progress samples at all (it skips them without a listener).
+  const view = ctx.out.flags.quiet ? SILENT_VIEW : (await import('./progress-view.js')).createProgressView(ctx.out);
+  if (view !== SILENT_VIEW) showPhases(upload, view, KNOWN_SHA256[known]);
   upload.on('retry', (r) => view.log(`Attempt failed at byte ${r.offset}: ${r.error.message} Retrying in ${formatDuration(r.delayMs / 1000)} (attempt ${r.attempt}).`));
   upload.on('warning', (m) => {
     view.stop();

@@ -1,4 +1,3 @@
-import { FormData } from 'undici';
 import type { Readable } from 'node:stream';
 import { OAuthSigner } from '../auth/oauth.js';
 import { parseApiKey } from '../auth/api-key.js';
@@ -6,6 +5,7 @@ import { scrubSecrets } from '../auth/redact.js';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, sleep, type BackoffPolicy } from './backoff.js';
 import { errorFromResponse } from './classify.js';
 import { isTransient, MaasAuthError, MaasError, retryAfterOf } from '../errors/index.js';
+import { multipartBody } from './multipart.js';
 import { HttpTransport, type TransportOptions, type TransportResponse } from './transport.js';
 
 export type QueryValue = string | number | boolean | readonly (string | number)[] | undefined;
@@ -136,13 +136,16 @@ export class MaasApiClient {
 
   async #once(method: string, url: string, req: ApiRequest): Promise<TransportResponse> {
     const headers: Record<string, string> = { ...req.headers };
-    let body: string | Buffer | Readable | FormData | undefined = req.body;
+    let body: Buffer | Readable | undefined = req.body;
     if (req.form) {
-      // undici's own FormData (never the global one, docs/dependencies.md#undici): undici sets the boundary
-      // and length itself. The form-data package would load mime-db (~15 MiB RSS) for six fields.
-      const form = new FormData();
-      for (const [k, v] of Object.entries(req.form)) if (v !== undefined) form.append(k, String(v));
-      body = form;
+      // Encoded here rather than by an HTTP library's FormData, so that a direct connection loads
+      // no undici (docs/dependencies.md#undici); the form-data package would load mime-db
+      // (~15 MiB RSS) for six text fields.
+      const fields: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.form)) if (v !== undefined) fields[k] = String(v);
+      const form = multipartBody(fields);
+      body = form.body;
+      headers['content-type'] = form.contentType;
     }
     if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length);
     // A fresh nonce and timestamp for every attempt (docs/maas-api.md#the-300-s-window).

@@ -1,9 +1,9 @@
-import { Agent, buildConnector, EnvHttpProxyAgent, request, type Dispatcher, type FormData } from 'undici';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { redactHeaders } from '../auth/redact.js';
 import { errorFromTransport } from './classify.js';
-import { StreamedPut } from './streamed-put.js';
+import { DirectHttp, type WireAnswer } from './direct-http.js';
+import { openProxied, proxyConfigured, type ProxiedOptions, type ProxiedPath } from './proxied.js';
 
 export interface TransportOptions {
   /** PEM text of the CA(s) to trust instead of the default store (--cacerts, MAAS_API_CACERT). */
@@ -12,10 +12,11 @@ export interface TransportOptions {
   insecure?: boolean | undefined;
   connectTimeoutMs?: number | undefined;
   /**
-   * Default headers timeout. undici refreshes it while a body is being written, so for uploads
-   * it is a send-side idle timer, then the wait for the answer (docs/dependencies.md#undici).
+   * Default idle timeout of a request: refreshed while a body is being written, so for uploads it
+   * is a send-side idle timer, then the wait for the answer (docs/dependencies.md#undici).
    */
   headersTimeoutMs?: number | undefined;
+  /** Idle timeout while reading an answer behind a proxy (direct connections use headersTimeoutMs throughout). */
   bodyTimeoutMs?: number | undefined;
   keepAliveTimeoutMs?: number | undefined;
   /** Proxy settings; defaults to HTTP(S)_PROXY / NO_PROXY from the environment. */
@@ -29,7 +30,7 @@ interface TransportRequest {
   method: string;
   url: string;
   headers?: Record<string, string> | undefined;
-  body?: string | Buffer | Readable | FormData | null | undefined;
+  body?: string | Buffer | Readable | null | undefined;
   signal?: AbortSignal | undefined;
   headersTimeoutMs?: number | undefined;
 }
@@ -46,21 +47,24 @@ export interface TransportResponse {
 const USER_AGENT = 'maas-esxi (+https://www.npmjs.com/package/maas-esxi)';
 
 /**
- * One undici dispatcher per client: keep-alive, one connection per origin (MAAS appends chunks in
- * order and a multi-region load balancer must see every chunk on the same connection,
- * docs/maas-upload-protocol.md#append-only-writes), TLS CA / insecure, and proxies from the environment with the TLS options
- * passed to both `connect` and `requestTls` (tunnelled requests only read the latter;
- * docs/dependencies.md#undici).
+ * The HTTP path of one client. Direct connections use node:http (lib/http/direct-http.ts) on two
+ * kept-alive sockets per origin: one for the API calls, one for the chunk PUTs, so that a call
+ * made while a chunk is in flight never waits behind it, and every chunk lands on the same
+ * connection (MAAS appends chunks in order and a multi-region load balancer must see every chunk
+ * on the same connection, docs/maas-upload-protocol.md#append-only-writes). With HTTP(S)_PROXY
+ * set, every request goes through undici's EnvHttpProxyAgent instead, loaded then and only then
+ * (lib/http/proxied.ts, docs/dependencies.md#undici).
  */
 export class HttpTransport {
-  readonly dispatcher: Dispatcher;
   readonly #opts: TransportOptions;
   /** Offset of the server's clock from ours (ms), from the last Date header seen. */
   clockSkewMs: number | undefined;
   /** Open connections (direct, not proxied), so that a request can be abandoned with a reset. */
   readonly #sockets = new Set<Socket>();
-  /** Streamed bodies (chunk PUTs) on direct connections; undefined behind a proxy (lib/http/streamed-put.ts). */
-  readonly #streamed: StreamedPut | undefined;
+  /** API calls and chunk PUTs on direct connections; undefined behind a proxy. */
+  readonly #direct: { api: DirectHttp; chunks: DirectHttp } | undefined;
+  readonly #proxiedOptions: ProxiedOptions | undefined;
+  #proxied: Promise<ProxiedPath> | undefined;
 
   constructor(opts: TransportOptions = {}) {
     this.#opts = opts;
@@ -68,36 +72,19 @@ export class HttpTransport {
       ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
       ...(opts.insecure ? { rejectUnauthorized: false } : {}),
     };
-    const common = {
-      keepAliveTimeout: opts.keepAliveTimeoutMs ?? 60_000,
-      keepAliveMaxTimeout: 600_000,
-      headersTimeout: opts.headersTimeoutMs ?? 120_000,
-      bodyTimeout: opts.bodyTimeoutMs ?? 300_000,
-      connections: 1,
-      pipelining: 1,
-      connect: { ...tls, timeout: opts.connectTimeoutMs ?? 30_000 },
-    };
     const env = opts.env ?? process.env;
-    const proxied = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((k) => env[k]);
-    const connector = buildConnector({ ...tls, timeout: opts.connectTimeoutMs ?? 30_000 });
-    const tracked: buildConnector.connector = (options, callback) =>
-      connector(options, (err, socket) => {
-        if (socket) this.#track(socket as Socket);
-        // The connector's callback type is a union of (error, null) and (null, socket).
-        (callback as (e: Error | null, s: typeof socket) => void)(err, socket);
-      });
-    this.dispatcher = proxied
-      ? new EnvHttpProxyAgent({
-          ...common,
-          requestTls: tls,
-          httpProxy: env['http_proxy'] ?? env['HTTP_PROXY'],
-          httpsProxy: env['https_proxy'] ?? env['HTTPS_PROXY'],
-          noProxy: env['no_proxy'] ?? env['NO_PROXY'],
-        })
-      : new Agent({ ...common, connect: tracked });
-    this.#streamed = proxied
-      ? undefined
-      : new StreamedPut({ tls, connectTimeoutMs: common.connect.timeout, keepAliveTimeoutMs: common.keepAliveTimeout, onSocket: (socket) => this.#track(socket) });
+    const connectTimeoutMs = opts.connectTimeoutMs ?? 30_000;
+    const keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? 60_000;
+    if (proxyConfigured(env)) {
+      this.#proxiedOptions = { tls, connectTimeoutMs, keepAliveTimeoutMs, headersTimeoutMs: this.#headersTimeoutMs(), bodyTimeoutMs: opts.bodyTimeoutMs ?? 300_000, env };
+      return;
+    }
+    const direct = { tls, connectTimeoutMs, keepAliveTimeoutMs, onSocket: (socket: Socket) => this.#track(socket) };
+    this.#direct = { api: new DirectHttp(direct), chunks: new DirectHttp(direct) };
+  }
+
+  #headersTimeoutMs(req?: TransportRequest): number {
+    return req?.headersTimeoutMs ?? this.#opts.headersTimeoutMs ?? 120_000;
   }
 
   #track(socket: Socket): void {
@@ -125,13 +112,11 @@ export class HttpTransport {
     const trace = this.#opts.trace;
     const started = Date.now();
     trace?.(`> ${req.method} ${req.url}\n${formatHeaders(redactHeaders(headers))}`);
-    let res: RawAnswer;
+    let res: WireAnswer;
     try {
-      const body = req.body;
-      res =
-        this.#streamed && isStreamed(body)
-          ? await this.#streamed.send({ ...req, headers, body, idleTimeoutMs: req.headersTimeoutMs ?? this.#opts.headersTimeoutMs ?? 120_000 })
-          : await this.#viaUndici(req, headers);
+      const wire = { ...req, headers, body: req.body, idleTimeoutMs: this.#headersTimeoutMs(req) };
+      if (!this.#direct) res = await (await this.#proxy()).send(wire);
+      else res = await (isStreamed(req.body) ? this.#direct.chunks : this.#direct.api).send(wire);
     } catch (err) {
       const typed = errorFromTransport({ method: req.method, url: req.url }, err, req.signal);
       trace?.(`! ${req.method} ${req.url} failed after ${Date.now() - started} ms: ${typed.message}`);
@@ -155,28 +140,22 @@ export class HttpTransport {
     };
   }
 
-  async #viaUndici(req: TransportRequest, headers: Record<string, string>): Promise<RawAnswer> {
-    const res = await request(req.url, {
-      method: req.method as Dispatcher.HttpMethod,
-      headers,
-      body: req.body ?? null,
-      dispatcher: this.dispatcher,
-      signal: req.signal,
-      ...(req.headersTimeoutMs !== undefined ? { headersTimeout: req.headersTimeoutMs } : {}),
+  #proxy(): Promise<ProxiedPath> {
+    // A failed load (undici missing) fails this request, and the next one tries again.
+    this.#proxied ??= openProxied(this.#proxiedOptions as ProxiedOptions).catch((err: unknown) => {
+      this.#proxied = undefined;
+      throw err;
     });
-    return { statusCode: res.statusCode, headers: res.headers, text: await res.body.text() };
+    return this.#proxied;
   }
 
   async close(): Promise<void> {
-    this.#streamed?.close();
-    await this.dispatcher.close();
+    this.#direct?.api.close();
+    this.#direct?.chunks.close();
+    const proxied = this.#proxied;
+    this.#proxied = undefined;
+    if (proxied) await (await proxied.catch(() => undefined))?.close();
   }
-}
-
-interface RawAnswer {
-  statusCode: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
 }
 
 /** A body read piece by piece (a chunk of the image), as opposed to one already in memory or a form. */

@@ -1,27 +1,24 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { modulesLoadedBy } from '../fixtures/modules-loaded.js';
 import { tempDir } from '../fixtures/upload-env.js';
 import { ProfileStore } from '../../lib/profiles/profile-store.js';
 
 const bin = fileURLToPath(new URL('../../bin/maas-esxi.js', import.meta.url));
-const preload = fileURLToPath(new URL('../fixtures/module-log.mjs', import.meta.url));
 
-/** The module URLs the built CLI loads for `args` (dist/, as installed). */
-function modulesLoadedBy(home: string, args: string[], name: string): string[] {
-  const log = join(home, `${name}.log`);
-  const r = spawnSync(process.execPath, ['--import', preload, bin, ...args], { env: { ...process.env, HOME: home, XDG_STATE_HOME: join(home, 'state'), MODULE_LOG: log }, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
-  return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+/** The module URLs the built CLI loads for `args`; the command must succeed. */
+async function loadedBy(home: string, args: string[], name: string): Promise<string[]> {
+  const r = await modulesLoadedBy(home, args, name);
+  if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+  return r.modules;
 }
 
 // Help and a completion Tab start instantly because they load only the
 // registry; the parser, the HTTP client and the upload engine load when a command runs.
 // (Time and memory are measured by bench/startup.mjs; this guards what makes them small.)
 t.test('help and completion load no yargs, undici, SDK client or upload engine', async (t) => {
-  if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) throw new Error('dist/ is not built: run npm run build');
   const home = tempDir(t);
   // node:v8 loads everywhere (lib/cli/run.ts sets V8 flags: it saves more than it costs).
   const heavy = /node_modules\/(yargs|undici|oauth-1\.0a)\/|dist\/(upload\/uploader|client\/maas-client|http\/transport|packer\/index)\.js|node:crypto$/;
@@ -33,11 +30,11 @@ t.test('help and completion load no yargs, undici, SDK client or upload engine',
     ['tab-arch', ['__complete', '--cur', 'architecture=', '--line', 'maas-esxi admin create architecture=']],
   ];
   for (const [name, args] of lines) {
-    const loaded = modulesLoadedBy(home, args, name);
+    const loaded = await loadedBy(home, args, name);
     t.ok(loaded.some((u) => u.includes('dist/cli/commands/index.js')), `${name}: the log sees the registry load`);
     t.same(loaded.filter((u) => heavy.test(u)), [], `${name}: nothing heavy loads`);
   }
-  const run = modulesLoadedBy(home, ['env', 'boot-resources', 'read', '--help'], 'read-help');
+  const run = await loadedBy(home, ['env', 'boot-resources', 'read', '--help'], 'read-help');
   t.notOk(run.some((u) => u.includes('yargs')), 'a help line of a profile command loads no yargs either');
 });
 
@@ -50,9 +47,9 @@ t.test('a Tab loads neither the main module nor, after the first, the profile st
   store.save({ name: 'admin', url: 'http://127.0.0.1:5240/MAAS/api/2.0/', credentials: ['c', 't', 's'], description: null, cacerts: null });
   store.close();
   const tab = ['__complete', '--cur', '', '--line', 'maas-esxi '];
-  const first = modulesLoadedBy(home, tab, 'tab-1');
+  const first = await loadedBy(home, tab, 'tab-1');
   t.ok(first.some((u) => u.endsWith('dist/profiles/profile-store.js')), 'the first Tab reads the profile DB');
-  const second = modulesLoadedBy(home, tab, 'tab-2');
+  const second = await loadedBy(home, tab, 'tab-2');
   t.same(second.filter((u) => /dist\/(cli\/(main|help|output)|profiles\/(profile-store|sqlite))\.js$/.test(u)), [], 'the next Tab loads none of them');
   const names = spawnSync(process.execPath, [bin, ...tab], { env: { ...process.env, HOME: home, XDG_STATE_HOME: join(home, 'state') }, encoding: 'utf8' });
   t.match(names.stdout, /^admin$/m, 'and still offers the profile');

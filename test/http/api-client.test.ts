@@ -166,3 +166,17 @@ t.test('url() joins API-relative paths and absolute upload_uri paths with the pr
   t.equal(api.url('/MAAS/api/2.0/boot-resources/7/upload/9/'), 'http://maas.example:5240/MAAS/api/2.0/boot-resources/7/upload/9/');
   t.equal(api.url('users/', { op: 'whoami', x: ['a', 'b'] }), 'http://maas.example:5240/MAAS/api/2.0/users/?op=whoami&x=a&x=b');
 });
+
+t.test('API calls on a direct connection share one kept-alive connection, forms included', async (t) => {
+  const srv = await startServer((_req, res) => res.end('{}'));
+  t.teardown(srv.close);
+  let connections = 0;
+  srv.server.on('connection', () => (connections += 1));
+  const api = new MaasApiClient({ apiUrl: `${srv.url}/MAAS/api/2.0/`, apiKey: null });
+  t.teardown(() => api.close());
+  await api.json('GET', 'version/');
+  await api.json('POST', 'boot-resources/', { form: { name: 'esxi/8.0' } });
+  await api.json('GET', 'users/', { query: { op: 'whoami' } });
+  t.equal(srv.requests.length, 3);
+  t.equal(connections, 1, 'one connection for every call');
+});

@@ -1,5 +1,5 @@
 // Streamed bodies (the upload's chunk PUTs) go over node:http on direct connections
-// (lib/http/streamed-put.ts). These check what the upload relies on, at the server: the exact
+// (lib/http/direct-http.ts). These check what the upload relies on, at the server: the exact
 // bytes, a fresh signature per request, one kept-alive connection, TLS options, an early answer,
 // and that nothing is read from the body before the connection is up.
 import t from 'tap';

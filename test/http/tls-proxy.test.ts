@@ -2,12 +2,12 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createHttpServer } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MaasApiClient } from '../../lib/http/api-client.js';
 import { MaasNetworkError } from '../../lib/errors/index.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
+import { startConnectProxy } from '../fixtures/connect-proxy.js';
 
 function makeCert(dir: string): { key: string; cert: string } {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
@@ -50,30 +50,15 @@ t.test('HTTPS_PROXY is honoured and the CA reaches the tunnelled TLS (docs/depen
   });
   await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
   const targetPort = (target.address() as AddressInfo).port;
-  let connects = 0;
-  const proxy = createHttpServer();
-  proxy.on('connect', (req, socket, head) => {
-    connects += 1;
-    const [host, port] = String(req.url).split(':');
-    const upstream = connect(Number(port), host!, () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const proxy = await startConnectProxy();
   t.teardown(async () => {
     target.closeAllConnections();
-    proxy.closeAllConnections();
+    await proxy.close();
     await new Promise<void>((r) => target.close(() => r()));
-    await new Promise<void>((r) => proxy.close(() => r()));
   });
-  const env = { HTTPS_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, NO_PROXY: '' };
+  const env = { HTTPS_PROXY: proxy.url, NO_PROXY: '' };
   const api = new MaasApiClient({ apiUrl: `https://127.0.0.1:${targetPort}/MAAS/api/2.0/`, apiKey: null, ca: cert, env });
   t.equal(await api.json('GET', 'version/'), 'via proxy');
   await api.close();
-  t.equal(connects, 1, 'the request went through the proxy');
+  t.equal(proxy.connects(), 1, 'the request went through the proxy');
 });

@@ -3,18 +3,21 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 
-/** A request whose body is streamed (an upload chunk), sent on the direct path. */
-interface StreamedRequest {
+/** A body already in memory (JSON, a multipart form), one read piece by piece (an upload chunk), or none. */
+type WireBody = string | Buffer | AsyncIterable<Uint8Array> | null | undefined;
+
+/** One request as both paths (direct here, proxied in lib/http/proxied.ts) send it. */
+export interface WireRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
-  body: AsyncIterable<Uint8Array>;
+  body: WireBody;
   signal?: AbortSignal | undefined;
   /** Idle timeout: refreshed by every write and read, so it is the send-side idle timer, then the wait for the answer. */
   idleTimeoutMs: number;
 }
 
-interface StreamedAnswer {
+export interface WireAnswer {
   statusCode: number;
   headers: IncomingHttpHeaders;
   text: string;
@@ -29,14 +32,14 @@ interface DirectOptions {
 }
 
 /**
- * Chunk PUTs over node:http on one keep-alive socket per origin, for direct (unproxied)
- * connections. Measured on the 2-core bench machine (1 GiB in 8 MiB PUTs to a loopback sink,
- * 2 MiB writes): 0.9 s of CPU and 57 MiB peak RSS, against 1.5–1.65 s and 102 MiB through
- * undici's request() — undici's per-request and per-write machinery (dispatcher handlers, the
- * WebAssembly parser, stream wrapping) is the difference, not the kernel's copy (docs/dependencies.md#undici).
- * Everything else (JSON, forms, proxies) stays on undici.
+ * Requests over node:http on one keep-alive socket per origin, for direct (unproxied)
+ * connections: every request, not only the chunk PUTs. Measured on the 2-core bench machine
+ * (1 GiB in 8 MiB PUTs to a loopback sink, 2 MiB writes): 0.9 s of CPU and 57 MiB peak RSS,
+ * against 1.5–1.65 s and 102 MiB through undici's request(); and merely loading undici for the
+ * JSON calls cost ~190 ms of CPU and ~20 MiB of RSS per run (docs/dependencies.md#undici). Only a
+ * proxy loads undici (lib/http/proxied.ts).
  */
-export class StreamedPut {
+export class DirectHttp {
   readonly #opts: DirectOptions;
   #http: HttpAgent | undefined;
   #https: HttpsAgent | undefined;
@@ -45,7 +48,7 @@ export class StreamedPut {
     this.#opts = opts;
   }
 
-  async send(req: StreamedRequest): Promise<StreamedAnswer> {
+  async send(req: WireRequest): Promise<WireAnswer> {
     const cr = this.#open(req);
     const answer = answerOf(cr);
     answer.catch(() => undefined);
@@ -63,7 +66,7 @@ export class StreamedPut {
     this.#https?.destroy();
   }
 
-  #open(req: StreamedRequest): ClientRequest {
+  #open(req: WireRequest): ClientRequest {
     const url = new URL(req.url);
     const secure = url.protocol === 'https:';
     const o = this.#opts;
@@ -82,7 +85,7 @@ export class StreamedPut {
 }
 
 /** The answer, read whole (MAAS's are small); rejects on any failure of the exchange. */
-function answerOf(cr: ClientRequest): Promise<StreamedAnswer> {
+function answerOf(cr: ClientRequest): Promise<WireAnswer> {
   return new Promise((resolve, reject) => {
     cr.once('error', reject);
     cr.once('response', (res: IncomingMessage) => {
@@ -95,8 +98,16 @@ function answerOf(cr: ClientRequest): Promise<StreamedAnswer> {
   });
 }
 
-/** Write each piece as it comes, waiting for the socket to drain: no more than one piece is ever queued in user space. */
-async function writeBody(cr: ClientRequest, body: AsyncIterable<Uint8Array>): Promise<void> {
+/**
+ * A body in memory goes in one write with its Content-Length (node:http sets it from end()'s
+ * argument, and 0 for none). A streamed one is written piece by piece as it comes, waiting for the
+ * socket to drain: no more than one piece is ever queued in user space.
+ */
+async function writeBody(cr: ClientRequest, body: WireBody): Promise<void> {
+  if (body === null || body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
+    cr.end(body ?? undefined);
+    return;
+  }
   try {
     // Read the body only once the connection is up: node:http would buffer the pieces of a
     // request whose connection is refused, and the upload would count them as handed over.

@@ -1,0 +1,53 @@
+// What a command loads decides its fixed cost (README "Performance", bench/startup.mjs measures
+// it): a direct connection loads no undici (docs/dependencies.md#undici), a proxied one does and
+// goes through the proxy. Asserted on the modules the built CLI loads, never on timing.
+import t from 'tap';
+import { startMaasSimulator } from '../../lib/testing/index.js';
+import { startConnectProxy } from '../fixtures/connect-proxy.js';
+import { modulesLoadedBy } from '../fixtures/modules-loaded.js';
+import { makeImage, tempDir } from '../fixtures/upload-env.js';
+
+const UNDICI = /node_modules\/undici\//;
+const PROGRESS = /dist\/cli\/progress-view\.js$|node_modules\/cli-progress\//;
+const NO_PROXY_ENV = { HTTP_PROXY: undefined, HTTPS_PROXY: undefined, http_proxy: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined };
+
+t.test('a direct connection loads no undici; with HTTP_PROXY set, undici carries the request through the proxy', async (t) => {
+  const sim = await startMaasSimulator();
+  t.teardown(() => sim.close());
+  const proxy = await startConnectProxy();
+  t.teardown(proxy.close);
+  const home = tempDir(t);
+  const env = { MAAS_API_URL: sim.url, MAAS_API_KEY: sim.adminKey, ...NO_PROXY_ENV };
+  const args = ['env', 'boot-resources', 'read', '--json'];
+  const direct = await modulesLoadedBy(home, args, 'direct', env);
+  t.equal(direct.code, 0, direct.stderr);
+  t.ok(direct.modules.some((u) => u.endsWith('dist/http/direct-http.js')), 'the log sees the HTTP client load');
+  t.same(direct.modules.filter((u) => UNDICI.test(u)), [], 'no undici module');
+  const before = sim.requests.length;
+  const proxied = await modulesLoadedBy(home, args, 'proxied', { ...env, HTTP_PROXY: proxy.url });
+  t.equal(proxied.code, 0, proxied.stderr);
+  t.ok(proxied.modules.some((u) => UNDICI.test(u)), 'undici loads behind a proxy');
+  t.ok(proxy.connects() >= 1, 'and the request went through the proxy');
+  t.ok(sim.requests.length > before, 'to the simulator');
+  t.equal(proxied.stdout, direct.stdout, 'with the same answer');
+});
+
+t.test('create --quiet loads no progress view; off a TTY the view loads for its lines, cli-progress does not', async (t) => {
+  const sim = await startMaasSimulator();
+  t.teardown(() => sim.close());
+  const home = tempDir(t);
+  const images = [makeImage(home, 1024 * 1024, 'a.dd.gz', '24022510'), makeImage(home, 1024 * 1024, 'b.dd.gz', '24022511')];
+  const env = { MAAS_API_URL: sim.url, MAAS_API_KEY: sim.adminKey, ...NO_PROXY_ENV };
+  const create = (n: number, ...flags: string[]): string[] => ['env', 'create', `name=esxi/m${n}`, 'architecture=amd64/generic', `content@=${images[n - 1]!.path}`, ...flags];
+  const quiet = await modulesLoadedBy(home, create(1, '--quiet'), 'quiet', env);
+  t.equal(quiet.code, 0, quiet.stderr);
+  t.equal(quiet.stderr, '', '--quiet prints nothing on stderr');
+  t.ok(quiet.modules.some((u) => u.endsWith('dist/upload/uploader.js')), 'the log sees the upload engine load');
+  t.same(quiet.modules.filter((u) => PROGRESS.test(u)), [], 'no progress module');
+  const uploads = sim.requests.filter((r) => r.method === 'PUT' && r.status === 200);
+  t.ok(uploads.length >= 1, 'and the image was uploaded');
+  const lines = await modulesLoadedBy(home, create(2), 'lines', env);
+  t.equal(lines.code, 0, lines.stderr);
+  t.ok(lines.modules.some((u) => u.endsWith('dist/cli/progress-view.js')), 'without --quiet the view loads');
+  t.notOk(lines.modules.some((u) => /node_modules\/cli-progress\//.test(u)), 'but no bar off a TTY');
+});
