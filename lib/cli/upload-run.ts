@@ -46,12 +46,16 @@ export async function runUpload(ctx: RunContext, client: MaasClient, opts: Uploa
     else ctx.out.text(describePlan(plan));
     return;
   }
-  await reportUpload(ctx, client.bootResources.upload(options), known, then);
+  await reportUpload(ctx, () => client.bootResources.upload(options), known, then);
 }
 
-/** Follow an upload to its end (also `uploads resume`), then print its summary and result. */
-export async function reportUpload(ctx: RunContext, upload: BootResourceUpload, known: KnownSha256, then?: AfterUpload): Promise<void> {
-  const result = await followUpload(ctx, upload, known);
+/**
+ * Start an upload and follow it to its end (also `uploads resume`), then print its summary and
+ * result. `start` runs only once the progress view is loaded, so that no phase the upload
+ * reports at once (hashing) is emitted before anyone listens.
+ */
+export async function reportUpload(ctx: RunContext, start: () => BootResourceUpload, known: KnownSha256, then?: AfterUpload): Promise<void> {
+  const result = await followUpload(ctx, start, known);
   summarise(ctx, result);
   const more = then ? await then(result) : {};
   ctx.out.result(ctx.flags.json ? { resource: result.resource, upload: uploadStats(result), ...more } : result.resource);
@@ -81,10 +85,11 @@ export function describeChunks(plan: Pick<UploadPlan, 'size' | 'chunkSize' | 'ch
 }
 
 /** Show an upload's phases, progress, retries and warnings on stderr. */
-async function followUpload(ctx: CliContext, upload: BootResourceUpload, known: KnownSha256): Promise<UploadResult> {
+async function followUpload(ctx: CliContext, start: () => BootResourceUpload, known: KnownSha256): Promise<UploadResult> {
   // --quiet shows no phase and no progress: load no view and listen to neither, so the upload
   // computes no progress samples at all (it skips them without a listener).
   const view = ctx.out.flags.quiet ? SILENT_VIEW : (await import('./progress-view.js')).createProgressView(ctx.out);
+  const upload = start();
   if (view !== SILENT_VIEW) showPhases(upload, view, KNOWN_SHA256[known]);
   upload.on('retry', (r) => view.log(`Attempt failed at byte ${r.offset}: ${r.error.message} Retrying in ${formatDuration(r.delayMs / 1000)} (attempt ${r.attempt}).`));
   upload.on('warning', (m) => {

@@ -86,6 +86,7 @@ export const uploadsCommand = defineCommand<UploadsOptions>({
     }
     // Loaded when the command runs, not for --help or a completion Tab (bench/startup.mjs).
     const { reportUpload, uploadRunOptions } = await import('../upload-run.js');
-    await reportUpload(ctx, ctx.maas().bootResources.resume(o.id, uploadRunOptions(ctx, o.upload)), 'saved');
+    const id = o.id;
+    await reportUpload(ctx, () => ctx.maas().bootResources.resume(id, uploadRunOptions(ctx, o.upload)), 'saved');
   },
 });
