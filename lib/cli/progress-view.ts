@@ -2,30 +2,7 @@ import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
 import { formatBytes, formatDuration } from './format.js';
 import type { Output } from './output.js';
-import { SILENT_VIEW } from './upload-phases.js';
-
-export interface ProgressSample {
-  label: string;
-  phase: 'hash' | 'upload';
-  /** Upload only: the bytes MAAS acknowledged (`done` counts bytes sent). */
-  acked?: number;
-  done: number;
-  total: number;
-  /** Bytes per second, 0 when unknown. */
-  rate: number;
-  eta: number | undefined;
-}
-
-/**
- * Progress on stderr: a bar on a TTY (cli-progress), one line every few seconds otherwise
- * (cli-progress prints nothing off a TTY, docs/dependencies.md#cli-progress), nothing with --quiet.
- */
-export interface ProgressView {
-  update(sample: ProgressSample): void;
-  /** A log line that must not be torn by the bar. */
-  log(line: string): void;
-  stop(): void;
-}
+import { SILENT_VIEW, type ProgressSample, type ProgressView } from './progress-types.js';
 
 export function createProgressView(out: Output, opts: { intervalMs?: number; now?: () => number; prefix?: string } = {}): ProgressView {
   if (out.flags.quiet) return SILENT_VIEW;

@@ -1,9 +1,6 @@
 import type { UploadPhase, UploadProgress } from '../upload/types.js';
 import type { BootResourceUpload } from '../upload/uploader.js';
-import type { ProgressSample, ProgressView } from './progress-view.js';
-
-/** The view of --quiet: shows nothing (lib/cli/upload-run.ts attaches no listener to it). */
-export const SILENT_VIEW: ProgressView = { update: () => undefined, log: () => undefined, stop: () => undefined };
+import type { ProgressSample, ProgressView } from './progress-types.js';
 
 /**
  * What a person reads for each upload phase, shared by one site and several (prefixed there).

@@ -6,7 +6,8 @@ import type { RunContext } from './command.js';
 import type { UploadFlags } from './flag-sets.js';
 import { replacementNote } from '../upload/locate.js';
 import { formatBytes, formatDuration } from './format.js';
-import { showPhases, SILENT_VIEW } from './upload-phases.js';
+import { showPhases } from './upload-phases.js';
+import { SILENT_VIEW } from './progress-types.js';
 
 /** The SDK options every upload command derives from its flags and the context (Ctrl-C, state). */
 export function uploadRunOptions(ctx: CliContext, uflags: UploadFlags): Partial<UploadOptions> {
