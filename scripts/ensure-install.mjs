@@ -37,14 +37,9 @@ export function installEnv(env, execPath = process.execPath) {
   return out;
 }
 
-/**
- * `npm ci`, without building better-sqlite3 where Node has SQLite. `--ignore-scripts`, not
- * `--omit=optional`: the test loader tsx needs esbuild's binary, which npm installs as an optional
- * dependency (@esbuild/<platform>), and better-sqlite3 is the one package whose install script
- * builds anything (esbuild's only checks its binary; every caller runs `npm run build` itself).
- */
+/** `npm ci`, leaving out better-sqlite3 (the one optional dependency) where Node has SQLite. */
 export function installArgs(version = process.versions.node, hasLock = true) {
-  return [hasLock ? 'ci' : 'install', '--no-audit', '--no-fund', ...(hasBuiltinSqlite(version) ? ['--ignore-scripts'] : [])];
+  return [hasLock ? 'ci' : 'install', '--no-audit', '--no-fund', ...(hasBuiltinSqlite(version) ? ['--omit=optional'] : [])];
 }
 
 function main() {

@@ -10,8 +10,7 @@
 // Each group's files are found on disk when the script starts: a pattern that matches no file
 // (a renamed or deleted test) stops the run, so a group can never leave out nothing in silence.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, dirname, join, basename } from 'node:path';
 
 const GROUPS = [
@@ -143,12 +142,5 @@ if (excluded.length > 0) {
   for (const file of new Set(['test/fixtures/**', ...excluded.flatMap((g) => g.files.flatMap(filesMatching))])) args.push('--exclude', file);
   args.push('--allow-incomplete-coverage');
 }
-// tsx (.taprc) leaves the sources out of its source maps unless NODE_V8_COVERAGE is set, and
-// without them tap's report counts every lib/*.ts line as covered (tsx's
-// src/utils/transform/get-esbuild-options.ts, `sourcesContent`). Node's own dumps there are thrown away.
-const coverage = !rest.includes('--disable-coverage');
-const v8Dumps = coverage ? mkdtempSync(join(tmpdir(), 'maas-esxi-v8-coverage-')) : undefined;
-const env = v8Dumps ? { ...process.env, NODE_V8_COVERAGE: v8Dumps } : process.env;
-const res = spawnSync(join('node_modules', '.bin', 'tap'), [...args, ...rest], { stdio: 'inherit', env });
-if (v8Dumps) rmSync(v8Dumps, { recursive: true, force: true });
+const res = spawnSync(join('node_modules', '.bin', 'tap'), [...args, ...rest], { stdio: 'inherit' });
 process.exitCode = res.status ?? 1;

@@ -1,8 +1,9 @@
 // `npm test`'s coverage is measured on the TypeScript sources: scripts/run-tests.mjs runs the real
-// tap with the repository's .taprc (tsx loads TypeScript) on a scratch project whose one test calls
-// one of two functions, and the report must name the other function's lines as uncovered. tsx
-// leaves the sources out of its source maps unless NODE_V8_COVERAGE is set, and tap's report then
-// counts every line as covered (tsx's src/utils/transform/get-esbuild-options.ts, `sourcesContent`).
+// tap with the repository's .taprc on a scratch project whose one test calls one of two functions,
+// and the report must name the other function's lines as uncovered. A TypeScript loader whose
+// source maps lack the sources makes tap's report call every line covered: tsx does so unless
+// NODE_V8_COVERAGE is set (tsx's src/utils/transform/get-esbuild-options.ts, `sourcesContent`),
+// so a change of loader must keep this test green.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
