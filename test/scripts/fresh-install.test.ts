@@ -12,9 +12,9 @@
 // and the demo passes, or the demo fails with the one-line explanation
 // (https://nodejs.org/api/sqlite.html).
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { defaultSqliteBackend } from '../../lib/profiles/sqlite.js';
@@ -34,6 +34,20 @@ async function loggingMirror(t: Test): Promise<{ url: string; requests: string[]
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
   return { url: `http://127.0.0.1:${address.port}`, requests };
+}
+
+/**
+ * Where the clone compiles better-sqlite3 (Node 20), the compiler runs through ccache when it is
+ * installed (.ci/run installs it): the fresh clone still runs node-gyp, make and the compiler on
+ * the sources npm just unpacked, but a compile seen by an earlier run (same sources, flags and
+ * headers) is answered from ccache's store in .ci/run's cache folder instead of taking minutes
+ * (https://ccache.dev/manual/4.7.html: Debian's /usr/lib/ccache masquerade, base_dir, hash_dir).
+ * base_dir is the scratch folder, so its random name never reaches the cache key.
+ */
+function compilerCache(scratch: string): { pathPrefix: string; env: Record<string, string> } {
+  if (defaultSqliteBackend() === 'node:sqlite' || !existsSync('/usr/lib/ccache/g++')) return { pathPrefix: '', env: {} };
+  const ciCache = process.env['MAAS_ESXI_CI_CACHE'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'maas-esxi-ci');
+  return { pathPrefix: '/usr/lib/ccache:', env: { CCACHE_DIR: join(ciCache, 'ccache'), CCACHE_BASEDIR: scratch, CCACHE_NOHASHDIR: 'true' } };
 }
 
 /** The repository's files as a fresh clone has them: tracked and new files, nothing git ignores. */
@@ -61,7 +75,8 @@ t.test(`README's quick start on a fresh clone under Node.js ${process.version}: 
   const cache = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
   // Nothing of this session's npm settings: only PATH (this Node.js first), the fresh HOME, and
   // npm's download cache (packages still come from the registry when missing there).
-  const env = { PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, HOME: join(dir, 'home'), npm_config_cache: cache, npm_config_prefer_offline: 'true', NODEJS_ORG_MIRROR: mirror.url, CI: 'true' };
+  const ccache = compilerCache(dir);
+  const env = { PATH: `${ccache.pathPrefix}${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, HOME: join(dir, 'home'), npm_config_cache: cache, npm_config_prefer_offline: 'true', NODEJS_ORG_MIRROR: mirror.url, CI: 'true', ...ccache.env };
   const run = async (args: string[]) => {
     const started = Date.now();
     // Asynchronous: the mirror answers from this process while npm runs.
