@@ -4,8 +4,9 @@
 // left out with a notice naming the packages to install, and the coverage gate is relaxed for
 // that run (the Packer module is not exercised), so `npm test` still runs everything it can.
 //
-// `--leave-out GROUP[,GROUP…]` leaves groups out on purpose, with the same notice and relaxed gate
-// (CI's runs under Node 22 and 24 leave out packer,qemu,python,node-independent): npm test -- --leave-out packer
+// `--leave-out GROUP[,GROUP…]` leaves groups out on purpose, with the same notice and relaxed gate:
+// npm test -- --leave-out packer. `--only GROUP[,GROUP…]` runs just those groups' files (CI's runs
+// under Node 22 and 24: --only node-lines).
 //
 // Each group's files are found on disk when the script starts: a pattern that matches no file
 // (a renamed or deleted test) stops the run, so a group can never leave out nothing in silence.
@@ -33,30 +34,51 @@ const GROUPS = [
   { name: 'zsh', tools: ['zsh'], packages: 'zsh', files: ['test/cli/completion-zsh.test.ts'] },
   // npm ci / npm pack / npm install of the package itself: minutes, and the npm registry or its cache.
   { name: 'install', tools: ['git', 'npm'], packages: 'git npm', files: ['test/scripts/fresh-install.test.ts', 'test/scripts/package.test.ts'] },
-  // Suites whose outcome cannot depend on the Node.js line, so .ci/run runs them under Node 20 only
-  // (with the packer, qemu and python groups): they read the repository's text (citations,
-  // exports, imports, file sizes), run TypeScript's compiler (exports, types), test bash scripts
-  // with stand-ins, search the upload engine's decisions with fake faults (the engine's I/O runs
-  // on every line in test/upload), or run the documented examples, whose grammar and start-up
-  // test/cli runs on every line. Profiles (node:sqlite), the transport, the upload, the simulator's
-  // server, the CLI, the install and the package's entry points run under every line.
+  // What the Node.js 22 and 24 lines run (.ci/run: --only node-lines): the suites that drive the
+  // Node.js APIs whose behaviour changes between lines — profiles through node:sqlite, the
+  // node:http client and server, TLS and the proxy path through undici, the upload engine's
+  // streams, signals, fs and timers against the simulator, zlib in inspect, the CLI's start-up,
+  // module loading and compile cache, the install and the package's entry points. The rest (unit
+  // tests of pure decisions, grammar and text, the Packer and recipe suites) runs under Node 20.
   {
-    name: 'node-independent',
+    name: 'node-lines',
     tools: [],
     packages: '',
     files: [
-      'test/citations.test.ts',
-      'test/dead-exports.test.ts',
-      'test/imports.test.ts',
-      'test/exports.test.ts',
-      'test/types/*.test.ts',
-      'test/testing/structure.test.ts',
-      'test/chaos/*.test.ts',
-      'test/packer/*.test.ts',
-      'test/scripts/ci-run.test.ts',
-      'test/scripts/run-tests.test.ts',
-      'test/cli/help-examples.test.ts',
-      'test/cli/readme-examples.test.ts',
+      'test/auth/*.test.ts',
+      'test/profiles/*.test.ts',
+      'test/http/*.test.ts',
+      'test/client/*.test.ts',
+      'test/upload/upload.test.ts',
+      'test/upload/upload-handle.test.ts',
+      'test/upload/kill-resume.test.ts',
+      'test/upload/failure-modes.test.ts',
+      'test/upload/lost-tail-reset.test.ts',
+      'test/upload/expired-signature.test.ts',
+      'test/upload/multi-region.test.ts',
+      'test/upload/pending.test.ts',
+      'test/upload/hash.test.ts',
+      'test/upload/peak-rss.test.ts',
+      'test/upload/state*.test.ts',
+      'test/upload/wrong-sha256.test.ts',
+      'test/testing/serve.test.ts',
+      'test/testing/persistence.test.ts',
+      'test/testing/request-body.test.ts',
+      'test/testing/upload.test.ts',
+      'test/inspect/streaming.test.ts',
+      'test/inspect/inspect-image.test.ts',
+      'test/resources/wait-ready.test.ts',
+      'test/cli/cli.test.ts',
+      'test/cli/startup.test.ts',
+      'test/cli/compile-cache.test.ts',
+      'test/cli/command-modules.test.ts',
+      'test/cli/completion.test.ts',
+      'test/cli/json-progress.test.ts',
+      'test/cli/human-output.test.ts',
+      'test/cli/ops.test.ts',
+      'test/scripts/ensure-install.test.ts',
+      'test/scripts/fresh-install.test.ts',
+      'test/scripts/package.test.ts',
     ],
   },
 ];
@@ -88,21 +110,25 @@ const fail = (message) => {
   process.exit(2);
 };
 
-/** Splits `--leave-out a,b` / `--leave-out=a,b` (repeatable) from the arguments meant for tap. */
-function takeLeaveOut(argv) {
+/** Splits `--FLAG a,b` / `--FLAG=a,b` (repeatable) from the arguments meant for tap. */
+function takeGroups(argv, flag) {
   const names = [];
   const rest = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--leave-out' || arg.startsWith('--leave-out=')) {
-      const value = arg === '--leave-out' ? argv[++i] : arg.slice('--leave-out='.length);
-      if (!value || value.startsWith('-')) fail(`--leave-out needs group names, e.g. --leave-out packer,qemu (groups: ${GROUPS.map((g) => g.name).join(', ')})`);
+    if (arg === flag || arg.startsWith(`${flag}=`)) {
+      const value = arg === flag ? argv[++i] : arg.slice(flag.length + 1);
+      if (!value || value.startsWith('-')) fail(`${flag} needs group names, e.g. ${flag} packer,qemu (groups: ${GROUPS.map((g) => g.name).join(', ')})`);
       names.push(...value.split(',').filter(Boolean));
     } else {
       rest.push(arg);
     }
   }
-  return { names, rest };
+  const known = GROUPS.map((g) => g.name);
+  for (const name of names) {
+    if (!known.includes(name)) fail(`${flag}: unknown group '${name}'; use one or more of ${known.join(', ')}, comma-separated (e.g. ${flag} packer,qemu)`);
+  }
+  return { groups: GROUPS.filter((g) => names.includes(g.name)), rest };
 }
 
 for (const group of GROUPS) {
@@ -111,12 +137,8 @@ for (const group of GROUPS) {
   }
 }
 
-const { names, rest } = takeLeaveOut(process.argv.slice(2));
-const known = GROUPS.map((g) => g.name);
-for (const name of names) {
-  if (!known.includes(name)) fail(`--leave-out: unknown group '${name}'; use one or more of ${known.join(', ')}, comma-separated (e.g. --leave-out packer,qemu)`);
-}
-const leftOut = GROUPS.filter((g) => names.includes(g.name));
+const { groups: leftOut, rest: afterLeaveOut } = takeGroups(process.argv.slice(2), '--leave-out');
+const { groups: only, rest } = takeGroups(afterLeaveOut, '--only');
 const missing = process.env.CI === 'true' ? [] : GROUPS.filter((g) => g.tools.some((t) => !onPath(t)));
 
 if (leftOut.length > 0) {
@@ -142,5 +164,11 @@ if (excluded.length > 0) {
   for (const file of new Set(['test/fixtures/**', ...excluded.flatMap((g) => g.files.flatMap(filesMatching))])) args.push('--exclude', file);
   args.push('--allow-incomplete-coverage');
 }
-const res = spawnSync(join('node_modules', '.bin', 'tap'), [...args, ...rest], { stdio: 'inherit' });
+// --only GROUP: exactly that group's files (less any left out), e.g. the Node.js 22/24 lines.
+const chosen = only.flatMap((g) => g.files.flatMap(filesMatching)).filter((f) => !excluded.some((g) => g.files.flatMap(filesMatching).includes(f)));
+if (only.length > 0) {
+  process.stderr.write(`\nmaas-esxi tests: only the ${only.map((g) => g.name).join(', ')} suites as asked (--only), ${new Set(chosen).size} files, coverage gate relaxed.\n\n`);
+  if (excluded.length === 0) args.push('--allow-incomplete-coverage');
+}
+const res = spawnSync(join('node_modules', '.bin', 'tap'), [...args, ...rest, ...new Set(chosen)], { stdio: 'inherit' });
 process.exitCode = res.status ?? 1;
