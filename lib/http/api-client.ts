@@ -1,5 +1,4 @@
 import { FormData } from 'undici';
-import type { Readable } from 'node:stream';
 import { OAuthSigner } from '../auth/oauth.js';
 import { parseApiKey } from '../auth/api-key.js';
 import { scrubSecrets } from '../auth/redact.js';
@@ -14,7 +13,7 @@ export interface ApiRequest {
   query?: Record<string, QueryValue> | undefined;
   /** Sent as multipart/form-data, as the maas CLI does (docs/maas-cli.md#query-or-body). */
   form?: Record<string, string | number | boolean | undefined> | undefined;
-  body?: Buffer | Readable | undefined;
+  body?: Buffer | AsyncIterable<Uint8Array> | undefined;
   headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
   headersTimeoutMs?: number | undefined;
@@ -136,7 +135,7 @@ export class MaasApiClient {
 
   async #once(method: string, url: string, req: ApiRequest): Promise<TransportResponse> {
     const headers: Record<string, string> = { ...req.headers };
-    let body: string | Buffer | Readable | FormData | undefined = req.body;
+    let body: string | Buffer | AsyncIterable<Uint8Array> | FormData | undefined = req.body;
     if (req.form) {
       // undici's own FormData (never the global one, docs/dependencies.md#undici): undici sets the boundary
       // and length itself. The form-data package would load mime-db (~15 MiB RSS) for six fields.

@@ -1,6 +1,6 @@
 import { Agent, buildConnector, EnvHttpProxyAgent, request, type Dispatcher, type FormData } from 'undici';
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { redactHeaders } from '../auth/redact.js';
 import { errorFromTransport } from './classify.js';
 import { StreamedPut } from './streamed-put.js';
@@ -29,7 +29,7 @@ interface TransportRequest {
   method: string;
   url: string;
   headers?: Record<string, string> | undefined;
-  body?: string | Buffer | Readable | FormData | null | undefined;
+  body?: string | Buffer | AsyncIterable<Uint8Array> | FormData | null | undefined;
   signal?: AbortSignal | undefined;
   headersTimeoutMs?: number | undefined;
 }
@@ -159,7 +159,8 @@ export class HttpTransport {
     const res = await request(req.url, {
       method: req.method as Dispatcher.HttpMethod,
       headers,
-      body: req.body ?? null,
+      // undici's types take a stream, not an iterable (proxied chunk PUTs only).
+      body: isStreamed(req.body) ? Readable.from(req.body, { objectMode: false }) : (req.body ?? null),
       dispatcher: this.dispatcher,
       signal: req.signal,
       ...(req.headersTimeoutMs !== undefined ? { headersTimeout: req.headersTimeoutMs } : {}),
@@ -180,7 +181,7 @@ interface RawAnswer {
 }
 
 /** A body read piece by piece (a chunk of the image), as opposed to one already in memory or a form. */
-function isStreamed(body: TransportRequest['body']): body is Readable {
+function isStreamed(body: TransportRequest['body']): body is AsyncIterable<Uint8Array> {
   return typeof body === 'object' && body !== null && !Buffer.isBuffer(body) && Symbol.asyncIterator in body;
 }
 
