@@ -10,6 +10,7 @@ const UNIT_TESTS = [
   'test/upload/upload-context-units.test.ts',
   'test/upload/create-resource-units.test.ts',
   'test/upload/chunk-put-units.test.ts',
+  'test/upload/chunk-put-socket.test.ts',
   'test/upload/chunk-rules.test.ts',
   'test/upload/server-offset.test.ts',
   'test/upload/checks.test.ts',
