@@ -26,11 +26,14 @@ t.test('a chunk left in flight by the last run: the rerun settles it first, then
   const rerun = env.client.bootResources.upload(env.options(image));
   const phases: Array<[string, string | undefined]> = [];
   rerun.on('phase', (p, detail) => phases.push([p, detail]));
+  const warnings: string[] = [];
+  rerun.on('warning', (m) => warnings.push(m));
   const r = await rerun.done();
   // settleMs 150 in the test options: "up to 1 s", rounded up.
   t.same(phases.filter(([p]) => p === 'settle'), [['settle', `checking whether MAAS applied the chunk at byte ${held} (up to 1 s)`]]);
   const rerunPuts = env.sim.requests.filter((q) => q.method === 'PUT').slice(putsBefore);
   t.equal(rerunPuts[0]?.appliedAt, held, 'nothing applied it: the rerun sends it again, at the same offset');
   t.same([r.resumedFrom, r.file.complete], [held, true]);
+  t.same(warnings, [], 'our own upload, resumed: nothing to warn about');
   t.equal(await env.storedSha256(fileIdOf(rerunPuts.at(-1)!.path)), image.sha256);
 });
