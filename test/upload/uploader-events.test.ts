@@ -19,7 +19,9 @@ t.test('progress: at most one event per 100 ms unless it ends a phase or a chunk
   const image = makeImage(tempDir(t), 4096 * KiB);
   const events: Array<{ at: number; p: UploadProgress }> = [];
   const started = Date.now();
-  const up = env.client.bootResources.upload(env.options(image, { limitRate: 4 * 1024 * 1024 }));
+  // 1 MiB chunks at 4 MiB/s: each takes at least 250 ms, so slices report between chunk ends.
+  const chunk = 1024 * KiB;
+  const up = env.client.bootResources.upload(env.options(image, { limitRate: 4 * 1024 * 1024, chunkSize: chunk }));
   up.on('progress', (p) => events.push({ at: Date.now(), p }));
   const r = await up.done();
   const wall = Date.now() - started;
@@ -37,7 +39,7 @@ t.test('progress: at most one event per 100 ms unless it ends a phase or a chunk
   t.same(tooSoon.map((e) => [e.p.phase, e.p.bytesSent]), [], 'no unforced event within 100 ms of the one before');
   const uploads = events.filter((e) => e.p.phase === 'upload');
   const acked = uploads.filter((e) => e.p.bytesSent === e.p.bytesAcked).map((e) => e.p.bytesAcked);
-  const chunkEnds = Array.from({ length: Math.ceil(image.size / CHUNK) }, (_, i) => Math.min((i + 1) * CHUNK, image.size));
+  const chunkEnds = Array.from({ length: Math.ceil(image.size / chunk) }, (_, i) => Math.min((i + 1) * chunk, image.size));
   t.same(acked, chunkEnds, 'every acknowledged chunk is reported');
   const last = uploads.at(-1)!.p;
   t.same([last.bytesSent, last.total, last.eta], [image.size, image.size, 0], 'the last event: all sent, nothing left');
