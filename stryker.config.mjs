@@ -10,6 +10,7 @@ const UNIT_TESTS = [
   'test/upload/upload-context-units.test.ts',
   'test/upload/create-resource-units.test.ts',
   'test/upload/chunk-put-units.test.ts',
+  'test/upload/chunk-put-socket.test.ts',
   'test/upload/chunk-rules.test.ts',
   'test/upload/server-offset.test.ts',
   'test/upload/checks.test.ts',
@@ -18,9 +19,18 @@ const UNIT_TESTS = [
   'test/http/classify-units.test.ts',
   'test/upload/sniff.test.ts',
 ];
-// Against the in-process simulator: uploader-steps.test.ts (a few seconds) drives uploader.ts's own
-// steps; the others are the full end-to-end files.
-const END_TO_END_TESTS = ['test/upload/uploader-steps.test.ts', 'test/http/api-client.test.ts', 'test/upload/upload.test.ts', 'test/upload/failure-modes.test.ts'];
+// Against the in-process simulator, a few seconds each: uploader.ts's own steps, what it tells the
+// caller, a file changed mid-upload, a chunk left in flight, the handle and its state writes.
+const UPLOADER_TESTS = [
+  'test/upload/uploader-steps.test.ts',
+  'test/upload/uploader-events.test.ts',
+  'test/upload/uploader-file-changed.test.ts',
+  'test/upload/uploader-in-flight.test.ts',
+  'test/upload/upload-handle.test.ts',
+  'test/upload/state-writes.test.ts',
+];
+// The full end-to-end files (upload.test.ts alone takes ~12 s per mutant here).
+const END_TO_END_TESTS = [...UPLOADER_TESTS, 'test/http/api-client.test.ts', 'test/upload/upload.test.ts', 'test/upload/failure-modes.test.ts'];
 // MUTATION_TESTS=a.test.ts,b.test.ts runs only those (e.g. uploader.ts against uploader-steps.test.ts).
 const CHOSEN_TESTS = process.env.MUTATION_TESTS?.split(',').filter((f) => f !== '');
 

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { OAuthSigner } from '../auth/oauth.js';
 import { parseApiKey } from '../auth/api-key.js';
 import { scrubSecrets } from '../auth/redact.js';
@@ -14,7 +13,7 @@ export interface ApiRequest {
   query?: Record<string, QueryValue> | undefined;
   /** Sent as multipart/form-data, as the maas CLI does (docs/maas-cli.md#query-or-body). */
   form?: Record<string, string | number | boolean | undefined> | undefined;
-  body?: Buffer | Readable | undefined;
+  body?: Buffer | AsyncIterable<Uint8Array> | undefined;
   headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
   headersTimeoutMs?: number | undefined;
@@ -136,7 +135,7 @@ export class MaasApiClient {
 
   async #once(method: string, url: string, req: ApiRequest): Promise<TransportResponse> {
     const headers: Record<string, string> = { ...req.headers };
-    let body: Buffer | Readable | undefined = req.body;
+    let body: Buffer | AsyncIterable<Uint8Array> | undefined = req.body;
     if (req.form) {
       // Encoded here rather than by an HTTP library's FormData, so that a direct connection loads
       // no undici (docs/dependencies.md#undici); the form-data package would load mime-db

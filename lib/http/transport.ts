@@ -1,5 +1,4 @@
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
 import { redactHeaders } from '../auth/redact.js';
 import { errorFromTransport } from './classify.js';
 import { DirectHttp, type WireAnswer } from './direct-http.js';
@@ -30,7 +29,7 @@ interface TransportRequest {
   method: string;
   url: string;
   headers?: Record<string, string> | undefined;
-  body?: string | Buffer | Readable | null | undefined;
+  body?: string | Buffer | AsyncIterable<Uint8Array> | null | undefined;
   signal?: AbortSignal | undefined;
   headersTimeoutMs?: number | undefined;
 }
@@ -159,7 +158,7 @@ export class HttpTransport {
 }
 
 /** A body read piece by piece (a chunk of the image), as opposed to one already in memory or a form. */
-function isStreamed(body: TransportRequest['body']): body is Readable {
+function isStreamed(body: TransportRequest['body']): body is AsyncIterable<Uint8Array> {
   return typeof body === 'object' && body !== null && !Buffer.isBuffer(body) && Symbol.asyncIterator in body;
 }
 

@@ -1,11 +1,11 @@
-import type { Readable } from 'node:stream';
 import type { MaasApiClient } from '../http/api-client.js';
 import type { BootResource, BootResourceSummary, CreateBootResourceParams } from './types.js';
 
 export interface UploadChunkOptions {
   /** The file's `upload_uri` (absolute path) or a full URL. */
   uploadUri: string;
-  body: Readable | Buffer;
+  /** A chunk's slices, read one at a time as the connection takes them (lib/upload/chunk-source.ts), or bytes in memory. */
+  body: AsyncIterable<Uint8Array> | Buffer;
   /** Exact byte count of `body`; MAAS answers `Missing data.` without it (docs/maas-upload-protocol.md#checks-in-order). */
   length: number;
   signal?: AbortSignal | undefined;

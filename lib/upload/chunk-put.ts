@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { MaasError, UploadIntegrityError } from '../errors/index.js';
 import type { Attempt, Session, UploadContext } from './upload-context.js';
 
@@ -70,7 +69,10 @@ export async function putChunk(ctx: UploadContext, s: Session, offset: number, l
     const body = ctx.chunkSource(s.located.path, Math.min(s.located.chunkSize, s.size)).chunk(offset, length, onSent, ctx.limiter);
     await ctx.deps.resources.uploadChunk({
       uploadUri,
-      body: Readable.from(body, { objectMode: false }),
+      // The generator itself, not a stream over it: the transport asks for the next slice only
+      // once the socket took the last one, so `handedOver` (counted when the next slice is asked
+      // for) never runs ahead of the connection. A stream would read slices ahead into its buffer.
+      body,
       length,
       signal: ac.signal,
       // Ours fires first; the transport's own would close without a reset.

@@ -117,7 +117,8 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
       sha256: located.sha256,
       size: located.st.size,
       chunkSize: located.chunkSize,
-      chunks: Math.ceil((located.st.size - (action === 'already-present' ? located.st.size : resumeFrom)) / located.chunkSize),
+      // A complete file's offset is its size (deriveServerOffset): nothing left to send.
+      chunks: Math.ceil((located.st.size - resumeFrom) / located.chunkSize),
       action,
       resumeFrom,
       resourceId: located.found?.resource.id,
@@ -156,8 +157,8 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
     const { resource, file, via } = located.found!;
     const s = newSession(located, resource, file, file.complete ? 'already-present' : 'resume');
     if (via === 'same-image') this.emit('warning', `MAAS already holds this image as ${resource.name} (boot resource ${resource.id}); reporting that resource.`);
+    // A complete file keeps no state: #ready removes any left from an earlier run.
     if (!file.complete) await saveState(ctx, s);
-    else if (located.state) await ctx.deps.store.remove(located.stateId);
     return s;
   }
 

@@ -76,3 +76,18 @@ t.test('offsets never exceed the file, and odd progress values mean nothing held
   t.equal(deriveServerOffset({ size: 1000, progress: 50, complete: true }, '3.8'), 1000, 'complete wins over progress');
   t.equal(deriveServerOffset({ size: 1000, progress: 12.5, complete: false }, '3.8', 3), 375, 'three regions');
 });
+
+t.test('the region count is learnt only from a 3.5+ progress of an incomplete file and a positive acknowledged offset, up to 16 regions (docs/maas-upload-protocol.md#deriving-the-offset)', async (t) => {
+  const size = 1_000_000;
+  // 3.5+ progress when one of `regions` holds `held` bytes: 100·held / (size·regions).
+  const at = (held: number, regions: number) => ({ size, progress: (100 * held) / (size * regions), complete: false });
+  t.equal(regionCountFor(at(400_000, 16), '3.8', 400_000), 16, 'sixteen regions: the largest count tried');
+  t.equal(regionCountFor(at(400_000, 17), '3.8', 400_000), undefined, 'seventeen: beyond what is tried');
+  t.equal(regionCountFor(at(400_000, 2), '3.7', 400_000), 2);
+  // ≤3.4's size/received ignores regions, so every count would "fit": nothing to learn.
+  t.equal(regionCountFor({ size, progress: size / 400_000, complete: false }, '3.4', 400_000), undefined, '3.4');
+  t.equal(regionCountFor({ size, complete: true }, '3.8', size), undefined, 'a complete file says nothing of regions');
+  t.equal(regionCountFor({ size, progress: 50, complete: true }, '3.8', size), undefined, 'complete, even with a progress');
+  t.equal(regionCountFor({ size, complete: false }, '3.8', size), undefined, 'no progress');
+  t.equal(regionCountFor({ size, progress: 0, complete: false }, '3.8', 0), undefined, 'nothing acknowledged: 0 bytes fit any count');
+});

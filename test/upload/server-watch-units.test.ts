@@ -228,6 +228,16 @@ t.test('refuseToJoin: an upload found on the server is watched before we append 
   t.equal(off.server.reads, 0, 'joinCheckMs 0 turns it off');
 });
 
+t.test('refuseToJoin: a copy that shrank during the watch is MAAS losing bytes, not another client: send again from what it holds', async (t) => {
+  // MAAS restarted and kept fewer bytes (docs/maas-upload-protocol.md#deriving-the-offset): nobody else appends.
+  const shrunk = fakeUpload({ offset: 300_000, via: 'server', opts: { joinCheckMs: 5 } });
+  shrunk.server.onRead = () => (shrunk.server.held = 250_000);
+  await refuseToJoin(shrunk.ctx, shrunk.s);
+  t.same([shrunk.s.offset, shrunk.log.removed], [250_000, []], 'continues from the 250 000 bytes MAAS holds, its state kept');
+  t.same(shrunk.log.warnings, ['MAAS holds 250000 bytes, fewer than the 300000 it acknowledged; sending again from there.']);
+  t.same(shrunk.log.saves.at(-1)?.offset, 250_000, 'the smaller offset is what the state records');
+});
+
 t.test('refuseToJoin waits 3 s by default', async (t) => {
   const { ctx, s, abort, server } = fakeUpload({ offset: 300_000, via: 'server' });
   const started = Date.now();
