@@ -42,12 +42,21 @@ export function installArgs(version = process.versions.node, hasLock = true) {
   return [hasLock ? 'ci' : 'install', '--no-audit', '--no-fund', ...(hasBuiltinSqlite(version) ? ['--omit=optional'] : [])];
 }
 
+/**
+ * Where Node has no SQLite of its own, an install whose better-sqlite3 addon did not build (a plain
+ * `npm ci` whose node-gyp tried to download headers offline: npm then drops the optional package)
+ * is not done, whatever the lockfile's age says.
+ */
+export function missingAddon(root, version = process.versions.node) {
+  return !hasBuiltinSqlite(version) && !existsSync(join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'));
+}
+
 function main() {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const marker = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
   const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
-  if (!stale && !process.argv.includes('--force')) return;
+  if (!stale && !missingAddon(root) && !process.argv.includes('--force')) return;
   const args = installArgs(process.versions.node, existsSync(lock));
   process.stderr.write(`maas-esxi: installing dependencies (npm ${args.join(' ')})…\n`);
   execFileSync('npm', args, { cwd: root, stdio: ['ignore', 2, 2], env: installEnv(process.env) });

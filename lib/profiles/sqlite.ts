@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { MaasConfigError } from '../errors/index.js';
 
 /**
@@ -97,8 +99,19 @@ function openBetterSqlite(path: string, readonly: boolean): SqliteDatabase {
     if (/^SQLITE_/.test(String((cause as { code?: unknown }).code))) throw cause;
     throw new MaasConfigError(
       `Node.js ${process.versions.node} has no built-in SQLite and the better-sqlite3 addon did not install, so the maas CLI profile database cannot be read. ` +
-        'Use Node.js 22 or 24, or install python3, make and g++ and run `npm rebuild better-sqlite3`.',
+        `Use Node.js 22 or 24, or install python3, make and g++ and reinstall against this Node's own headers: ${reinstallCommand()}.`,
       { cause, code: 'SQLITE_DRIVER_MISSING' },
     );
   }
+}
+
+/**
+ * How to build the addon again where it failed: with Node's own headers (node-gyp would otherwise
+ * download them, which an air-gapped host cannot), from a clone through scripts/ensure-install.mjs
+ * (which sets the same). `npm rebuild` cannot: npm drops an optional package whose install failed.
+ */
+function reinstallCommand(execPath: string = process.execPath): string {
+  const prefix = dirname(dirname(execPath));
+  const nodedir = existsSync(join(prefix, 'include', 'node', 'common.gypi')) ? `npm_config_nodedir=${prefix} ` : '';
+  return `\`${nodedir}npm install -g maas-esxi\` (in a clone: \`node scripts/ensure-install.mjs --force\`)`;
 }

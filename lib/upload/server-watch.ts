@@ -154,14 +154,24 @@ async function waitForSync(ctx: UploadContext, s: Session): Promise<void> {
 /**
  * An unfinished upload found on the server without our own state may belong to a client that
  * is still sending: two clients appending the same chunks corrupt it. Watch its offset first:
- * readOffset refuses a copy that grew (UPLOAD_BUSY); one that shrank is MAAS losing bytes (a
- * restart), which readOffset warns about and the upload sends again.
+ * a copy that grew (or was completed meanwhile) is another client's (UPLOAD_BUSY); one that
+ * shrank is MAAS losing bytes (a restart), which readOffset warns about and the upload sends again.
  */
 export async function refuseToJoin(ctx: UploadContext, s: Session): Promise<void> {
   if (s.located.found?.via !== 'server') return;
   const window = ctx.opts.joinCheckMs ?? 3_000;
   if (window <= 0) return;
+  const before = s.offset;
   ctx.phase('settle', `checking that no other client is uploading boot resource ${s.resource.id}`);
   await pause(ctx, window);
   await readOffset(ctx, s, undefined);
+  // readOffset refuses growth only while the file is incomplete: one the other client completed
+  // during the watch grew too (test/upload/failure-modes.test.ts, a second client).
+  if (s.offset > before) {
+    await ctx.deps.store.remove(s.located.stateId);
+    throw new UploadConflictError(
+      `Another client is uploading this image to boot resource ${s.resource.id} right now (MAAS's copy went from ${before} to ${s.offset} bytes in ${window / 1000} s).`,
+      { code: 'UPLOAD_BUSY', hint: 'Let that upload finish (then rerun: it reports the image as present), or stop it first; two clients would corrupt the image.' },
+    );
+  }
 }

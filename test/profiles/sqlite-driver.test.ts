@@ -68,5 +68,5 @@ t.test('a missing better-sqlite3 is one line naming the fix, not a loader stack'
   );
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout.split('\n').length, 2, 'one line');
-  t.match(r.stdout, /^MaasConfigError: Node\.js [\d.]+ has no built-in SQLite and the better-sqlite3 addon did not install, so the maas CLI profile database cannot be read\. Use Node\.js 22 or 24, or install python3, make and g\+\+ and run `npm rebuild better-sqlite3`\.\n$/);
+  t.match(r.stdout, /^MaasConfigError: Node\.js [\d.]+ has no built-in SQLite and the better-sqlite3 addon did not install, so the maas CLI profile database cannot be read\. Use Node\.js 22 or 24, or install python3, make and g\+\+ and reinstall against this Node's own headers: `(npm_config_nodedir=\S+ )?npm install -g maas-esxi` \(in a clone: `node scripts\/ensure-install\.mjs --force`\)\.\n$/);
 });

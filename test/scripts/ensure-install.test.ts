@@ -1,15 +1,16 @@
 // scripts/ensure-install.mjs: how `npm test` / `npm run demo` run `npm ci` on a fresh clone.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error: a plain .mjs script without types
 import * as ensureInstall from '../../scripts/ensure-install.mjs';
 
-const { installEnv, installArgs } = ensureInstall as {
+const { installEnv, installArgs, missingAddon } = ensureInstall as {
   installEnv: (env: NodeJS.ProcessEnv, execPath?: string) => NodeJS.ProcessEnv;
   installArgs: (version?: string, hasLock?: boolean) => string[];
+  missingAddon: (root: string, version?: string) => boolean;
 };
 const sqliteDir = fileURLToPath(new URL('../../node_modules/better-sqlite3/', import.meta.url));
 const base = { PATH: process.env['PATH'], HOME: process.env['HOME'] };
@@ -47,4 +48,15 @@ t.test('npm ci builds better-sqlite3 from source without npm warning about the s
   } else {
     t.same(installArgs().slice(-1), ['--omit=optional'], 'better-sqlite3 absent only because this line omits it');
   }
+});
+
+t.test('an install whose better-sqlite3 addon did not build is not done on Node 20 (npm dropped the optional package)', async (t) => {
+  const root = t.testdir({ node_modules: { '.package-lock.json': '{}' } });
+  t.equal(missingAddon(root, '20.19.0'), true, 'no addon: install again');
+  t.equal(missingAddon(root, '22.13.0'), false, 'node:sqlite: nothing to build');
+  t.equal(missingAddon(root, '24.0.0'), false);
+  const release = join(root, 'node_modules', 'better-sqlite3', 'build', 'Release');
+  mkdirSync(release, { recursive: true });
+  writeFileSync(join(release, 'better_sqlite3.node'), '');
+  t.equal(missingAddon(root, '20.19.0'), false, 'the addon is there');
 });

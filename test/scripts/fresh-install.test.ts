@@ -102,7 +102,7 @@ t.test(`README's quick start on a fresh clone under Node.js ${process.version}: 
     t.notMatch(demo.log, /ExperimentalWarning/, 'no SQLite warning shown');
   } else if (demo.status !== 0) {
     // Node 20 without a better-sqlite3 build: the one line, not a stack.
-    t.match(demo.log, /maas-esxi: error: Node\.js [\d.]+ has no built-in SQLite and the better-sqlite3 addon did not install, so the maas CLI profile database cannot be read\. Use Node\.js 22 or 24, or install python3, make and g\+\+ and run `npm rebuild better-sqlite3`\./);
+    t.match(demo.log, /maas-esxi: error: Node\.js [\d.]+ has no built-in SQLite and the better-sqlite3 addon did not install, so the maas CLI profile database cannot be read\. Use Node\.js 22 or 24, or install python3, make and g\+\+ and reinstall against this Node's own headers: `(npm_config_nodedir=\S+ )?npm install -g maas-esxi` \(in a clone: `node scripts\/ensure-install\.mjs --force`\)\./);
     t.notMatch(demo.log, /at Module\._load|bindings file/, 'no loader stack');
   } else {
     t.pass('Node 20: better-sqlite3 built from the local headers and the demo passed');

@@ -4,8 +4,7 @@
 // plus at most what the kernel's socket buffers can hold between the two ends.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { MaasApiClient } from '../../lib/http/api-client.js';
 import { BootResources } from '../../lib/resources/boot-resources.js';
 import type { ChunkSource } from '../../lib/upload/chunk-source.js';
