@@ -32,6 +32,8 @@ const OPTION_FLAGS: ReadonlyArray<readonly [RegExp, string]> = [
 export function cliHint(hint: string, profile: string | undefined): string {
   let text = hint;
   for (const [pattern, flag] of OPTION_FLAGS) text = text.replace(pattern, flag);
-  // Several profiles (site1,site2) have no single name to offer.
-  return profile && !profile.includes(',') ? text.replace(/\bPROFILE\b/g, profile) : text;
+  // Several profiles (site1,site2) have no single name to offer; `env` names no profile to log in
+  // to ('maas-esxi login env' is refused), so a login command keeps its placeholder there.
+  if (!profile || profile.includes(',')) return text;
+  return text.replace(/(\blogin )?\bPROFILE\b/g, (m, login: string | undefined) => (login && profile === 'env' ? m : `${login ?? ''}${profile}`));
 }

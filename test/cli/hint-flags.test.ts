@@ -7,6 +7,8 @@ t.test('SDK options in hints become CLI flags', async (t) => {
   t.equal(cliHint('Use a chunkSize from 64 KiB to 10 MiB, or resume: false.', undefined), 'Use a --chunk-size from 64 KiB to 10 MiB, or --no-resume.');
   t.equal(cliHint('Lower limitRate, or pass insecure: true.', undefined), 'Lower --limit-rate, or pass --insecure.');
   t.equal(cliHint('Release it first (maas PROFILE machine release x).', 'lab'), 'Release it first (maas lab machine release x).');
+  t.equal(cliHint("Log in again with 'maas-esxi login PROFILE URL -'.", 'lab'), "Log in again with 'maas-esxi login lab URL -'.");
+  t.equal(cliHint("Log in again with 'maas-esxi login PROFILE URL -', or run 'maas-esxi PROFILE boot-resources read'.", 'env'), "Log in again with 'maas-esxi login PROFILE URL -', or run 'maas-esxi env boot-resources read'.", "'maas-esxi login env' is refused: the placeholder stays");
   t.equal(cliHint("Release it first (machines.release('abhyvd')), then deploy again.", 'lab'), 'Release it first (maas lab machine release abhyvd), then deploy again.', 'an SDK call becomes the command');
   t.equal(cliHint("Upload the current file with bootResources.upload, and drop the old state with bootResources.forget('3f2a').", 'lab'), "Upload the current file with 'maas-esxi lab create', and drop the old state with 'maas-esxi lab uploads forget 3f2a'.");
   t.equal(cliHint('Call upload() again with the same options to resume.', 'lab'), 'Rerun the same command to resume.');
