@@ -32,7 +32,8 @@ t.test('a slow first offset read is part of the settle window, which still runs 
   const took = Date.now() - failedAt;
   t.equal(s.offset, 200_000, 'the chunk never landed: sent again from the same offset');
   t.ok(server.reads >= 2, `watched more than once (${server.reads} reads)`);
-  t.ok(readsAt.at(-1)! - failedAt >= SETTLE_MS, `the last read came after the whole window (${readsAt.at(-1)! - failedAt} ms after the failure)`);
+  // A timer may fire up to 1 ms before Date.now() reaches its deadline (Node rounds the two clocks apart).
+  t.ok(readsAt.at(-1)! - failedAt >= SETTLE_MS - 2, `the last read came after the whole window (${readsAt.at(-1)! - failedAt} ms after the failure)`);
   // Counted from the end of the first read, the watch could not end before SETTLE_MS + FIRST_READ_MS.
   t.ok(took < SETTLE_MS + FIRST_READ_MS, `ended about ${SETTLE_MS} ms after the failure, not ${SETTLE_MS} ms after the first read (${took} ms)`);
 });
@@ -41,7 +42,7 @@ t.test('a rerun settling a crashed run\'s chunk has no failure time: its window 
   const { ctx, s } = fakeUpload({ offset: 200_000, opts: { settleMs: SETTLE_MS, pollIntervalMs: 20 } });
   const started = Date.now();
   await settle(ctx, s, { ...unanswered, elapsedMs: 0 });
-  t.ok(Date.now() - started >= SETTLE_MS, 'the whole window, from now');
+  t.ok(Date.now() - started >= SETTLE_MS - 2, 'the whole window, from now (less 1 ms of timer rounding)');
 });
 
 t.test('after a failed offset read the window starts afresh: a struggling server gets the whole watch', async (t) => {
@@ -61,5 +62,5 @@ t.test('after a failed offset read the window starts afresh: a struggling server
   };
   await afterPutFailure(ctx, s, unanswered, 'unknown');
   t.equal(s.offset, 200_000);
-  t.ok(readsAt.at(-1)! - refusedAt >= SETTLE_MS, `watched a whole window after the refused read (${readsAt.at(-1)! - refusedAt} ms, ${readsAt.length} reads)`);
+  t.ok(readsAt.at(-1)! - refusedAt >= SETTLE_MS - 2, `watched a whole window after the refused read (${readsAt.at(-1)! - refusedAt} ms, ${readsAt.length} reads)`);
 });
