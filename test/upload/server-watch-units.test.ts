@@ -238,6 +238,22 @@ t.test('refuseToJoin: a copy that shrank during the watch is MAAS losing bytes, 
   t.same(shrunk.log.saves.at(-1)?.offset, 250_000, 'the smaller offset is what the state records');
 });
 
+t.test('refuseToJoin: a file the other client completed during the watch is refused too (the offset read refuses only an incomplete one)', async (t) => {
+  const finished = fakeUpload({ offset: 300_000, via: 'server', opts: { joinCheckMs: 5 } });
+  const size = finished.server.size;
+  finished.server.onRead = () => Object.assign(finished.server, { held: size, complete: true });
+  const e = (await t.rejects(refuseToJoin(finished.ctx, finished.s))) as UploadConflictError;
+  t.same(
+    [e.code, e.message, e.hint],
+    [
+      'UPLOAD_BUSY',
+      `Another client is uploading this image to boot resource 7 right now (MAAS's copy went from 300000 to ${size} bytes in 0.005 s).`,
+      'Let that upload finish (then rerun: it reports the image as present), or stop it first; two clients would corrupt the image.',
+    ],
+  );
+  t.same(finished.log.removed, ['state-1'], 'its state goes: a rerun reports the image as present');
+});
+
 t.test('refuseToJoin waits 3 s by default', async (t) => {
   const { ctx, s, abort, server } = fakeUpload({ offset: 300_000, via: 'server' });
   const started = Date.now();
