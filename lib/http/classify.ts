@@ -113,8 +113,28 @@ const DOES_NOT_EXIST = /^\w+ matching query does not exist\.$/;
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS|ERR_SSL|HOSTNAME_MISMATCH|ERR_TLS_CERT)/;
 
-/** Turn a transport failure (no response) into a typed error. */
-export function errorFromTransport(req: RequestInfo, err: unknown, signal?: AbortSignal): MaasError {
+/**
+ * Whether a failure to connect was the proxy's (the address the error names is the proxy's), so
+ * the message does not send the user to check a MAAS URL that was never dialled.
+ */
+function proxyRefused(err: unknown, proxy: string | undefined): string | undefined {
+  if (!proxy) return undefined;
+  let p: URL;
+  try {
+    p = new URL(proxy);
+  } catch {
+    return undefined;
+  }
+  const port = Number(p.port || (p.protocol === 'https:' ? 443 : 80));
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const { port: errPort, address } = e as { port?: unknown; address?: unknown };
+    if (errPort === port && (address === p.hostname || address === p.hostname.replace(/^\[|\]$/g, '') || !/^[\d.:[\]]+$/.test(p.hostname))) return p.host;
+  }
+  return undefined;
+}
+
+/** Turn a transport failure (no response) into a typed error; `proxy`: the proxy the request went through. */
+export function errorFromTransport(req: RequestInfo, err: unknown, signal?: AbortSignal, proxy?: string): MaasError {
   if (err instanceof MaasError) return err;
   if (signal?.aborted) {
     return new MaasAbortError('Cancelled.', { ...req, code: 'ABORTED', cause: signal.reason });
@@ -138,6 +158,15 @@ export function errorFromTransport(req: RequestInfo, err: unknown, signal?: Abor
       cause: err,
       hint: 'Pass the MAAS CA certificate in the ca option (or MAAS_API_CACERT), or set insecure to skip the check.',
       fix: { option: 'ca' },
+    });
+  }
+  const viaProxy = proxyRefused(err, proxy);
+  if (viaProxy) {
+    return new MaasNetworkError(`Cannot reach the proxy ${viaProxy} on the way to ${host}: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`, {
+      ...req,
+      code: code || 'NETWORK',
+      cause: err,
+      hint: `Check that the proxy in HTTP_PROXY/HTTPS_PROXY (${viaProxy}) is running, or add ${safeHost(req.url).replace(/:\d+$/, '')} to NO_PROXY to reach MAAS directly.`,
     });
   }
   const hint =

@@ -22,6 +22,13 @@ export function proxyConfigured(env: NodeJS.ProcessEnv): boolean {
   return ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((k) => env[k]);
 }
 
+/** The proxy a request to `url` goes through by the environment (lower case first, as undici reads it), if any. */
+export function proxyFor(url: string, env: NodeJS.ProcessEnv): string | undefined {
+  const https = url.startsWith('https:');
+  const value = https ? (env['https_proxy'] ?? env['HTTPS_PROXY']) : (env['http_proxy'] ?? env['HTTP_PROXY']);
+  return value || undefined;
+}
+
 /**
  * undici is loaded here only, when a proxy is configured: loading it costs ~190 ms of CPU and
  * ~20 MiB of RSS that a direct connection does not need (docs/dependencies.md#undici).

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { redactHeaders } from '../auth/redact.js';
 import { errorFromTransport } from './classify.js';
 import { DirectHttp, type WireAnswer } from './direct-http.js';
-import { openProxied, proxyConfigured, type ProxiedOptions, type ProxiedPath } from './proxied.js';
+import { openProxied, proxyConfigured, proxyFor, type ProxiedOptions, type ProxiedPath } from './proxied.js';
 
 export interface TransportOptions {
   /** PEM text of the CA(s) to trust instead of the default store (--cacerts, MAAS_API_CACERT). */
@@ -117,7 +117,8 @@ export class HttpTransport {
       if (!this.#direct) res = await (await this.#proxy()).send(wire);
       else res = await (isStreamed(req.body) ? this.#direct.chunks : this.#direct.api).send(wire);
     } catch (err) {
-      const typed = errorFromTransport({ method: req.method, url: req.url }, err, req.signal);
+      const proxy = this.#proxiedOptions ? proxyFor(req.url, this.#proxiedOptions.env) : undefined;
+      const typed = errorFromTransport({ method: req.method, url: req.url }, err, req.signal, proxy);
       trace?.(`! ${req.method} ${req.url} failed after ${Date.now() - started} ms: ${typed.message}`);
       throw typed;
     }
