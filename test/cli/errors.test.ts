@@ -6,18 +6,10 @@ import { join } from 'node:path';
 import { MaasApiClient } from '../../lib/http/api-client.js';
 import { startMaasSimulator } from '../../lib/testing/index.js';
 import { cli } from '../fixtures/cli-harness.js';
+import { closedPort } from '../fixtures/http-server.js';
 import { makeImage, tempDir } from '../fixtures/upload-env.js';
 
 const KEY = 'aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc';
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 t.test('a URL without a scheme is named, with the fix', async (t) => {
   const home = tempDir(t);

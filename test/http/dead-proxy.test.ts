@@ -1,19 +1,10 @@
 // A proxy that does not answer is named as the proxy, not as the MAAS URL (lib/http/classify.ts):
 // "Nothing listens at <MAAS host>: check the MAAS URL" sent users to a URL that was never dialled.
 import t from 'tap';
-import { createServer, type AddressInfo } from 'node:net';
 import { MaasApiClient } from '../../lib/http/api-client.js';
 import { MaasNetworkError } from '../../lib/errors/index.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
-
-/** A 127.0.0.1 port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+import { closedPort } from '../fixtures/http-server.js';
 
 t.test('a dead HTTP_PROXY is named as the proxy, with HTTP_PROXY and NO_PROXY as the fix', async (t) => {
   const proxyPort = await closedPort();
