@@ -17,16 +17,20 @@ export interface ProxiedPath {
   close(): Promise<void>;
 }
 
+/** The proxies the environment names, lower case first as undici reads them. */
+function proxyUrls(env: NodeJS.ProcessEnv): { http: string | undefined; https: string | undefined } {
+  return { http: env['http_proxy'] ?? env['HTTP_PROXY'], https: env['https_proxy'] ?? env['HTTPS_PROXY'] };
+}
+
 /** Whether the environment names a proxy: then every request of the client goes through undici. */
 export function proxyConfigured(env: NodeJS.ProcessEnv): boolean {
   return ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((k) => env[k]);
 }
 
-/** The proxy a request to `url` goes through by the environment (lower case first, as undici reads it), if any. */
+/** The proxy a request to `url` goes through by the environment, if any. */
 export function proxyFor(url: string, env: NodeJS.ProcessEnv): string | undefined {
-  const https = url.startsWith('https:');
-  const value = https ? (env['https_proxy'] ?? env['HTTPS_PROXY']) : (env['http_proxy'] ?? env['HTTP_PROXY']);
-  return value || undefined;
+  const proxies = proxyUrls(env);
+  return (url.startsWith('https:') ? proxies.https : proxies.http) || undefined;
 }
 
 /**
@@ -38,6 +42,7 @@ export function proxyFor(url: string, env: NodeJS.ProcessEnv): string | undefine
 export async function openProxied(o: ProxiedOptions): Promise<ProxiedPath> {
   const { EnvHttpProxyAgent, request } = await import('undici');
   const env = o.env;
+  const proxies = proxyUrls(env);
   const dispatcher = new EnvHttpProxyAgent({
     keepAliveTimeout: o.keepAliveTimeoutMs,
     keepAliveMaxTimeout: 600_000,
@@ -47,8 +52,8 @@ export async function openProxied(o: ProxiedOptions): Promise<ProxiedPath> {
     pipelining: 1,
     connect: { ...o.tls, timeout: o.connectTimeoutMs },
     requestTls: o.tls,
-    httpProxy: env['http_proxy'] ?? env['HTTP_PROXY'],
-    httpsProxy: env['https_proxy'] ?? env['HTTPS_PROXY'],
+    httpProxy: proxies.http,
+    httpsProxy: proxies.https,
     noProxy: env['no_proxy'] ?? env['NO_PROXY'],
   });
   return {
