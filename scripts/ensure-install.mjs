@@ -37,9 +37,14 @@ export function installEnv(env, execPath = process.execPath) {
   return out;
 }
 
-/** `npm ci`, leaving out better-sqlite3 (the one optional dependency) where Node has SQLite. */
+/**
+ * `npm ci`; where Node has SQLite, without install scripts, so better-sqlite3 (never loaded there)
+ * is not compiled. Not `--omit=optional`: that would also drop @swc/core's platform binary (an
+ * optional dependency; the tests' TypeScript transpiler, docs/dependencies.md#swc), whose
+ * postinstall then downloads @swc/wasm instead. The callers build dist/ themselves.
+ */
 export function installArgs(version = process.versions.node, hasLock = true) {
-  return [hasLock ? 'ci' : 'install', '--no-audit', '--no-fund', ...(hasBuiltinSqlite(version) ? ['--omit=optional'] : [])];
+  return [hasLock ? 'ci' : 'install', '--no-audit', '--no-fund', ...(hasBuiltinSqlite(version) ? ['--ignore-scripts'] : [])];
 }
 
 /**

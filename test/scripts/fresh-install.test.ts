@@ -8,7 +8,7 @@
 // One test for two promises, so CI installs the copy once per Node.js line: the quick start works
 // from a fresh clone (README "Quick start"), and the install needs no internet (README "Install").
 // .ci/run runs it under Node.js 20, 22 and 24: on 22 and 24 nothing is compiled (node:sqlite,
-// `--omit=optional`) and the demo must pass; on 20 better-sqlite3 is built from the local headers
+// no install scripts) and the demo must pass; on 20 better-sqlite3 is built from the local headers
 // and the demo passes, or the demo fails with the one-line explanation
 // (https://nodejs.org/api/sqlite.html).
 import { spawn, spawnSync } from 'node:child_process';
@@ -97,6 +97,10 @@ t.test(`README's quick start on a fresh clone under Node.js ${process.version}: 
   const demo = await run(['run', 'demo']);
   t.match(demo.log, /maas-esxi: installing dependencies \(npm ci /, 'the quick start installed the fresh clone itself');
   t.same(mirror.requests, [], "nothing asked node-gyp's download mirror for headers");
+  // @swc/core (the tests' transpiler) has its platform binary as an optional package; without it
+  // its postinstall downloads @swc/wasm (docs/dependencies.md#swc).
+  t.ok(existsSync(join(clone, 'node_modules', '@swc', 'core', 'package.json')), '@swc/core installed');
+  t.notOk(existsSync(join(clone, 'node_modules', '@swc', 'wasm')), 'no @swc/wasm fallback was downloaded');
   if (defaultSqliteBackend() === 'node:sqlite') {
     t.equal(demo.status, 0, 'the demo passes', { log: demo.status === 0 ? '' : demo.log.slice(-3000) });
     t.notMatch(demo.log, /ExperimentalWarning/, 'no SQLite warning shown');
