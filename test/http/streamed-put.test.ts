@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { MaasApiClient } from '../../lib/http/api-client.js';
 import { MaasError, MaasNetworkError, MaasValidationError } from '../../lib/errors/index.js';
 import { startServer } from '../fixtures/http-server.js';
+import { reusedBuffer } from '../fixtures/reused-buffer.js';
 
 const KEY = 'ck0000000000000000:tk0000000000000000:ts00000000000000000000000000000000';
 const noRetry = { baseMs: 1, maxMs: 1, retries: 0 };
@@ -54,6 +55,18 @@ t.test('the body arrives whole, freshly signed each time, all PUTs on one kept-a
   t.equal(connections.size, 1, 'one connection for every PUT');
   t.notMatch(trace.join('\n'), /tk0000|ts0000/, 'the --debug trace holds no secret');
   t.match(trace.join('\n'), /authorization: OAuth .*oauth_signature="\[REDACTED\]"/);
+});
+
+t.test('a body whose pieces share one buffer arrives exactly: the next piece is read only once the socket took the last', async (t) => {
+  const srv = await startServer((_req, res) => res.end('{}'));
+  t.teardown(srv.close);
+  const api = new MaasApiClient({ apiUrl: `${srv.url}/MAAS/api/2.0/`, apiKey: KEY });
+  t.teardown(() => api.close());
+  for (let round = 0; round < 3; round++) {
+    const { body: b, expected } = reusedBuffer(2 * 1024 * 1024, 6);
+    await api.request('PUT', 'upload/', { body: b, headers: { 'content-type': 'application/octet-stream', 'content-length': String(expected.length) } });
+    t.ok(srv.requests[round]!.body.equals(expected), `round ${round}: the server holds exactly the pieces, in order`);
+  }
 });
 
 t.test('a refused connection reads nothing from the body (nothing counts as handed over)', async (t) => {
