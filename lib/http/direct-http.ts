@@ -118,7 +118,8 @@ async function writeBody(cr: ClientRequest, body: WireBody): Promise<void> {
     if (cr.destroyed) return;
     for await (const piece of body) {
       if (cr.destroyed) return;
-      await written(cr, piece);
+      const queued = written(cr, piece);
+      if (queued) await queued;
       if (cr.destroyed) return;
     }
     cr.end();
@@ -148,15 +149,24 @@ function connectionReady(cr: ClientRequest): Promise<void> {
   });
 }
 
-/** The socket took all of `piece`, or the request ended (failed, aborted, answered early). */
-function written(cr: ClientRequest, piece: Uint8Array): Promise<void> {
+/**
+ * Write `piece`; a promise when the socket still holds some of it, settled once it took all of it
+ * (the write's callback) or the request ended (failed, aborted, answered early). Usually the
+ * kernel takes a piece within the write call: nothing stays queued, and the next piece may be read
+ * at once rather than a turn of the event loop later.
+ */
+function written(cr: ClientRequest, piece: Uint8Array): Promise<void> | undefined {
+  let wake: (() => void) | undefined;
+  let calledBack = false;
+  // An error also calls back (with it); the exchange's failure is reported by its answer.
+  cr.write(piece, () => ((calledBack = true), wake?.()));
+  if (calledBack || cr.writableLength === 0) return undefined;
   return new Promise((resolve) => {
-    const done = (): void => {
-      cr.off('close', done);
+    const finish = (): void => {
+      cr.off('close', finish);
       resolve();
     };
-    cr.on('close', done);
-    // An error also calls back (with it); the exchange's failure is reported by its answer.
-    cr.write(piece, done);
+    wake = finish;
+    cr.on('close', finish);
   });
 }
