@@ -5,7 +5,7 @@
 // atPeak says where the peak RSS comes from: sampled every 10 ms, at the highest RSS
 // seen, the file-backed pages (node's own binary and libraries, shared with every node process)
 // against the anonymous ones, and of those V8's heap (reserved and used) and the Buffers outside it
-// (external, of which arrayBuffers: Buffer and ArrayBuffer memory, the chunk buffer included). Linux only
+// (external, of which arrayBuffers: Buffer and ArrayBuffer memory, the slice buffer included). Linux only
 // (/proc/self/status); elsewhere atPeak is absent.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';

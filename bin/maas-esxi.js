@@ -1,12 +1,20 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=1 --no-opt --no-maglev --no-sparkplug
 // Thin shim: the CLI lives in dist/cli (compiled from lib/cli by `npm run build`).
 //
+// The node flags bound memory; each must be a start-up flag (set later through
+// v8.setFlagsFromString they have no effect). `env -S` splits the line (GNU coreutils ≥ 8.30,
+// macOS, FreeBSD; npm's Windows shims read it too); every bench runs our CLI with the same flags.
 // --max-semi-space-size=1 (MiB): loading the CLI's modules makes V8 grow its young generation to
-// 16 MiB semi-spaces (heapTotal 31 MiB for 15 MiB of live objects), and those pages stay resident
-// for the whole upload. Capped at 1 MiB, a 1 GiB upload peaks at ~83 MiB instead of ~100 with no
-// measurable CPU cost (README "Performance"). It must be a start-up flag: set later
-// through v8.setFlagsFromString it has no effect. `env -S` splits the line (GNU coreutils ≥ 8.30,
-// macOS, FreeBSD; npm's Windows shims read it too); bench/maas-cli.mjs runs with the same flags.
+//   16 MiB semi-spaces (heapTotal 31 MiB for 15 MiB of live objects), and those pages stay resident
+//   for the whole upload. Capped at 1 MiB, a 1 GiB upload peaked at ~83 MiB instead of ~100 with no
+//   measurable CPU cost (README "Performance").
+// --no-opt --no-maglev --no-sparkplug: V8's compilers (TurboFan; Maglev, on by default from
+//   Node 22; the Sparkplug baseline) keep their code and its bookkeeping resident, for nothing: the
+//   upload's CPU goes to SHA-256, the kernel's copies and socket writes, all native. A fresh 1 GiB
+//   create against a simulator in its own process, A/B runs in turn on the 2-core bench machine
+//   (7 December 2026, load 5–15): Node 20 peak RSS 66.8 → 58.5 MiB, CPU 0.985× (3 pairs); Node 22
+//   81.5 → 70.9 MiB, CPU 0.98×; Node 24 85.4 → 73.0 MiB, CPU 0.92× (2 pairs each). Compiling
+//   costs CPU on a second core that the work never repays in a run of seconds.
 import module from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';

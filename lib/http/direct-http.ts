@@ -100,8 +100,11 @@ function answerOf(cr: ClientRequest): Promise<WireAnswer> {
 
 /**
  * A body in memory goes in one write with its Content-Length (node:http sets it from end()'s
- * argument, and 0 for none). A streamed one is written piece by piece as it comes, waiting for the
- * socket to drain: no more than one piece is ever queued in user space.
+ * argument, and 0 for none). A streamed one is written piece by piece as it comes, the next piece
+ * asked for only once the socket has taken the whole of this one (the write's callback): the
+ * upload reads every piece into the same buffer (lib/upload/chunk-source.ts), so a piece still
+ * queued in the socket when the next is read would go out overwritten. 'drain' alone is not
+ * enough: a write that fits under the stream's high-water mark returns true with bytes still queued.
  */
 async function writeBody(cr: ClientRequest, body: WireBody): Promise<void> {
   if (body === null || body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
@@ -115,7 +118,8 @@ async function writeBody(cr: ClientRequest, body: WireBody): Promise<void> {
     if (cr.destroyed) return;
     for await (const piece of body) {
       if (cr.destroyed) return;
-      if (!cr.write(piece)) await drained(cr);
+      const queued = written(cr, piece);
+      if (queued) await queued;
       if (cr.destroyed) return;
     }
     cr.end();
@@ -145,15 +149,24 @@ function connectionReady(cr: ClientRequest): Promise<void> {
   });
 }
 
-/** The socket took what was queued, or the request ended (failed, aborted, answered early). */
-function drained(cr: ClientRequest): Promise<void> {
+/**
+ * Write `piece`; a promise when the socket still holds some of it, settled once it took all of it
+ * (the write's callback) or the request ended (failed, aborted, answered early). Usually the
+ * kernel takes a piece within the write call: nothing stays queued, and the next piece may be read
+ * at once rather than a turn of the event loop later.
+ */
+function written(cr: ClientRequest, piece: Uint8Array): Promise<void> | undefined {
+  let wake: (() => void) | undefined;
+  let calledBack = false;
+  // An error also calls back (with it); the exchange's failure is reported by its answer.
+  cr.write(piece, () => ((calledBack = true), wake?.()));
+  if (calledBack || cr.writableLength === 0) return undefined;
   return new Promise((resolve) => {
-    const done = (): void => {
-      cr.off('drain', done);
-      cr.off('close', done);
+    const finish = (): void => {
+      cr.off('close', finish);
       resolve();
     };
-    cr.on('drain', done);
-    cr.on('close', done);
+    wake = finish;
+    cr.on('close', finish);
   });
 }

@@ -62,7 +62,7 @@ export async function openProxied(o: ProxiedOptions): Promise<ProxiedPath> {
       const res = await request(req.url, {
         method: req.method as Dispatcher.HttpMethod,
         headers: req.headers,
-        body: body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body) || body instanceof Readable ? (body ?? null) : Readable.from(body),
+        body: body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body) || body instanceof Readable ? (body ?? null) : Readable.from(ownCopies(body), { highWaterMark: 1 }),
         dispatcher,
         signal: req.signal,
         headersTimeout: req.idleTimeoutMs,
@@ -71,4 +71,13 @@ export async function openProxied(o: ProxiedOptions): Promise<ProxiedPath> {
     },
     close: () => dispatcher.close(),
   };
+}
+
+/**
+ * Each piece of a streamed body in memory of its own: undici reads the stream ahead of the socket,
+ * and the upload reads every piece into the same buffer (lib/upload/chunk-source.ts). A stream
+ * holding one piece ahead (highWaterMark 1) bounds the copies to a few slices.
+ */
+async function* ownCopies(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  for await (const piece of body) yield Buffer.from(piece);
 }

@@ -29,6 +29,54 @@ class AttemptTimer {
   }
 }
 
+/** What the signals of an upload do to the chunk PUT in flight, if any. */
+interface AttemptHooks {
+  onInterrupt(): void;
+  abandon(): void;
+}
+
+/**
+ * The abort plumbing of one upload's chunk PUTs, made once per upload rather than once per chunk:
+ * one listener on the upload's signal and one on `forceSignal`, calling the attempt in flight, and
+ * one AbortController for the transport, replaced only after it fired. Per chunk, a fresh
+ * controller and an add/remove of listeners on the long-lived signals left old-space garbage that
+ * only a full collection frees (Node's AbortSignal is an EventTarget whose listener map reallocates
+ * its table on every add and remove): 2.3 KiB per chunk, so V8's heap grew with the image size
+ * (README "Performance", test/upload/old-space-per-chunk.test.ts).
+ */
+class AttemptSignals {
+  #controller = new AbortController();
+  #current: AttemptHooks | undefined;
+
+  constructor(ctx: UploadContext) {
+    ctx.signal.addEventListener('abort', () => this.#current?.onInterrupt(), { once: true });
+    ctx.opts.forceSignal?.addEventListener('abort', () => this.#current?.abandon(), { once: true });
+  }
+
+  /** The signal the transport watches for this attempt. */
+  begin(hooks: AttemptHooks): AbortSignal {
+    if (this.#controller.signal.aborted) this.#controller = new AbortController();
+    this.#current = hooks;
+    return this.#controller.signal;
+  }
+
+  abort(reason: Error): void {
+    this.#controller.abort(reason);
+  }
+
+  end(): void {
+    this.#current = undefined;
+  }
+}
+
+const signalsOf = new WeakMap<UploadContext, AttemptSignals>();
+
+function attemptSignals(ctx: UploadContext): AttemptSignals {
+  let signals = signalsOf.get(ctx);
+  if (!signals) signalsOf.set(ctx, (signals = new AttemptSignals(ctx)));
+  return signals;
+}
+
 /**
  * One chunk PUT, never retried here (the decision is lib/upload/retry-decision.ts). Its own
  * timeout (idle while sending, then the wait for the answer) and Ctrl-C abandon it by resetting
@@ -40,11 +88,13 @@ export async function putChunk(ctx: UploadContext, s: Session, offset: number, l
   const uploadUri = s.file.upload_uri;
   if (!uploadUri) throw new UploadIntegrityError('The server file has no upload_uri although it is incomplete.');
   const o = ctx.opts;
-  const ac = new AbortController();
+  const signals = attemptSignals(ctx);
+  let abandoned = false;
   const abandon = (): void => {
-    if (ac.signal.aborted) return;
+    if (abandoned) return;
+    abandoned = true;
     ctx.deps.api.transport.resetConnections();
-    ac.abort(new Error('abandoned'));
+    signals.abort(new Error('abandoned'));
   };
   const answerTimeout = final ? (o.finalChunkTimeoutMs ?? 30 * 60_000) : (o.chunkTimeoutMs ?? 120_000);
   const idleTimeout = o.chunkTimeoutMs ?? 120_000;
@@ -62,8 +112,7 @@ export async function putChunk(ctx: UploadContext, s: Session, offset: number, l
     if (final && sent >= length) ctx.phase('verify', `MAAS is checking the image's sha256 (up to ${Math.round(answerTimeout / 60_000)} min)`);
     ctx.progress('upload', offset + sent, offset, s.size);
   };
-  ctx.signal.addEventListener('abort', onInterrupt, { once: true });
-  o.forceSignal?.addEventListener('abort', abandon, { once: true });
+  const signal = signals.begin({ onInterrupt, abandon });
   const started = Date.now();
   try {
     const body = ctx.chunkSource(s.located.path, Math.min(s.located.chunkSize, s.size)).chunk(offset, length, onSent, ctx.limiter);
@@ -74,7 +123,7 @@ export async function putChunk(ctx: UploadContext, s: Session, offset: number, l
       // for) never runs ahead of the connection. A stream would read slices ahead into its buffer.
       body,
       length,
-      signal: ac.signal,
+      signal,
       // Ours fires first; the transport's own would close without a reset.
       headersTimeoutMs: answerTimeout + 60_000,
     });
@@ -82,12 +131,11 @@ export async function putChunk(ctx: UploadContext, s: Session, offset: number, l
   } catch (err) {
     const e = err instanceof MaasError ? err : new MaasError(err instanceof Error ? err.message : String(err), { cause: err });
     attempt.error = e;
-    attempt.status = ac.signal.aborted ? undefined : e.status;
+    attempt.status = abandoned ? undefined : e.status;
   } finally {
     timer.clear();
     clearTimeout(grace);
-    ctx.signal.removeEventListener('abort', onInterrupt);
-    o.forceSignal?.removeEventListener('abort', abandon);
+    signals.end();
     attempt.elapsedMs = Date.now() - started;
   }
   return attempt;

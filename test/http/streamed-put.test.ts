@@ -13,9 +13,16 @@ import { Readable } from 'node:stream';
 import { MaasApiClient } from '../../lib/http/api-client.js';
 import { MaasError, MaasNetworkError, MaasValidationError } from '../../lib/errors/index.js';
 import { startServer } from '../fixtures/http-server.js';
+import { reusedBuffer } from '../fixtures/reused-buffer.js';
 
 const KEY = 'ck0000000000000000:tk0000000000000000:ts00000000000000000000000000000000';
 const noRetry = { baseMs: 1, maxMs: 1, retries: 0 };
+
+/** A self-signed certificate for 127.0.0.1 and its key, written under `dir`. */
+function selfSigned(dir: string): { key: string; cert: string } {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+}
 
 /** `bytes` in `pieces` equal pieces; `pulled` counts the pieces read, `closed` says the reader stopped. */
 function body(bytes: Buffer, pieces: number): { stream: Readable; pulled: () => number; closed: () => boolean } {
@@ -56,6 +63,18 @@ t.test('the body arrives whole, freshly signed each time, all PUTs on one kept-a
   t.match(trace.join('\n'), /authorization: OAuth .*oauth_signature="\[REDACTED\]"/);
 });
 
+t.test('a body whose pieces share one buffer arrives exactly: the next piece is read only once the socket took the last', async (t) => {
+  const srv = await startServer((_req, res) => res.end('{}'));
+  t.teardown(srv.close);
+  const api = new MaasApiClient({ apiUrl: `${srv.url}/MAAS/api/2.0/`, apiKey: KEY });
+  t.teardown(() => api.close());
+  for (let round = 0; round < 3; round++) {
+    const { body: b, expected } = reusedBuffer(2 * 1024 * 1024, 6);
+    await api.request('PUT', 'upload/', { body: b, headers: { 'content-type': 'application/octet-stream', 'content-length': String(expected.length) } });
+    t.ok(srv.requests[round]!.body.equals(expected), `round ${round}: the server holds exactly the pieces, in order`);
+  }
+});
+
 t.test('a refused connection reads nothing from the body (nothing counts as handed over)', async (t) => {
   const srv = await startServer((_req, res) => res.end());
   const url = srv.url;
@@ -92,10 +111,9 @@ t.test('an answer before the whole body (a proxy 413) is the typed error, and th
 
 t.test('TLS: a streamed PUT trusts ca, is refused without it, skips the check with insecure', async (t) => {
   const dir = t.testdir({});
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  const { key, cert } = selfSigned(dir);
   const received: number[] = [];
-  const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert }, (req, res) => {
+  const server = createHttpsServer({ key: key, cert }, (req, res) => {
     let n = 0;
     req.on('data', (d: Buffer) => (n += d.length));
     req.on('end', () => (received.push(n), res.end('{}')));
@@ -117,4 +135,22 @@ t.test('TLS: a streamed PUT trusts ca, is refused without it, skips the check wi
     await api.close();
   }
   t.same(received, [bytes.length, bytes.length], 'both bodies arrived whole');
+});
+
+t.test('TLS: a body whose pieces share one buffer arrives exactly (the encrypting socket may hold a piece past the write call)', async (t) => {
+  const dir = t.testdir({});
+  const { key, cert } = selfSigned(dir);
+  const received: Buffer[] = [];
+  const server = createHttpsServer({ key: key, cert }, (req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', () => (received.push(Buffer.concat(parts)), res.end('{}')));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  const api = new MaasApiClient({ apiUrl: `https://127.0.0.1:${(server.address() as AddressInfo).port}/MAAS/api/2.0/`, apiKey: KEY, ca: cert });
+  t.teardown(() => api.close());
+  const { body: b, expected } = reusedBuffer(512 * 1024, 12);
+  await api.request('PUT', 'upload/', { body: b, headers: { 'content-type': 'application/octet-stream', 'content-length': String(expected.length) } });
+  t.ok(received[0]?.equals(expected), 'the server holds exactly the pieces, in order');
 });
