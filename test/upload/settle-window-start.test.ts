@@ -64,3 +64,21 @@ t.test('after a failed offset read the window starts afresh: a struggling server
   t.equal(s.offset, 200_000);
   t.ok(readsAt.at(-1)! - refusedAt >= SETTLE_MS - 2, `watched a whole window after the refused read (${readsAt.at(-1)! - refusedAt} ms, ${readsAt.length} reads)`);
 });
+
+t.test('a read sent inside the window but answered after it proves nothing: the watch reads once more', async (t) => {
+  // MAAS saw the first read at once (nothing applied yet), applied the chunk right after, and the
+  // answer reached the client only after the window had passed (a busy region, a loaded client).
+  const { ctx, s, server } = fakeUpload({ offset: 200_000, opts: { settleMs: SETTLE_MS, pollIntervalMs: 20 } });
+  const read = ctx.deps.resources.read.bind(ctx.deps.resources);
+  ctx.deps.resources.read = async (...args: Parameters<BootResources['read']>) => {
+    const seen = await read(...args);
+    if (server.reads === 1) {
+      server.held = 200_000 + CHUNK;
+      await sleep(SETTLE_MS + 50);
+    }
+    return seen;
+  };
+  await afterPutFailure(ctx, s, unanswered, 'unknown');
+  t.equal(s.offset, 200_000 + CHUNK, 'the chunk landed while the first answer was on its way: not sent again');
+  t.equal(server.reads, 2, 'one more read, sent after the window had passed');
+});
