@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_ARCHITECTURES, DEFAULT_RESERVED_NAMES, ERAS, type EraFacts } from './eras.js';
 import { SimFaultPlan } from './faults.js';
+import { LateBodies } from './late-bodies.js';
 import { pythonJsonDumps } from '../python/json-dumps.js';
 import { fileProgress, resourceToDict } from './render.js';
 import { readRequestBody, type ReadBodyOptions } from './request-body.js';
@@ -70,7 +71,7 @@ class Simulator implements MaasSimulator, SimContext {
   readonly #sockets = new Set<Socket>();
   readonly #inflight = new Set<Promise<void>>();
   readonly #syncTimers = new Set<NodeJS.Timeout>();
-  readonly #late = new Set<Promise<void>>();
+  readonly #late = new LateBodies();
   #server: Server | undefined;
   #stopping = new AbortController();
   #closed = false;
@@ -190,6 +191,7 @@ class Simulator implements MaasSimulator, SimContext {
     this.#closed = true;
     this.ops.stop();
     await this.#stop();
+    await this.#late.drop();
     if (this.#ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 
@@ -202,8 +204,8 @@ class Simulator implements MaasSimulator, SimContext {
     await this.start();
   }
 
-  async settled(): Promise<void> {
-    while (this.#late.size > 0) await Promise.allSettled([...this.#late]);
+  settled(): Promise<void> {
+    return this.#late.settled();
   }
 
   resource(id: number): BootResource | undefined {
@@ -267,6 +269,8 @@ class Simulator implements MaasSimulator, SimContext {
     const record: RequestRecord = { method, path: url.pathname, query: url.search, status: 0, bodyBytes: 0, receivedAt: this.now() };
     this.requests.push(record);
     const socket = req.socket;
+    // A held late body lands before this request is handled when the request is its moment.
+    await this.#late.before(record, this.requests.length - 1);
     const signal = this.#stopping.signal;
     const bodyOptions: ReadBodyOptions = { spoolDir: this.store.spoolDir, bytesPerSecond: () => this.faults.bytesPerSecond, signal };
     try {
@@ -298,14 +302,12 @@ class Simulator implements MaasSimulator, SimContext {
     }
     // A status fault with `apply` lets MAAS store the chunk first (#serve answers for the proxy).
     if (fault.type !== 'late' && !(fault.type === 'status' && !fault.apply)) return false;
-    const socket = x.socket;
     const read = await readRequestBody(req, x.bodyOptions);
     if (read.outcome !== 'complete') return true;
     record.bodyBytes = read.body.length;
     if (fault.type === 'late') {
-      const late = this.#applyLate(socket, fault.delayMs, { method: record.method, url: x.url, headers: req.headers, body: read.body }, record).catch(() => undefined);
-      this.#late.add(late);
-      void late.finally(() => this.#late.delete(late));
+      const call = { method: record.method, url: x.url, headers: req.headers, body: read.body };
+      this.#late.hold(record.path, fault.atRead, record, () => this.#applyLate(call, record), () => read.body.dispose());
       return true;
     }
     await read.body.dispose();
@@ -346,12 +348,11 @@ class Simulator implements MaasSimulator, SimContext {
   }
 
   /**
-   * The 'late' fault: the proxy holds a complete body and regiond applies it `delayMs` later; the
-   * answer never reaches the client, which sees only silence until it gives up.
+   * The 'late' fault: the proxy held a complete body and regiond applies it now (lib/testing/late-bodies.ts
+   * says when); the answer never reaches the client, which saw only silence until it gave up.
    */
-  async #applyLate(_socket: Socket, delayMs: number, call: Parameters<typeof dispatch>[2], record: RequestRecord): Promise<void> {
+  async #applyLate(call: Parameters<typeof dispatch>[2], record: RequestRecord): Promise<void> {
     try {
-      await sleep(delayMs);
       const result = await dispatch(this, this.#nonces, call);
       if (result.nonceKey && result.response.status >= 400) this.#nonces.delete(result.nonceKey);
       recordApplied(record, result.response);

@@ -77,6 +77,8 @@ export interface RequestRecord {
   appliedAt?: number;
   /** The injected fault that shaped this request, if any. */
   fault?: FaultAction['type'];
+  /** A 'late' body: the index in `requests` of the request it landed just before (a read, or the client's next write). */
+  landedBefore?: number;
 }
 
 export type FaultAction =
@@ -99,11 +101,15 @@ export type FaultAction =
   /** Process normally, but answer only after `ms`. */
   | { type: 'hang'; ms: number }
   /**
-   * Late body: read the whole body, apply it `delayMs` later, never answer. This is nginx, which
-   * buffers the whole request body before it proxies it, and regiond, which runs the handler to
-   * completion whether or not the client is still there, while the answer is lost.
+   * Late body: read the whole body, never answer, and apply it just before answering the client's
+   * `atRead`-th read of the same boot resource (`GET boot-resources/{id}/`) after it — 1: at the
+   * client's first look, 2: while it keeps watching — or before the client's next write to that
+   * resource if that comes first (a client that stopped watching meets its own chunk). A moment
+   * the client's requests define, never a timer: a schedule means the same at any CPU speed. This
+   * is nginx, which buffers the whole request body before it proxies it, and regiond, which runs
+   * the handler to completion whether or not the client is still there, while the answer is lost.
    */
-  | { type: 'late'; delayMs: number };
+  | { type: 'late'; atRead: number };
 
 export interface FaultMatch {
   method?: string;
@@ -166,6 +172,6 @@ export interface MaasSimulator {
   setRackConnected(hostname: string, connected: boolean): void;
   /** The server's byte counter for a file (receiving region; ≤3.4 the large object's length). */
   fileReceived(fileId: number): number;
-  /** Resolves when every late-body fault (see FaultAction 'late') has been applied. */
+  /** Lands every late body still held (see FaultAction 'late') and resolves when all have been applied. */
   settled(): Promise<void>;
 }

@@ -86,6 +86,7 @@ export async function readOffset(ctx: UploadContext, s: Session, attempt: Attemp
  */
 export async function settle(ctx: UploadContext, s: Session, attempt: Attempt, failedAt: number = Date.now()): Promise<void> {
   const before = s.offset;
+  let sentAt = Date.now();
   await readOffset(ctx, s, attempt);
   if (s.offset !== before) return;
   const o = ctx.opts;
@@ -97,9 +98,13 @@ export async function settle(ctx: UploadContext, s: Session, attempt: Attempt, f
   const poll = o.pollIntervalMs ?? (attempt.final ? 2_000 : 250);
   const deadline = failedAt + window;
   ctx.phase('settle', `checking whether MAAS applied the chunk at byte ${before} (up to ${Math.ceil(window / 1000)} s)`);
-  while (Date.now() < deadline) {
+  // Only a read sent once the window has passed proves the chunk did not land: MAAS answers from
+  // the moment the read reached it, so a read sent earlier but answered late (a busy region, a
+  // loaded client) saw the server before the window closed.
+  while (sentAt < deadline) {
     await pause(ctx, Math.min(poll, Math.max(0, deadline - Date.now())));
     throwIfAborted(ctx, s);
+    sentAt = Date.now();
     await readOffset(ctx, s, attempt);
     if (s.offset !== before) return;
   }

@@ -204,3 +204,27 @@ t.test('fault: call runs at the matching request, which then proceeds normally',
   t.equal(sim.fileReceived(fileId), 2048);
   t.same(sim.faults.unfired(), [], 'every rule fired');
 });
+
+t.test("fault: late — never answered; the body lands just before the client's atRead-th read after it, or before its next write", async (t) => {
+  const sim = await startSim(t, { era: '3.8' });
+  const data = bytes(4096, 7);
+  const { resource, fileId, uploadUri } = await createFor(sim, data);
+  const held = (n: number) => () => sim.requests.filter((q) => q.fault === 'late' && q.bodyBytes === 1024).length === n;
+  sim.faults.add({ match: { method: 'PUT', path: UPLOAD }, action: { type: 'late', atRead: 2 } });
+  void putChunk(sim, uploadUri, data.subarray(0, 1024)).catch(() => undefined);
+  await pollUntil('the proxy to hold the first body', held(1));
+  t.equal(sim.fileReceived(fileId), 0, 'held, not applied');
+  t.equal((await readFile(sim, resource.id)).file.progress, 0, 'the first read after it: not applied yet');
+  t.equal((await readFile(sim, resource.id)).file.progress, 25, 'the second read: applied just before MAAS answered it');
+  const first = sim.requests.find((q) => q.fault === 'late')!;
+  t.same([sim.requests[first.landedBefore!]?.method, first.applied, first.appliedAt, first.status], ['GET', true, 0, 0], 'landed at the read; never answered');
+
+  // A client that sends again without reading meets its own chunk: it lands first, then the resend.
+  sim.faults.add({ match: { method: 'PUT', path: UPLOAD }, action: { type: 'late', atRead: 2 } });
+  void putChunk(sim, uploadUri, data.subarray(1024, 2048)).catch(() => undefined);
+  await pollUntil('the proxy to hold the second body', held(2));
+  t.equal((await putChunk(sim, uploadUri, data.subarray(1024, 2048))).status, 200);
+  const second = sim.requests.filter((q) => q.fault === 'late')[1]!;
+  t.equal(sim.requests[second.landedBefore!]?.method, 'PUT', 'landed before the resend');
+  t.equal(sim.fileReceived(fileId), 3072, 'MAAS 3.8 appended the chunk twice');
+});

@@ -26,8 +26,9 @@ function lastPutFileId(sim: MaasSimulator): number {
 t.test('1. Ctrl-C while a chunk is in flight, rerun at once: the late body is not sent twice', async (t) => {
   const env = await uploadEnv(t, { era: '3.8' });
   const image = makeImage(tempDir(t), 700 * KiB);
-  // The proxy holds the third chunk's whole body; MAAS applies it 250 ms later, after the client left.
-  env.sim.faults.add({ match: { method: 'PUT', nth: 3 }, action: { type: 'late', delayMs: 250 } });
+  // The proxy holds the third chunk's whole body; MAAS applies it after the client left, just
+  // before it answers the second read of the resource (the rerun's, while it watches).
+  env.sim.faults.add({ match: { method: 'PUT', nth: 3 }, action: { type: 'late', atRead: 2 } });
   const ac = new AbortController();
   const first = env.client.bootResources.upload(env.options(image, { signal: ac.signal, interruptGraceMs: 50 }));
   // Ctrl-C once the third chunk's whole body has reached the proxy.
@@ -40,7 +41,11 @@ t.test('1. Ctrl-C while a chunk is in flight, rerun at once: the late body is no
   t.ok(err instanceof MaasAbortError, 'interrupted');
   t.equal(exitCodeFor(err), 130);
   const rerunStarted = Date.now();
+  const rerunFirst = env.sim.requests.length;
   const result = await env.client.bootResources.upload(env.options(image, { settleMs: 1000 })).done();
+  const late = env.sim.requests.find((q) => q.fault === 'late');
+  const landed = late?.landedBefore ?? -1;
+  t.ok(landed >= rerunFirst && env.sim.requests[landed]?.method === 'GET', `the late body landed while the rerun read the offset (before request ${landed}; the rerun began at ${rerunFirst})`);
   t.ok(Date.now() - rerunStarted < 10_000, `the rerun took ${Date.now() - rerunStarted} ms (no stall behind the abandoned request)`);
   await env.sim.settled();
   t.equal(tooMuchData(env.sim), 0, 'never "Too much data received."');
