@@ -72,8 +72,8 @@ t.test("CI's Node.js 22 and 24 runs cover every Node.js API the product drives",
     'test/inspect/streaming.test.ts', // zlib
     'test/cli/startup.test.ts', // module loading
     'test/cli/compile-cache.test.ts', // module.enableCompileCache
-    'test/scripts/fresh-install.test.ts', // npm ci on a fresh clone
-    'test/scripts/package.test.ts', // the package's entry points
+    'test/install/fresh-clone.test.ts', // npm ci on a fresh clone
+    'test/install/package.test.ts', // the package's entry points
   ];
   t.same(required.filter((f) => !files.includes(f)), [], 'none of them is missing');
   t.same(files.filter((f) => !testFiles.includes(f)), [], 'every file exists');

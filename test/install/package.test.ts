@@ -43,7 +43,7 @@ t.test('a new project installs the tarball offline and imports each entry point'
   const project = join(work, 'consumer');
   const cache = join(work, 'npm-cache');
   const tarball = join(work, packed.filename);
-  // --omit=optional: better-sqlite3's native build is test/scripts/fresh-install.test.ts's subject.
+  // --omit=optional: better-sqlite3's native build is test/install/fresh-clone.test.ts's subject.
   const install = (dir: string, mode: '--prefer-offline' | '--offline') => {
     mkdirSync(dir);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
