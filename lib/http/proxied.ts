@@ -19,7 +19,15 @@ export interface ProxiedPath {
 
 /** The proxies the environment names, lower case first as undici reads them. */
 function proxyUrls(env: NodeJS.ProcessEnv): { http: string | undefined; https: string | undefined } {
-  return { http: env['http_proxy'] ?? env['HTTP_PROXY'], https: env['https_proxy'] ?? env['HTTPS_PROXY'] };
+  return { http: withScheme(env['http_proxy'] ?? env['HTTP_PROXY']), https: withScheme(env['https_proxy'] ?? env['HTTPS_PROXY']) };
+}
+
+/**
+ * `host:port` is an http:// proxy, as curl reads a proxy without a scheme
+ * (https://curl.se/docs/manpage.html#-x); undici would refuse it as an invalid URL.
+ */
+function withScheme(proxy: string | undefined): string | undefined {
+  return proxy && !/^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? `http://${proxy}` : proxy;
 }
 
 /** Whether the environment names a proxy: then every request of the client goes through undici. */
