@@ -35,3 +35,28 @@ export class RateMeter {
     return r > 0 ? remaining / r : undefined;
   }
 }
+
+/**
+ * The rate and ETA of a progress event. While uploading they count what crossed the link: bytes
+ * MAAS acknowledged, sampled when that count moves, so the rate is the chunks' own over the
+ * window and holds between acknowledgements. Not bytes handed to the socket: the kernel takes
+ * megabytes at once and then nothing while they drain, and on a slow link a rate over those swung
+ * from a tenth to ten times the link's, the ETA with it. Hashing counts bytes hashed.
+ */
+export class ProgressRate {
+  readonly #meter: RateMeter;
+  #last: number | undefined;
+
+  constructor(meter: RateMeter = new RateMeter()) {
+    this.#meter = meter;
+  }
+
+  observe(phase: 'hash' | 'upload' | 'sync', sent: number, acked: number, total: number): { rate: number; eta: number | undefined } {
+    const done = phase === 'upload' ? acked : sent;
+    if (done !== this.#last) {
+      this.#meter.record(done);
+      this.#last = done;
+    }
+    return { rate: this.#meter.rate(), eta: this.#meter.eta(total - done) };
+  }
+}

@@ -104,9 +104,12 @@ export interface UploadProgress {
   /** Bytes the server has acknowledged. */
   bytesAcked: number;
   total: number;
-  /** Bytes per second over the last few seconds. */
+  /**
+   * Bytes per second over the last few seconds: while uploading, of bytes MAAS acknowledged (0
+   * until the first chunk is); while hashing, of bytes hashed.
+   */
   rate: number;
-  /** Seconds left at that rate, when known. */
+  /** Seconds left at that rate for what MAAS has not acknowledged yet (or not hashed), when known. */
   eta: number | undefined;
 }
 

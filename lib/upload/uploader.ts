@@ -12,7 +12,7 @@ import { afterPutFailure, afterShortFile, retrying } from './failure-handling.js
 import { HashCache } from './hash.js';
 import { locateUpload, NO_EVENTS, type Located } from './locate.js';
 import { RateLimiter } from './rate-limit.js';
-import { RateMeter } from './rate.js';
+import { ProgressRate } from './rate.js';
 import { deriveServerOffset } from './server-offset.js';
 import { learnRegionCount, refuseToJoin, settle, verify } from './server-watch.js';
 import { defaultStateDir } from './state-dir.js';
@@ -34,7 +34,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
   readonly #abort = new AbortController();
   /** The caller's signal and `abort()`, combined. */
   readonly #signal: AbortSignal;
-  readonly #rate = new RateMeter();
+  readonly #rate = new ProgressRate();
   readonly #started = Date.now();
   readonly #promise: Promise<UploadResult>;
   #chunks: ChunkSource | undefined;
@@ -283,11 +283,12 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
   /** At most ten progress events a second, and no work at all when nobody listens. */
   #progress(phase: 'hash' | 'upload' | 'sync', sent: number, acked: number, total: number, force = false): void {
     if (this.listenerCount('progress') === 0) return;
+    // Observed before the throttle below, so that an acknowledgement is sampled when it happens.
+    const { rate, eta } = this.#rate.observe(phase, sent, acked, total);
     const now = Date.now();
     if (!force && now - this.#lastProgressEmit < 100) return;
     this.#lastProgressEmit = now;
-    this.#rate.record(sent);
-    this.emit('progress', { phase, bytesSent: sent, bytesAcked: acked, total, rate: this.#rate.rate(), eta: this.#rate.eta(total - sent) });
+    this.emit('progress', { phase, bytesSent: sent, bytesAcked: acked, total, rate, eta });
   }
 }
 
