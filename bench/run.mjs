@@ -4,6 +4,7 @@
 //
 //   BENCH_HASH_GIB=1 BENCH_UPLOAD_GIB=1 BENCH_RSS_GIB="1 4 16" BENCH_FLAKY_MIB=256 BENCH_FANOUT_MIB=96 npm run bench
 //   BENCH_ONLY=maascli,memory,flaky npm run bench   (the performance goals; see bench/maas-cli.mjs for MAAS_CLI_SRC)
+//   BENCH_ONLY=align npm run bench   (read buffers: page-aligned against 64 bytes in, bench/read-alignment.mjs)
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, writeFileSync } from 'node:fs';
