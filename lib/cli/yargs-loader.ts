@@ -16,9 +16,9 @@ function plainColumns(): { div: (...cols: unknown[]) => void; span: (...cols: un
 }
 
 /**
- * yargs built by its own factory with the platform shim of its ESM entry (yargs
- * lib/platform-shims/esm.mjs), except the help-rendering pieces: cliui and string-width. Those
- * render yargs' usage text, which the CLI never shows (help is lib/cli/help.ts, and parse-args
+ * yargs built by its own factory with the platform shim of its ESM entry
+ * (yargs/lib/platform-shims/esm.mjs in yargs' package), except the help-rendering pieces: cliui
+ * and string-width. Those render yargs' usage text, which the CLI never shows (help is lib/cli/help.ts, and parse-args
  * turns yargs' failures into our own lines), yet loading them cost ~50 ms of CPU on every command
  * (three copies of string-width, each building Unicode-property regexes and an Intl.Segmenter;
  * README "Performance"). The factory and its dependencies are found from yargs' own entry, so the

@@ -1,4 +1,4 @@
-// What a create against an http:// MAAS loads (issue 18: CPU of a fresh create): no TLS stack and
+// What a create against an http:// MAAS loads (the CPU of a fresh create): no TLS stack and
 // no help renderer. Time is measured by bench/run.mjs (BENCH_ONLY=maascli), not here.
 import t from 'tap';
 import { startMaasSimulator } from '../../lib/testing/index.js';
