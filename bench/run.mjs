@@ -4,6 +4,7 @@
 //
 //   BENCH_HASH_GIB=1 BENCH_UPLOAD_GIB=1 BENCH_RSS_GIB="1 4 16" BENCH_FLAKY_MIB=256 BENCH_FANOUT_MIB=96 npm run bench
 //   BENCH_ONLY=maascli,memory,flaky npm run bench   (the performance goals; see bench/maas-cli.mjs for MAAS_CLI_SRC)
+//   BENCH_ONLY=align npm run bench   (read buffers: page-aligned against 64 bytes in, bench/read-alignment.mjs)
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ const { sampleEsxiDiskEnds, startMaasSimulator } = await import(dist('testing/in
 const { uploadToSites } = await import(dist('client/sites.js'));
 const { maasCliCreate, maasCliSource, median, oursCreate, shimNodeFlags } = await import('./maas-cli.mjs');
 const { benchFlaky } = await import('./flaky.mjs');
+const { benchReadAlignment } = await import('./read-alignment.mjs');
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -293,10 +295,11 @@ async function benchFanOut() {
   rmSync(path);
 }
 
-const only = env('BENCH_ONLY', 'hash,throughput,maascli,memory,flaky,interrupt,final503,limit,fanout').split(',');
+const only = env('BENCH_ONLY', 'hash,align,throughput,maascli,memory,flaky,interrupt,final503,limit,fanout').split(',');
 try {
   mkdirSync(join(root, 'bench', 'out'), { recursive: true });
   if (only.includes('hash')) { log('… hashing'); await benchHash(); }
+  if (only.includes('align')) { log('… read buffer alignment'); await benchReadAlignment({ env, rows, makeFile, GiB }); }
   if (only.includes('throughput')) { log('… upload throughput'); await benchThroughput(); }
   if (only.includes('maascli')) { log('… against the maas CLI'); await benchMaasCli(); }
   if (only.includes('memory')) { log('… peak RSS'); await benchMemory(); }

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --no-opt --no-maglev --no-sparkplug
+#!/usr/bin/env -S node --max-semi-space-size=1 --no-opt --no-maglev
 // Thin shim: the CLI lives in dist/cli (compiled from lib/cli by `npm run build`).
 //
 // The node flags bound memory; each must be a start-up flag (set later through
@@ -8,13 +8,18 @@
 //   16 MiB semi-spaces (heapTotal 31 MiB for 15 MiB of live objects), and those pages stay resident
 //   for the whole upload. Capped at 1 MiB, a 1 GiB upload peaked at ~83 MiB instead of ~100 with no
 //   measurable CPU cost (README "Performance").
-// --no-opt --no-maglev --no-sparkplug: V8's compilers (TurboFan; Maglev, on by default from
-//   Node 22; the Sparkplug baseline) keep their code and its bookkeeping resident, for nothing: the
-//   upload's CPU goes to SHA-256, the kernel's copies and socket writes, all native. A fresh 1 GiB
-//   create against a simulator in its own process, A/B runs in turn on the 2-core bench machine
-//   (7 December 2026, load 5–15): Node 20 peak RSS 66.8 → 58.5 MiB, CPU 0.985× (3 pairs); Node 22
+// --no-opt --no-maglev: V8's optimizing compilers (TurboFan; Maglev, on by default from Node 22)
+//   keep their code and its bookkeeping resident, for nothing: the upload's CPU goes to SHA-256,
+//   the kernel's copies and socket writes, all native. A fresh 1 GiB create against a simulator in
+//   its own process, A/B runs in turn on the 2-core bench machine (7 December 2026, load 5–15),
+//   these with --no-sparkplug: Node 20 peak RSS 66.8 → 58.5 MiB, CPU 0.985× (3 pairs); Node 22
 //   81.5 → 70.9 MiB, CPU 0.98×; Node 24 85.4 → 73.0 MiB, CPU 0.92× (2 pairs each). Compiling
 //   costs CPU on a second core that the work never repays in a run of seconds.
+// Sparkplug (the baseline compiler, no second core: it copies bytecode into machine code) stays
+//   on: node:http's JavaScript runs for every chunk and every slice, and interpreted it was 30 % of
+//   the samples of `perf record` on a create in 1 MiB chunks. Same A/B, Node 20, after the CLI
+//   stopped loading yargs' help renderer (12:50–12:58 UTC, load 7–8): CPU 1.845 → 1.795 s and
+//   1.87 → 1.80 s (4 and 5 pairs), peak RSS 54.9 → 55.7 MiB; a 16 MiB create 0.32 → 0.31 s.
 import module from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';

@@ -4,6 +4,7 @@ import { declareGlobalFlags, VALUE_FLAGS } from './flag-sets.js';
 import { UsageError } from './grammar.js';
 import { optionSpellings, recordOptions } from './option-docs.js';
 import { didYouMean } from './suggest.js';
+import { loadYargs } from './yargs-loader.js';
 
 /** `args` without the command words in `path` (the first occurrences, options left in place). */
 function withoutPath(args: readonly string[], path: readonly string[]): string[] {
@@ -74,7 +75,7 @@ export async function parseCommandArgs(spec: AnyCommand, path: readonly string[]
   const helpHint = `Run 'maas-esxi ${path.join(' ')} --help' for usage.`;
   const rest = withoutPath(args, path);
   checkOptions(spec, rest, helpHint);
-  const { default: yargs } = await import('yargs');
+  const yargs = await loadYargs();
   let parsed: ParsedArgs | undefined;
   // Declared as the default command ('$0 …') and parsed without its name: yargs renders the whole
   // help text (cliui, string-width) before it runs a named command's handler, in case the handler

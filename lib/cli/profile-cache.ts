@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../upload/atomic-file.js';
 
 /**
  * Words a profile's MAAS offered last time (architectures, machine hostnames), remembered under
@@ -10,8 +11,6 @@ function cacheFile(stateDir: string, kind: string, profile: string): string {
 }
 
 export async function rememberWords(stateDir: string, kind: string, profile: string, words: readonly string[]): Promise<void> {
-  // node:crypto (atomic-file's temporary names) loads only to write: a completion Tab only reads.
-  const { writeFileAtomic } = await import('../upload/atomic-file.js');
   await writeFileAtomic(cacheFile(stateDir, kind, profile), `${JSON.stringify(words)}\n`, false);
 }
 

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 
 /** A body already in memory (JSON, a multipart form), one read piece by piece (an upload chunk), or none. */
 type WireBody = string | Buffer | AsyncIterable<Uint8Array> | null | undefined;
@@ -42,14 +42,16 @@ interface DirectOptions {
 export class DirectHttp {
   readonly #opts: DirectOptions;
   #http: HttpAgent | undefined;
-  #https: HttpsAgent | undefined;
+  /** node:https (and node:tls under it) loads with the first https:// request: most MAAS URLs are http://. */
+  #https: Promise<{ agent: HttpsAgent; request: typeof httpsRequest }> | undefined;
 
   constructor(opts: DirectOptions) {
     this.#opts = opts;
   }
 
   async send(req: WireRequest): Promise<WireAnswer> {
-    const cr = this.#open(req);
+    const url = new URL(req.url);
+    const cr = this.#open(req, url, url.protocol === 'https:' ? await this.#secure() : undefined);
     const answer = answerOf(cr);
     answer.catch(() => undefined);
     const writing = writeBody(cr, req.body);
@@ -63,16 +65,23 @@ export class DirectHttp {
 
   close(): void {
     this.#http?.destroy();
-    this.#https?.destroy();
+    void this.#https?.then((https) => https.agent.destroy());
   }
 
-  #open(req: WireRequest): ClientRequest {
-    const url = new URL(req.url);
-    const secure = url.protocol === 'https:';
+  #agentOptions(): { keepAlive: true; maxSockets: number; maxFreeSockets: number; timeout: number } {
+    return { keepAlive: true, maxSockets: 1, maxFreeSockets: 1, timeout: this.#opts.keepAliveTimeoutMs };
+  }
+
+  #secure(): Promise<{ agent: HttpsAgent; request: typeof httpsRequest }> {
+    // One load and one agent, however many requests start before the import settles.
+    this.#https ??= import('node:https').then((https) => ({ agent: new https.Agent({ ...this.#agentOptions(), ...this.#opts.tls }), request: https.request }));
+    return this.#https;
+  }
+
+  #open(req: WireRequest, url: URL, https: { agent: HttpsAgent; request: typeof httpsRequest } | undefined): ClientRequest {
     const o = this.#opts;
-    const common = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1, timeout: o.keepAliveTimeoutMs };
-    const agent = secure ? (this.#https ??= new HttpsAgent({ ...common, ...o.tls })) : (this.#http ??= new HttpAgent(common));
-    const cr = (secure ? httpsRequest : httpRequest)(url, { method: req.method, headers: req.headers, agent, signal: req.signal });
+    const agent = https ? https.agent : (this.#http ??= new HttpAgent(this.#agentOptions()));
+    const cr = (https ? https.request : httpRequest)(url, { method: req.method, headers: req.headers, agent, signal: req.signal });
     cr.on('socket', (socket: Socket) => {
       o.onSocket(socket);
       // Connecting has its own bound; once connected, the idle timer (refreshed by every write and read).
@@ -138,9 +147,10 @@ function connectionReady(cr: ClientRequest): Promise<void> {
     };
     cr.once('close', done);
     const onSocket = (socket: Socket): void => {
-      const secure = socket instanceof TLSSocket;
+      // A TLSSocket says so (`encrypted`), without loading node:tls to ask instanceof.
+      const secure = (socket as Partial<TLSSocket>).encrypted === true;
       // getProtocol() is 'unknown' (or null) until the handshake completes.
-      const protocol = secure ? socket.getProtocol() : null;
+      const protocol = secure ? (socket as TLSSocket).getProtocol() : null;
       if (!socket.connecting && (!secure || (protocol !== null && protocol !== 'unknown'))) return done();
       socket.once(secure ? 'secureConnect' : 'connect', done);
     };

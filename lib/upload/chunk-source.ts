@@ -1,13 +1,14 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { RateLimiter } from './rate-limit.js';
+import { readBuffer } from './read-buffer.js';
 
 /**
- * Bytes read from disk and handed to the socket per step: 512 KiB, the L2 cache of the bench
- * machine's cores, so the kernel's copy out of the page cache and its copy into the socket touch
- * memory still in cache. A fresh 1 GiB create, A/B runs in turn (7 December 2026): 512 KiB slices
- * took 0.90× the CPU of 2 MiB slices (sys 0.56 against 0.84 s), 256 KiB 0.95× (the per-slice
- * work in JavaScript starts to show). Each slice reaches the socket while the next is read, which
- * whole 8 MiB chunks lose on a throttled link.
+ * Bytes read from disk and handed to the socket per step: 512 KiB. A fresh 1 GiB create, A/B
+ * runs in turn (7 December 2026): 512 KiB slices took 0.90× the CPU of 2 MiB slices (sys 0.56
+ * against 0.84 s), 256 KiB 0.95× (the per-slice work in JavaScript starts to show). Not for the
+ * L2 cache, as this said before: what made reads dear was a page-aligned buffer
+ * (lib/upload/read-buffer.ts). Each slice reaches the socket while the next is read, which whole
+ * 8 MiB chunks lose on a throttled link.
  */
 const SLICE_BYTES = 512 * 1024;
 
@@ -32,7 +33,7 @@ export class ChunkSource {
     readonly path: string,
     chunkSize: number,
   ) {
-    this.#buffer = Buffer.allocUnsafe(Math.min(chunkSize, SLICE_BYTES));
+    this.#buffer = readBuffer(Math.min(chunkSize, SLICE_BYTES));
   }
 
   /** The body of one chunk PUT: `length` bytes from `offset`, reporting bytes handed over. */

@@ -1,23 +1,20 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readSync, type Stats } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { writeFileAtomic } from './atomic-file.js';
+import { readBuffer } from './read-buffer.js';
 
 /**
- * 128 KiB synchronous reads into one reused buffer, hashed at once. The size is the
- * point: a block that fits in the CPU's L2 cache is copied out of the page cache and hashed while
- * still hot, where 1 MiB blocks make the kernel's copy spill to memory and the hash read it back.
- * On a 1 GiB file from the page cache (2-core machine): 128 KiB reads take 0.94 s of CPU
- * (0.12 s sys), 1 MiB reads 1.25 s (0.45 s sys), `openssl dgst -sha256` 0.87 s; wall 0.91 s, as
- * openssl's. Synchronous because a read of 128 KiB from the page cache takes microseconds, while
- * libuv's thread pool costs a hand-over (futex, epoll wake) per read; the event loop still runs
- * between MiBs (timers, signals, Ctrl-C).
+ * 1 MiB synchronous reads into one reused buffer, each hashed at once, then progress, an abort
+ * check and a turn of the event loop (timers, signals, Ctrl-C). Synchronous because a read of
+ * 1 MiB from the page cache takes microseconds, while libuv's thread pool costs a hand-over (futex,
+ * epoll wake) per read. The buffer is not page-aligned (lib/upload/read-buffer.ts): that, not the
+ * read size, decided the cost. SHA-256 of 1 GiB from the page cache, 64 bytes past a page: 0.78 s
+ * of CPU with 128 KiB reads, 0.76 s with 1 MiB reads (`BENCH_ONLY=align`, README "Performance").
  */
-const HASH_READ_BYTES = 128 * 1024;
-/** Progress, abort checks and a turn of the event loop: once per MiB. */
-const HASH_STEP_BYTES = 1024 * 1024;
+const HASH_READ_BYTES = 1024 * 1024;
 
 export interface HashProgress {
   bytesHashed: number;
@@ -26,7 +23,7 @@ export interface HashProgress {
 
 /**
  * Streamed SHA-256 (lowercase hex, as MAAS compares it, docs/maas-upload-protocol.md#fields) of a
- * whole file. One 128 KiB buffer is reused for every read, so memory stays flat whatever the image size.
+ * whole file. One 1 MiB buffer is reused for every read, so memory stays flat whatever the image size.
  */
 export async function sha256File(
   path: string,
@@ -34,14 +31,15 @@ export async function sha256File(
 ): Promise<string> {
   opts.signal?.throwIfAborted();
   const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(HASH_READ_BYTES);
+  const buffer = readBuffer(HASH_READ_BYTES);
   let bytesHashed = 0;
   const fh = await open(path, 'r');
   try {
     for (;;) {
-      const step = hashStep(fh.fd, buffer, hash, bytesHashed);
-      if (step === 0) break;
-      bytesHashed += step;
+      const bytesRead = readSync(fh.fd, buffer, 0, HASH_READ_BYTES, bytesHashed);
+      if (bytesRead === 0) break;
+      hash.update(bytesRead === HASH_READ_BYTES ? buffer : buffer.subarray(0, bytesRead));
+      bytesHashed += bytesRead;
       opts.onProgress?.({ bytesHashed, total: opts.total ?? bytesHashed });
       await nextTurn();
       opts.signal?.throwIfAborted();
@@ -50,18 +48,6 @@ export async function sha256File(
     await fh.close();
   }
   return hash.digest('hex');
-}
-
-/** Hash up to HASH_STEP_BYTES from `position`, in HASH_READ_BYTES reads; the bytes hashed (0 at the end of the file). */
-function hashStep(fd: number, buffer: Buffer, hash: Hash, position: number): number {
-  let done = 0;
-  while (done < HASH_STEP_BYTES) {
-    const bytesRead = readSync(fd, buffer, 0, HASH_READ_BYTES, position + done);
-    if (bytesRead === 0) break;
-    hash.update(buffer.subarray(0, bytesRead));
-    done += bytesRead;
-  }
-  return done;
 }
 
 /**
