@@ -1,8 +1,8 @@
 // Installs dependencies from the lockfile when node_modules is missing or stale, so that
 // `npm test` and `npm run demo` work as the first command on a fresh clone. `--force` installs
 // whatever the state (.ci/run on a fresh clone).
-import { existsSync, statSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -38,13 +38,19 @@ export function installEnv(env, execPath = process.execPath) {
 }
 
 /**
- * `npm ci`; where Node has SQLite, without install scripts, so better-sqlite3 (never loaded there)
- * is not compiled. Not `--omit=optional`: that would also drop @swc/core's platform binary (an
- * optional dependency; the tests' TypeScript transpiler, docs/dependencies.md#swc), whose
- * postinstall then downloads @swc/wasm instead. The callers build dist/ themselves.
+ * `npm ci` without install scripts: the root package's `prepare` (tsc) would build dist/, which
+ * the callers build anyway (`npm test`, `npm run demo`), so a fresh clone compiled it twice; and
+ * where Node has SQLite, better-sqlite3 (never loaded there) is not compiled. Where it is needed,
+ * addonArgs() builds it after. Not `--omit=optional`: that would also drop @swc/core's platform
+ * binary (an optional dependency; the tests' TypeScript transpiler, docs/dependencies.md#swc).
  */
-export function installArgs(version = process.versions.node, hasLock = true) {
-  return [hasLock ? 'ci' : 'install', '--no-audit', '--no-fund', ...(hasBuiltinSqlite(version) ? ['--ignore-scripts'] : [])];
+export function installArgs(hasLock = true) {
+  return [hasLock ? 'ci' : 'install', '--no-audit', '--no-fund', '--ignore-scripts'];
+}
+
+/** Where Node has no SQLite of its own: the npm command that builds better-sqlite3's addon (its install script). */
+export function addonArgs(version = process.versions.node) {
+  return hasBuiltinSqlite(version) ? undefined : ['rebuild', 'better-sqlite3'];
 }
 
 /**
@@ -62,9 +68,15 @@ function main() {
   const lock = join(root, 'package-lock.json');
   const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
   if (!stale && !missingAddon(root) && !process.argv.includes('--force')) return;
-  const args = installArgs(process.versions.node, existsSync(lock));
+  const args = installArgs(existsSync(lock));
   process.stderr.write(`maas-esxi: installing dependencies (npm ${args.join(' ')})…\n`);
   execFileSync('npm', args, { cwd: root, stdio: ['ignore', 2, 2], env: installEnv(process.env) });
+  const addon = addonArgs();
+  if (!addon) return;
+  const built = spawnSync('npm', addon, { cwd: root, stdio: ['ignore', 2, 2], env: installEnv(process.env) });
+  // As `npm ci` does with an optional package whose install script fails: drop it, so that reading
+  // a profile says in one line what to do (lib/profiles/sqlite.ts) instead of failing in its loader.
+  if (built.status !== 0) rmSync(join(root, 'node_modules', 'better-sqlite3'), { recursive: true, force: true });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -80,6 +80,8 @@ const GROUPS = [
       'test/cli/human-output.test.ts',
       'test/cli/ops.test.ts',
       'test/scripts/ensure-install.test.ts',
+      // The swc loader: @tapjs/typescript changes NODE_OPTIONS by Node.js line (22: strip types).
+      'test/scripts/swc-loader.test.ts',
       'test/install/*.test.ts',
     ],
   },

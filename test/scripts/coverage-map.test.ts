@@ -25,6 +25,9 @@ t.test('the coverage report maps back to lib/*.ts: a function no test calls is r
   writeFileSync(join(dir, 'test', 'half.test.ts'), "import t from 'tap';\nimport { used } from '../lib/half.js';\nt.equal(used(), 1);\n");
   symlinkSync(resolve('node_modules'), join(dir, 'node_modules'));
   copyFileSync('.taprc', join(dir, '.taprc'));
+  // .taprc's node-arg: the swc loader every test process imports (docs/dependencies.md#swc).
+  mkdirSync(join(dir, 'scripts'));
+  for (const file of ['swc-loader.mjs', 'swc-hooks.mjs']) copyFileSync(join('scripts', file), join(dir, 'scripts', file));
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   // run-tests.mjs checks that each of its groups matches a file: the repository's test names, empty.
   for (const file of (readdirSync('test', { recursive: true }) as string[]).filter((f) => f.endsWith('.test.ts'))) {
