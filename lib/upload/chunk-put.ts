@@ -1,4 +1,5 @@
 import { MaasError, UploadIntegrityError } from '../errors/index.js';
+import { holdTail, tailHold } from './tail-pacing.js';
 import type { Attempt, Session, UploadContext } from './upload-context.js';
 
 /** The timer of one attempt: idle while sending, then the wait for MAAS's answer. */
@@ -81,9 +82,10 @@ function attemptSignals(ctx: UploadContext): AttemptSignals {
  * One chunk PUT, never retried here (the decision is lib/upload/retry-decision.ts). Its own
  * timeout (idle while sending, then the wait for the answer) and Ctrl-C abandon it by resetting
  * the connection, so that no body arrives late. A Ctrl-C after the whole body was handed over
- * first waits (bounded) for MAAS's answer.
+ * first waits (bounded) for MAAS's answer. `fastestBytesPerMs` (the fastest answered chunk so far)
+ * paces the body's tail on a slow link (lib/upload/tail-pacing.ts).
  */
-export async function putChunk(ctx: UploadContext, s: Session, offset: number, length: number, final: boolean): Promise<Attempt> {
+export async function putChunk(ctx: UploadContext, s: Session, offset: number, length: number, final: boolean, fastestBytesPerMs?: number): Promise<Attempt> {
   const attempt: Attempt = { offset, length, final, handedOver: 0, elapsedMs: 0, status: undefined, error: undefined, timedOut: false };
   const uploadUri = s.file.upload_uri;
   if (!uploadUri) throw new UploadIntegrityError('The server file has no upload_uri although it is incomplete.');
@@ -115,7 +117,8 @@ export async function putChunk(ctx: UploadContext, s: Session, offset: number, l
   const signal = signals.begin({ onInterrupt, abandon });
   const started = Date.now();
   try {
-    const body = ctx.chunkSource(s.located.path, Math.min(s.located.chunkSize, s.size)).chunk(offset, length, onSent, ctx.limiter);
+    const slices = ctx.chunkSource(s.located.path, Math.min(s.located.chunkSize, s.size)).chunk(offset, length, onSent, ctx.limiter);
+    const body = holdTail(slices, length, tailHold(length, fastestBytesPerMs), started, () => timer.rearm(idleTimeout));
     await ctx.deps.resources.uploadChunk({
       uploadUri,
       // The generator itself, not a stream over it: the transport asks for the next slice only

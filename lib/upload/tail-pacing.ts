@@ -1,0 +1,108 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Holding back the tail of a chunk on a slow link (docs/maas-upload-protocol.md#holding-back-the-tail).
+ *
+ * Kernel and proxy buffers take megabytes at once, so without it the whole body of a chunk is
+ * "handed over" long before it crosses, and a connection dropped late in the crossing leaves the
+ * outcome unknown (lib/upload/chunk-outcome.ts): the uploader must watch the server's offset for
+ * the settle window. Handing the last bytes over only when the link has nearly reached them makes
+ * such a drop come before the body was complete, which the existing rule already calls not
+ * applied: nothing new is inferred, so nothing can be misclassified. The hold only moves when
+ * bytes are handed over; the classification reads `handedOver` as before.
+ */
+
+/** Below this crossing time (a LAN: 8 MiB in 70 ms) a drop's settle is rare and short: hold nothing, add no latency. */
+export const SLOW_CROSSING_MS = 500;
+/** The tail held back: small, so that the link has little left to carry once it is released. */
+export const TAIL_BYTES = 64 * 1024;
+/**
+ * How long before the link would reach the tail (at the fastest chunk's rate) it is released.
+ * That rate is a whole chunk over its first byte to MAAS's answer, so it counts the connection's
+ * start and MAAS's turnaround (tens of ms on the bench's loaded machine) as link time: the link
+ * is really up to that much ahead of the estimate, and the lead must cover it or the link idles.
+ */
+export const LEAD_MIN_MS = 60;
+/** …and grows with the crossing (a slower link's turnaround, timer lateness on a loaded machine). */
+export const LEAD_FRACTION = 0.03;
+/** While holding, the body yields an empty piece this often, so the transport can stop pulling when the request failed. */
+export const HOLD_POLL_MS = 20;
+
+/** When to hand over the last `tailBytes` of a chunk: `releaseAfterMs` after the attempt started. */
+export interface TailHold {
+  tailBytes: number;
+  releaseAfterMs: number;
+}
+
+/**
+ * The release rule. `fastestBytesPerMs`: the fastest whole chunk so far, first byte to MAAS's
+ * answer (a lower bound on the link: it includes MAAS's turnaround), undefined before the first.
+ * At that rate the link reaches the tail `(length − tailBytes) / fastestBytesPerMs` ms after the
+ * start; the tail goes a lead earlier, so the kernel still holds bytes when it is written.
+ * Undefined: hold nothing (no rate yet, a fast link, a chunk too short to split).
+ */
+export function tailHold(length: number, fastestBytesPerMs: number | undefined): TailHold | undefined {
+  if (fastestBytesPerMs === undefined || !(fastestBytesPerMs > 0) || !Number.isFinite(fastestBytesPerMs)) return undefined;
+  const crossingMs = length / fastestBytesPerMs;
+  if (crossingMs < SLOW_CROSSING_MS) return undefined;
+  const tailBytes = Math.min(TAIL_BYTES, Math.floor(length / 16));
+  if (tailBytes < 1) return undefined;
+  const leadMs = Math.max(LEAD_MIN_MS, LEAD_FRACTION * crossingMs);
+  const releaseAfterMs = (length - tailBytes) / fastestBytesPerMs - leadMs;
+  return releaseAfterMs > 0 ? { tailBytes, releaseAfterMs } : undefined;
+}
+
+/** The clock of a hold; tests substitute their own. */
+export interface HoldClock {
+  now(): number;
+  sleep(ms: number): Promise<unknown>;
+}
+
+const realClock: HoldClock = { now: Date.now, sleep: (ms) => sleep(ms) };
+const NOTHING = Buffer.alloc(0);
+
+/**
+ * The body of one chunk PUT with its last `hold.tailBytes` held back until `startedAt +
+ * hold.releaseAfterMs`. The piece that straddles the boundary is split in two views of the same
+ * buffer, both yielded before the body is asked for its next piece, so the contract of
+ * lib/upload/chunk-source.ts (a piece's memory is reused once the next is asked for) holds.
+ * `onHold` is called at every poll of the hold (the attempt's idle timer: holding is not idling).
+ */
+export async function* holdTail(
+  body: AsyncIterable<Buffer>,
+  length: number,
+  hold: TailHold | undefined,
+  startedAt: number,
+  onHold: () => void = () => undefined,
+  clock: HoldClock = realClock,
+): AsyncGenerator<Buffer> {
+  if (!hold) return yield* body;
+  const heldFrom = length - hold.tailBytes;
+  let at = 0;
+  let released = false;
+  for await (const piece of body) {
+    let rest = piece;
+    if (!released && at + piece.length > heldFrom) {
+      const before = heldFrom - at;
+      if (before > 0) yield piece.subarray(0, before);
+      yield* untilRelease(startedAt + hold.releaseAfterMs, onHold, clock);
+      released = true;
+      rest = before > 0 ? piece.subarray(before) : piece;
+    }
+    at += piece.length;
+    yield rest;
+  }
+}
+
+/**
+ * Wait for the release time, yielding an empty piece every HOLD_POLL_MS: the transport checks
+ * between pieces whether its request is still alive (lib/http/direct-http.ts writeBody), so a
+ * connection dropped during the hold is noticed within a poll rather than at the release.
+ */
+async function* untilRelease(releaseAt: number, onHold: () => void, clock: HoldClock): AsyncGenerator<Buffer> {
+  for (let wait = releaseAt - clock.now(); wait > 0; wait = releaseAt - clock.now()) {
+    await clock.sleep(Math.min(HOLD_POLL_MS, wait));
+    onHold();
+    yield NOTHING;
+  }
+}
