@@ -56,9 +56,11 @@ export function tailHold(length: number, fastestBytesPerMs: number | undefined):
 export interface HoldClock {
   now(): number;
   sleep(ms: number): Promise<unknown>;
+  /** Until the event loop has read the sockets once (setImmediate runs after libuv's poll phase). */
+  ioTurn(): Promise<unknown>;
 }
 
-const realClock: HoldClock = { now: Date.now, sleep: (ms) => sleep(ms) };
+const realClock: HoldClock = { now: Date.now, sleep: (ms) => sleep(ms), ioTurn: () => new Promise((resolve) => setImmediate(resolve)) };
 const NOTHING = Buffer.alloc(0);
 
 /**
@@ -97,7 +99,10 @@ export async function* holdTail(
 /**
  * Wait for the release time, yielding an empty piece every HOLD_POLL_MS: the transport checks
  * between pieces whether its request is still alive (lib/http/direct-http.ts writeBody), so a
- * connection dropped during the hold is noticed within a poll rather than at the release.
+ * connection dropped during the hold is noticed within a poll rather than at the release. Then one
+ * turn of the event loop before the tail: after a stall (a loaded machine) the late timer runs
+ * before the socket events that came during the stall, and a drop from before the release would
+ * otherwise find the tail already handed over (unknown: the settle window).
  */
 async function* untilRelease(releaseAt: number, onHold: () => void, clock: HoldClock): AsyncGenerator<Buffer> {
   for (let wait = releaseAt - clock.now(); wait > 0; wait = releaseAt - clock.now()) {
@@ -105,4 +110,5 @@ async function* untilRelease(releaseAt: number, onHold: () => void, clock: HoldC
     onHold();
     yield NOTHING;
   }
+  await clock.ioTurn();
 }

@@ -2,6 +2,7 @@
 // docs/maas-upload-protocol.md#holding-back-the-tail), with a scripted clock: what is handed over
 // before the release, that the bytes are the chunk's unchanged, and that a fast link holds nothing.
 import t from 'tap';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { putChunk } from '../../lib/upload/chunk-put.js';
 import type { ChunkSource } from '../../lib/upload/chunk-source.js';
@@ -48,11 +49,13 @@ t.test('a fast link (or no rate yet) holds nothing back', async (t) => {
   t.equal(tailHold(8 * MiB, Number.POSITIVE_INFINITY), undefined);
 });
 
-/** A scripted clock: sleeping advances it; `sleeps` counts the waits. */
-function fakeClock(): HoldClock & { t: number; sleeps: number } {
+/** A scripted clock: sleeping advances it; `sleeps` counts the waits, `turns` the I/O turns. */
+function fakeClock(): HoldClock & { t: number; sleeps: number; turns: number } {
   const c = {
     t: 0,
     sleeps: 0,
+    turns: 0,
+    ioTurn: async () => void (c.turns += 1),
     now: () => c.t,
     sleep: async (ms: number) => {
       c.sleeps += 1;
@@ -110,6 +113,7 @@ t.test('holdTail: a release already past when the tail comes does not wait', asy
   const out = await drain(holdTail(pieces([100, 100]), 200, { tailBytes: 50, releaseAfterMs: 500 }, 0, () => undefined, clock), clock);
   t.same(out.map((p) => p.bytes.length), [100, 50, 50]);
   t.equal(clock.sleeps, 0);
+  t.equal(clock.turns, 1, 'one turn of the event loop before the tail, for a drop still unread');
 });
 
 t.test('holdTail: the consumer stopping during the hold ends it within a poll', async (t) => {
@@ -165,4 +169,35 @@ t.test('putChunk on a slow link holds the tail until the release time', async (t
   t.ok(bytes[2]!.at >= 938 * 0.6 - 60 - 2, `the tail went after ${bytes[2]!.at} ms`);
   t.ok(taken.some((p) => p.bytes === 0), 'empty pieces while holding (the transport checks its request between pieces)');
   t.same([a.status, a.handedOver], [200, 1_000]);
+});
+
+t.test('a drop that came while the event loop was stalled is seen before the tail goes', async (t) => {
+  // A loaded machine: the release timer and the socket's end are both due when the loop resumes,
+  // and timers run first. The tail must wait for the socket to be read.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  let dropped = false;
+  client.on('end', () => (dropped = true)).on('close', () => (dropped = true)).on('error', () => (dropped = true));
+  const peer = await accepted;
+  const body = holdTail(pieces([100]), 100, { tailBytes: 10, releaseAfterMs: 30 }, Date.now());
+  // The stall, in the check phase (a stall in a timer would leave libuv's cached time behind, and
+  // the release would wait for the next turn anyway): the drop and the release both fall inside it.
+  setTimeout(() =>
+    setImmediate(() => {
+      peer.destroy();
+      const until = Date.now() + 100;
+      while (Date.now() < until);
+    }),
+  5);
+  let handed = 0;
+  // As the transport does: check the request before writing each piece.
+  for await (const piece of body) {
+    if (dropped) break;
+    handed += piece.length;
+  }
+  client.destroy();
+  t.equal(handed, 90, 'the tail was never handed over: the drop is certain');
 });
