@@ -12,14 +12,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * bytes are handed over; the classification reads `handedOver` as before.
  */
 
-/** Below this crossing time (a LAN: 8 MiB in 70 ms) a drop's settle is rare and short: hold nothing, add no latency. */
+/**
+ * Below this crossing time (a LAN: 8 MiB in 70 ms) the lead would be most of the crossing and
+ * timer resolution a large part of it: hold nothing, add no latency. Drops there settle as before.
+ */
 export const SLOW_CROSSING_MS = 500;
 /** The tail held back: small, so that the link has little left to carry once it is released. */
 export const TAIL_BYTES = 64 * 1024;
 /**
  * How long before the link would reach the tail (at the fastest chunk's rate) it is released.
  * That rate is a whole chunk over its first byte to MAAS's answer, so it counts the connection's
- * start and MAAS's turnaround (tens of ms on the bench's loaded machine) as link time: the link
+ * start and MAAS's turnaround (10–40 ms on the bench's loaded machine) as link time: the link
  * is really up to that much ahead of the estimate, and the lead must cover it or the link idles.
  */
 export const LEAD_MIN_MS = 60;
