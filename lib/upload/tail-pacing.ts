@@ -28,6 +28,12 @@ export const TAIL_BYTES = 64 * 1024;
 export const LEAD_MIN_MS = 60;
 /** …and grows with the crossing (a slower link's turnaround, timer lateness on a loaded machine). */
 export const LEAD_FRACTION = 0.03;
+/**
+ * A MAAS slower to answer than the simulator (its turnaround counted in the fastest chunk's time
+ * as if it were link time) needs a longer lead: once a held chunk has shown it, the lead is that
+ * turnaround plus this.
+ */
+export const TURNAROUND_MARGIN_MS = 30;
 /** While holding, the body yields an empty piece this often, so the transport can stop pulling when the request failed. */
 export const HOLD_POLL_MS = 20;
 
@@ -42,15 +48,16 @@ export interface TailHold {
  * answer (a lower bound on the link: it includes MAAS's turnaround), undefined before the first.
  * At that rate the link reaches the tail `(length − tailBytes) / fastestBytesPerMs` ms after the
  * start; the tail goes a lead earlier, so the kernel still holds bytes when it is written.
+ * `turnaroundMs`: MAAS's turnaround as held chunks showed it (TailPacer), undefined until then.
  * Undefined: hold nothing (no rate yet, a fast link, a chunk too short to split).
  */
-export function tailHold(length: number, fastestBytesPerMs: number | undefined): TailHold | undefined {
+export function tailHold(length: number, fastestBytesPerMs: number | undefined, turnaroundMs?: number): TailHold | undefined {
   if (fastestBytesPerMs === undefined || !(fastestBytesPerMs > 0) || !Number.isFinite(fastestBytesPerMs)) return undefined;
   const crossingMs = length / fastestBytesPerMs;
   if (crossingMs < SLOW_CROSSING_MS) return undefined;
   const tailBytes = Math.min(TAIL_BYTES, Math.floor(length / 16));
   if (tailBytes < 1) return undefined;
-  const leadMs = Math.max(LEAD_MIN_MS, LEAD_FRACTION * crossingMs);
+  const leadMs = Math.max(LEAD_MIN_MS, LEAD_FRACTION * crossingMs, (turnaroundMs ?? 0) + TURNAROUND_MARGIN_MS);
   const releaseAfterMs = (length - tailBytes) / fastestBytesPerMs - leadMs;
   return releaseAfterMs > 0 ? { tailBytes, releaseAfterMs } : undefined;
 }
@@ -66,19 +73,25 @@ export interface HoldClock {
 const realClock: HoldClock = { now: Date.now, sleep: (ms) => sleep(ms), ioTurn: () => new Promise((resolve) => setImmediate(resolve)) };
 const NOTHING = Buffer.alloc(0);
 
+/** What a hold reports: each poll (the attempt's idle timer: holding is not idling), and the release. */
+export interface HoldHooks {
+  onHold?: () => void;
+  /** The tail is about to be handed over, `atMs` after the start. */
+  onRelease?: (atMs: number) => void;
+}
+
 /**
  * The body of one chunk PUT with its last `hold.tailBytes` held back until `startedAt +
  * hold.releaseAfterMs`. The piece that straddles the boundary is split in two views of the same
  * buffer, both yielded before the body is asked for its next piece, so the contract of
  * lib/upload/chunk-source.ts (a piece's memory is reused once the next is asked for) holds.
- * `onHold` is called at every poll of the hold (the attempt's idle timer: holding is not idling).
  */
 export async function* holdTail(
   body: AsyncIterable<Buffer>,
   length: number,
   hold: TailHold | undefined,
   startedAt: number,
-  onHold: () => void = () => undefined,
+  hooks: HoldHooks = {},
   clock: HoldClock = realClock,
 ): AsyncGenerator<Buffer> {
   if (!hold) return yield* body;
@@ -90,7 +103,8 @@ export async function* holdTail(
     if (!released && at + piece.length > heldFrom) {
       const before = heldFrom - at;
       if (before > 0) yield piece.subarray(0, before);
-      yield* untilRelease(startedAt + hold.releaseAfterMs, onHold, clock);
+      yield* untilRelease(startedAt + hold.releaseAfterMs, hooks.onHold ?? (() => undefined), clock);
+      hooks.onRelease?.(clock.now() - startedAt);
       released = true;
       rest = before > 0 ? piece.subarray(before) : piece;
     }
@@ -114,4 +128,32 @@ async function* untilRelease(releaseAt: number, onHold: () => void, clock: HoldC
     yield NOTHING;
   }
   await clock.ioTurn();
+}
+
+/**
+ * One upload's tail holds: the release rule, and what the held chunks showed of MAAS's turnaround.
+ * A held chunk answered `lag` ms after its tail was handed over took at least MAAS's turnaround
+ * after the tail had crossed (`tailBytes` at the fastest chunk's rate, or sooner), and more when
+ * the link still carried bytes ahead of the tail: the least such lag, less the tail's crossing,
+ * bounds the turnaround from above, and a chunk whose tail the link waited for attains it.
+ */
+export class TailPacer {
+  #turnaroundMs: number | undefined;
+
+  get turnaroundMs(): number | undefined {
+    return this.#turnaroundMs;
+  }
+
+  /** The body of a chunk PUT started at `startedAt`, and what to call with the attempt's time once MAAS answered 2xx. */
+  pace(body: AsyncIterable<Buffer>, length: number, fastestBytesPerMs: number | undefined, startedAt: number, onHold?: () => void): { body: AsyncGenerator<Buffer>; answered(elapsedMs: number): void } {
+    const hold = tailHold(length, fastestBytesPerMs, this.#turnaroundMs);
+    let releasedAt: number | undefined;
+    const paced = holdTail(body, length, hold, startedAt, { ...(onHold ? { onHold } : {}), onRelease: (at) => (releasedAt = at) });
+    const answered = (elapsedMs: number): void => {
+      if (!hold || releasedAt === undefined || !fastestBytesPerMs) return;
+      const lag = Math.max(0, elapsedMs - releasedAt - hold.tailBytes / fastestBytesPerMs);
+      this.#turnaroundMs = Math.min(this.#turnaroundMs ?? lag, lag);
+    };
+    return { body: paced, answered };
+  }
 }
