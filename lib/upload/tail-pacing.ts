@@ -140,10 +140,6 @@ async function* untilRelease(releaseAt: number, onHold: () => void, clock: HoldC
 export class TailPacer {
   #turnaroundMs: number | undefined;
 
-  get turnaroundMs(): number | undefined {
-    return this.#turnaroundMs;
-  }
-
   /** The body of a chunk PUT started at `startedAt`, and what to call with the attempt's time once MAAS answered 2xx. */
   pace(body: AsyncIterable<Buffer>, length: number, fastestBytesPerMs: number | undefined, startedAt: number, onHold?: () => void): { body: AsyncGenerator<Buffer>; answered(elapsedMs: number): void } {
     const hold = tailHold(length, fastestBytesPerMs, this.#turnaroundMs);
