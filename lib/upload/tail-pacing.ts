@@ -28,12 +28,6 @@ export const TAIL_BYTES = 64 * 1024;
 export const LEAD_MIN_MS = 60;
 /** …and grows with the crossing (a slower link's turnaround, timer lateness on a loaded machine). */
 export const LEAD_FRACTION = 0.03;
-/**
- * A MAAS slower to answer than the simulator (its turnaround counted in the fastest chunk's time
- * as if it were link time) needs a longer lead: once a held chunk has shown it, the lead is that
- * turnaround plus this.
- */
-export const TURNAROUND_MARGIN_MS = 30;
 /** While holding, the body yields an empty piece this often, so the transport can stop pulling when the request failed. */
 export const HOLD_POLL_MS = 20;
 
@@ -57,7 +51,10 @@ export function tailHold(length: number, fastestBytesPerMs: number | undefined, 
   if (crossingMs < SLOW_CROSSING_MS) return undefined;
   const tailBytes = Math.min(TAIL_BYTES, Math.floor(length / 16));
   if (tailBytes < 1) return undefined;
-  const leadMs = Math.max(LEAD_MIN_MS, LEAD_FRACTION * crossingMs, (turnaroundMs ?? 0) + TURNAROUND_MARGIN_MS);
+  // A MAAS slower to answer than the simulator needs a longer lead: at least its turnaround, once
+  // a held chunk has shown it (no margin on top: the bound already holds any slack of the lead
+  // that chunk had, and a margin would compound into an ever earlier release).
+  const leadMs = Math.max(LEAD_MIN_MS, LEAD_FRACTION * crossingMs, turnaroundMs ?? 0);
   const releaseAfterMs = (length - tailBytes) / fastestBytesPerMs - leadMs;
   return releaseAfterMs > 0 ? { tailBytes, releaseAfterMs } : undefined;
 }
