@@ -11,7 +11,7 @@ const MiB = 1024 * 1024;
 const CHUNK = 4 * MiB;
 /**
  * A chunk crosses in 1.5 s: slow enough to hold its tail back, and long enough that the drop at
- * 85 % comes well before the release (about 94 %) even when a loaded machine delays the
+ * 85 % comes well before the release (about 95 %) even when a loaded machine delays the
  * simulator's link by 100 ms, and after the 80 % up to which the 25 % rule alone calls it certain.
  */
 const LINK = CHUNK / 1.5;
