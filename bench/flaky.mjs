@@ -56,6 +56,15 @@ function dropTimeline(requests, link, chunk) {
 
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
+/** `BENCH_FLAKY_PUTS=1`: every PUT's arrival, its gap to the next request and its body, from the request log. */
+function logPuts(log, name, requests) {
+  const t0 = requests.find((r) => r.method === 'PUT')?.receivedAt ?? 0;
+  requests.forEach((r, i) => {
+    const next = requests[i + 1];
+    if (r.method === 'PUT') log(`  ${name} PUT +${s(r.receivedAt - t0)}: ${r.bodyBytes} B, ${r.status}${r.fault ? ` (${r.fault})` : ''}; next request +${next ? s(next.receivedAt - r.receivedAt) : '-'}`);
+  });
+}
+
 function logDrops(log, seed, drops) {
   drops.forEach((d, i) =>
     log(
@@ -88,6 +97,7 @@ async function throttledUpload(b, path, name, link, chunk, seed) {
   const puts = sim.requests.filter((r) => r.method === 'PUT');
   const received = puts.reduce((n, r) => n + r.bodyBytes, 0);
   const drops = dropTimeline(sim.requests, link, chunk);
+  if (b.env('BENCH_FLAKY_PUTS', '') === '1') logPuts(b.log, name, sim.requests);
   return { seconds: (lastByte() - start) / 1000, verifySeconds: (start + whole - lastByte()) / 1000, result, puts: puts.length, faults: sim.faults.fired, received, drops };
 }
 

@@ -42,3 +42,27 @@ export function classifyChunkOutcome(answer: ChunkAnswer): ChunkOutcome {
   }
   return answer.handedOver < answer.length || answer.couldHaveArrived === false ? 'not-applied' : 'unknown';
 }
+
+/**
+ * The fastest whole chunk so far, as a rate: its length over first byte to MAAS's answer. That
+ * time includes MAAS's turnaround, so the rate is a lower bound on the link's. It is a maximum
+ * over answered chunks, so a chunk slowed by anything (the tail held back, a busy server) never
+ * lowers it.
+ */
+export class FastestChunk {
+  #bytesPerMs: number | undefined;
+
+  get bytesPerMs(): number | undefined {
+    return this.#bytesPerMs;
+  }
+
+  /** An answered chunk of `length` bytes took `elapsedMs`. */
+  record(length: number, elapsedMs: number): void {
+    this.#bytesPerMs = Math.max(this.#bytesPerMs ?? 0, length / Math.max(1, elapsedMs));
+  }
+
+  /** Whether `length` bytes could have crossed in `elapsedMs`, with a 25 % margin; undefined before the first answered chunk. */
+  couldHaveArrived(length: number, elapsedMs: number): boolean | undefined {
+    return this.#bytesPerMs === undefined ? undefined : this.#bytesPerMs * elapsedMs * 1.25 >= length;
+  }
+}

@@ -1,4 +1,5 @@
 import { MaasError, UploadIntegrityError } from '../errors/index.js';
+import { TailPacer } from './tail-pacing.js';
 import type { Attempt, Session, UploadContext } from './upload-context.js';
 
 /** The timer of one attempt: idle while sending, then the wait for MAAS's answer. */
@@ -69,26 +70,28 @@ class AttemptSignals {
   }
 }
 
-const signalsOf = new WeakMap<UploadContext, AttemptSignals>();
+/** What one upload's chunk PUTs share, made with its first: the abort plumbing and the tail pacing. */
+const sharedOf = new WeakMap<UploadContext, { signals: AttemptSignals; pacer: TailPacer }>();
 
-function attemptSignals(ctx: UploadContext): AttemptSignals {
-  let signals = signalsOf.get(ctx);
-  if (!signals) signalsOf.set(ctx, (signals = new AttemptSignals(ctx)));
-  return signals;
+function perUpload(ctx: UploadContext): { signals: AttemptSignals; pacer: TailPacer } {
+  let shared = sharedOf.get(ctx);
+  if (!shared) sharedOf.set(ctx, (shared = { signals: new AttemptSignals(ctx), pacer: new TailPacer() }));
+  return shared;
 }
 
 /**
  * One chunk PUT, never retried here (the decision is lib/upload/retry-decision.ts). Its own
  * timeout (idle while sending, then the wait for the answer) and Ctrl-C abandon it by resetting
  * the connection, so that no body arrives late. A Ctrl-C after the whole body was handed over
- * first waits (bounded) for MAAS's answer.
+ * first waits (bounded) for MAAS's answer. `fastestBytesPerMs` (the fastest answered chunk so far)
+ * paces the body's tail on a slow link (lib/upload/tail-pacing.ts).
  */
-export async function putChunk(ctx: UploadContext, s: Session, offset: number, length: number, final: boolean): Promise<Attempt> {
+export async function putChunk(ctx: UploadContext, s: Session, offset: number, length: number, final: boolean, fastestBytesPerMs?: number): Promise<Attempt> {
   const attempt: Attempt = { offset, length, final, handedOver: 0, elapsedMs: 0, status: undefined, error: undefined, timedOut: false };
   const uploadUri = s.file.upload_uri;
   if (!uploadUri) throw new UploadIntegrityError('The server file has no upload_uri although it is incomplete.');
   const o = ctx.opts;
-  const signals = attemptSignals(ctx);
+  const { signals, pacer } = perUpload(ctx);
   let abandoned = false;
   const abandon = (): void => {
     if (abandoned) return;
@@ -115,7 +118,8 @@ export async function putChunk(ctx: UploadContext, s: Session, offset: number, l
   const signal = signals.begin({ onInterrupt, abandon });
   const started = Date.now();
   try {
-    const body = ctx.chunkSource(s.located.path, Math.min(s.located.chunkSize, s.size)).chunk(offset, length, onSent, ctx.limiter);
+    const slices = ctx.chunkSource(s.located.path, Math.min(s.located.chunkSize, s.size)).chunk(offset, length, onSent, ctx.limiter);
+    const { body, answered } = pacer.pace(slices, length, fastestBytesPerMs, started, () => timer.rearm(idleTimeout));
     await ctx.deps.resources.uploadChunk({
       uploadUri,
       // The generator itself, not a stream over it: the transport asks for the next slice only
@@ -128,6 +132,7 @@ export async function putChunk(ctx: UploadContext, s: Session, offset: number, l
       headersTimeoutMs: answerTimeout + 60_000,
     });
     attempt.status = 200;
+    answered(Date.now() - started);
   } catch (err) {
     const e = err instanceof MaasError ? err : new MaasError(err instanceof Error ? err.message : String(err), { cause: err });
     attempt.error = e;

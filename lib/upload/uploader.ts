@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { statSync, type Stats } from 'node:fs';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from '../http/backoff.js';
 import { MaasAbortError, UploadConflictError } from '../errors/index.js';
-import { classifyChunkOutcome } from './chunk-outcome.js';
+import { classifyChunkOutcome, FastestChunk } from './chunk-outcome.js';
 import { putChunk } from './chunk-put.js';
 import { LinkEstimate } from './chunk-size.js';
 import { ChunkSource } from './chunk-source.js';
@@ -175,7 +175,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
 
   /** Send chunks from the server's offset to the end, handing each failure to the decision. */
   async #send(ctx: UploadContext, s: Session): Promise<void> {
-    let fastestBytesPerMs: number | undefined;
+    const fastest = new FastestChunk();
     while (s.offset < s.size) {
       // The event loop polls for I/O once between chunks, now that nothing else here waits on it
       // (the state save and the stat are synchronous): a connection the server closed after its
@@ -191,16 +191,15 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
       s.state!.inFlight = { offset: s.offset, length, final };
       s.state!.offset = s.offset;
       await ctx.deps.store.save(s.state!, false);
-      const attempt = await putChunk(ctx, s, s.offset, length, final);
+      const attempt = await putChunk(ctx, s, s.offset, length, final, fastest.bytesPerMs);
       countSent(s, attempt.offset, attempt.handedOver);
-      const couldHaveArrived = fastestBytesPerMs === undefined ? undefined : fastestBytesPerMs * attempt.elapsedMs * 1.25 >= length;
-      const outcome = classifyChunkOutcome({ ...attempt, couldHaveArrived });
+      const outcome = classifyChunkOutcome({ ...attempt, couldHaveArrived: fastest.couldHaveArrived(length, attempt.elapsedMs) });
       if (outcome !== 'applied') {
         await afterPutFailure(ctx, s, attempt, outcome);
         continue;
       }
       ctx.link.record(length, attempt.elapsedMs);
-      fastestBytesPerMs = Math.max(fastestBytesPerMs ?? 0, length / Math.max(1, attempt.elapsedMs));
+      fastest.record(length, attempt.elapsedMs);
       s.offset += length;
       s.attempts = 0;
       s.state!.inFlight = undefined;
