@@ -16,9 +16,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * Below this crossing time (a LAN: 8 MiB in 70 ms) the lead would be most of the crossing and
  * timer resolution a large part of it: hold nothing, add no latency. Drops there settle as before.
  */
-export const SLOW_CROSSING_MS = 500;
+const SLOW_CROSSING_MS = 500;
 /** The tail held back: small, so that the link has little left to carry once it is released. */
-export const TAIL_BYTES = 64 * 1024;
+const TAIL_BYTES = 64 * 1024;
 /**
  * How long before the link would reach the tail (at the fastest chunk's rate) it is released.
  * That rate is a whole chunk over its first byte to MAAS's answer, so it counts the connection's
@@ -27,14 +27,14 @@ export const TAIL_BYTES = 64 * 1024;
  * smallest (7 ms over the link's 1.049 s in the bench); a slower MAAS is learnt (TailPacer). The
  * rest covers a late timer. At 60 ms the release came only 5 ms after the bench's drop at 94 %.
  */
-export const LEAD_MIN_MS = 30;
+const LEAD_MIN_MS = 30;
 /** …and grows with the crossing (a slower link's turnaround, timer lateness on a loaded machine). */
-export const LEAD_FRACTION = 0.03;
+const LEAD_FRACTION = 0.03;
 /** While holding, the body yields an empty piece this often, so the transport can stop pulling when the request failed. */
-export const HOLD_POLL_MS = 20;
+const HOLD_POLL_MS = 20;
 
 /** When to hand over the last `tailBytes` of a chunk: `releaseAfterMs` after the attempt started. */
-export interface TailHold {
+interface TailHold {
   tailBytes: number;
   releaseAfterMs: number;
 }
@@ -73,7 +73,7 @@ const realClock: HoldClock = { now: Date.now, sleep: (ms) => sleep(ms), ioTurn: 
 const NOTHING = Buffer.alloc(0);
 
 /** What a hold reports: each poll (the attempt's idle timer: holding is not idling), and the release. */
-export interface HoldHooks {
+interface HoldHooks {
   onHold?: () => void;
   /** The tail is about to be handed over, `atMs` after the start. */
   onRelease?: (atMs: number) => void;
