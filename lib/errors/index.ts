@@ -176,9 +176,19 @@ export function asMaasError(err: unknown): MaasError {
   return new MaasError(err instanceof Error ? err.message : String(err), { cause: err });
 }
 
+/**
+ * A TLS certificate this client refused (an unknown CA, a self-signed certificate, a name
+ * mismatch; lib/http/classify.ts gives it the `ca` fix): the same request to the same server can
+ * only be refused again, so it is never retried.
+ */
+export function isCertificateFailure(err: unknown): boolean {
+  return err instanceof MaasNetworkError && err.fix?.option === 'ca';
+}
+
 /** True for failures where repeating the same idempotent request may succeed. */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof MaasNetworkError || err instanceof MaasTimeoutError) return true;
+  if (err instanceof MaasNetworkError) return !isCertificateFailure(err);
+  if (err instanceof MaasTimeoutError) return true;
   if (err instanceof MaasServerError) return true;
   if (err instanceof MaasConflictError) return true;
   return false;

@@ -111,6 +111,8 @@ function validationError(base: ErrorBase, text: string, summary: string, content
 /** Django's `Model.DoesNotExist` text, e.g. `BootResource matching query does not exist.` */
 const DOES_NOT_EXIST = /^\w+ matching query does not exist\.$/;
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+/** Node's text when the server hung up before the TLS handshake finished, e.g. an https:// URL on a plain-HTTP port. */
+const DURING_TLS_HANDSHAKE = /before secure TLS connection was established/;
 const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS|ERR_SSL|HOSTNAME_MISMATCH|ERR_TLS_CERT)/;
 
 /**
@@ -174,7 +176,9 @@ export function errorFromTransport(req: RequestInfo, err: unknown, signal?: Abor
       ? `Nothing listens at ${host}: check the MAAS URL and that the region controller is running.`
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
         ? `Cannot resolve ${host}: check the MAAS URL.`
-        : 'Check the network path to MAAS; retry (an upload called again resumes where it stopped).';
+        : DURING_TLS_HANDSHAKE.test(message)
+          ? `${host} closed the connection during the TLS handshake: if MAAS serves plain HTTP there (as on port 5240), use http:// in the MAAS URL; otherwise retry.`
+          : 'Check the network path to MAAS; retry (an upload called again resumes where it stopped).';
   return new MaasNetworkError(`Cannot reach ${host}: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`, {
     ...req,
     code: code || 'NETWORK',

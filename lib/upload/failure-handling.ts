@@ -1,4 +1,4 @@
-import { isTransient, MaasAuthError, MaasError, MaasNotFoundError, retryAfterOf, UploadIntegrityError, UploadRetryError } from '../errors/index.js';
+import { isCertificateFailure, isTransient, MaasAuthError, MaasError, MaasNotFoundError, retryAfterOf, UploadIntegrityError, UploadRetryError } from '../errors/index.js';
 import type { ChunkOutcome } from './chunk-outcome.js';
 import { createResource } from './create-resource.js';
 import { decideAfterFailure, NO_SPACE, SHA_MISMATCH, type Failure, type RetryAction } from './retry-decision.js';
@@ -60,7 +60,7 @@ function failureOf(ctx: UploadContext, e: MaasError, during: Failure['during'], 
       ? 'expired'
       : e instanceof MaasNotFoundError
         ? 'not-found'
-        : isTransient(e) || (during !== 'read' && e.status === undefined)
+        : isTransient(e) || (during !== 'read' && e.status === undefined && !isCertificateFailure(e))
           ? 'transient'
           : 'rejected';
   const status = attempt ? attempt.status : e.status;

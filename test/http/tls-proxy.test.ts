@@ -5,7 +5,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MaasApiClient } from '../../lib/http/api-client.js';
-import { MaasNetworkError } from '../../lib/errors/index.js';
+import { isTransient, MaasNetworkError } from '../../lib/errors/index.js';
+import { pollUntil } from '../fixtures/poll.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
 import { startConnectProxy } from '../fixtures/connect-proxy.js';
 import { reusedBuffer } from '../fixtures/reused-buffer.js';
@@ -41,6 +42,25 @@ t.test('TLS: a private CA is trusted with ca, refused without it, skipped with i
   const insecure = new MaasApiClient({ apiUrl, apiKey: null, insecure: true });
   t.same(await insecure.json('GET', 'version/'), { version: '3.8.0' });
   await insecure.close();
+});
+
+t.test('a refused certificate fails at once: retrying cannot change it (one handshake, no back-off)', async (t) => {
+  const { key, cert } = makeCert(t.testdir({}));
+  const server = createHttpsServer({ key, cert }, (_req, res) => res.end('{}'));
+  let handshakesRefused = 0;
+  server.on('tlsClientError', () => handshakesRefused++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  const apiUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}/MAAS/api/2.0/`;
+  const retried: number[] = [];
+  const client = new MaasApiClient({ apiUrl, apiKey: null, backoff: { baseMs: 1, maxMs: 1, retries: 4 }, onRetry: (n) => retried.push(n.attempt) });
+  const err = (await client.json('GET', 'version/').catch((e: unknown) => e)) as MaasNetworkError;
+  await client.close();
+  t.match(err, { name: 'MaasNetworkError', fix: { option: 'ca' } });
+  t.same(retried, [], 'no retry announced');
+  await pollUntil('the server to log the refused handshake', () => handshakesRefused > 0);
+  t.equal(handshakesRefused, 1, 'the server saw exactly one handshake, refused by the client');
+  t.notOk(isTransient(err), 'not transient');
 });
 
 t.test('HTTPS_PROXY is honoured and the CA reaches the tunnelled TLS (docs/dependencies.md#undici)', async (t) => {
