@@ -50,8 +50,8 @@ export function declareUploadFlags(y: Argv): Argv {
     .option('chunk-size', { type: 'string', describe: "bytes per request (default 8MiB, max 10MiB: the MAAS snap's nginx limit)" })
     .option('dry-run', { type: 'boolean', default: false, describe: 'plan only: sha256, size, chunk count, resume point; writes nothing' })
     .option('resume', { type: 'boolean', default: true, describe: 'resume a matching unfinished upload (--no-resume starts afresh)' })
-    .option('retries', { type: 'number', describe: 'failed attempts in a row before giving up (default 8; resets on progress)' })
-    .option('regions', { type: 'number', describe: 'region controllers behind the URL (default: as MAAS lists them): MAAS averages progress over them' })
+    .option('retries', { type: 'number', requiresArg: true, describe: 'failed attempts in a row before giving up (default 8; resets on progress)' })
+    .option('regions', { type: 'number', requiresArg: true, describe: 'region controllers behind the URL (default: as MAAS lists them): MAAS averages progress over them' })
     .option('limit-rate', { type: 'string', describe: 'upload at most RATE bytes/s, e.g. 500K, 2M, 1G (as curl --limit-rate)' })
     .option('same-image', {
       choices: ['refuse', 'reuse', 'rebuild'] as const,
@@ -68,6 +68,19 @@ function parseChunkSize(text: string): number {
   return bytes;
 }
 
+/**
+ * A whole-number flag (`--retries`, `--regions`, `--parallel`): yargs reads `x` as NaN and `2.5` as
+ * 2.5, so anything but a whole number of at least `min` is a usage error (exit 2), never ignored.
+ */
+export function parseCount(value: unknown, flag: string, min: number, example: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    const typed = typeof value === 'number' && Number.isNaN(value) ? '' : `, not '${String(value)}'`;
+    throw new UsageError(`${flag} takes a whole number of at least ${min}${typed}.`, `Write e.g. ${flag} ${example}.`);
+  }
+  return value;
+}
+
 export function parseUploadFlags(argv: ParsedArgs): UploadFlags {
   const cs = argv['chunk-size'];
   const retries = argv['retries'];
@@ -76,8 +89,8 @@ export function parseUploadFlags(argv: ParsedArgs): UploadFlags {
     chunkSize: typeof cs === 'string' ? parseChunkSize(cs) : undefined,
     dryRun: argv['dry-run'] === true,
     resume: argv['resume'] !== false,
-    retries: typeof retries === 'number' && Number.isFinite(retries) ? retries : undefined,
-    regions: typeof regions === 'number' && regions >= 1 ? Math.floor(regions) : undefined,
+    retries: parseCount(retries, '--retries', 0, 8),
+    regions: parseCount(regions, '--regions', 1, 2),
     limitRate: typeof argv['limit-rate'] === 'string' ? parseRate(argv['limit-rate']) : undefined,
     sameImage: argv['same-image'] as UploadFlags['sameImage'],
   };

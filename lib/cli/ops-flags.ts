@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import type { ParsedArgs } from './command.js';
 import { isDuration, parseDuration } from './durations.js';
 import { UsageError } from './grammar.js';
+import { parseCount } from './flag-sets.js';
 
 /** `--wait-ready[=DURATION]`'s default: MAAS's rack import of a 6 GB image can take a while. */
 export const DEFAULT_WAIT_READY_MS = 30 * 60_000;
@@ -72,14 +73,9 @@ export function parseWaitFlags(argv: ParsedArgs, defaultTimeoutMs: number): { ti
 
 /** `--parallel N` for several sites. */
 export function declareParallelFlag(y: Argv): Argv {
-  return y.option('parallel', { type: 'number', describe: 'with several profiles (a,b,c): sites uploading at once (default 1, one after the other)' });
+  return y.option('parallel', { type: 'number', requiresArg: true, describe: 'with several profiles (a,b,c): sites uploading at once (default 1, one after the other)' });
 }
 
 export function parseParallel(argv: ParsedArgs): number {
-  const raw = argv['parallel'];
-  if (raw === undefined) return 1;
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1) {
-    throw new UsageError(`--parallel '${String(raw)}' is not a positive whole number.`, 'Write e.g. --parallel 3.');
-  }
-  return raw;
+  return parseCount(argv['parallel'], '--parallel', 1, 3) ?? 1;
 }

@@ -44,3 +44,24 @@ t.test('every error line keeps the message and the hint apart with a stop', asyn
   t.match(refused.stderr, SENTENCES, refused.stderr);
   t.match(refused.stderr, /ECONNREFUSED 127\.0\.0\.1:1\. /, 'the cause ends with a stop before the hint');
 });
+
+// New-user trial: `--retries x`, `--retries -1` and a bare `--regions` were accepted and ignored
+// (yargs reads `x` as NaN); each is now a usage error before anything is read or sent.
+t.test('whole-number flags refuse what is not a whole number in range (exit 2, one line)', async (t) => {
+  const home = tempDir(t);
+  const env = { MAAS_API_URL: 'http://127.0.0.1:9/MAAS/', MAAS_API_KEY: 'a:b:c' };
+  const create = ['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${home}/none.dd.gz`, '--dry-run'];
+  const cases: Array<[string[], string]> = [
+    [['--retries', 'x'], '--retries takes a whole number of at least 0. Write e.g. --retries 8.'],
+    [['--retries', '-1'], "--retries takes a whole number of at least 0, not '-1'. Write e.g. --retries 8."],
+    [['--retries', '2.5'], "--retries takes a whole number of at least 0, not '2.5'. Write e.g. --retries 8."],
+    [['--regions', '0'], "--regions takes a whole number of at least 1, not '0'. Write e.g. --regions 2."],
+    [['--regions'], "--regions needs a value. Run 'maas-esxi env create --help' for usage."],
+    [['--parallel', 'x'], '--parallel takes a whole number of at least 1. Write e.g. --parallel 3.'],
+  ];
+  for (const [flags, line] of cases) {
+    const r = await cli([...create, ...flags], { home, env });
+    t.equal(r.code, 2, `${flags.join(' ')}: exit 2`);
+    t.equal(r.stderr, `maas-esxi: error: ${line}\n`, `${flags.join(' ')}: the line`);
+  }
+});
