@@ -34,7 +34,7 @@ function runContext(ctx: CliContext, flags: GlobalFlags, profile: string | undef
     maas() {
       if (profile === undefined) throw new Error('maas() is only available to profile commands.');
       if (profile.includes(',')) {
-        throw new UsageError(`Only create, boot-resources create, build-and-upload and wait-ready take several profiles (${profile}).`, 'Run other commands once per profile.');
+        throw new UsageError(`Only create, boot-resources create, build-and-upload, wait-ready and images take several profiles (${profile}).`, 'Run other commands once per profile.');
       }
       if (!client) {
         const connection = ctx.connect(profile, flags, (n) => {
@@ -65,6 +65,10 @@ export async function parseCommandLine(rawArgs: readonly string[], io: CliIO): P
   const wantsHelp = args.includes('--help') || args.includes('-h');
   if (words.length === 0 && args.includes('--version')) return { kind: 'text', text: packageVersion() };
   const first = words[0];
+  // No command: only --help and --version mean something (new-user trial: `maas-esxi --bogus`
+  // printed the help and exited 0).
+  const stray = first === undefined && !wantsHelp ? args.find((a) => a.startsWith('-')) : undefined;
+  if (stray !== undefined) throw new UsageError(`'${stray}' is not an option without a command.`, "Run 'maas-esxi --help' for the commands and their options.");
   // Help and top-level commands do not need the profile names (nor SQLite loaded).
   const profiles = first === undefined || RESERVED_WORDS.includes(first) || wantsHelp ? [] : await knownProfiles(io);
   const path = resolveCommandPath(words, profiles, wantsHelp);

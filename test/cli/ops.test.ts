@@ -132,7 +132,7 @@ t.test('site1,site2,site3 create --parallel 3: one hash (its source named), a ta
   t.notMatch(again.stderr, /by the build/, 'no build ran: the summary does not say it did');
   const other = await cli(['site1,site2', 'deploy', 'esx-01', '--image', 'esxi/8.0'], { home });
   t.equal(other.code, 2);
-  t.match(other.stderr, /Only create, boot-resources create, build-and-upload and wait-ready take several profiles/);
+  t.match(other.stderr, /Only create, boot-resources create, build-and-upload, wait-ready and images take several profiles/);
 });
 
 t.test('one site of three down: the others finish, the table says which, exit = the worst (5)', async (t) => {

@@ -65,3 +65,19 @@ t.test('whole-number flags refuse what is not a whole number in range (exit 2, o
     t.equal(r.stderr, `maas-esxi: error: ${line}\n`, `${flags.join(' ')}: the line`);
   }
 });
+
+// New-user trial: `maas-esxi --bogus` printed the whole help and exited 0.
+t.test('an option without a command is a usage error, not the help', async (t) => {
+  const home = tempDir(t);
+  for (const option of ['--bogus', '-x', '--debug']) {
+    const r = await cli([option], { home });
+    t.equal(r.code, 2, `${option}: exit 2`);
+    t.equal(r.stdout, '', `${option}: no help on stdout`);
+    t.equal(r.stderr, `maas-esxi: error: '${option}' is not an option without a command. Run 'maas-esxi --help' for the commands and their options.\n`, option);
+  }
+  const help = await cli(['--help'], { home });
+  t.equal(help.code, 0, '--help still shows the help');
+  t.match(help.stdout, /^Usage: maas-esxi COMMAND/);
+  const version = await cli(['--version'], { home });
+  t.equal(version.code, 0, '--version still prints the version');
+});
