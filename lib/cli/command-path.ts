@@ -12,12 +12,15 @@ type CommandPath =
   | { kind: 'top-help' }
   | { kind: 'profile-help'; profile: string; group: CommandGroup | undefined };
 
+/** The words that follow a profile: its commands and groups (create, boot-resources, uploads, …). */
+const PROFILE_WORDS: readonly string[] = [...PROFILE.map(commandName), ...GROUPS.map((g) => g.name)];
+
 const quoteList = (names: readonly string[]): string => names.join(', ');
 
 /** `maas-esxi PROFILE …`: the profile command, group or group action the next words name. */
 function resolveProfileWords(profile: string, words: readonly string[], wantsHelp: boolean): CommandPath {
   const [second, third] = words;
-  const names = [...PROFILE.map(commandName), ...GROUPS.map((g) => g.name)];
+  const names = PROFILE_WORDS;
   if (second === undefined) {
     if (wantsHelp) return { kind: 'profile-help', profile, group: undefined };
     throw new UsageError(`Choose a command after the profile: ${quoteList(names)}.`, `Run 'maas-esxi ${profile} --help' for usage.`);
@@ -53,6 +56,13 @@ export function resolveCommandPath(words: readonly string[], profiles: readonly 
   const top = TOP_LEVEL.find((c) => commandName(c) === first);
   if (top) return { kind: 'command', spec: top, profile: undefined, path: [first] };
   const isProfile = (p: string): boolean => p === 'env' || profiles.includes(p);
+  // A command that goes after a profile, typed without one (`maas-esxi create …`, as if `maas`
+  // were not in the habit of a profile first): say so, instead of calling 'create' an unknown profile.
+  if (!isProfile(first) && PROFILE_WORDS.includes(first)) {
+    if (wantsHelp) return resolveProfileWords('PROFILE', words, true);
+    const yours = profiles.length ? `one of your profiles (${profiles.join(', ')})` : `a profile (log in first: maas-esxi login NAME http://HOST:5240/MAAS/ -, the API key on stdin)`;
+    throw new UsageError(`'${first}' needs a profile before it: maas-esxi PROFILE ${words.join(' ')}.`, `Use ${yours}, or env with MAAS_API_URL and MAAS_API_KEY set.`);
+  }
   // `site1,site2,site3 COMMAND`: several profiles (env included), for the commands that fan out.
   if (isProfile(first) || (first.includes(',') && first.split(',').every(isProfile)) || wantsHelp) return resolveProfileWords(first, rest, wantsHelp);
   const suggestion = didYouMean(first, [...TOP_LEVEL.map(commandName), 'env', ...profiles]);

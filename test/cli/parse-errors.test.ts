@@ -81,3 +81,22 @@ t.test('an option without a command is a usage error, not the help', async (t) =
   const version = await cli(['--version'], { home });
   t.equal(version.code, 0, '--version still prints the version');
 });
+
+// New-user trial: `maas-esxi create …` (the profile forgotten) said 'create' was an unknown
+// profile to log in as, and `maas-esxi create --help` listed "maas-esxi create create".
+t.test('a profile command typed without a profile says the profile is missing', async (t) => {
+  const home = tempDir(t);
+  const r = await cli(['create', 'name=esxi/8.0', 'content@=x.dd.gz'], { home });
+  t.equal(r.code, 2);
+  t.equal(
+    r.stderr,
+    "maas-esxi: error: 'create' needs a profile before it: maas-esxi PROFILE create name=esxi/8.0 content@=x.dd.gz. Use a profile (log in first: maas-esxi login NAME http://HOST:5240/MAAS/ -, the API key on stdin), or env with MAAS_API_URL and MAAS_API_KEY set.\n",
+  );
+  const list = await cli(['uploads', 'list'], { home });
+  t.equal(list.code, 2);
+  t.match(list.stderr, /^maas-esxi: error: 'uploads' needs a profile before it: maas-esxi PROFILE uploads list\./);
+  const help = await cli(['create', '--help'], { home });
+  t.equal(help.code, 0);
+  t.match(help.stdout, /^Usage: maas-esxi PROFILE create \[data\.\.\]/, 'the create command help, for any profile');
+  t.notMatch(help.stdout, /create create/);
+});
