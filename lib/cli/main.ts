@@ -59,7 +59,7 @@ type Dispatch =
  * command that runs loads yargs to read its flags. Throws UsageError for an unknown profile or bad usage.
  */
 export async function parseCommandLine(rawArgs: readonly string[], io: CliIO): Promise<Dispatch> {
-  const args = moveLeadingFlags(rawArgs);
+  const args = helpWordAsFlag(moveLeadingFlags(rawArgs));
   const width = Math.min(110, io.stdout.columns ?? 100);
   const words = commandWords(args);
   const wantsHelp = args.includes('--help') || args.includes('-h');
@@ -77,6 +77,14 @@ export async function parseCommandLine(rawArgs: readonly string[], io: CliIO): P
   if (wantsHelp) return { kind: 'text', text: commandHelp(path.spec, path.path, width) };
   const { parseCommandArgs } = await import('./parse-args.js');
   return { kind: 'command', spec: path.spec, argv: await parseCommandArgs(path.spec, path.path, args), profile: path.profile };
+}
+
+/** `maas-esxi help create …` is `maas-esxi create … --help` (as git and npm read `help COMMAND`). */
+function helpWordAsFlag(args: readonly string[]): readonly string[] {
+  const words = commandWords(args);
+  if (words[0] !== 'help' || words.length < 2) return args;
+  const at = args.indexOf('help');
+  return [...args.slice(0, at), ...args.slice(at + 1), '--help'];
 }
 
 /**

@@ -100,3 +100,16 @@ t.test('a profile command typed without a profile says the profile is missing', 
   t.match(help.stdout, /^Usage: maas-esxi PROFILE create \[data\.\.\]/, 'the create command help, for any profile');
   t.notMatch(help.stdout, /create create/);
 });
+
+// New-user trial: `maas-esxi help create` printed the global help.
+t.test('help COMMAND is COMMAND --help', async (t) => {
+  const home = tempDir(t);
+  for (const words of [['create'], ['admin', 'boot-resources'], ['uploads', 'list']]) {
+    const viaWord = await cli(['help', ...words], { home });
+    const viaFlag = await cli([...words, '--help'], { home });
+    t.equal(viaWord.code, 0, `help ${words.join(' ')}: exit 0`);
+    t.equal(viaWord.stdout, viaFlag.stdout, `help ${words.join(' ')} = ${words.join(' ')} --help`);
+    t.notMatch(viaWord.stdout, /^Usage: maas-esxi COMMAND/, 'not the global help');
+  }
+  t.match((await cli(['help'], { home })).stdout, /^Usage: maas-esxi COMMAND/, 'help alone is the global help');
+});
