@@ -52,9 +52,14 @@ function parseFault(spec: string): FaultRule {
   return { match, action: { type: 'status', status: Number(m[3]) } };
 }
 
+/** `, not 2.5` for what was given; nothing for NaN (the command line's `x`, which yargs reads as NaN). */
+function butGot(value: number): string {
+  return Number.isNaN(value) ? '' : `, not ${value}`;
+}
+
 function count(value: number | undefined, what: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1 || value > 64) throw usage(`--${what} ${value} is not a count from 1 to 64.`, `Give --${what} a whole number, e.g. --${what} 2.`, what);
+  if (!Number.isInteger(value) || value < 1 || value > 64) throw usage(`--${what} takes a count from 1 to 64${butGot(value)}.`, `Give --${what} a whole number, e.g. --${what} 2.`, what);
   return value;
 }
 
@@ -63,7 +68,7 @@ export function simulatorSetup(o: SimulatorRunOptions): { options: SimulatorOpti
   const era = o.era ?? '3.8';
   if (!(ERAS as readonly string[]).includes(era)) throw usage(`MAAS era '${era}' is not simulated.`, 'Use --era 3.4, 3.7 or 3.8.', 'era');
   if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) {
-    throw usage(`--port ${o.port} is not a TCP port.`, 'Use a port from 0 (any free one) to 65535, e.g. --port 5240.', 'port');
+    throw usage(`--port takes a TCP port${butGot(o.port)}.`, 'Use a port from 0 (any free one) to 65535, e.g. --port 5240.', 'port');
   }
   const racks = count(o.racks, 'racks');
   const options: SimulatorOptions = {

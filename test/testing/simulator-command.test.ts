@@ -86,7 +86,21 @@ t.test('bad simulator options: one MaasConfigError each, naming the option', asy
   t.equal(run.code, 2, 'usage exit code');
   t.equal(run.stderr.trim().split('\n').length, 1, `one line on stderr: ${run.stderr}`);
   t.match(run.stderr, /MAAS era '9\.9' is not simulated\. Use --era 3\.4, 3\.7 or 3\.8\./);
+  // New-user trial: `--port x` said "--port NaN is not a TCP port" (yargs reads x as NaN).
+  const port = await cli(['simulator', '--port', 'x'], { home: tempDir(t) });
+  t.equal(port.stderr, 'maas-esxi: error: --port takes a TCP port. Use a port from 0 (any free one) to 65535, e.g. --port 5240.\n');
+  t.equal(simulatorErrorText({ port: 70000 }), '--port takes a TCP port, not 70000.');
+  t.equal(simulatorErrorText({ racks: 0 }), '--racks takes a count from 1 to 64, not 0.');
 });
+
+function simulatorErrorText(options: Parameters<typeof simulatorSetup>[0]): string | undefined {
+  try {
+    simulatorSetup(options);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
 
 t.test('sim.storedSha256: the sha256 of what MAAS holds for a resource', async (t) => {
   for (const era of ['3.4', '3.7', '3.8'] as const) {
