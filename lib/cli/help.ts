@@ -71,8 +71,10 @@ function negatable(o: OptionDoc): boolean {
 }
 
 function optionRow(o: OptionDoc): [string, string] {
-  const flag = `${o.alias && o.alias.length === 1 ? `-${o.alias}, ` : '    '}--${negatable(o) ? '[no-]' : ''}${o.name}${o.type === 'string' || o.type === 'number' ? ` ${o.type === 'number' ? 'N' : 'VALUE'}` : ''}`;
-  const choices = o.choices ? ` (${o.choices.join(', ')})` : '';
+  const takesValue = o.type === 'string' || o.type === 'number' || o.choices !== undefined;
+  const flag = `${o.alias && o.alias.length === 1 ? `-${o.alias}, ` : '    '}--${negatable(o) ? '[no-]' : ''}${o.name}${takesValue ? ` ${o.type === 'number' ? 'N' : 'VALUE'}` : ''}`;
+  // The choices, unless the description already names each of them.
+  const choices = o.choices && !o.choices.every((c) => (o.describe ?? '').includes(String(c))) ? ` (${o.choices.join(', ')})` : '';
   return [`  ${flag}`, `${o.describe ?? ''}${choices}`];
 }
 

@@ -46,3 +46,26 @@ t.test('help shows --[no-]resume and --[no-]color, the negated forms README uses
   t.match(create.stdout, /^ +--\[no-\]color +colour on stderr/m);
   t.notMatch(create.stdout, /--\[no-\]dry-run/, 'a switch that is off by default keeps its one form');
 });
+
+// New-user trial: `logout --help` showed an argument with no text, `--same-image` no VALUE and its
+// choices twice, and `deploy --help` broke one sentence into three paragraphs.
+t.test('help pages: every argument described, a value flag shows its placeholder once, no sentence cut into paragraphs', async (t) => {
+  const home = tempDir(t);
+  const pages: string[][] = [
+    ...TOP_LEVEL.map((c) => [commandName(c), '--help']),
+    ...PROFILE.map((c) => ['admin', commandName(c), '--help']),
+    ...GROUPS.flatMap((g) => g.commands.map((c) => ['admin', g.name, commandName(c), '--help'])),
+  ];
+  for (const args of pages) {
+    const page = (await cli(args, { home })).stdout;
+    const name = args.join(' ');
+    const argumentsBlock = /\nArguments:\n((?: {2}\S.*\n)+)/.exec(page)?.[1] ?? '';
+    for (const row of argumentsBlock.split('\n').filter(Boolean)) t.match(row, /^ {2}\S+ +\S/, `${name}: argument described: ${row.trim()}`);
+    t.notMatch(page, /\((\w+(?:, \w+)+)\)[^\n]*\n[^\n]*\(\1\)/, `${name}: no choices listed twice`);
+    for (const paragraph of page.split('\n\n')) t.notMatch(paragraph.trim(), /[;,]$/, `${name}: no paragraph ends mid-sentence`);
+  }
+  const create = (await cli(['admin', 'create', '--help'], { home })).stdout;
+  t.match(create, /--same-image VALUE +MAAS 3\.8/, '--same-image shows its VALUE');
+  t.notMatch(create, /until done\) \(refuse, reuse,/, 'its choices, already in the text, are not repeated');
+  t.match((await cli(['logout', '--help'], { home })).stdout, /\n {2}profile +the profile to forget/);
+});

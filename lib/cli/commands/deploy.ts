@@ -69,9 +69,9 @@ export const deployCommand = defineCommand<DeployCommandOptions>({
     ['maas-esxi admin deploy esx-01 --image esxi/8.0 --wait --json', 'JSON lines on stderr, the result on stdout'],
   ],
   notes: [
-    'With --wait, exit 0 only when MAAS says Deployed and, for esxi/… images, our first boot reports SUCCESS;',
-    'exit 6 when the deployment failed (MAAS "Failed deployment", a failure event, or a FAILED first boot), 5 on timeout,',
-    "2 when MAAS refuses the machine's state (e.g. already Deployed: release it first).",
+    'With --wait, exit 0 only when MAAS says Deployed and, for esxi/… images, our first boot reports SUCCESS; ' +
+      'exit 6 when the deployment failed (MAAS "Failed deployment", a failure event, or a FAILED first boot), 5 on timeout, ' +
+      "2 when MAAS refuses the machine's state (e.g. already Deployed: release it first).",
   ],
   builder: (y) =>
     declareWaitFlags(

@@ -9,7 +9,7 @@ export const logoutCommand = defineCommand<LogoutOptions>({
   command: 'logout <profile>',
   summary: 'forget a profile (and its CA file)',
   examples: [['maas-esxi logout admin', 'remove profile admin from ~/.maascli.db']],
-  builder: (y) => y.positional('profile', { type: 'string' }),
+  builder: (y) => y.positional('profile', { type: 'string', describe: 'the profile to forget, e.g. admin' }),
   parse: (argv) => ({ profile: String(argv['profile']) }),
   async run(o, ctx) {
     const { ProfileStore } = await import('../../profiles/index.js');
