@@ -1,9 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** The pid, read once: each save names its temp file after it. */
-const pid = process.pid;
-
 /**
  * Write `text` to `path` so that a crash leaves either the old or the new content, never a
  * torn file: write a 0600 temp file beside it, rename over. `durable` adds an fsync first, for
@@ -19,7 +16,7 @@ const pid = process.pid;
  * between its open and its rename, and another process has another pid.
  */
 export async function writeFileAtomic(path: string, text: string, durable = true): Promise<void> {
-  const tmp = `${path}.${pid}.tmp`;
+  const tmp = `${path}.${process.pid}.tmp`;
   const fd = openTemp(tmp);
   try {
     try {

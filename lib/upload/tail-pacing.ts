@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterIoPoll } from './event-loop.js';
 
 /**
  * Holding back the tail of a chunk on a slow link (docs/maas-upload-protocol.md#holding-back-the-tail).
@@ -65,11 +66,11 @@ export function tailHold(length: number, fastestBytesPerMs: number | undefined, 
 export interface HoldClock {
   now(): number;
   sleep(ms: number): Promise<unknown>;
-  /** Until the event loop has read the sockets once (setImmediate runs after libuv's poll phase). */
+  /** Until the event loop has read the sockets once (lib/upload/event-loop.ts). */
   ioTurn(): Promise<unknown>;
 }
 
-const realClock: HoldClock = { now: Date.now, sleep: (ms) => sleep(ms), ioTurn: () => new Promise((resolve) => setImmediate(resolve)) };
+const realClock: HoldClock = { now: Date.now, sleep: (ms) => sleep(ms), ioTurn: afterIoPoll };
 const NOTHING = Buffer.alloc(0);
 
 /** What a hold reports: each poll (the attempt's idle timer: holding is not idling), and the release. */

@@ -6,6 +6,7 @@ import { classifyChunkOutcome, FastestChunk } from './chunk-outcome.js';
 import { putChunk } from './chunk-put.js';
 import { LinkEstimate } from './chunk-size.js';
 import { ChunkSource } from './chunk-source.js';
+import { afterIoPoll } from './event-loop.js';
 import { createResource, newSession } from './create-resource.js';
 import { afterPutFailure, afterShortFile, retrying } from './failure-handling.js';
 import { HashCache } from './hash.js';
@@ -181,7 +182,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
       // (the state save and the stat are synchronous): a connection the server closed after its
       // answer (a restart, a proxy's keep-alive limit) is seen closed, and the next chunk opens a
       // new one instead of going into the dead socket (test/upload/failure-modes.test.ts, 2a).
-      await afterPoll();
+      await afterIoPoll();
       await stopIfAborted(ctx, s);
       await this.#assertUnchanged(ctx, s);
       const length = Math.min(ctx.link.chunkSize(s.located.chunkSize), s.size - s.offset);
@@ -294,11 +295,6 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
     this.#lastProgressEmit = now;
     this.emit('progress', { phase, bytesSent: sent, bytesAcked: acked, total, rate, eta });
   }
-}
-
-/** Resolves once the event loop has polled for I/O: a setImmediate set from a setImmediate runs after the next poll phase. */
-function afterPoll(): Promise<void> {
-  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 function withDefaults(deps: UploadDeps, opts: UploadOptions): Required<UploadDeps> {
