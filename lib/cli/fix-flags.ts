@@ -1,4 +1,5 @@
 import type { MaasError, MaasFix } from '../errors/index.js';
+import { closedDuringTlsHandshake } from '../http/classify.js';
 
 /**
  * SDK errors carry `fix` (lib/errors/index.ts MaasFix): the SDK option to change, a value that
@@ -27,6 +28,7 @@ function checkUrl(err: MaasError): string {
   const host = hostOf(err.url);
   if (err.code === 'ECONNREFUSED') return `Nothing listens at ${host}: check the MAAS URL (${WHERE_URL}) and that the region controller is running.`;
   if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return `Cannot resolve ${host}: check the MAAS URL (${WHERE_URL}).`;
+  if (closedDuringTlsHandshake(err.message)) return `${host} closed the connection during the TLS handshake: if MAAS serves plain HTTP there (as on port 5240), use http:// in the MAAS URL (${WHERE_URL}).`;
   return `Check the MAAS URL (${WHERE_URL}): it should end in /MAAS/ (e.g. http://HOST:5240/MAAS/).`;
 }
 

@@ -2,7 +2,7 @@ import { OAuthSigner } from '../auth/oauth.js';
 import { parseApiKey } from '../auth/api-key.js';
 import { scrubSecrets } from '../auth/redact.js';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, sleep, type BackoffPolicy } from './backoff.js';
-import { errorFromResponse } from './classify.js';
+import { closedDuringTlsHandshake, errorFromResponse } from './classify.js';
 import { isTransient, MaasAuthError, MaasError, retryAfterOf } from '../errors/index.js';
 import { multipartBody } from './multipart.js';
 import { HttpTransport, type TransportOptions, type TransportResponse } from './transport.js';
@@ -95,9 +95,10 @@ export class MaasApiClient {
       } catch (err) {
         if (!(err instanceof MaasError)) throw err;
         if (err.status !== undefined) this.#answered = true;
-        // Refused before MAAS ever answered: nothing listens at that URL, and waiting will not
-        // change it. Once MAAS has answered, a refusal is a region restarting: keep retrying.
-        if (err.code === 'ECONNREFUSED' && !this.#answered) throw err;
+        // Refused, or hung up on during the TLS handshake (an https:// URL on MAAS's plain-HTTP
+        // port), before MAAS ever answered: the URL is wrong, and waiting will not change it.
+        // Once MAAS has answered, either is a region restarting: keep retrying.
+        if ((err.code === 'ECONNREFUSED' || closedDuringTlsHandshake(err.message)) && !this.#answered) throw err;
         // MAAS rejects stale timestamps before the handler runs (docs/maas-api.md#the-300-s-window), so a retry
         // with the server's clock is safe even for non-idempotent calls.
         if (!clockFixed && err instanceof MaasAuthError && err.code === 'EXPIRED_TIMESTAMP' && this.#adoptServerClock()) {

@@ -113,6 +113,9 @@ const DOES_NOT_EXIST = /^\w+ matching query does not exist\.$/;
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 /** Node's text when the server hung up before the TLS handshake finished, e.g. an https:// URL on a plain-HTTP port. */
 const DURING_TLS_HANDSHAKE = /before secure TLS connection was established/;
+
+/** Whether a transport failure's text says the server hung up during the TLS handshake (an https:// URL on a plain-HTTP port, most often). */
+export const closedDuringTlsHandshake = (message: string): boolean => DURING_TLS_HANDSHAKE.test(message);
 const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS|ERR_SSL|HOSTNAME_MISMATCH|ERR_TLS_CERT)/;
 
 /**
@@ -176,7 +179,7 @@ export function errorFromTransport(req: RequestInfo, err: unknown, signal?: Abor
       ? `Nothing listens at ${host}: check the MAAS URL and that the region controller is running.`
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
         ? `Cannot resolve ${host}: check the MAAS URL.`
-        : DURING_TLS_HANDSHAKE.test(message)
+        : closedDuringTlsHandshake(message)
           ? `${host} closed the connection during the TLS handshake: if MAAS serves plain HTTP there (as on port 5240), use http:// in the MAAS URL; otherwise retry.`
           : 'Check the network path to MAAS; retry (an upload called again resumes where it stopped).';
   return new MaasNetworkError(`Cannot reach ${host}: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`, {
@@ -184,7 +187,7 @@ export function errorFromTransport(req: RequestInfo, err: unknown, signal?: Abor
     code: code || 'NETWORK',
     cause: err,
     hint,
-    fix: code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? { option: 'url' } : { rerun: true },
+    fix: code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || closedDuringTlsHandshake(message) ? { option: 'url' } : { rerun: true },
   });
 }
 

@@ -69,6 +69,25 @@ t.test('connection refused before MAAS ever answered fails at once; the hint say
   t.notMatch(up.stderr, /retrying|Retrying/, 'create does not retry a refused first connection either');
 });
 
+t.test('https:// on a plain-HTTP MAAS fails at once; the hint names http:// and where the URL is set, not a rerun', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8' });
+  t.teardown(() => sim.close());
+  const url = sim.url.replace(/^http:/, 'https:');
+  const hint = /closed the connection during the TLS handshake: if MAAS serves plain HTTP there \(as on port 5240\), use http:\/\/ in the MAAS URL \(the URL given to 'maas-esxi login', or MAAS_API_URL with the env profile\)\./;
+  const login = await cli(['login', 'p', url, '-'], { home, stdin: `${sim.adminKey}\n` });
+  t.equal(login.code, 5, login.stderr);
+  t.match(login.stderr, hint);
+  t.notMatch(login.stderr, /retrying|Rerun|resumes/, 'no retries, and no advice to rerun');
+  t.notOk(existsSync(join(home, '.maascli.db')), 'no profile saved');
+  const image = makeImage(home, 64 * 1024);
+  const up = await cli(['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`], { home, env: { MAAS_API_URL: url, MAAS_API_KEY: sim.adminKey } });
+  t.equal(up.code, 5, up.stderr);
+  t.match(up.stderr, hint);
+  t.notMatch(up.stderr, /retrying|Rerun|resumes/);
+  t.same(sim.requests.length, 0, 'MAAS never saw a request');
+});
+
 t.test('once MAAS has answered, a refused connection is retried (a region restarting)', async (t) => {
   const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
