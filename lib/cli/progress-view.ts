@@ -7,10 +7,11 @@ import { SILENT_VIEW, type ProgressSample, type ProgressView } from './progress-
 export function createProgressView(out: Output, opts: { intervalMs?: number; now?: () => number; prefix?: string } = {}): ProgressView {
   if (out.flags.quiet) return SILENT_VIEW;
   // With --json stderr stays JSON lines (a script parses both streams): events, never a bar.
-  if (out.flags.json) return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressEvent, opts.prefix ?? '');
+  // A script reads bytesAcked too: its last event is the one where MAAS acknowledged everything.
+  if (out.flags.json) return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressEvent, opts.prefix ?? '', (s) => s.done >= s.total && (s.acked ?? s.done) >= s.total);
   // Several sites upload at once: one bar each would tear each other, so each site gets lines.
   if (out.stderrIsTTY && opts.prefix === undefined) return new BarView(out);
-  return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressLine, opts.prefix ?? '');
+  return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressLine, opts.prefix ?? '', (s) => s.done >= s.total);
 }
 
 function describe(s: ProgressSample): { pct: string; amount: string; speed: string; eta: string } {
@@ -46,8 +47,18 @@ class LineView implements ProgressView {
   readonly #now: () => number;
   readonly #emit: (out: Output, s: ProgressSample, prefix: string) => void;
   readonly #prefix: string;
-  constructor(out: Output, intervalMs: number, now: () => number, emit: (out: Output, s: ProgressSample, prefix: string) => void, prefix: string) {
+  /** When a sample is the phase's end: all sent for a person, all sent and acknowledged for a script. */
+  readonly #isEnd: (s: ProgressSample) => boolean;
+  constructor(
+    out: Output,
+    intervalMs: number,
+    now: () => number,
+    emit: (out: Output, s: ProgressSample, prefix: string) => void,
+    prefix: string,
+    isEnd: (s: ProgressSample) => boolean,
+  ) {
     this.#out = out;
+    this.#isEnd = isEnd;
     this.#prefix = prefix;
     this.#intervalMs = intervalMs;
     this.#now = now;
@@ -55,7 +66,7 @@ class LineView implements ProgressView {
   }
   update(s: ProgressSample): void {
     const t = this.#now();
-    const finished = s.done >= s.total;
+    const finished = this.#isEnd(s);
     // Below 100 % again (an upload started over): its end is news again.
     if (!finished && s.label === this.#finishedLabel) this.#finishedLabel = undefined;
     if (finished && s.label === this.#finishedLabel) return;
@@ -75,6 +86,8 @@ class BarView implements ProgressView {
   readonly #bar: SingleBar;
   #active = false;
   #label = '';
+  /** The phase whose bar ended at 100 %: the SDK reports the end again (sent, then acknowledged after MAAS's check). */
+  #finishedLabel: string | undefined;
   readonly #out: Output;
   constructor(out: Output) {
     this.#out = out;
@@ -90,6 +103,12 @@ class BarView implements ProgressView {
     });
   }
   update(s: ProgressSample): void {
+    const finished = s.done >= s.total;
+    if (s.label === this.#finishedLabel) {
+      if (finished) return;
+      this.#finishedLabel = undefined; // below 100 % again: an upload started over
+    }
+    if (finished) this.#finishedLabel = s.label;
     const d = describe(s);
     const payload = { label: s.label.padEnd(9), pct: d.pct, amount: d.amount, speed: d.speed, etaText: d.eta };
     if (!this.#active || s.label !== this.#label) {

@@ -111,9 +111,11 @@ export async function putChunk(ctx: UploadContext, s: Session, offset: number, l
   const onSent = (sent: number): void => {
     attempt.handedOver = sent;
     timer.rearm(sent >= length ? answerTimeout : idleTimeout);
-    // MAAS now reads the whole file back to check its sha256: say what we wait for.
-    if (final && sent >= length) ctx.phase('verify', `MAAS is checking the image's sha256 (up to ${Math.round(answerTimeout / 60_000)} min)`);
-    ctx.progress('upload', offset + sent, offset, s.size);
+    const last = final && sent >= length;
+    // The whole image is handed over (reported even inside the progress throttle), and only then
+    // the wait: MAAS reads the whole file back to check its sha256.
+    ctx.progress('upload', offset + sent, offset, s.size, last);
+    if (last) ctx.phase('verify', `MAAS is checking the image's sha256 (up to ${Math.round(answerTimeout / 60_000)} min)`);
   };
   const signal = signals.begin({ onInterrupt, abandon });
   const started = Date.now();

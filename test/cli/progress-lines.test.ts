@@ -42,6 +42,27 @@ t.test('off a TTY: the last hashing and uploading lines are 100 %, printed once'
   }
 });
 
+// The last chunk handed over is 100 % sent; then MAAS hashes the whole file before it answers.
+// A person reads the 100 % first and the wait after it, and no bar or line redrawn after the
+// wait (the answer's acknowledgement is the same 100 %).
+t.test('the 100 % uploading line comes before "Waiting for MAAS to verify", and nothing is redrawn after it', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
+  t.teardown(() => sim.close());
+  await cli(['login', 'admin', sim.url, sim.adminKey], { home });
+  for (const [i, tty] of [false, true].entries()) {
+    const image = makeImage(home, 1024 * KiB, `order-${i}.dd.gz`);
+    const r = await cli(['admin', ...CREATE, `content@=${image.path}`, '--chunk-size', '256KiB'], { home, tty });
+    t.equal(r.code, 0, r.stderr);
+    const text = r.stderr.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]/g, '');
+    const wait = text.indexOf('Waiting for MAAS to verify the image');
+    t.ok(wait > 0, 'the wait is said');
+    const before = text.slice(0, wait);
+    t.match(before.slice(before.lastIndexOf('uploading')), /^uploading[^\n]*100\.0%/, `${tty ? 'TTY' : 'no TTY'}: the last progress before the wait is 100 %: ${JSON.stringify(text)}`);
+    t.notMatch(text.slice(wait), /uploading|hashing/, `${tty ? 'TTY' : 'no TTY'}: no progress after the wait: ${JSON.stringify(text.slice(wait))}`);
+  }
+});
+
 t.test('off a TTY: a second finished sample of the same phase prints no second 100 % line', async (t) => {
   const { ctx, stderr } = runContext({ home: tempDir(t) });
   let now = 1_000;
