@@ -112,6 +112,14 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
   // The SDK (undici, the upload engine) loads only for a command that runs: help stays instant.
   const { connectWith, explainMissingKey } = await import('./context.js');
   const ctx: CliContext = { io, out, signal, forceSignal: opts.forceSignal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };
+  // A second Ctrl-C quits at once (lib/cli/run.ts exits right after this signal): its closing
+  // line, or the --json error document, is written now, as the only one.
+  let forced = false;
+  const onForce = (): void => {
+    forced = true;
+    out.error(new MaasAbortError('Interrupted twice: stopped at once.', { code: 'ABORTED', fix: { rerun: true } }));
+  };
+  opts.forceSignal?.addEventListener('abort', onForce, { once: true });
   try {
     const context = runContext(ctx, flagsOf(dispatch.argv, io), dispatch.profile, connections);
     await dispatch.spec.run(await dispatch.spec.parse(dispatch.argv, context), context);
@@ -122,9 +130,10 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
     if (connections.some((c) => c.anonymous) && dispatch.profile !== undefined) cause = explainMissingKey(cause, dispatch.profile);
     // A profile or MAAS_API_URL without /MAAS/ fails on its first request; the request's URL shows it.
     cause = explainMissingMaasPath(cause, cause instanceof MaasError ? cause.url : undefined, false);
-    out.error(cause);
+    if (!forced) out.error(cause);
     return exitCodeFor(cause);
   } finally {
+    opts.forceSignal?.removeEventListener('abort', onForce);
     await Promise.all(connections.map((c) => c.client.close()));
   }
 }

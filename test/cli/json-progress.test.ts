@@ -1,10 +1,8 @@
 import t from 'tap';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { startMaasSimulator } from '../../lib/testing/index.js';
 import { cli } from '../fixtures/cli-harness.js';
+import { interruptCli } from '../fixtures/cli-process.js';
 import { makeImage, tempDir } from '../fixtures/upload-env.js';
 
 const jsonLines = (text: string): Record<string, unknown>[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -27,26 +25,7 @@ t.test('--json create: progress arrives as JSON events, never as plain lines', a
   t.same(last && { bytesAcked: last['bytesAcked'], total: last['total'] }, { bytesAcked: acked, total: image.size });
 });
 
-/** Spawn bin/maas-esxi; SIGINT once MAAS acknowledged a chunk (bounded); collect its output. */
-function interruptAfterFirstChunk(args: string[], env: NodeJS.ProcessEnv, acked: () => boolean): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const bin = fileURLToPath(new URL('../../bin/maas-esxi.js', import.meta.url));
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    const bound = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    const watch = setInterval(() => acked() && (clearInterval(watch), child.kill('SIGINT')), 10);
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(bound);
-      clearInterval(watch);
-      resolve({ code, stderr });
-    });
-  });
-}
-
 t.test('--json and Ctrl-C: the stopping notice is a JSON log line too', async (t) => {
-  if (!existsSync(fileURLToPath(new URL('../../dist/cli/run.js', import.meta.url)))) throw new Error('dist/ is not built: run npm run build');
   const home = tempDir(t);
   const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
   t.teardown(() => sim.close());
@@ -54,7 +33,7 @@ t.test('--json and Ctrl-C: the stopping notice is a JSON log line too', async (t
   await cli(['login', 'admin', sim.url, sim.adminKey], { home, env });
   const image = makeImage(home, 2 * 1024 * 1024);
   const args = ['--json', 'admin', 'create', 'name=custom/h2', 'architecture=amd64/generic', `content@=${image.path}`, '--chunk-size', '64K', '--limit-rate', '256K'];
-  const run = await interruptAfterFirstChunk(args, env, () => sim.requests.some((r) => r.method === 'PUT' && r.status === 200));
+  const run = await interruptCli(args, env, () => sim.requests.some((r) => r.method === 'PUT' && r.status === 200));
   t.equal(run.code, 130, run.stderr);
   const events = jsonLines(run.stderr);
   t.ok(events.some((e) => e['event'] === 'log' && String(e['message']).startsWith('SIGINT received')), run.stderr);
