@@ -92,8 +92,11 @@ export async function runBuild(ctx: RunContext, opts: BuildOptions): Promise<Bui
     if (flags.json || flags.quiet) return;
     const now = Date.now();
     const line = `[${formatDuration((now - started) / 1000)}] ${phase}${lastConsole ? ` | ${lastConsole.slice(0, 60)}` : ''}`;
-    if (out.stderrIsTTY) out.progress(`\r\u001b[2K${line}`);
-    else if (force || now - lastLine > 30_000) {
+    if (out.stderrIsTTY) {
+      out.progress(`\r\u001b[2K${line}`);
+      // The status line has no newline yet: any other line (a warning, Ctrl-C's notice) ends it first.
+      out.setLive(() => out.progress('\n'));
+    } else if (force || now - lastLine > 30_000) {
       out.progress(`${line}\n`);
       lastLine = now;
     }
@@ -113,7 +116,10 @@ export async function runBuild(ctx: RunContext, opts: BuildOptions): Promise<Bui
     return await build.done();
   } finally {
     clearInterval(ticker);
-    if (out.stderrIsTTY && !flags.json && !flags.quiet) out.progress('\n');
+    if (out.stderrIsTTY && !flags.json && !flags.quiet) {
+      out.setLive(undefined);
+      out.progress('\n');
+    }
   }
 }
 

@@ -114,6 +114,13 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
   const ctx: CliContext = { io, out, signal, forceSignal: opts.forceSignal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };
   // A second Ctrl-C quits at once (lib/cli/run.ts exits right after this signal): its closing
   // line, or the --json error document, is written now, as the only one.
+  // Ctrl-C (lib/cli/run.ts aborts with the signal's name): said through the output, so a bar on
+  // the terminal stops before the notice, and the notice comes before what the command says next.
+  const onInterrupt = (): void => {
+    const sig = (signal.reason as { signal?: unknown } | undefined)?.signal;
+    if (typeof sig === 'string') out.notice(`${sig} received; stopping cleanly (press Ctrl-C again to quit at once)…`);
+  };
+  signal.addEventListener('abort', onInterrupt, { once: true });
   let forced = false;
   const onForce = (): void => {
     forced = true;
@@ -133,6 +140,7 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
     if (!forced) out.error(cause);
     return exitCodeFor(cause);
   } finally {
+    signal.removeEventListener('abort', onInterrupt);
     opts.forceSignal?.removeEventListener('abort', onForce);
     await Promise.all(connections.map((c) => c.client.close()));
   }

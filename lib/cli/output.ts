@@ -35,6 +35,8 @@ export class Output {
   /** The profile the command runs as: SDK hints say `maas PROFILE …`, the user typed a name. */
   profile: string | undefined;
   #resultWritten = false;
+  /** A progress bar drawn on stderr: stopped before any other line goes there, or the line is drawn over. */
+  #live: (() => void) | undefined;
 
   constructor(
     readonly io: CliIO,
@@ -74,15 +76,36 @@ export class Output {
     else this.text(text);
   }
 
+  /**
+   * A bar now draws on stderr (`stop` ends it), or none (undefined). cli-progress saves the cursor
+   * when a bar starts and restores it when the bar stops, so a line written under a live bar
+   * would be overwritten by what comes after the bar: every line here stops the bar first.
+   */
+  setLive(stop: (() => void) | undefined): void {
+    this.#live = stop;
+  }
+
+  #line(text: string): void {
+    const stop = this.#live;
+    this.#live = undefined;
+    stop?.();
+    this.io.stderr.write(this.scrub(text));
+  }
+
   /** Informational line on stderr; silent with --quiet; a JSON line with --json (stderr stays parseable). */
   info(line: string): void {
     if (this.flags.json) this.event({ event: 'log', level: 'info', message: line });
-    else if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${line}\n`));
+    else if (!this.flags.quiet) this.#line(`${line}\n`);
+  }
+
+  /** Ctrl-C's notice: `maas-esxi: …` on a line of its own; a JSON log line with --json; nothing with --quiet. */
+  notice(message: string): void {
+    this.info(this.flags.json ? message : `maas-esxi: ${message}`);
   }
 
   warn(line: string): void {
     if (this.flags.json) this.event({ event: 'log', level: 'warning', message: line });
-    else if (!this.flags.quiet) this.io.stderr.write(this.scrub(`${this.#paint('33', 'warning:')} ${line}\n`));
+    else if (!this.flags.quiet) this.#line(`${this.#paint('33', 'warning:')} ${line}\n`);
   }
 
   /** One machine-readable progress event: a JSON line on stderr (stdout keeps its one document). */
@@ -109,7 +132,7 @@ export class Output {
       return;
     }
     const hint = e instanceof MaasError ? this.#cliHintAndFix(e).hint : undefined;
-    this.io.stderr.write(this.scrub(`${this.#paint('31', 'maas-esxi: error:')} ${sentence(e.message)}${hint ? ` ${sentence(hint)}` : ''}\n`));
+    this.#line(`${this.#paint('31', 'maas-esxi: error:')} ${sentence(e.message)}${hint ? ` ${sentence(hint)}` : ''}\n`);
   }
 
   /** The hint from the error's structured fix (lib/cli/fix-flags.ts), else its prose in CLI words. */

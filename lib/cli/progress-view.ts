@@ -7,11 +7,12 @@ import { SILENT_VIEW, type ProgressSample, type ProgressView } from './progress-
 export function createProgressView(out: Output, opts: { intervalMs?: number; now?: () => number; prefix?: string } = {}): ProgressView {
   if (out.flags.quiet) return SILENT_VIEW;
   // With --json stderr stays JSON lines (a script parses both streams): events, never a bar.
-  // A script reads bytesAcked too: its last event is the one where MAAS acknowledged everything.
-  if (out.flags.json) return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressEvent, opts.prefix ?? '', (s) => s.done >= s.total && (s.acked ?? s.done) >= s.total);
+  // A script reads bytesAcked too: it gets the event where everything is sent (before MAAS's
+  // check, a wait of minutes) and the one where MAAS acknowledged everything, its last.
+  if (out.flags.json) return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressEvent, opts.prefix ?? '', (s) => (s.done < s.total ? undefined : (s.acked ?? s.done) >= s.total ? 'acked' : 'sent'));
   // Several sites upload at once: one bar each would tear each other, so each site gets lines.
   if (out.stderrIsTTY && opts.prefix === undefined) return new BarView(out);
-  return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressLine, opts.prefix ?? '', (s) => s.done >= s.total);
+  return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressLine, opts.prefix ?? '', (s) => (s.done >= s.total ? 'sent' : undefined));
 }
 
 function describe(s: ProgressSample): { pct: string; amount: string; speed: string; eta: string } {
@@ -40,25 +41,25 @@ function progressEvent(out: Output, s: ProgressSample): void {
 class LineView implements ProgressView {
   #last = -Infinity;
   #label = '';
-  /** The phase whose 100 % line is out: the SDK may report the end again (sent, then acknowledged). */
-  #finishedLabel: string | undefined;
+  /** The phase whose end is out, and which end (sent, acknowledged): the SDK reports an end again. */
+  #finished: { label: string; end: string } | undefined;
   readonly #out: Output;
   readonly #intervalMs: number;
   readonly #now: () => number;
   readonly #emit: (out: Output, s: ProgressSample, prefix: string) => void;
   readonly #prefix: string;
-  /** When a sample is the phase's end: all sent for a person, all sent and acknowledged for a script. */
-  readonly #isEnd: (s: ProgressSample) => boolean;
+  /** Which end of its phase a sample is, if any: a person reads one (all sent), a script two (sent, acknowledged). */
+  readonly #endOf: (s: ProgressSample) => string | undefined;
   constructor(
     out: Output,
     intervalMs: number,
     now: () => number,
     emit: (out: Output, s: ProgressSample, prefix: string) => void,
     prefix: string,
-    isEnd: (s: ProgressSample) => boolean,
+    endOf: (s: ProgressSample) => string | undefined,
   ) {
     this.#out = out;
-    this.#isEnd = isEnd;
+    this.#endOf = endOf;
     this.#prefix = prefix;
     this.#intervalMs = intervalMs;
     this.#now = now;
@@ -66,12 +67,13 @@ class LineView implements ProgressView {
   }
   update(s: ProgressSample): void {
     const t = this.#now();
-    const finished = this.#isEnd(s);
+    const end = this.#endOf(s);
+    const same = s.label === this.#finished?.label;
     // Below 100 % again (an upload started over): its end is news again.
-    if (!finished && s.label === this.#finishedLabel) this.#finishedLabel = undefined;
-    if (finished && s.label === this.#finishedLabel) return;
-    if (s.label === this.#label && !finished && t - this.#last < this.#intervalMs) return;
-    this.#finishedLabel = finished ? s.label : undefined;
+    if (end === undefined && same) this.#finished = undefined;
+    if (end !== undefined && same && end === this.#finished?.end) return;
+    if (s.label === this.#label && end === undefined && t - this.#last < this.#intervalMs) return;
+    this.#finished = end === undefined ? undefined : { label: s.label, end };
     this.#label = s.label;
     this.#last = t;
     this.#emit(this.#out, s, this.#prefix);
@@ -116,19 +118,21 @@ class BarView implements ProgressView {
       this.#bar.start(Math.max(1, s.total), s.done, payload);
       this.#active = true;
       this.#label = s.label;
+      this.#out.setLive(() => this.#end());
       return;
     }
     this.#bar.setTotal(Math.max(1, s.total));
     this.#bar.update(s.done, payload);
   }
+  /** Output stops the bar before it writes any line (Output.setLive). */
   log(line: string): void {
-    if (this.#active) {
-      this.#bar.stop();
-      this.#active = false;
-    }
     this.#out.info(line);
   }
   stop(): void {
+    if (this.#active) this.#out.setLive(undefined);
+    this.#end();
+  }
+  #end(): void {
     if (this.#active) this.#bar.stop();
     this.#active = false;
   }

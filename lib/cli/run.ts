@@ -1,15 +1,4 @@
 import { homedir } from 'node:os';
-import { earlyGlobalFlags } from './global-args.js';
-
-/**
- * Ctrl-C's notice: nothing with --quiet (errors only), a JSON log line with --json (stderr stays
- * JSON lines, docs/architecture.md#conventions), otherwise a line of its own.
- */
-function stoppingNotice(sig: NodeJS.Signals, early: { json: boolean; quiet: boolean }): string {
-  const message = `${sig} received; stopping cleanly (press Ctrl-C again to quit at once)…`;
-  if (early.quiet) return '';
-  return early.json ? `${JSON.stringify({ event: 'log', level: 'info', message })}\n` : `\nmaas-esxi: ${message}\n`;
-}
 
 /**
  * Process wiring for bin/maas-esxi: Ctrl-C (SIGINT/SIGTERM) aborts the running command, which
@@ -31,7 +20,6 @@ export async function run(): Promise<void> {
     process.exitCode = await (await import('./complete-for-shell.js')).completeForShell(args.slice(1), io);
     return;
   }
-  const early = earlyGlobalFlags(args);
   const controller = new AbortController();
   const force = new AbortController();
   let interrupted = 0;
@@ -42,8 +30,8 @@ export async function run(): Promise<void> {
       force.abort(new Error(`interrupted twice by ${sig}`));
       process.exit(130);
     }
-    process.stderr.write(stoppingNotice(sig, early));
-    controller.abort(new Error(`interrupted by ${sig}`));
+    // runCli says so (lib/cli/main.ts), through its output: a bar on the terminal stops first.
+    controller.abort(Object.assign(new Error(`interrupted by ${sig}`), { signal: sig }));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -23,6 +23,11 @@ t.test('--json create: progress arrives as JSON events, never as plain lines', a
   const acked = sim.requests.filter((r) => r.method === 'PUT' && r.status === 200).reduce((n, r) => n + r.bodyBytes, 0);
   const last = progress.filter((e) => e['phase'] === 'upload').at(-1);
   t.same(last && { bytesAcked: last['bytesAcked'], total: last['total'] }, { bytesAcked: acked, total: image.size });
+  t.equal(progress.filter((e) => e['phase'] === 'hash').at(-1)?.['bytesHashed'], image.size, 'hashing ends with a 100 % event');
+  // All sent, then MAAS's check of the whole file (minutes on a real MAAS): in that order.
+  const allSent = events.findIndex((e) => e['phase'] === 'upload' && e['bytesSent'] === image.size);
+  const verify = events.findIndex((e) => e['event'] === 'log' && String(e['message']).startsWith('Waiting for MAAS to verify'));
+  t.ok(allSent !== -1 && verify !== -1 && allSent < verify, `the all-sent event (${allSent}) before the verify line (${verify})`);
 });
 
 t.test('--json and Ctrl-C: the stopping notice is a JSON log line too', async (t) => {
