@@ -69,7 +69,11 @@ function followSite(ctx: RunContext, site: string, upload: ReturnType<Site['clie
     upload.on('phase', (phase, detail) => ctx.out.event({ event: 'phase', site, phase, detail }));
     upload.on('progress', (p) => p.phase === 'upload' && ctx.out.event({ event: 'progress', site, bytesAcked: p.bytesAcked, total: p.total }));
   } else {
-    showPhases(upload, views(ctx.out, { prefix: `[${site}] ` }), 'Using the sha256 worked out once for every site.');
+    const view = views(ctx.out, { prefix: `[${site}] ` });
+    showPhases(upload, view, 'Using the sha256 worked out once for every site.');
+    // However this site ends, its lines end with it (the others go on).
+    const stop = (): void => view.stop();
+    upload.done().then(stop, stop);
   }
   upload.on('retry', (r) => ctx.out.info(`[${site}] attempt failed at byte ${r.offset}: ${r.error.message} Retrying (attempt ${r.attempt}).`));
   upload.on('warning', (m) => ctx.out.warn(`[${site}] ${m}`));

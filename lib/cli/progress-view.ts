@@ -37,10 +37,17 @@ function progressEvent(out: Output, s: ProgressSample): void {
   out.event({ event: 'progress', phase: s.phase, ...counted, total: s.total, rate: Math.round(s.rate), etaSeconds: s.eta ?? null });
 }
 
-/** One line (or event) per phase change, at the end, and at most every `intervalMs` between. */
+/**
+ * One line (or event) per phase change, at the end, and every `intervalMs` between: when no new
+ * sample came (a chunk crossing a slow link is handed to the kernel at once, then acknowledged
+ * many seconds later), the last one again, its ETA counted down by the time since.
+ */
 class LineView implements ProgressView {
   #last = -Infinity;
   #label = '';
+  /** The latest sample of a phase in progress, and when it came: what a quiet interval repeats. */
+  #latest: { s: ProgressSample; at: number } | undefined;
+  #ticker: NodeJS.Timeout | undefined;
   /** The phase whose end is out, and which end (sent, acknowledged): the SDK reports an end again. */
   #finished: { label: string; end: string } | undefined;
   readonly #out: Output;
@@ -73,15 +80,33 @@ class LineView implements ProgressView {
     if (end === undefined && same) this.#finished = undefined;
     if (end !== undefined && same && end === this.#finished?.end) return;
     if (s.label === this.#label && end === undefined && t - this.#last < this.#intervalMs) return;
+    this.#latest = end === undefined ? { s, at: t } : undefined;
+    this.#ticker ??= setInterval(() => this.#quiet(), Math.max(10, this.#intervalMs / 5)).unref();
+    if (s.label === this.#label && end === undefined && t - this.#last < this.#intervalMs) return;
     this.#finished = end === undefined ? undefined : { label: s.label, end };
     this.#label = s.label;
     this.#last = t;
     this.#emit(this.#out, s, this.#prefix);
   }
+  /** Nothing new for a whole interval: the latest sample again, its ETA counted down. */
+  #quiet(): void {
+    const t = this.#now();
+    const latest = this.#latest;
+    if (!latest || t - this.#last < this.#intervalMs) return;
+    this.#last = t;
+    const eta = latest.s.eta === undefined ? undefined : Math.max(0, latest.s.eta - (t - latest.at) / 1000);
+    this.#emit(this.#out, { ...latest.s, eta }, this.#prefix);
+  }
+  /** A log line is news of its own (a retry's wait, a phase): no repeat of the sample before it. */
   log(line: string): void {
+    this.#latest = undefined;
     this.#out.info(`${this.#prefix}${line}`);
   }
-  stop(): void {}
+  stop(): void {
+    this.#latest = undefined;
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
+  }
 }
 
 class BarView implements ProgressView {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { startMaasSimulator } from '../../lib/testing/index.js';
 import { cli, runContext } from '../fixtures/cli-harness.js';
 import { createProgressView } from '../../lib/cli/progress-view.js';
+import { pollUntil } from '../fixtures/poll.js';
 import { KiB, makeImage, tempDir } from '../fixtures/upload-env.js';
 
 const CREATE = ['create', 'name=esxi/8.0', 'architecture=amd64/generic', 'filetype=ddgz'];
@@ -61,6 +62,30 @@ t.test('the 100 % uploading line comes before "Waiting for MAAS to verify", and 
     t.match(before.slice(before.lastIndexOf('uploading')), /^uploading[^\n]*100\.0%/, `${tty ? 'TTY' : 'no TTY'}: the last progress before the wait is 100 %: ${JSON.stringify(text)}`);
     t.notMatch(text.slice(wait), /uploading|hashing/, `${tty ? 'TTY' : 'no TTY'}: no progress after the wait: ${JSON.stringify(text.slice(wait))}`);
   }
+});
+
+// On a slow link a chunk is handed to the kernel at once and acknowledged seconds later: no new
+// sample comes for a long while. A person reading the log still gets a line every interval,
+// the ETA counting down, and none once the phase has ended or a log line said something new.
+t.test('off a TTY: a quiet interval repeats the last line with its ETA counted down; nothing after the end', async (t) => {
+  const { ctx, stderr } = runContext({ home: tempDir(t) });
+  const view = createProgressView(ctx.out, { intervalMs: 40 });
+  t.teardown(() => view.stop());
+  const lines = (): string[] => stderr().split('\n').filter((l) => l.startsWith('uploading '));
+  const etaOf = (line: string): number => Number(/ETA (\d+)s/.exec(line)?.[1] ?? NaN);
+  view.update({ label: 'uploading', phase: 'upload', done: 400, acked: 200, total: 1000, rate: 100, eta: 8 });
+  await pollUntil('three uploading lines', () => lines().length >= 3, { timeoutMs: 5_000 });
+  const seen = lines();
+  t.match(seen[0], /\(40\.0%\) 100 B\/s ETA 8s/);
+  t.ok(seen.every((l) => l.includes('(40.0%)')), 'the same bytes: nothing new was sent');
+  t.ok(etaOf(seen.at(-1)!) <= etaOf(seen[0]!), `the ETA does not grow: ${seen.join(' | ')}`);
+  view.log('Waiting: checking whether MAAS applied the chunk.');
+  const afterLog = lines().length;
+  view.update({ label: 'uploading', phase: 'upload', done: 1000, acked: 1000, total: 1000, rate: 100, eta: 0 });
+  const atEnd = lines().length;
+  t.equal(atEnd, afterLog + 1, 'the 100 % line');
+  await new Promise((r) => setTimeout(r, 200)); // five intervals: absence takes a wait
+  t.equal(lines().length, atEnd, 'nothing repeated after the end');
 });
 
 t.test('off a TTY: a second finished sample of the same phase prints no second 100 % line', async (t) => {
