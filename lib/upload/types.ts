@@ -99,9 +99,9 @@ export type UploadPhase =
 
 export interface UploadProgress {
   phase: UploadPhase;
-  /** Bytes handed to the connection, including the chunk in flight. */
+  /** Bytes handed to the connection, including the chunk in flight; while hashing, bytes hashed. */
   bytesSent: number;
-  /** Bytes the server has acknowledged. */
+  /** Bytes the server has acknowledged (0 while hashing). */
   bytesAcked: number;
   total: number;
   /**
