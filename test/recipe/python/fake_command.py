@@ -1,7 +1,8 @@
-"""A recorded ESXi/Linux command: logs its argv and replays a canned answer.
+"""What a recorded command's sh script (fake_shell.py) hands over: the answers that need logic.
 
-Installed by fake_host.FakeHost under each command's name (esxcli,
-partedUtil, vmkfstools, ...). Scenario file (JSON):
+Run as `python3 -S fake_command.py NAME ARG...` by the script FakeHost installs under
+each command's name (esxcli, partedUtil, mount, ...), which has already logged the call
+and answered every command line with a canned response. Scenario file (JSON):
   {"responses": {"esxcli --formatter=csv network nic list": {"stdout": "...", "rc": 0},
                  "vmware -v": "VMware ESXi 8.0.2 build-22380479\n"},
    "mount_root": "/tmp/.../devices"}
@@ -19,16 +20,8 @@ import sys
 
 
 def main():
-    name = os.path.basename(sys.argv[0])
-    argv = [name] + sys.argv[1:]
-    stdin = None
-    if not sys.stdin.isatty():
-        try:
-            stdin = sys.stdin.read()
-        except (OSError, ValueError):
-            stdin = None
-    with open(os.environ["FAKE_ESXI_LOG"], "a") as log:
-        log.write(json.dumps({"argv": argv, "stdin": stdin or None}) + "\n")
+    argv = sys.argv[1:]
+    name = argv[0]
     with open(os.environ["FAKE_ESXI_SCENARIO"]) as handle:
         scenario = json.load(handle)
     mount_root = scenario.get("mount_root")

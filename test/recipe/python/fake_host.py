@@ -4,15 +4,17 @@ import json
 import logging
 import os
 import shutil
-import stat
 import sys
 import tempfile
+
+import fake_shell
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 RECIPE = os.path.join(REPO, "packer", "vmware-esxi")
 PAYLOAD = os.path.join(RECIPE, "payload")
 FIXTURES = os.path.join(REPO, "test", "fixtures", "recipe")
+FAKE_COMMAND = os.path.join(HERE, "fake_command.py")
 
 COMMANDS = ("esxcli", "localcli", "partedUtil", "vmkfstools", "vmware", "auto-backup.sh",
             "chkconfig", "mount", "umount", "sync", "udevadm")
@@ -54,14 +56,6 @@ class FakeHost(object):
         os.mkdir(self.bin)
         self.log = os.path.join(self.dir, "commands.log")
         self.scenario = os.path.join(self.dir, "scenario.json")
-        with open(os.path.join(HERE, "fake_command.py")) as handle:
-            body = handle.read()
-        for name in COMMANDS:
-            path = os.path.join(self.bin, name)
-            with open(path, "w") as handle:
-                # -S: skip site-packages for a faster start (stdlib only).
-                handle.write("#!%s -S\n%s" % (sys.executable, body))
-            os.chmod(path, stat.S_IRWXU)
         self.responses = dict(responses or {})
         self.mount_root = mount_root
         self.network_state = None
@@ -74,9 +68,15 @@ class FakeHost(object):
         self.saved_env = None
 
     def write_scenario(self):
+        """The scenario for fake_command.py, and each command's sh script with its answers inlined."""
         with open(self.scenario, "w") as handle:
             json.dump({"responses": self.responses, "mount_root": self.mount_root,
                        "network_state": self.network_state}, handle)
+        for name in COMMANDS:
+            delegate = (name in ("mount", "umount") and bool(self.mount_root)) or \
+                (name == "esxcli" and bool(self.network_state))
+            fake_shell.write_script(os.path.join(self.bin, name), fake_shell.script(
+                name, self.responses, sys.executable, FAKE_COMMAND, delegate))
 
     def respond(self, command, stdout="", rc=0, stderr=""):
         self.responses[command] = {"stdout": stdout, "rc": rc, "stderr": stderr}
@@ -117,8 +117,7 @@ class FakeHost(object):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def calls(self):
-        with open(self.log) as handle:
-            return [json.loads(line) for line in handle if line.strip()]
+        return fake_shell.read_log(self.log)
 
     def commands(self):
         """Every recorded command line as one string."""
