@@ -28,6 +28,9 @@ t.test('the coverage report maps back to lib/*.ts: a function no test calls is r
   // .taprc's node-arg: the swc loader every test process imports (docs/dependencies.md#swc).
   mkdirSync(join(dir, 'scripts'));
   for (const file of ['swc-loader.mjs', 'swc-hooks.mjs']) copyFileSync(join('scripts', file), join(dir, 'scripts', file));
+  // and the one that turns coverage off in the processes a test starts (test/fixtures/child-coverage-off.mjs).
+  mkdirSync(join(dir, 'test', 'fixtures'), { recursive: true });
+  copyFileSync(join('test', 'fixtures', 'child-coverage-off.mjs'), join(dir, 'test', 'fixtures', 'child-coverage-off.mjs'));
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   // run-tests.mjs checks that each of its groups matches a file: the repository's test names, empty.
   for (const file of (readdirSync('test', { recursive: true }) as string[]).filter((f) => f.endsWith('.test.ts'))) {
@@ -51,4 +54,13 @@ t.test('the coverage report maps back to lib/*.ts: a function no test calls is r
   });
   t.ok(uncovered.includes(5), `unused()'s statement (line 5) is uncovered: ${cells[5]}`);
   t.ok(uncovered.every((line) => line >= 4 && line <= 6), `only unused()'s lines are uncovered: ${cells[5]}`);
+});
+
+// What .taprc's node-arg test/fixtures/child-coverage-off.mjs promises: the processes a test starts
+// (the CLI, npm, tsc, the simulator) skip V8 coverage, whose dist/ part the report drops anyway;
+// @tapjs/processinfo src/register-coverage.ts starts it unless the variable is '0'.
+t.test('a process a test starts collects no coverage; this test process still does', async (t) => {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.env._TAPJS_PROCESSINFO_COVERAGE_))'], { encoding: 'utf8' });
+  t.equal(r.stdout, '0', 'the child is told not to collect coverage');
+  t.match(process.env['NODE_OPTIONS'] ?? '', /processinfo/, "tap's hook still loads in children (only its coverage is off)");
 });
