@@ -28,9 +28,9 @@ t.test('the coverage report maps back to lib/*.ts: a function no test calls is r
   // .taprc's node-arg: the swc loader every test process imports (docs/dependencies.md#swc).
   mkdirSync(join(dir, 'scripts'));
   for (const file of ['swc-loader.mjs', 'swc-hooks.mjs']) copyFileSync(join('scripts', file), join(dir, 'scripts', file));
-  // and the one that turns coverage off in the processes a test starts (test/fixtures/child-coverage-off.mjs).
+  // and the one that keeps tap's hook out of the processes a test starts (test/fixtures/child-env.mjs).
   mkdirSync(join(dir, 'test', 'fixtures'), { recursive: true });
-  copyFileSync(join('test', 'fixtures', 'child-coverage-off.mjs'), join(dir, 'test', 'fixtures', 'child-coverage-off.mjs'));
+  copyFileSync(join('test', 'fixtures', 'child-env.mjs'), join(dir, 'test', 'fixtures', 'child-env.mjs'));
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   // run-tests.mjs checks that each of its groups matches a file: the repository's test names, empty.
   for (const file of (readdirSync('test', { recursive: true }) as string[]).filter((f) => f.endsWith('.test.ts'))) {
@@ -56,11 +56,15 @@ t.test('the coverage report maps back to lib/*.ts: a function no test calls is r
   t.ok(uncovered.every((line) => line >= 4 && line <= 6), `only unused()'s lines are uncovered: ${cells[5]}`);
 });
 
-// What .taprc's node-arg test/fixtures/child-coverage-off.mjs promises: the processes a test starts
-// (the CLI, npm, tsc, the simulator) skip V8 coverage, whose dist/ part the report drops anyway;
-// @tapjs/processinfo src/register-coverage.ts starts it unless the variable is '0'.
-t.test('a process a test starts collects no coverage; this test process still does', async (t) => {
-  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.env._TAPJS_PROCESSINFO_COVERAGE_))'], { encoding: 'utf8' });
-  t.equal(r.stdout, '0', 'the child is told not to collect coverage');
-  t.match(process.env['NODE_OPTIONS'] ?? '', /processinfo/, "tap's hook still loads in children (only its coverage is off)");
+// What .taprc's node-arg test/fixtures/child-env.mjs promises: the processes a test starts (the
+// CLI, npm, tsc, the simulator) run without tap's hook and its V8 coverage, whose dist/ part the
+// report drops anyway, while this test process keeps both. Other NODE_OPTIONS reach the child.
+t.test("a process a test starts runs without tap's coverage hook; this test process keeps it", async (t) => {
+  const show = 'process.stdout.write(JSON.stringify([process.env.NODE_OPTIONS ?? null, Object.keys(process.env).filter((k) => k.startsWith("_TAPJS_PROCESSINFO_"))]))';
+  const child = spawnSync(process.execPath, ['-e', show], { encoding: 'utf8' });
+  t.same(JSON.parse(child.stdout), [null, []], 'no hook, no processinfo variables in the child');
+  const withOption = spawnSync(process.execPath, ['-e', show], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=200' } });
+  t.same(JSON.parse(withOption.stdout), ['--max-old-space-size=200', []], "a test's own NODE_OPTIONS stays");
+  t.match(process.env['NODE_OPTIONS'] ?? '', /@tapjs\/processinfo/, 'this process was started with the hook');
+  t.equal(process.env['_TAPJS_PROCESSINFO_COVERAGE_'], '1', 'and collects coverage');
 });
