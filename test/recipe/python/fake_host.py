@@ -7,6 +7,7 @@ import shutil
 import sys
 import tempfile
 
+import fake_esxi_network
 import fake_shell
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -55,45 +56,41 @@ class FakeHost(object):
         self.bin = os.path.join(self.dir, "bin")
         os.mkdir(self.bin)
         self.log = os.path.join(self.dir, "commands.log")
-        self.scenario = os.path.join(self.dir, "scenario.json")
         self.responses = dict(responses or {})
         self.mount_root = mount_root
         self.network_state = None
         if network is not None:  # a fake_esxi_network state: esxcli network becomes stateful
-            self.network_state = os.path.join(self.dir, "network.json")
-            with open(self.network_state, "w") as handle:
-                json.dump(network, handle)
-        self.write_scenario()
+            self.network_state = os.path.join(self.dir, "network.state")
+            # Through JSON first, as the state was kept before: tuples become lists.
+            fake_esxi_network.save(self.network_state, json.loads(json.dumps(network)))
+        self.write_scripts()
         open(self.log, "w").close()
         self.saved_env = None
 
-    def write_scenario(self):
-        """The scenario for fake_command.py, and each command's sh script with its answers inlined."""
-        with open(self.scenario, "w") as handle:
-            json.dump({"responses": self.responses, "mount_root": self.mount_root,
-                       "network_state": self.network_state}, handle)
+    def write_scripts(self):
+        """Each command's sh script, with its canned answers inlined (fake_shell.py)."""
         for name in COMMANDS:
-            delegate = (name in ("mount", "umount") and bool(self.mount_root)) or \
-                (name == "esxcli" and bool(self.network_state))
+            hand_over = None  # what fake_command.py answers, with the settings it needs
+            if name in ("mount", "umount") and self.mount_root:
+                hand_over = {"FAKE_ESXI_MOUNT_ROOT": self.mount_root}
+            elif name == "esxcli" and self.network_state:
+                hand_over = {"FAKE_ESXI_NETWORK": self.network_state}
             fake_shell.write_script(os.path.join(self.bin, name), fake_shell.script(
-                name, self.responses, sys.executable, FAKE_COMMAND, delegate))
+                name, self.responses, sys.executable, FAKE_COMMAND, hand_over))
 
     def respond(self, command, stdout="", rc=0, stderr=""):
         self.responses[command] = {"stdout": stdout, "rc": rc, "stderr": stderr}
-        self.write_scenario()
+        self.write_scripts()
 
     def env(self):
         env = dict(os.environ)
         env["PATH"] = self.bin + os.pathsep + env.get("PATH", "")
         env["FAKE_ESXI_LOG"] = self.log
-        env["FAKE_ESXI_SCENARIO"] = self.scenario
-        env["FAKE_ESXI_LIB"] = HERE
         return env
 
     def network(self):
         """The stateful fake's network as the commands left it."""
-        with open(self.network_state) as handle:
-            return json.load(handle)
+        return fake_esxi_network.load(self.network_state)
 
     def management_vmk(self):
         """(vmk, vSwitch) of the vmk tagged Management, or None: what an operator can reach."""

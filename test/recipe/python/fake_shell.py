@@ -53,21 +53,25 @@ fi
 """
 
 
-def script(name, responses, python, fake_command, delegate):
+def script(name, responses, python, fake_command, hand_over):
     """The sh fake for one command name.
 
-    responses: command line -> answer (as in the scenario); delegate: whether a line without an
-    answer goes to fake_command.py (stateful esxcli network) and, for mount/umount with a device
-    root, whether every call does (fake_command.py decides there before any answer).
+    responses: command line -> answer (a dict with stdout/stderr/rc, or the stdout alone).
+    hand_over: None, or the environment fake_command.py needs for what this name answers with
+    logic: mount/umount then always go there (the device copy), esxcli when no answer is canned.
     """
-    hand_over = "exec %s -S %s \"$@\"\n" % (quote(python), quote(fake_command))
-    if name in ("mount", "umount") and delegate:
-        return _PROLOGUE + hand_over
+    if hand_over is None:
+        tail = "exit 0\n"  # a command line without an answer succeeds silently
+    else:
+        settings = "".join("export %s=%s\n" % (key, quote(value)) for key, value in sorted(hand_over.items()))
+        tail = "%sexec %s -S %s \"$@\"\n" % (settings, quote(python), quote(fake_command))
+        if name in ("mount", "umount"):
+            return _PROLOGUE + tail
     arms = ["  %s) %s;;\n" % (quote(line), _answer(answer))
             for line, answer in sorted(responses.items())
             if line.split(" ", 1)[0] == name]
     table = "case \"$line\" in\n%sesac\n" % "".join(arms) if arms else ""
-    return _PROLOGUE + table + (hand_over if delegate else "exit 0\n")
+    return _PROLOGUE + table + tail
 
 
 def write_script(path, text):
