@@ -26,21 +26,28 @@ interface Env {
 
 const PROVENANCE = { format: 1, maasEsxiVersion: '0.1.0', template: { name: 'maas-esxi vmware-esxi', version: '0.1.0' }, iso: { name: 'esxi.iso', size: 1, sha256: 'b'.repeat(64) }, esxi: { version: '8.0U3', build: '24022510' }, kickstartExtraSha256: null, packerVersion: '1.6.6', rootPassword: 'random' };
 
+/**
+ * The two ESXi disks, built once for the file: the tests only read them, and each build (sgdisk,
+ * mtools, the hook installer, gzip) costs seconds. Each test still gets its own simulator and HOME.
+ */
+const disks = (() => {
+  const tmp = tempDir();
+  t.teardown(tmp.remove);
+  const ours = join(tmp.dir, 'ours');
+  const bare = join(tmp.dir, 'bare');
+  for (const d of [ours, bare]) mkdirSync(d);
+  return {
+    esxi: compress(makeEsxiDisk(ours, { layout: '7.0+', build: '8.0.3-0.0.24022510', hooks: 'ours', provenance: JSON.stringify(PROVENANCE) }), 'gzip'),
+    hookless: compress(makeEsxiDisk(bare, { layout: '7.0+', build: '8.0.3-0.0.24022510', hooks: 'none' }), 'gzip'),
+  };
+})();
+
 async function setup(t: { teardown(fn: () => unknown): void }): Promise<Env> {
   const tmp = tempDir();
   t.teardown(tmp.remove);
   const sim = await startMaasSimulator({ era: '3.8', dataDir: join(tmp.dir, 'maas') });
   t.teardown(() => sim.close());
-  const ours = join(tmp.dir, 'ours');
-  const bare = join(tmp.dir, 'bare');
-  for (const d of [ours, bare]) mkdirSync(d);
-  return {
-    sim,
-    home: join(tmp.dir, 'home'),
-    env: { MAAS_API_URL: sim.url, MAAS_API_KEY: sim.adminKey },
-    esxi: compress(makeEsxiDisk(ours, { layout: '7.0+', build: '8.0.3-0.0.24022510', hooks: 'ours', provenance: JSON.stringify(PROVENANCE) }), 'gzip'),
-    hookless: compress(makeEsxiDisk(bare, { layout: '7.0+', build: '8.0.3-0.0.24022510', hooks: 'none' }), 'gzip'),
-  };
+  return { sim, home: join(tmp.dir, 'home'), env: { MAAS_API_URL: sim.url, MAAS_API_KEY: sim.adminKey }, ...disks };
 }
 
 async function resources(e: Env): Promise<Array<{ name: string; title: string }>> {

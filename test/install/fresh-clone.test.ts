@@ -18,6 +18,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { defaultSqliteBackend } from '../../lib/profiles/sqlite.js';
+import { NO_TAP_HOOK } from '../fixtures/no-tap-hook.js';
 
 const MINUTE = 60_000;
 t.setTimeout(15 * MINUTE);
@@ -74,9 +75,10 @@ t.test(`README's quick start on a fresh clone under Node.js ${process.version}: 
   const mirror = await loggingMirror(t);
   const cache = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
   // Nothing of this session's npm settings: only PATH (this Node.js first), the fresh HOME, and
-  // npm's download cache (packages still come from the registry when missing there).
+  // npm's download cache (packages still come from the registry when missing there). No tap hook:
+  // nothing under npm runs this checkout's code, so its coverage would only be dropped.
   const ccache = compilerCache(dir);
-  const env = { PATH: `${ccache.pathPrefix}${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, HOME: join(dir, 'home'), npm_config_cache: cache, npm_config_prefer_offline: 'true', NODEJS_ORG_MIRROR: mirror.url, CI: 'true', ...ccache.env };
+  const env = { PATH: `${ccache.pathPrefix}${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, HOME: join(dir, 'home'), npm_config_cache: cache, npm_config_prefer_offline: 'true', NODEJS_ORG_MIRROR: mirror.url, CI: 'true', ...ccache.env, ...NO_TAP_HOOK };
   const run = async (args: string[]) => {
     const started = Date.now();
     // Asynchronous: the mirror answers from this process while npm runs.

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { NO_TAP_HOOK } from '../fixtures/no-tap-hook.js';
 
 if (!existsSync('dist/index.js')) throw new Error('dist/ is not built: run npm run build');
 
@@ -15,7 +16,10 @@ t.teardown(() => rmSync(work, { recursive: true, force: true }));
 
 type Packed = { filename: string; files: { path: string }[] };
 // --ignore-scripts: the tree is already built; `prepare` would compile it again.
-const pack = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { encoding: 'utf8' });
+// No tap hook in npm's processes, nor in those that import the installed copy: none of them runs
+// this checkout's code, so their coverage would only be dropped (test/fixtures/child-env.mjs).
+const env = { ...process.env, ...NO_TAP_HOOK };
+const pack = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { encoding: 'utf8', env });
 if (pack.status !== 0) throw new Error(`npm pack failed: ${pack.stderr}`);
 const packed = (JSON.parse(pack.stdout) as Packed[])[0]!;
 const files = packed.files.map((f) => f.path);
@@ -47,7 +51,7 @@ t.test('a new project installs the tarball offline and imports each entry point'
   const install = (dir: string, mode: '--prefer-offline' | '--offline') => {
     mkdirSync(dir);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    return spawnSync('npm', ['install', mode, '--cache', cache, '--omit=optional', '--no-audit', '--no-fund', tarball], { cwd: dir, encoding: 'utf8' });
+    return spawnSync('npm', ['install', mode, '--cache', cache, '--omit=optional', '--no-audit', '--no-fund', tarball], { cwd: dir, encoding: 'utf8', env });
   };
   const warm = install(join(work, 'connected'), '--prefer-offline');
   t.equal(warm.status, 0, 'the connected machine fills the cache', { stderr: warm.stderr.slice(-2000) });
@@ -59,10 +63,10 @@ t.test('a new project installs the tarball offline and imports each entry point'
     const script = entry.endsWith('.json')
       ? `import m from '${specifier}' with { type: 'json' }; console.log(m.version);`
       : `const m = await import('${specifier}'); console.log(Object.keys(m).length);`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8', env });
     t.equal(r.status, 0, `import ${specifier}`, { stderr: r.stderr.slice(-2000) });
     t.ok(entry.endsWith('.json') ? r.stdout.trim() === manifest.version : Number(r.stdout) > 0, `${specifier} exports something`);
   }
-  const bin = spawnSync(join(project, 'node_modules', '.bin', Object.keys(manifest.bin)[0]!), ['--version'], { encoding: 'utf8' });
+  const bin = spawnSync(join(project, 'node_modules', '.bin', Object.keys(manifest.bin)[0]!), ['--version'], { encoding: 'utf8', env });
   t.equal(bin.stdout.trim(), manifest.version, 'the installed CLI runs', { stderr: bin.stderr });
 });

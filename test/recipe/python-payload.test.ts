@@ -14,4 +14,5 @@ testPythonSuites(t, [
   ['vendor-data YAML reader', 'test_yaml_subset.py'],
   ['curtin hook in a fake ephemeral environment', 'test_curtin_hook.py'],
   ['Python 3.5 compatibility of ESXi-side code', 'test_py35_syntax.py'],
+  ['the recorded commands (sh fakes): canned answers and the call log byte for byte', 'test_fake_shell.py'],
 ]);

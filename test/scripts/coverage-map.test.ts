@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { NO_TAP_HOOK } from '../fixtures/no-tap-hook.js';
 
 const script = resolve('scripts/run-tests.mjs');
 
@@ -28,6 +29,9 @@ t.test('the coverage report maps back to lib/*.ts: a function no test calls is r
   // .taprc's node-arg: the swc loader every test process imports (docs/dependencies.md#swc).
   mkdirSync(join(dir, 'scripts'));
   for (const file of ['swc-loader.mjs', 'swc-hooks.mjs']) copyFileSync(join('scripts', file), join(dir, 'scripts', file));
+  // and the one that keeps tap's hook out of the processes a test marks (test/fixtures/child-env.mjs).
+  mkdirSync(join(dir, 'test', 'fixtures'), { recursive: true });
+  copyFileSync(join('test', 'fixtures', 'child-env.mjs'), join(dir, 'test', 'fixtures', 'child-env.mjs'));
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   // run-tests.mjs checks that each of its groups matches a file: the repository's test names, empty.
   for (const file of (readdirSync('test', { recursive: true }) as string[]).filter((f) => f.endsWith('.test.ts'))) {
@@ -51,4 +55,19 @@ t.test('the coverage report maps back to lib/*.ts: a function no test calls is r
   });
   t.ok(uncovered.includes(5), `unused()'s statement (line 5) is uncovered: ${cells[5]}`);
   t.ok(uncovered.every((line) => line >= 4 && line <= 6), `only unused()'s lines are uncovered: ${cells[5]}`);
+});
+
+// What .taprc's node-arg test/fixtures/child-env.mjs promises: a child marked NO_TAP_HOOK (npm
+// on a scratch copy) runs without tap's hook and its V8 coverage; any other child (the CLI, the
+// simulator: their dist/ code maps back to lib/) keeps them, and so does this test process.
+t.test("a child marked NO_TAP_HOOK runs without tap's coverage hook; others keep it", async (t) => {
+  const show = 'process.stdout.write(JSON.stringify([process.env.NODE_OPTIONS ?? null, process.env._TAPJS_PROCESSINFO_COVERAGE_ ?? null]))';
+  const seen = (env?: NodeJS.ProcessEnv) => JSON.parse(spawnSync(process.execPath, ['-e', show], { encoding: 'utf8', env }).stdout) as [string | null, string | null];
+  t.same(seen({ ...process.env, ...NO_TAP_HOOK }), [null, null], 'no hook, no processinfo variables in the marked child');
+  t.same(seen({ ...process.env, ...NO_TAP_HOOK, NODE_OPTIONS: '--max-old-space-size=200' }), ['--max-old-space-size=200', null], "the test's own NODE_OPTIONS stays");
+  const [options, coverage] = seen();
+  t.match(options, /@tapjs\/processinfo/, 'an unmarked child loads the hook');
+  // '1' in `npm test`; '0' in this process too under --disable-coverage.
+  t.equal(coverage, process.env['_TAPJS_PROCESSINFO_COVERAGE_'] ?? null, 'and collects coverage when this process does');
+  t.match(process.env['NODE_OPTIONS'] ?? '', /@tapjs\/processinfo/, 'this process was started with the hook');
 });

@@ -1,74 +1,62 @@
-"""A recorded ESXi/Linux command: logs its argv and replays a canned answer.
+"""What a recorded command's sh script (fake_shell.py) hands over: the answers that need logic.
 
-Installed by fake_host.FakeHost under each command's name (esxcli,
-partedUtil, vmkfstools, ...). Scenario file (JSON):
-  {"responses": {"esxcli --formatter=csv network nic list": {"stdout": "...", "rc": 0},
-                 "vmware -v": "VMware ESXi 8.0.2 build-22380479\n"},
-   "mount_root": "/tmp/.../devices"}
-A command line without a response succeeds silently (mutating commands).
-With "network_state": PATH, `esxcli network ...` commands without a canned
-response are answered by the stateful fake in fake_esxi_network.
-`mount -t vfat /dev/X DIR` / `umount DIR` copy the fake device directory
-mount_root/X into DIR and back, so what a hook writes can be inspected.
+Run as `python3 -S fake_command.py NAME ARG...` by the script FakeHost installs under the
+command's name, which has already logged the call and answered every command line that has a
+canned response. Here (stdlib only, and no json: a process per call):
+- with FAKE_ESXI_MOUNT_ROOT set, `mount -t vfat /dev/X DIR` / `umount DIR` copy the fake
+  device directory MOUNT_ROOT/X into DIR and back, so what a hook writes can be inspected;
+- with FAKE_ESXI_NETWORK set (a network state file), `esxcli network ...` is answered by the
+  stateful fake in fake_esxi_network; a command it does not model succeeds silently.
 """
 
-import json
 import os
-import shutil
 import sys
 
 
+def mount(mount_root, argv):
+    import shutil
+    device, target = argv[-2], argv[-1]
+    source = os.path.join(mount_root, os.path.basename(device))
+    if not os.path.isdir(source):
+        sys.stderr.write("mount: %s: special device does not exist\n" % device)
+        return 32
+    with open(os.path.join(mount_root, ".mounted"), "a") as handle:
+        handle.write("%s %s\n" % (target, source))
+    for entry in os.listdir(source):
+        path = os.path.join(source, entry)
+        (shutil.copytree if os.path.isdir(path) else shutil.copy)(path, os.path.join(target, entry))
+    return 0
+
+
+def umount(mount_root, argv):
+    import shutil
+    target = argv[-1]
+    with open(os.path.join(mount_root, ".mounted")) as handle:
+        source = dict(line.split() for line in handle if line.strip())[target]
+    shutil.rmtree(source)
+    shutil.copytree(target, source)
+    for entry in os.listdir(target):
+        path = os.path.join(target, entry)
+        (shutil.rmtree if os.path.isdir(path) else os.unlink)(path)
+    return 0
+
+
 def main():
-    name = os.path.basename(sys.argv[0])
-    argv = [name] + sys.argv[1:]
-    stdin = None
-    if not sys.stdin.isatty():
-        try:
-            stdin = sys.stdin.read()
-        except (OSError, ValueError):
-            stdin = None
-    with open(os.environ["FAKE_ESXI_LOG"], "a") as log:
-        log.write(json.dumps({"argv": argv, "stdin": stdin or None}) + "\n")
-    with open(os.environ["FAKE_ESXI_SCENARIO"]) as handle:
-        scenario = json.load(handle)
-    mount_root = scenario.get("mount_root")
-    if name == "mount" and mount_root:
-        device, target = argv[-2], argv[-1]
-        source = os.path.join(mount_root, os.path.basename(device))
-        if not os.path.isdir(source):
-            sys.stderr.write("mount: %s: special device does not exist\n" % device)
-            return 32
-        with open(os.path.join(mount_root, ".mounted"), "a") as handle:
-            handle.write("%s %s\n" % (target, source))
-        for entry in os.listdir(source):
-            path = os.path.join(source, entry)
-            (shutil.copytree if os.path.isdir(path) else shutil.copy)(path, os.path.join(target, entry))
-        return 0
-    if name == "umount" and mount_root:
-        target = argv[-1]
-        with open(os.path.join(mount_root, ".mounted")) as handle:
-            source = dict(line.split() for line in handle if line.strip())[target]
-        shutil.rmtree(source)
-        shutil.copytree(target, source)
-        for entry in os.listdir(target):
-            path = os.path.join(target, entry)
-            (shutil.rmtree if os.path.isdir(path) else os.unlink)(path)
-        return 0
-    responses = scenario.get("responses", {})
-    if " ".join(argv) not in responses and name == "esxcli" and scenario.get("network_state"):
-        sys.path.insert(0, os.environ["FAKE_ESXI_LIB"])
+    argv = sys.argv[1:]
+    name = argv[0]
+    mount_root = os.environ.get("FAKE_ESXI_MOUNT_ROOT")
+    if name in ("mount", "umount") and mount_root:
+        return (mount if name == "mount" else umount)(mount_root, argv)
+    network_state = os.environ.get("FAKE_ESXI_NETWORK")
+    if name == "esxcli" and network_state:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import fake_esxi_network
-        answer = fake_esxi_network.run(scenario["network_state"], argv[1:])
+        answer = fake_esxi_network.run(network_state, argv[1:])
         if answer is not None:
             sys.stdout.write(answer[1])
             sys.stderr.write(answer[2])
             return answer[0]
-    response = responses.get(" ".join(argv), {})
-    if not isinstance(response, dict):  # a plain string is the command's stdout
-        response = {"stdout": response}
-    sys.stdout.write(response.get("stdout", ""))
-    sys.stderr.write(response.get("stderr", ""))
-    return int(response.get("rc", 0))
+    return 0
 
 
 if __name__ == "__main__":

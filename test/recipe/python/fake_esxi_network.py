@@ -1,6 +1,7 @@
 """A stateful fake of ESXi's `esxcli network` (standard vSwitches, port groups, vmks, DNS).
 
-Used by fake_command when a scenario carries "network_state" (a JSON file):
+Used by fake_command when a FakeHost has a network state (a file in marshal's format:
+each `esxcli network` call is a process of its own, and importing json costs it ~15 ms):
 commands change that state and the list commands answer from it, in the
 CSV layout of the recorded `esxcli --formatter=csv` output under
 test/fixtures/recipe/esxi/, so a test can check what the host is left with
@@ -10,7 +11,7 @@ needs an existing port group, a vSwitch or port group still used by a vmk
 cannot be removed, an MTU must be 1280-9000.
 """
 
-import json
+import marshal
 
 
 class Refused(Exception):
@@ -235,8 +236,7 @@ def image_state(nics):
 
 def run(path, args):
     """(rc, stdout, stderr) of `esxcli ARGS` against the state in `path`, or None."""
-    with open(path) as handle:
-        state = json.load(handle)
+    state = load(path)
     network = Network(state)
     try:
         out = network.handle(args)
@@ -244,6 +244,15 @@ def run(path, args):
         return 1, "", "%s\n" % err
     if out is None:
         return None
-    with open(path, "w") as handle:
-        json.dump(state, handle)
+    save(path, state)
     return 0, out, ""
+
+
+def load(path):
+    with open(path, "rb") as handle:
+        return marshal.load(handle)
+
+
+def save(path, state):
+    with open(path, "wb") as handle:
+        marshal.dump(state, handle)

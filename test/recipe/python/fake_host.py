@@ -4,15 +4,18 @@ import json
 import logging
 import os
 import shutil
-import stat
 import sys
 import tempfile
+
+import fake_esxi_network
+import fake_shell
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 RECIPE = os.path.join(REPO, "packer", "vmware-esxi")
 PAYLOAD = os.path.join(RECIPE, "payload")
 FIXTURES = os.path.join(REPO, "test", "fixtures", "recipe")
+FAKE_COMMAND = os.path.join(HERE, "fake_command.py")
 
 COMMANDS = ("esxcli", "localcli", "partedUtil", "vmkfstools", "vmware", "auto-backup.sh",
             "chkconfig", "mount", "umount", "sync", "udevadm")
@@ -53,47 +56,41 @@ class FakeHost(object):
         self.bin = os.path.join(self.dir, "bin")
         os.mkdir(self.bin)
         self.log = os.path.join(self.dir, "commands.log")
-        self.scenario = os.path.join(self.dir, "scenario.json")
-        with open(os.path.join(HERE, "fake_command.py")) as handle:
-            body = handle.read()
-        for name in COMMANDS:
-            path = os.path.join(self.bin, name)
-            with open(path, "w") as handle:
-                # -S: skip site-packages for a faster start (stdlib only).
-                handle.write("#!%s -S\n%s" % (sys.executable, body))
-            os.chmod(path, stat.S_IRWXU)
         self.responses = dict(responses or {})
         self.mount_root = mount_root
         self.network_state = None
         if network is not None:  # a fake_esxi_network state: esxcli network becomes stateful
-            self.network_state = os.path.join(self.dir, "network.json")
-            with open(self.network_state, "w") as handle:
-                json.dump(network, handle)
-        self.write_scenario()
+            self.network_state = os.path.join(self.dir, "network.state")
+            # Through JSON first, as the state was kept before: tuples become lists.
+            fake_esxi_network.save(self.network_state, json.loads(json.dumps(network)))
+        self.write_scripts()
         open(self.log, "w").close()
         self.saved_env = None
 
-    def write_scenario(self):
-        with open(self.scenario, "w") as handle:
-            json.dump({"responses": self.responses, "mount_root": self.mount_root,
-                       "network_state": self.network_state}, handle)
+    def write_scripts(self):
+        """Each command's sh script, with its canned answers inlined (fake_shell.py)."""
+        for name in COMMANDS:
+            hand_over = None  # what fake_command.py answers, with the settings it needs
+            if name in ("mount", "umount") and self.mount_root:
+                hand_over = {"FAKE_ESXI_MOUNT_ROOT": self.mount_root}
+            elif name == "esxcli" and self.network_state:
+                hand_over = {"FAKE_ESXI_NETWORK": self.network_state}
+            fake_shell.write_script(os.path.join(self.bin, name), fake_shell.script(
+                name, self.responses, sys.executable, FAKE_COMMAND, hand_over))
 
     def respond(self, command, stdout="", rc=0, stderr=""):
         self.responses[command] = {"stdout": stdout, "rc": rc, "stderr": stderr}
-        self.write_scenario()
+        self.write_scripts()
 
     def env(self):
         env = dict(os.environ)
         env["PATH"] = self.bin + os.pathsep + env.get("PATH", "")
         env["FAKE_ESXI_LOG"] = self.log
-        env["FAKE_ESXI_SCENARIO"] = self.scenario
-        env["FAKE_ESXI_LIB"] = HERE
         return env
 
     def network(self):
         """The stateful fake's network as the commands left it."""
-        with open(self.network_state) as handle:
-            return json.load(handle)
+        return fake_esxi_network.load(self.network_state)
 
     def management_vmk(self):
         """(vmk, vSwitch) of the vmk tagged Management, or None: what an operator can reach."""
@@ -117,8 +114,7 @@ class FakeHost(object):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def calls(self):
-        with open(self.log) as handle:
-            return [json.loads(line) for line in handle if line.strip()]
+        return fake_shell.read_log(self.log)
 
     def commands(self):
         """Every recorded command line as one string."""
