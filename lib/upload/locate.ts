@@ -114,21 +114,28 @@ export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: Locat
   const stateId = fingerprintId(fingerprint);
   const resume = o.resume ?? true;
   const state = resume ? await deps.store.get(stateId) : undefined;
-  let found: Located['found'];
-  if (state && state.sha256 === sha256) {
-    try {
-      const resource = await deps.resources.read(state.resourceId, o.signal);
-      const match = findFileBySha256(resource, sha256);
-      if (match && (match.file.complete || match.file.upload_uri === state.uploadUri)) found = { resource, file: match.file, via: 'state' };
-    } catch (err) {
-      if (!(err instanceof MaasNotFoundError)) throw err;
-    }
-  }
+  const saved = state && state.sha256 === sha256 ? state : undefined;
+  let found = saved ? await fromSavedState(deps, o, saved) : undefined;
   if (!found && resume) found = await findOnServer(deps, o, sha256, st.size);
+  // A saved upload MAAS no longer holds (deleted, or replaced by a later upload of the name,
+  // whose older files MAAS deletes) cannot resume: say why this run sends from byte 0.
+  if (!found && saved) on.warning(`The saved upload of ${o.name} (boot resource ${saved.resourceId}) is no longer in MAAS (deleted, or replaced by a later upload); starting over.`);
   if (!found && era === '3.8') found = await findSameImage(deps, o, sha256, st.size);
   const replaces = found ? undefined : await sameNameResource(deps, o);
   if (replaces !== undefined) on.warning(replacementNote(o, replaces));
   return { st, path, sha256, era, regions, stateId, fingerprint, filetype, chunkSize, state, found, replaces };
+}
+
+/** The saved upload's resource and file, when MAAS still holds that file (complete, or at the saved upload URI). */
+async function fromSavedState(deps: LocateDeps, o: UploadOptions, state: UploadState): Promise<Located['found']> {
+  try {
+    const resource = await deps.resources.read(state.resourceId, o.signal);
+    const match = findFileBySha256(resource, state.sha256);
+    return match && (match.file.complete || match.file.upload_uri === state.uploadUri) ? { resource, file: match.file, via: 'state' } : undefined;
+  } catch (err) {
+    if (!(err instanceof MaasNotFoundError)) throw err;
+    return undefined;
+  }
 }
 
 /** The given sha256 (trusted for this run only), the cached one, or a fresh hash that is then cached. */
