@@ -11,7 +11,7 @@ import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from '../upload/checks.js';
  */
 
 /** Options that take a value, by spelling: the global pre-parse must skip their value too. */
-export const VALUE_FLAGS = new Set(['--cacerts', '--chunk-size', '--retries', '--regions', '--limit-rate', '--same-image', '--iso', '--template', '--output', '--timeout', '--var', '--kickstart-extra', '--esxi-version', '--image', '--user-data', '--parallel', '--poll', '--era', '--machines', '--racks', '--port', '--fault', '--data-dir']);
+export const VALUE_FLAGS = new Set(['--cacerts', '--chunk-size', '--retries', '--regions', '--limit-rate', '--same-image', '--iso', '--template', '--output', '--timeout', '--var', '--kickstart-extra', '--esxi-version', '--image', '--user-data', '--parallel', '--poll', '--era', '--machines', '--racks', '--port', '--fault', '--data-dir', '--throttle']);
 
 export function declareGlobalFlags(y: Argv): Argv {
   return y

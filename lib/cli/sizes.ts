@@ -9,14 +9,14 @@ export function parseByteSize(text: string, what: string): number {
   return Math.round(Number(m[1]) * factor);
 }
 
-/** `--limit-rate RATE`: bytes per second with curl's suffixes (K, M, G: powers of 1024), at least 1K. */
-export function parseRate(text: string): number {
+/** `--limit-rate RATE` (or the simulator's `--throttle`): bytes per second with curl's suffixes (K, M, G: powers of 1024), at least 1K. */
+export function parseRate(text: string, flag = '--limit-rate'): number {
   let rate: number;
   try {
-    rate = parseByteSize(text, '--limit-rate');
+    rate = parseByteSize(text, flag);
   } catch {
-    throw new UsageError(`--limit-rate '${text}' is not a rate.`, 'Write bytes per second with an optional K, M or G suffix, e.g. --limit-rate 2M.');
+    throw new UsageError(`${flag} '${text}' is not a rate.`, `Write bytes per second with an optional K, M or G suffix, e.g. ${flag} 2M.`);
   }
-  if (rate < 1024) throw new UsageError(`--limit-rate ${text} is below 1K.`, 'Use at least --limit-rate 1K.');
+  if (rate < 1024) throw new UsageError(`${flag} ${text} is below 1K.`, `Use at least ${flag} 1K.`);
   return rate;
 }

@@ -44,7 +44,7 @@ export async function runUpload(ctx: RunContext, client: MaasClient, opts: Uploa
     if (plan.replaces !== undefined) ctx.out.warn(replacementNote(options, plan.replaces));
     // The plan is the command's result: stdout, whatever --quiet says.
     if (ctx.flags.json) ctx.out.result(plan);
-    else ctx.out.text(describePlan(plan));
+    else ctx.out.text(describePlan(plan, options));
     return;
   }
   await reportUpload(ctx, () => client.bootResources.upload(options), known, then);
@@ -63,7 +63,7 @@ export async function reportUpload(ctx: RunContext, start: () => BootResourceUpl
 }
 
 /** The dry run's text result: what would happen, then the figures README "Commands" promises. */
-function describePlan(plan: UploadPlan): string {
+function describePlan(plan: UploadPlan, o: Pick<UploadOptions, 'name' | 'architecture'>): string {
   const verdict =
     plan.action === 'already-present'
       ? `An identical image is already in MAAS (boot resource ${plan.resourceId}); nothing would be sent.`
@@ -74,6 +74,8 @@ function describePlan(plan: UploadPlan): string {
     `sha256: ${plan.sha256}`,
     `size:   ${formatBytes(plan.size)} (${plan.size} bytes)`,
     ...(plan.action === 'already-present' ? [] : [`chunks: ${describeChunks(plan)}`, `resume: ${resume}`]),
+    // -q hides the warning a run prints: the plan says it too.
+    ...(plan.replaces === undefined ? [] : [`replaces: boot resource ${plan.replaces} (${o.name}, ${o.architecture}): MAAS deletes its file (keep_old=true keeps it)`]),
   ].join('\n');
 }
 

@@ -19,6 +19,8 @@ export interface SimulatorRunOptions {
   /** Each `METHOD#N=STATUS` (e.g. `PUT#3=503`), `METHOD#N=lost` (applied, answer lost) or `METHOD#N=reset` (cut, not applied). */
   faults?: readonly string[] | undefined;
   dataDir?: string | undefined;
+  /** Bytes per second at which request bodies arrive (a slow link), or none. */
+  throttle?: number | undefined;
 }
 
 const ERAS: readonly MaasEra[] = ['3.4', '3.7', '3.8'];
@@ -90,6 +92,7 @@ export async function runSimulator(o: SimulatorRunOptions, io: { print(line: str
   const { options, faults } = simulatorSetup(o);
   const sim = await startMaasSimulator(options);
   for (const rule of faults) sim.faults.add(rule);
+  if (o.throttle) sim.faults.throttle(o.throttle);
   io.print(`MAAS_API_URL=${sim.url}`);
   io.print(`MAAS_API_KEY=${sim.adminKey}`);
   await new Promise<void>((resolve) => {

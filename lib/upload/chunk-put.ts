@@ -112,8 +112,7 @@ export async function putChunk(ctx: UploadContext, s: Session, offset: number, l
     attempt.handedOver = sent;
     timer.rearm(sent >= length ? answerTimeout : idleTimeout);
     const last = final && sent >= length;
-    // The whole image is handed over (reported even inside the progress throttle), and only then
-    // the wait: MAAS reads the whole file back to check its sha256.
+    // All handed over (said even inside the throttle), then the wait: MAAS hashes the whole file.
     ctx.progress('upload', offset + sent, offset, s.size, last);
     if (last) ctx.phase('verify', `MAAS is checking the image's sha256 (up to ${Math.round(answerTimeout / 60_000)} min)`);
   };

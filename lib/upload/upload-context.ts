@@ -78,6 +78,7 @@ export function throwIfAborted(ctx: UploadContext, s: Session): void {
     code: 'ABORTED',
     cause: ctx.signal.reason,
     hint: 'Call upload() again with the same options to resume.',
+    fix: { rerun: true },
   });
 }
 

@@ -180,7 +180,7 @@ t.test('boot-resources read / boot-resource read|delete pass MAAS JSON through; 
   s.faults.latency(60);
   const interrupted = await cli(['env', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`, '--chunk-size', '64KiB'], { home, env, signal: ac.signal });
   t.equal(interrupted.code, 130, 'Ctrl-C → 130');
-  t.match(interrupted.stderr, /interrupted .* state is saved\. Rerun the same command to resume\./);
+  t.match(interrupted.stderr, /interrupted .* state is saved\. Rerun the same command: an upload resumes where it stopped\./);
   s.faults.latency(null);
   const list = await cli(['env', 'uploads', 'list', '--json'], { home, env });
   const pending = JSON.parse(list.stdout) as Array<{ id: string; name: string }>;

@@ -66,4 +66,12 @@ t.test('-q --dry-run still prints the plan: sha256, size, chunks, resume point',
   t.match(dry.stdout, 'resume: none (a new upload from byte 0)');
   const json = await cli(['-q', '--json', 'admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`, '--dry-run'], { home });
   t.same(JSON.parse(json.stdout).sha256, image.sha256, '-q --json: the plan document');
+  // Another image under the same name replaces the stored one: the plan itself says so, as -q
+  // hides the warning a run prints on stderr.
+  t.equal((await cli(['-q', 'admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`], { home })).code, 0);
+  const stored = JSON.parse((await cli(['admin', 'boot-resources', 'read', 'type=uploaded'], { home })).stdout) as Array<{ id: number; name: string }>;
+  const other = makeImage(home, 300 * 1024, 'other.dd.gz');
+  const replacing = await cli(['-q', 'admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${other.path}`, '--dry-run'], { home });
+  t.equal(replacing.code, 0, replacing.stderr);
+  t.match(replacing.stdout, `replaces: boot resource ${stored.find((r) => r.name === 'esxi/8.0')?.id} (esxi/8.0, amd64/generic): MAAS deletes its file (keep_old=true keeps it)`);
 });

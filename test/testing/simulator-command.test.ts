@@ -93,6 +93,33 @@ t.test('bad simulator options: one MaasConfigError each, naming the option', asy
   t.equal(simulatorErrorText({ racks: 0 }), '--racks takes a count from 1 to 64, not 0.');
 });
 
+// New-user trial: the command had no way to slow the link (only `node dist/testing/serve.js
+// --throttle`), so an interrupt-and-resume could not be tried with the CLI alone.
+t.test('simulator --throttle RATE: request bodies arrive no faster; a bad rate is one line, exit 2', async (t) => {
+  const home = tempDir(t);
+  const { ctx, stdout } = runContext({ home });
+  const ac = new AbortController();
+  t.teardown(() => ac.abort());
+  const options = await simulatorCommand.parse({ throttle: '256K' }, ctx);
+  t.equal(options.throttle, 256 * KiB, '256K is 262144 bytes/s');
+  const running = simulatorCommand.run(options, { ...ctx, signal: ac.signal });
+  const url = (await until(stdout, /^MAAS_API_URL=(\S+)$/m))[1]!;
+  const key = (await until(stdout, /^MAAS_API_KEY=(\S+)$/m))[1]!;
+  const maas = MaasClient.connect({ url, apiKey: key });
+  t.teardown(() => maas.close());
+  const image = makeImage(home, 512 * KiB);
+  const started = Date.now();
+  await maas.bootResources.upload({ name: 'esxi/8.0', architecture: 'amd64/generic', path: image.path, chunkSize: 64 * KiB, stateDir: home }).done();
+  // A floor, not a ceiling: no load makes a throttled link faster than its rate.
+  const floorMs = (image.size / (256 * KiB)) * 1000 * 0.9;
+  t.ok(Date.now() - started >= floorMs, `${image.size} bytes took ${Date.now() - started} ms, at least ${floorMs.toFixed(0)} at 256 KiB/s`);
+  ac.abort();
+  await running;
+  const bad = await cli(['simulator', '--throttle', 'fast'], { home: tempDir(t) });
+  t.equal(bad.code, 2);
+  t.equal(bad.stderr, "maas-esxi: error: --throttle 'fast' is not a rate. Write bytes per second with an optional K, M or G suffix, e.g. --throttle 2M.\n");
+});
+
 function simulatorErrorText(options: Parameters<typeof simulatorSetup>[0]): string | undefined {
   try {
     simulatorSetup(options);

@@ -61,7 +61,7 @@ export const loginCommand = defineCommand<LoginOptions>({
   command: 'login <profile> <url> [apikey]',
   summary: 'log in to a MAAS: check the key, save the profile in ~/.maascli.db (shared with the maas CLI)',
   examples: [
-    ['maas-esxi login admin http://maas.example:5240/MAAS/ "$(cat ~/maas-api-key)"', 'log in as profile admin'],
+    ['maas-esxi login admin http://maas.example:5240/MAAS/ - < ~/maas-api-key', 'log in as profile admin, the key on stdin (kept out of ps)'],
     ['sudo maas apikey --username admin | maas-esxi login admin http://10.0.0.2:5240/MAAS/ -', 'read the key from stdin'],
     ['maas-esxi login guest http://maas.example:5240/MAAS/ --anonymous', 'a profile without a key (read-only endpoints)'],
   ],

@@ -1,5 +1,6 @@
 import type { SimulatorRunOptions } from '../../testing/run-simulator.js';
 import { defineCommand } from '../command.js';
+import { parseRate } from '../sizes.js';
 
 function optionalNumber(v: unknown): number | undefined {
   return v === undefined ? undefined : Number(v);
@@ -12,6 +13,7 @@ export const simulatorCommand = defineCommand<SimulatorRunOptions>({
   examples: [
     ['maas-esxi simulator --era 3.4 --machines esx1:Ready,esx2:Ready:fail=network --racks 3', 'a MAAS 3.4 with two machines (esx2 fails its first-boot network step) and three racks'],
     ["maas-esxi simulator --regions 2 --port 5240 --fault 'PUT#3=503'", 'two regions on port 5240; the third chunk PUT answers 503'],
+    ['maas-esxi simulator --throttle 4M', 'a 4 MiB/s link: time to press Ctrl-C mid-upload and resume'],
   ],
   builder: (y) =>
     y
@@ -21,7 +23,8 @@ export const simulatorCommand = defineCommand<SimulatorRunOptions>({
       .option('regions', { type: 'number', describe: 'region controllers (default 1)' })
       .option('port', { type: 'number', describe: 'TCP port on 127.0.0.1 (default: any free port)' })
       .option('fault', { type: 'string', array: true, describe: 'METHOD#N=STATUS|lost|reset, e.g. PUT#3=503 (repeatable)' })
-      .option('data-dir', { type: 'string', describe: 'keep the simulated state here across runs' }),
+      .option('data-dir', { type: 'string', describe: 'keep the simulated state here across runs' })
+      .option('throttle', { type: 'string', describe: 'a slow link: request bodies arrive at RATE bytes/s, e.g. 4M, 500K' }),
   async parse(argv) {
     const options: SimulatorRunOptions = {
       era: argv['era'] === undefined ? undefined : String(argv['era']),
@@ -31,6 +34,7 @@ export const simulatorCommand = defineCommand<SimulatorRunOptions>({
       port: optionalNumber(argv['port']),
       faults: Array.isArray(argv['fault']) ? argv['fault'].map(String) : undefined,
       dataDir: argv['data-dir'] === undefined ? undefined : String(argv['data-dir']),
+      throttle: argv['throttle'] === undefined ? undefined : parseRate(String(argv['throttle']), '--throttle'),
     };
     // Bad input is refused before anything runs or prints. The simulator loads only when it runs,
     // not for --help or a completion Tab (bench/startup.mjs).
