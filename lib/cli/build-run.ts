@@ -116,10 +116,8 @@ export async function runBuild(ctx: RunContext, opts: BuildOptions): Promise<Bui
     return await build.done();
   } finally {
     clearInterval(ticker);
-    if (out.stderrIsTTY && !flags.json && !flags.quiet) {
-      out.setLive(undefined);
-      out.progress('\n');
-    }
+    // The status line ends here, unless a warning or Ctrl-C's notice already ended it.
+    out.endLive();
   }
 }
 

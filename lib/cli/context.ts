@@ -56,7 +56,7 @@ export function connectWith(io: CliIO, out: Output) {
       env: io.env,
       profile: settings.profileName,
       onRetry,
-      trace: flags.debug ? (line) => out.progress(`${line}\n`) : undefined,
+      trace: flags.debug ? (line) => out.trace(line) : undefined,
     });
     return { client, anonymous: !settings.apiKey };
   };

@@ -112,8 +112,6 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
   // The SDK (undici, the upload engine) loads only for a command that runs: help stays instant.
   const { connectWith, explainMissingKey } = await import('./context.js');
   const ctx: CliContext = { io, out, signal, forceSignal: opts.forceSignal, connect: connectWith(io, out), stateDir: defaultStateDir(io.env, io.home) };
-  // A second Ctrl-C quits at once (lib/cli/run.ts exits right after this signal): its closing
-  // line, or the --json error document, is written now, as the only one.
   // Ctrl-C (lib/cli/run.ts aborts with the signal's name): said through the output, so a bar on
   // the terminal stops before the notice, and the notice comes before what the command says next.
   const onInterrupt = (): void => {
@@ -121,6 +119,9 @@ export async function runCli(rawArgs: string[], io: CliIO, opts: { signal?: Abor
     if (typeof sig === 'string') out.notice(`${sig} received; stopping cleanly (press Ctrl-C again to quit at once)…`);
   };
   signal.addEventListener('abort', onInterrupt, { once: true });
+  if (signal.aborted) onInterrupt(); // pressed while the command line was parsed
+  // A second Ctrl-C quits at once (lib/cli/run.ts exits right after this signal): its closing
+  // line, or the --json error document, is written now, as the only one.
   let forced = false;
   const onForce = (): void => {
     forced = true;

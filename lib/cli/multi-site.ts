@@ -65,17 +65,20 @@ export function reportSites(ctx: RunContext, rows: readonly SiteRow[]): void {
  * with --json): the same words and precision whether one site or several.
  */
 function followSite(ctx: RunContext, site: string, upload: ReturnType<Site['client']['bootResources']['upload']>, views: typeof createProgressView): void {
+  // A retry is said through the site's view, which then repeats no progress from before it.
+  let say = (line: string): void => ctx.out.info(`[${site}] ${line}`);
   if (ctx.flags.json) {
     upload.on('phase', (phase, detail) => ctx.out.event({ event: 'phase', site, phase, detail }));
     upload.on('progress', (p) => p.phase === 'upload' && ctx.out.event({ event: 'progress', site, bytesAcked: p.bytesAcked, total: p.total }));
   } else {
     const view = views(ctx.out, { prefix: `[${site}] ` });
     showPhases(upload, view, 'Using the sha256 worked out once for every site.');
+    say = (line) => view.log(line);
     // However this site ends, its lines end with it (the others go on).
     const stop = (): void => view.stop();
     upload.done().then(stop, stop);
   }
-  upload.on('retry', (r) => ctx.out.info(`[${site}] attempt failed at byte ${r.offset}: ${r.error.message} Retrying (attempt ${r.attempt}).`));
+  upload.on('retry', (r) => say(`attempt failed at byte ${r.offset}: ${r.error.message} Retrying (attempt ${r.attempt}).`));
   upload.on('warning', (m) => ctx.out.warn(`[${site}] ${m}`));
 }
 

@@ -85,11 +85,21 @@ export class Output {
     this.#live = stop;
   }
 
-  #line(text: string): void {
+  /** End the live bar or status line now, if one is drawn, as any other line does first. */
+  endLive(): void {
     const stop = this.#live;
     this.#live = undefined;
     stop?.();
+  }
+
+  #line(text: string): void {
+    this.endLive();
     this.io.stderr.write(this.scrub(text));
+  }
+
+  /** A `--debug` trace line on stderr (silent with --quiet). */
+  trace(line: string): void {
+    if (!this.flags.quiet) this.#line(`${line}\n`);
   }
 
   /** Informational line on stderr; silent with --quiet; a JSON line with --json (stderr stays parseable). */

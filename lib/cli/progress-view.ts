@@ -4,15 +4,25 @@ import { formatBytes, formatDuration } from './format.js';
 import type { Output } from './output.js';
 import { SILENT_VIEW, type ProgressSample, type ProgressView } from './progress-types.js';
 
-export function createProgressView(out: Output, opts: { intervalMs?: number; now?: () => number; prefix?: string } = {}): ProgressView {
+/** How a view paces itself; tests pass a clock and a fast ticker. */
+interface ViewTiming {
+  /** At most one line per interval between a phase's ends (default 5 s). */
+  intervalMs?: number;
+  now?: () => number;
+  /** How often a line view checks for a quiet interval (default 1 s). */
+  tickMs?: number;
+}
+
+export function createProgressView(out: Output, opts: ViewTiming & { prefix?: string } = {}): ProgressView {
   if (out.flags.quiet) return SILENT_VIEW;
+  const timing = { intervalMs: opts.intervalMs ?? 5_000, now: opts.now ?? Date.now, tickMs: opts.tickMs ?? 1_000, prefix: opts.prefix ?? '' };
   // With --json stderr stays JSON lines (a script parses both streams): events, never a bar.
   // A script reads bytesAcked too: it gets the event where everything is sent (before MAAS's
   // check, a wait of minutes) and the one where MAAS acknowledged everything, its last.
-  if (out.flags.json) return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressEvent, opts.prefix ?? '', (s) => (s.done < s.total ? undefined : (s.acked ?? s.done) >= s.total ? 'acked' : 'sent'));
+  if (out.flags.json) return new LineView(out, { ...timing, emit: progressEvent, endOf: (s) => (s.done < s.total ? undefined : (s.acked ?? s.done) >= s.total ? 'acked' : 'sent') });
   // Several sites upload at once: one bar each would tear each other, so each site gets lines.
   if (out.stderrIsTTY && opts.prefix === undefined) return new BarView(out);
-  return new LineView(out, opts.intervalMs ?? 5_000, opts.now ?? Date.now, progressLine, opts.prefix ?? '', (s) => (s.done >= s.total ? 'sent' : undefined));
+  return new LineView(out, { ...timing, emit: progressLine, endOf: (s) => (s.done >= s.total ? 'sent' : undefined) });
 }
 
 function describe(s: ProgressSample): { pct: string; amount: string; speed: string; eta: string } {
@@ -37,6 +47,13 @@ function progressEvent(out: Output, s: ProgressSample): void {
   out.event({ event: 'progress', phase: s.phase, ...counted, total: s.total, rate: Math.round(s.rate), etaSeconds: s.eta ?? null });
 }
 
+type LineViewOptions = Required<ViewTiming> & {
+  prefix: string;
+  emit: (out: Output, s: ProgressSample, prefix: string) => void;
+  /** Which end of its phase a sample is, if any: a person reads one (all sent), a script two (sent, acknowledged). */
+  endOf: (s: ProgressSample) => string | undefined;
+};
+
 /**
  * One line (or event) per phase change, at the end, and every `intervalMs` between: when no new
  * sample came (a chunk crossing a slow link is handed to the kernel at once, then acknowledged
@@ -51,56 +68,39 @@ class LineView implements ProgressView {
   /** The phase whose end is out, and which end (sent, acknowledged): the SDK reports an end again. */
   #finished: { label: string; end: string } | undefined;
   readonly #out: Output;
-  readonly #intervalMs: number;
-  readonly #now: () => number;
-  readonly #emit: (out: Output, s: ProgressSample, prefix: string) => void;
-  readonly #prefix: string;
-  /** Which end of its phase a sample is, if any: a person reads one (all sent), a script two (sent, acknowledged). */
-  readonly #endOf: (s: ProgressSample) => string | undefined;
-  constructor(
-    out: Output,
-    intervalMs: number,
-    now: () => number,
-    emit: (out: Output, s: ProgressSample, prefix: string) => void,
-    prefix: string,
-    endOf: (s: ProgressSample) => string | undefined,
-  ) {
+  readonly #o: LineViewOptions;
+  constructor(out: Output, o: LineViewOptions) {
     this.#out = out;
-    this.#endOf = endOf;
-    this.#prefix = prefix;
-    this.#intervalMs = intervalMs;
-    this.#now = now;
-    this.#emit = emit;
+    this.#o = o;
   }
   update(s: ProgressSample): void {
-    const t = this.#now();
-    const end = this.#endOf(s);
+    const t = this.#o.now();
+    const end = this.#o.endOf(s);
     const same = s.label === this.#finished?.label;
     // Below 100 % again (an upload started over): its end is news again.
     if (end === undefined && same) this.#finished = undefined;
     if (end !== undefined && same && end === this.#finished?.end) return;
-    if (s.label === this.#label && end === undefined && t - this.#last < this.#intervalMs) return;
     this.#latest = end === undefined ? { s, at: t } : undefined;
-    this.#ticker ??= setInterval(() => this.#quiet(), Math.max(10, this.#intervalMs / 5)).unref();
-    if (s.label === this.#label && end === undefined && t - this.#last < this.#intervalMs) return;
+    this.#ticker ??= setInterval(() => this.#quiet(), this.#o.tickMs).unref();
+    if (s.label === this.#label && end === undefined && t - this.#last < this.#o.intervalMs) return;
     this.#finished = end === undefined ? undefined : { label: s.label, end };
     this.#label = s.label;
     this.#last = t;
-    this.#emit(this.#out, s, this.#prefix);
+    this.#o.emit(this.#out, s, this.#o.prefix);
   }
   /** Nothing new for a whole interval: the latest sample again, its ETA counted down. */
   #quiet(): void {
-    const t = this.#now();
+    const t = this.#o.now();
     const latest = this.#latest;
-    if (!latest || t - this.#last < this.#intervalMs) return;
+    if (!latest || t - this.#last < this.#o.intervalMs) return;
     this.#last = t;
     const eta = latest.s.eta === undefined ? undefined : Math.max(0, latest.s.eta - (t - latest.at) / 1000);
-    this.#emit(this.#out, { ...latest.s, eta }, this.#prefix);
+    this.#o.emit(this.#out, { ...latest.s, eta }, this.#o.prefix);
   }
   /** A log line is news of its own (a retry's wait, a phase): no repeat of the sample before it. */
   log(line: string): void {
     this.#latest = undefined;
-    this.#out.info(`${this.#prefix}${line}`);
+    this.#out.info(`${this.#o.prefix}${line}`);
   }
   stop(): void {
     this.#latest = undefined;
@@ -154,8 +154,7 @@ class BarView implements ProgressView {
     this.#out.info(line);
   }
   stop(): void {
-    if (this.#active) this.#out.setLive(undefined);
-    this.#end();
+    if (this.#active) this.#out.endLive();
   }
   #end(): void {
     if (this.#active) this.#bar.stop();

@@ -63,7 +63,7 @@ export async function reportUpload(ctx: RunContext, start: () => BootResourceUpl
 }
 
 /** The dry run's text result: what would happen, then the figures README "Commands" promises. */
-function describePlan(plan: UploadPlan, o: Pick<UploadOptions, 'name' | 'architecture'>): string {
+function describePlan(plan: UploadPlan, o: Pick<UploadOptions, 'name' | 'architecture' | 'keep_old'>): string {
   const verdict =
     plan.action === 'already-present'
       ? `An identical image is already in MAAS (boot resource ${plan.resourceId}); nothing would be sent.`
@@ -75,7 +75,7 @@ function describePlan(plan: UploadPlan, o: Pick<UploadOptions, 'name' | 'archite
     `size:   ${formatBytes(plan.size)} (${plan.size} bytes)`,
     ...(plan.action === 'already-present' ? [] : [`chunks: ${describeChunks(plan)}`, `resume: ${resume}`]),
     // -q hides the warning a run prints: the plan says it too.
-    ...(plan.replaces === undefined ? [] : [`replaces: boot resource ${plan.replaces} (${o.name}, ${o.architecture}): MAAS deletes its file (keep_old=true keeps it)`]),
+    ...(plan.replaces === undefined ? [] : [`replaces: ${replacementNote(o, plan.replaces)}`]),
   ].join('\n');
 }
 

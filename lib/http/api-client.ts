@@ -3,7 +3,7 @@ import { parseApiKey } from '../auth/api-key.js';
 import { scrubSecrets } from '../auth/redact.js';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, sleep, type BackoffPolicy } from './backoff.js';
 import { closedDuringTlsHandshake, errorFromResponse } from './classify.js';
-import { isTransient, MaasAuthError, MaasError, retryAfterOf } from '../errors/index.js';
+import { isTransient, MaasAuthError, MaasError, MaasNetworkError, retryAfterOf } from '../errors/index.js';
 import { multipartBody } from './multipart.js';
 import { HttpTransport, type TransportOptions, type TransportResponse } from './transport.js';
 
@@ -98,7 +98,8 @@ export class MaasApiClient {
         // Refused, or hung up on during the TLS handshake (an https:// URL on MAAS's plain-HTTP
         // port), before MAAS ever answered: the URL is wrong, and waiting will not change it.
         // Once MAAS has answered, either is a region restarting: keep retrying.
-        if ((err.code === 'ECONNREFUSED' || closedDuringTlsHandshake(err.message)) && !this.#answered) throw err;
+        if (err.code === 'ECONNREFUSED' && !this.#answered) throw err;
+        if (closedDuringTlsHandshake(err.message) && !this.#answered) throw urlAtFault(err);
         // MAAS rejects stale timestamps before the handler runs (docs/maas-api.md#the-300-s-window), so a retry
         // with the server's clock is safe even for non-idempotent calls.
         if (!clockFixed && err instanceof MaasAuthError && err.code === 'EXPIRED_TIMESTAMP' && this.#adoptServerClock()) {
@@ -180,4 +181,9 @@ export class MaasApiClient {
 
 function isStream(body: ApiRequest['body']): boolean {
   return body !== undefined && !Buffer.isBuffer(body);
+}
+
+/** The same failure, with the MAAS URL as what to fix (a TLS hang-up before MAAS ever answered: https:// on its plain-HTTP port). */
+function urlAtFault(err: MaasError): MaasNetworkError {
+  return new MaasNetworkError(err.message, { method: err.method, url: err.url, code: err.code, hint: err.hint, cause: err.cause, fix: { option: 'url' } });
 }

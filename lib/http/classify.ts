@@ -187,7 +187,9 @@ export function errorFromTransport(req: RequestInfo, err: unknown, signal?: Abor
     code: code || 'NETWORK',
     cause: err,
     hint,
-    fix: code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || closedDuringTlsHandshake(message) ? { option: 'url' } : { rerun: true },
+    // A hang-up during the handshake is the URL's fault only if MAAS never answered this client
+    // (lib/http/api-client.ts decides that); mid-upload it is a proxy or region restarting.
+    fix: code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? { option: 'url' } : { rerun: true },
   });
 }
 

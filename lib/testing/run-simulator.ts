@@ -72,6 +72,9 @@ export function simulatorSetup(o: SimulatorRunOptions): { options: SimulatorOpti
   if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) {
     throw usage(`--port takes a TCP port${butGot(o.port)}.`, 'Use a port from 0 (any free one) to 65535, e.g. --port 5240.', 'port');
   }
+  if (o.throttle !== undefined && !(Number.isFinite(o.throttle) && o.throttle >= 1024)) {
+    throw usage(`--throttle takes bytes per second, at least 1K${butGot(o.throttle)}.`, 'Give a rate such as --throttle 4M or --throttle 500K.', 'throttle');
+  }
   const racks = count(o.racks, 'racks');
   const options: SimulatorOptions = {
     era: era as MaasEra,

@@ -117,10 +117,10 @@ export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: Locat
   const saved = state && state.sha256 === sha256 ? state : undefined;
   let found = saved ? await fromSavedState(deps, o, saved) : undefined;
   if (!found && resume) found = await findOnServer(deps, o, sha256, st.size);
+  if (!found && era === '3.8') found = await findSameImage(deps, o, sha256, st.size);
   // A saved upload MAAS no longer holds (deleted, or replaced by a later upload of the name,
   // whose older files MAAS deletes) cannot resume: say why this run sends from byte 0.
   if (!found && saved) on.warning(`The saved upload of ${o.name} (boot resource ${saved.resourceId}) is no longer in MAAS (deleted, or replaced by a later upload); starting over.`);
-  if (!found && era === '3.8') found = await findSameImage(deps, o, sha256, st.size);
   const replaces = found ? undefined : await sameNameResource(deps, o);
   if (replaces !== undefined) on.warning(replacementNote(o, replaces));
   return { st, path, sha256, era, regions, stateId, fingerprint, filetype, chunkSize, state, found, replaces };

@@ -73,5 +73,8 @@ t.test('-q --dry-run still prints the plan: sha256, size, chunks, resume point',
   const other = makeImage(home, 300 * 1024, 'other.dd.gz');
   const replacing = await cli(['-q', 'admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${other.path}`, '--dry-run'], { home });
   t.equal(replacing.code, 0, replacing.stderr);
-  t.match(replacing.stdout, `replaces: boot resource ${stored.find((r) => r.name === 'esxi/8.0')?.id} (esxi/8.0, amd64/generic): MAAS deletes its file (keep_old=true keeps it)`);
+  const id = stored.find((r) => r.name === 'esxi/8.0')?.id;
+  t.match(replacing.stdout, `replaces: esxi/8.0 (amd64/generic) already exists in MAAS as boot resource ${id}: this image replaces it, and MAAS deletes the older image's file (keep_old=true keeps it).`);
+  const kept = await cli(['-q', 'admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', 'keep_old=true', `content@=${other.path}`, '--dry-run'], { home });
+  t.match(kept.stdout, `replaces: esxi/8.0 (amd64/generic) already exists in MAAS as boot resource ${id}: this image becomes its newest version, and keep_old=true keeps the older files.`, 'keep_old=true: nothing deleted');
 });

@@ -65,27 +65,38 @@ t.test('the 100 % uploading line comes before "Waiting for MAAS to verify", and 
 });
 
 // On a slow link a chunk is handed to the kernel at once and acknowledged seconds later: no new
-// sample comes for a long while. A person reading the log still gets a line every interval,
-// the ETA counting down, and none once the phase has ended or a log line said something new.
-t.test('off a TTY: a quiet interval repeats the last line with its ETA counted down; nothing after the end', async (t) => {
+// sample comes for a long while. A person reading the log still gets a line every interval: the
+// latest sample (printed or not), its ETA counted down; none after a log line or the end.
+t.test('off a TTY: a quiet interval repeats the latest sample with its ETA counted down; not after a log line or the end', async (t) => {
   const { ctx, stderr } = runContext({ home: tempDir(t) });
-  const view = createProgressView(ctx.out, { intervalMs: 40 });
+  let now = 100_000;
+  const view = createProgressView(ctx.out, { now: () => now, tickMs: 5 });
   t.teardown(() => view.stop());
   const lines = (): string[] => stderr().split('\n').filter((l) => l.startsWith('uploading '));
-  const etaOf = (line: string): number => Number(/ETA (\d+)s/.exec(line)?.[1] ?? NaN);
-  view.update({ label: 'uploading', phase: 'upload', done: 400, acked: 200, total: 1000, rate: 100, eta: 8 });
-  await pollUntil('three uploading lines', () => lines().length >= 3, { timeoutMs: 5_000 });
-  const seen = lines();
-  t.match(seen[0], /\(40\.0%\) 100 B\/s ETA 8s/);
-  t.ok(seen.every((l) => l.includes('(40.0%)')), 'the same bytes: nothing new was sent');
-  t.ok(etaOf(seen.at(-1)!) <= etaOf(seen[0]!), `the ETA does not grow: ${seen.join(' | ')}`);
+  const sample = (done: number, eta: number) => ({ label: 'uploading', phase: 'upload' as const, done, acked: 200, total: 1000, rate: 100, eta });
+  const settle = () => new Promise((r) => setTimeout(r, 60)); // a dozen ticks of the 5 ms ticker
+  view.update(sample(400, 8));
+  now += 1_000;
+  view.update(sample(600, 8)); // inside the interval: not printed, but the latest
+  t.same(lines(), ['uploading 400 B / 1000 B (40.0%) 100 B/s ETA 8s']);
+  now += 4_000; // 5 s after the first line, 4 s after the latest sample
+  await pollUntil('the repeat', () => lines().length === 2, { timeoutMs: 5_000 });
+  t.equal(lines()[1], 'uploading 600 B / 1000 B (60.0%) 100 B/s ETA 4s', 'the latest sample, its ETA 8 − 4 s');
+  now += 2_000;
+  await settle();
+  t.equal(lines().length, 2, 'not before a whole interval');
+  now += 3_000;
+  await pollUntil('the next repeat', () => lines().length === 3, { timeoutMs: 5_000 });
+  t.equal(lines()[2], 'uploading 600 B / 1000 B (60.0%) 100 B/s ETA 0s', 'counted down to 0, not below');
   view.log('Waiting: checking whether MAAS applied the chunk.');
-  const afterLog = lines().length;
-  view.update({ label: 'uploading', phase: 'upload', done: 1000, acked: 1000, total: 1000, rate: 100, eta: 0 });
-  const atEnd = lines().length;
-  t.equal(atEnd, afterLog + 1, 'the 100 % line');
-  await new Promise((r) => setTimeout(r, 200)); // five intervals: absence takes a wait
-  t.equal(lines().length, atEnd, 'nothing repeated after the end');
+  now += 10_000;
+  await settle();
+  t.equal(lines().length, 3, 'no repeat after a log line');
+  view.update(sample(700, 3));
+  view.update({ ...sample(1000, 0), acked: 1000 });
+  now += 10_000;
+  await settle();
+  t.same(lines().slice(3), ['uploading 700 B / 1000 B (70.0%) 100 B/s ETA 3s', 'uploading 1000 B / 1000 B (100.0%) 100 B/s ETA 0s'], 'the end, and nothing repeated after it');
 });
 
 t.test('off a TTY: a second finished sample of the same phase prints no second 100 % line', async (t) => {

@@ -78,7 +78,7 @@ t.test('transport texts: the host only, the code when the message lacks it', asy
   t.same([refused.message, refused.hint], ['Cannot reach maas.example:5443: connect failed (ECONNREFUSED)', 'Nothing listens at maas.example:5443: check the MAAS URL and that the region controller is running.']);
   t.equal(errorFromTransport(req, failed('ENOTFOUND')).hint, 'Cannot resolve maas.example:5443: check the MAAS URL.');
   const plain = errorFromTransport(req, failed('ECONNRESET', 'Client network socket disconnected before secure TLS connection was established'));
-  t.same([plain.hint, plain.fix], ['maas.example:5443 closed the connection during the TLS handshake: if MAAS serves plain HTTP there (as on port 5240), use http:// in the MAAS URL; otherwise retry.', { option: 'url' }], 'https:// on a plain-HTTP port: the hint names http://, the fix is the URL');
+  t.same([plain.hint, plain.fix], ['maas.example:5443 closed the connection during the TLS handshake: if MAAS serves plain HTTP there (as on port 5240), use http:// in the MAAS URL; otherwise retry.', { rerun: true }], 'a TLS hang-up: the hint names http://; the fix is a rerun until the client knows MAAS never answered (api-client)');
   const cause = failed('EPIPE');
   t.equal(errorFromTransport(req, cause).cause, cause, 'the cause is kept');
   const ac = new AbortController();

@@ -2,7 +2,7 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MaasApiClient } from '../../lib/http/api-client.js';
 import { isTransient, MaasNetworkError } from '../../lib/errors/index.js';
@@ -109,3 +109,32 @@ t.test('behind a proxy, a body whose pieces share one buffer arrives exactly (un
   t.equal(proxy.connects(), 1, 'through the proxy');
 });
 
+
+// A hang-up during the TLS handshake is the URL's fault (https:// on MAAS's plain-HTTP port) only
+// when MAAS never answered this client; after it has, it is a proxy or region restarting: retried,
+// and the fix is a rerun.
+t.test('TLS hang-up: before MAAS ever answered, the URL is at fault at once; after it answered, retried and a rerun', async (t) => {
+  const { key, cert } = makeCert(t.testdir({}));
+  const https = createHttpsServer({ key, cert }, (_req, res) => res.end('{"version": "3.8.0"}'));
+  await new Promise<void>((r) => https.listen(0, '127.0.0.1', r));
+  const port = (https.address() as AddressInfo).port;
+  const apiUrl = `https://127.0.0.1:${port}/MAAS/api/2.0/`;
+  const retried: number[] = [];
+  const answered = new MaasApiClient({ apiUrl, apiKey: null, ca: cert, backoff: { baseMs: 1, maxMs: 1, retries: 2 }, onRetry: (n) => retried.push(n.attempt) });
+  t.teardown(() => answered.close());
+  t.same(await answered.json('GET', 'version/'), { version: '3.8.0' }, 'MAAS answered once');
+  https.closeAllConnections();
+  await new Promise<void>((r) => https.close(() => r()));
+  // The same port now hangs up on every connection before the handshake completes.
+  const hangUp = createNetServer((socket) => socket.destroy());
+  await new Promise<void>((r) => hangUp.listen(port, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => hangUp.close(() => r())));
+  const later = (await answered.json('GET', 'version/').catch((e: unknown) => e)) as MaasNetworkError;
+  t.match(later, { name: 'MaasNetworkError', fix: { rerun: true } }, 'after an answer: a rerun');
+  t.same(retried, [1, 2], 'retried with the usual budget');
+  const fresh = new MaasApiClient({ apiUrl, apiKey: null, ca: cert, backoff: { baseMs: 1, maxMs: 1, retries: 2 }, onRetry: (n) => retried.push(n.attempt) });
+  t.teardown(() => fresh.close());
+  const first = (await fresh.json('GET', 'version/').catch((e: unknown) => e)) as MaasNetworkError;
+  t.match(first, { name: 'MaasNetworkError', fix: { option: 'url' }, message: /before secure TLS connection was established/ }, 'never answered: the URL');
+  t.same(retried, [1, 2], 'and not retried');
+});

@@ -67,6 +67,8 @@ t.test('bad simulator options: one MaasConfigError each, naming the option', asy
     [{ faults: ['PATCH#1=503'] }, 'faults'],
     [{ racks: 0 }, 'racks'],
     [{ port: 70000 }, 'port'],
+    [{ throttle: -5 }, 'throttle'],
+    [{ throttle: Number.NaN }, 'throttle'],
   ];
   for (const [options, option] of cases) {
     const err = (() => {

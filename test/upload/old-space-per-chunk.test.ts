@@ -49,21 +49,24 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 t.test(`each chunk adds at most ${BUDGET} bytes to V8's old space (chunks ${FROM} to ${TO} of 64 KiB)`, async (t) => {
   const dir = tempDir(t);
   const path = rawDisk(dir, TO * CHUNK);
-  // Three uploads, the median judged: what is promoted depends on when scavenges fall, and on a
-  // loaded machine one run in many came out at 1808. The regression this guards shows in every run.
+  // What is promoted depends on when scavenges fall: on a loaded machine one run in many came out
+  // at 1808. One upload; over the budget, two more and the median judged (the regression this
+  // guards, 2.2 KiB, shows in every run).
   const perChunk: number[] = [];
-  for (const i of [1, 2, 3]) {
+  const measure = async (i: number): Promise<void> => {
     // The simulator in this process (a fresh one: MAAS 3.8 keeps one file per sha256), the upload
     // in the child: the child's heap is only the upload's.
     const sim = await startMaasSimulator({ era: '3.8', dataDir: join(dir, `maas-${i}`) });
+    t.teardown(() => sim.close());
     const r = await run([sim.url, sim.adminKey, path, join(dir, `state-${i}`), String(CHUNK), String(FROM), String(TO)]);
-    await sim.close();
     t.equal(r.code, 0, r.stderr);
     const m = JSON.parse(r.stdout) as { chunks: number; added: number; complete: boolean; measured: number };
     t.equal(m.complete, true);
     t.equal(m.chunks, TO);
     perChunk.push(m.added / m.measured);
-  }
-  const median = [...perChunk].sort((a, b) => a - b)[1]!;
+  };
+  await measure(1);
+  if (perChunk[0]! > BUDGET) for (const i of [2, 3]) await measure(i);
+  const median = [...perChunk].sort((a, b) => a - b)[Math.floor(perChunk.length / 2)]!;
   t.ok(median <= BUDGET, `median ${median.toFixed(0)} bytes per chunk (runs: ${perChunk.map((x) => x.toFixed(0)).join(', ')}; budget ${BUDGET})`);
 });

@@ -98,7 +98,7 @@ export const loginCommand = defineCommand<LoginOptions>({
       home: ctx.io.home,
       env: ctx.io.env,
       signal: ctx.signal,
-      trace: ctx.flags.debug ? (line) => ctx.out.progress(`${line}\n`) : undefined,
+      trace: ctx.flags.debug ? (line) => ctx.out.trace(line) : undefined,
     }).catch((err: unknown) => {
       throw explainMissingMaasPath(err, o.url, true);
     });

@@ -10,7 +10,10 @@ device, `esxcli network` against the stateful fake_esxi_network) it hands to
 fake_command.py, which keeps that logic in one place.
 
 Log record (NUL-terminated fields): the argv count N, N argv words, then
-"-" for no stdin or "+" followed by the stdin text.
+"-" for no stdin or "+" followed by the stdin text. Two limits, neither met by
+the payload today: stdin is read only from a pipe (the payload passes input
+through subprocess pipes, never a file redirect), and stdin text must hold no
+NUL byte (it would split the record).
 """
 
 import os

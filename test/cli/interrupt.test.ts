@@ -29,6 +29,7 @@ t.test('a second Ctrl-C ends with a closing line (or the --json error document),
   const last = plain.stderr.trimEnd().split('\n').at(-1);
   t.equal(last, 'maas-esxi: error: Interrupted twice: stopped at once. Rerun the same command: an upload resumes where it stopped.', plain.stderr);
   t.equal(plain.stdout, '', 'no result on stdout');
+  t.equal(plain.stderr.split('\n').filter((l) => l.includes('maas-esxi: error:')).length, 1, 'the only closing line');
 
   sim.faults.clear();
   holdSecondAnswer();
@@ -48,4 +49,23 @@ t.test('a second Ctrl-C ends with a closing line (or the --json error document),
     [createHash('sha256').update(readFileSync(image.path)).digest('hex')],
     'MAAS holds the whole image: its sha256 checked on the final chunk',
   );
+});
+
+// Ctrl-C while the command line is still parsed (before the command runs): the notice is said
+// all the same, and the run stops with exit 130 without touching MAAS.
+t.test('a Ctrl-C before the command started: the notice, exit 130, no request', async (t) => {
+  const home = tempDir(t);
+  const sim = await startMaasSimulator({ era: '3.8', dataDir: join(home, 'maas') });
+  t.teardown(() => sim.close());
+  const image = makeImage(home, 256 * 1024);
+  const ac = new AbortController();
+  ac.abort(Object.assign(new Error('interrupted by SIGINT'), { signal: 'SIGINT' }));
+  const r = await cli(['env', 'create', 'name=custom/early', 'architecture=amd64/generic', `content@=${image.path}`], {
+    home,
+    env: { MAAS_API_URL: sim.url, MAAS_API_KEY: sim.adminKey },
+    signal: ac.signal,
+  });
+  t.equal(r.code, 130, r.stderr);
+  t.match(r.stderr, /^maas-esxi: SIGINT received; stopping cleanly/m);
+  t.notOk(sim.requests.some((q) => q.method === 'POST' || q.method === 'PUT'), 'nothing created or sent');
 });
