@@ -46,6 +46,13 @@ t.test('on a terminal, Ctrl-C: the notice and the closing line are written below
   const shown = r.stderr.replace(/\u001b\[[0-9;?]*[A-Za-z]|\u001b[78]/g, '');
   t.match(shown, /\nmaas-esxi: SIGINT received; stopping cleanly \(press Ctrl-C again to quit at once\)…\n/, 'the notice on a line of its own');
   t.match(shown.trimEnd().split('\n').at(-1), /^maas-esxi: error: /, 'the closing line last');
+  // --debug traces every request while the bar is drawn: each trace line ends the bar first.
+  sim.faults.throttle(null);
+  const other = makeImage(home, 1024 * 1024, 'debug.dd.gz');
+  const traced = await cli(['admin', 'create', 'name=custom/traced', 'architecture=amd64/generic', `content@=${other.path}`, '--chunk-size', '256KiB', '--debug'], { home, tty: true });
+  t.equal(traced.code, 0, traced.stderr);
+  t.match(traced.stderr, /\n> PUT /, 'chunk PUTs were traced');
+  t.same(linesUnderLiveBars(traced.stderr), [], '--debug: no trace line written while a bar was live');
 });
 
 // A build's status line on a terminal is redrawn in place (no newline): Ctrl-C's notice must end
