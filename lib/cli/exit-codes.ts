@@ -67,8 +67,9 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof DeploymentFailedError) return EXIT.DEPLOYMENT;
   if (err instanceof MachineStateError) return EXIT.REJECTED;
   if (err instanceof UploadIntegrityError) return EXIT.INTEGRITY;
-  // The same image under another name (MAAS 3.8): a choice for the user, like a refused request.
-  if (err instanceof UploadConflictError && err.code === 'SAME_IMAGE') return EXIT.REJECTED;
+  // The same image under another name (MAAS 3.8), or a resume that would replace a newer image:
+  // a choice for the user, like a refused request.
+  if (err instanceof UploadConflictError && (err.code === 'SAME_IMAGE' || err.code === 'RESUME_REPLACED')) return EXIT.REJECTED;
   // Another client is uploading right now: wait, then rerun.
   if (err instanceof UploadConflictError && err.code === 'UPLOAD_BUSY') return EXIT.TEMPORARY;
   if (err instanceof MaasAuthError || err instanceof MaasPermissionError) return EXIT.AUTH;

@@ -242,8 +242,28 @@ async function sameNameResource(deps: LocateDeps, o: UploadOptions): Promise<num
   return (await deps.resources.list('uploaded', o.signal)).find((r) => sameNameAndArchitecture(r, o))?.id;
 }
 
+/**
+ * A saved upload resumes onto its own file only. When MAAS no longer holds that file and the
+ * name now holds another image (a later upload replaced it), resuming would replace that image
+ * with this one: refused, as the user may not know (a `create` of the file replaces on purpose).
+ */
+export async function assertResumable(resources: Pick<BootResources, 'read' | 'list'>, state: UploadState, signal?: AbortSignal): Promise<void> {
+  const resource = await resources.read(state.resourceId, signal).catch((err: unknown) => {
+    if (err instanceof MaasNotFoundError) return undefined;
+    throw err;
+  });
+  if (resource && findFileBySha256(resource, state.sha256)) return;
+  const { name, architecture } = state.params;
+  const holder = (await resources.list('uploaded', signal)).find((r) => sameNameAndArchitecture(r, { name, architecture }));
+  if (holder === undefined) return;
+  throw new UploadConflictError(
+    `Upload ${state.id} of ${name} cannot resume: MAAS no longer holds its file, and ${name} (${architecture}) now holds another image (boot resource ${holder.id}); resuming would replace that image.`,
+    { code: 'RESUME_REPLACED', hint: `To replace it with this file on purpose, upload the file again; to keep it, drop the saved upload with bootResources.forget('${state.id}').`, fix: { option: 'path' } },
+  );
+}
+
 /** The resource of this upload's name (as given, or as ≤3.7 stores a custom name) and architecture. */
-function sameNameAndArchitecture(r: { name: string; architecture: string }, o: Pick<UploadOptions, 'name' | 'architecture'>): boolean {
+function sameNameAndArchitecture(r: { name: string; architecture: string }, o: { name: string; architecture: string }): boolean {
   return (r.name === o.name || r.name === imageNameKey(o.name)) && r.architecture === o.architecture;
 }
 

@@ -29,10 +29,16 @@ export class RateMeter {
     return ((last.bytes - first.bytes) * 1000) / (last.t - first.t);
   }
 
-  /** Seconds to move `remaining` bytes at the current rate, or undefined when unknown. */
+  /**
+   * Seconds to move `remaining` bytes at the current rate, or undefined when unknown. `remaining`
+   * counts from the last recorded total: the time since then is taken off (not below 0), so
+   * between acknowledgements the ETA counts down instead of standing still.
+   */
   eta(remaining: number): number | undefined {
     const r = this.rate();
-    return r > 0 ? remaining / r : undefined;
+    const last = this.#samples[this.#samples.length - 1];
+    if (!(r > 0) || !last) return undefined;
+    return Math.max(0, remaining / r - (this.#now() - last.t) / 1000);
   }
 }
 

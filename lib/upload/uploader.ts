@@ -13,6 +13,7 @@ import { HashCache } from './hash.js';
 import { locateUpload, NO_EVENTS, type Located } from './locate.js';
 import { RateLimiter } from './rate-limit.js';
 import { ProgressRate } from './rate.js';
+import { ProgressThrottle } from './progress-throttle.js';
 import { deriveServerOffset } from './server-offset.js';
 import { learnRegionCount, refuseToJoin, settle, verify } from './server-watch.js';
 import { defaultStateDir } from './state-dir.js';
@@ -39,7 +40,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
   readonly #promise: Promise<UploadResult>;
   #chunks: ChunkSource | undefined;
   #unlock: (() => Promise<void>) | undefined;
-  #lastProgressEmit = 0;
+  readonly #throttle = new ProgressThrottle<UploadProgress>((p) => this.emit('progress', p));
 
   /**
    * `opts`, or (to resume a saved upload by id) a lookup that yields them: the handle exists at
@@ -55,6 +56,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
         return this.#run(this.#ctx);
       })
       .finally(async () => {
+        this.#throttle.stop();
         await this.#chunks?.close();
         await this.#unlock?.();
       })
@@ -285,15 +287,12 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
     });
   }
 
-  /** At most ten progress events a second, and no work at all when nobody listens. */
+  /** At most ten progress events a second (the last of a burst at the window's end), and no work at all when nobody listens. */
   #progress(phase: 'hash' | 'upload' | 'sync', sent: number, acked: number, total: number, force = false): void {
     if (this.listenerCount('progress') === 0) return;
     // Observed before the throttle below, so that an acknowledgement is sampled when it happens.
     const { rate, eta } = this.#rate.observe(phase, sent, acked, total);
-    const now = Date.now();
-    if (!force && now - this.#lastProgressEmit < 100) return;
-    this.#lastProgressEmit = now;
-    this.emit('progress', { phase, bytesSent: sent, bytesAcked: acked, total, rate, eta });
+    this.#throttle.push({ phase, bytesSent: sent, bytesAcked: acked, total, rate, eta }, force);
   }
 }
 

@@ -25,3 +25,28 @@ t.test('resuming an upload whose boot resource MAAS deleted starts over and says
   // The simulator checks the stored bytes' sha256 on the final chunk, as MAAS does.
   t.same([r.file.complete, r.file.sha256], [true, image.sha256], 'MAAS holds the whole image');
 });
+
+// Trial: B interrupted, then C uploaded under the same name to the end (MAAS dropped B's partial
+// file and holds C). Resuming B would replace C, which the user may not know: refused, C intact.
+t.test('resuming an upload whose name a later upload took over is refused; MAAS keeps the later image', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8' });
+  const dir = tempDir(t);
+  const b = makeImage(dir, 512 * KiB, 'b.dd.gz');
+  const c = makeImage(dir, 384 * KiB, 'c.dd.gz');
+  const ac = new AbortController();
+  const first = env.client.bootResources.upload(env.options(b, { signal: ac.signal }));
+  first.on('progress', (p) => p.phase === 'upload' && p.bytesAcked >= 64 * KiB && ac.abort(new Error('Ctrl-C')));
+  await t.rejects(first.done(), 'B stops unfinished');
+  const [pending] = await env.client.bootResources.pendingUploads({ stateDir: env.stateDir });
+  t.ok(pending, 'B is saved');
+  const later = await env.client.bootResources.upload(env.options(c)).done();
+  t.same([later.file.complete, later.file.sha256], [true, c.sha256], 'C is in MAAS');
+  const puts = env.sim.requests.filter((r) => r.method === 'PUT').length;
+
+  const err = await env.client.bootResources.resume(pending!.id, { stateDir: env.stateDir, ...env.options(b) }).done().catch((e: unknown) => e);
+  t.match(err, { name: 'UploadConflictError', code: 'RESUME_REPLACED', message: new RegExp(`now holds another image \\(boot resource ${later.resource.id}\\)`) });
+  t.equal(env.sim.requests.filter((r) => r.method === 'PUT').length, puts, 'nothing sent');
+  const stored = await env.client.bootResources.read(later.resource.id);
+  const files = Object.values(stored.sets).flatMap((set) => Object.values(set.files));
+  t.same(files.filter((f) => f.complete).map((f) => f.sha256), [c.sha256], 'MAAS still holds C');
+});
