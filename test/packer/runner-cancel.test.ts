@@ -61,9 +61,12 @@ t.test('cancel() during a shell-local sleep: SIGINT to the group, Packer cleans 
   t.type(err, MaasAbortError);
   t.equal((err as MaasAbortError).code, 'CANCELLED');
   t.match((err as Error).message, /user pressed Ctrl-C/);
+  // Together the SIGINT's proof: the build ended long before its 30 s sleep and nothing was
+  // killed by us. (Packer's own "Cancelling build after receiving interrupt" line is not: when the
+  // group's SIGINT ends the shell step first, Packer 1.6.6 can exit on the step's error before its
+  // signal handler prints — one fresh-clone CI run in many, 452 ms after cancel().)
   t.ok(took < 25_000, `rejected (${took} ms) before the 30 s sleep could end`);
   t.notOk(logs.some((l) => /did not stop within|killed leftover/.test(l)), 'Packer stopped on the SIGINT: nothing killed by us');
-  t.ok(events.some((e) => e.type === 'ui' && /Cancelling build after receiving interrupt/.test(e.text)), 'Packer saw an interrupt (SIGINT reached the group)');
   t.ok(events.some((e) => e.type === 'phase' && e.name === 'cancel'));
   await assertNothingLeft(t, build, buildDir, pid);
 });
