@@ -14,7 +14,7 @@ import { stat } from 'node:fs/promises';
 import { MaasConfigError, UploadConflictError } from '../errors/index.js';
 import { assertMaasUrl } from './maas-url.js';
 import { defaultTitle } from '../resources/esxi-title.js';
-import { assertResumable, type UploadStateStorage } from '../upload/locate.js';
+import type { UploadStateStorage } from '../upload/locate.js';
 import { findFileBySha256 } from '../upload/server-offset.js';
 import { defaultStateDir } from '../upload/state-dir.js';
 import { UploadStateStore, type UploadState } from '../upload/state-store.js';
@@ -104,7 +104,6 @@ export class BootResourcesClient extends BootResources {
           fix: { option: 'path' },
         });
       }
-      await assertResumable(this, state, opts.signal);
       // The saved state was written from a checked upload (lib/upload/checks.ts).
       return { ...state.params, architecture: state.params.architecture as Architecture, path: state.fingerprint.path, sha256: state.sha256, chunkSize: state.chunkSize, profile: this.#profile, ...rest };
     };

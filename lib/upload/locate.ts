@@ -71,9 +71,11 @@ export const NO_EVENTS: LocateEvents = { phase: () => undefined, hash: () => und
 /**
  * Check, authenticate, hash and find any existing upload (docs/maas-upload-protocol.md); writes
  * nothing to MAAS. The credentials are checked before hashing: a wrong key must not cost the
- * minutes a multi-GB hash takes.
+ * minutes a multi-GB hash takes. `resumingSaved`: the options came from a saved upload
+ * (`bootResources.resume`), not from a caller who named the file; such a run resumes onto its own
+ * file only (below).
  */
-export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: LocateEvents): Promise<Located> {
+export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: LocateEvents, resumingSaved = false): Promise<Located> {
   on.phase('check');
   const filetype = o.filetype ?? 'ddgz';
   assertFiletype(filetype);
@@ -118,10 +120,15 @@ export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: Locat
   let found = saved ? await fromSavedState(deps, o, saved) : undefined;
   if (!found && resume) found = await findOnServer(deps, o, sha256, st.size);
   if (!found && era === '3.8') found = await findSameImage(deps, o, sha256, st.size);
-  // A saved upload MAAS no longer holds (deleted, or replaced by a later upload of the name,
-  // whose older files MAAS deletes) cannot resume: say why this run sends from byte 0.
-  if (!found && saved) on.warning(`The saved upload of ${o.name} (boot resource ${saved.resourceId}) is no longer in MAAS (deleted, or replaced by a later upload); starting over.`);
   const replaces = found ? undefined : await sameNameResource(deps, o);
+  // A saved upload MAAS no longer holds (deleted, or replaced by a later upload of the name,
+  // whose older files MAAS deletes) cannot resume: say why this run sends from byte 0. When the
+  // name now holds another image, a resume by id would replace it, which its user may not know:
+  // refused (a caller who names the file replaces on purpose).
+  if (!found && saved) {
+    if (resumingSaved && replaces !== undefined) throw resumeWouldReplace(saved, replaces);
+    on.warning(`The saved upload of ${o.name} (boot resource ${saved.resourceId}) is no longer in MAAS (deleted, or replaced by a later upload); starting over.`);
+  }
   if (replaces !== undefined) on.warning(replacementNote(o, replaces));
   return { st, path, sha256, era, regions, stateId, fingerprint, filetype, chunkSize, state, found, replaces };
 }
@@ -242,28 +249,16 @@ async function sameNameResource(deps: LocateDeps, o: UploadOptions): Promise<num
   return (await deps.resources.list('uploaded', o.signal)).find((r) => sameNameAndArchitecture(r, o))?.id;
 }
 
-/**
- * A saved upload resumes onto its own file only. When MAAS no longer holds that file and the
- * name now holds another image (a later upload replaced it), resuming would replace that image
- * with this one: refused, as the user may not know (a `create` of the file replaces on purpose).
- */
-export async function assertResumable(resources: Pick<BootResources, 'read' | 'list'>, state: UploadState, signal?: AbortSignal): Promise<void> {
-  const resource = await resources.read(state.resourceId, signal).catch((err: unknown) => {
-    if (err instanceof MaasNotFoundError) return undefined;
-    throw err;
-  });
-  if (resource && findFileBySha256(resource, state.sha256)) return;
+function resumeWouldReplace(state: UploadState, holder: number): UploadConflictError {
   const { name, architecture } = state.params;
-  const holder = (await resources.list('uploaded', signal)).find((r) => sameNameAndArchitecture(r, { name, architecture }));
-  if (holder === undefined) return;
-  throw new UploadConflictError(
-    `Upload ${state.id} of ${name} cannot resume: MAAS no longer holds its file, and ${name} (${architecture}) now holds another image (boot resource ${holder.id}); resuming would replace that image.`,
+  return new UploadConflictError(
+    `Upload ${state.id} of ${name} cannot resume: MAAS no longer holds its file, and ${name} (${architecture}) now holds another image (boot resource ${holder}); resuming would replace that image.`,
     { code: 'RESUME_REPLACED', hint: `To replace it with this file on purpose, upload the file again; to keep it, drop the saved upload with bootResources.forget('${state.id}').`, fix: { option: 'path' } },
   );
 }
 
 /** The resource of this upload's name (as given, or as ≤3.7 stores a custom name) and architecture. */
-function sameNameAndArchitecture(r: { name: string; architecture: string }, o: { name: string; architecture: string }): boolean {
+function sameNameAndArchitecture(r: { name: string; architecture: string }, o: Pick<UploadOptions, 'name' | 'architecture'>): boolean {
   return (r.name === o.name || r.name === imageNameKey(o.name)) && r.architecture === o.architecture;
 }
 

@@ -41,6 +41,8 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
   #chunks: ChunkSource | undefined;
   #unlock: (() => Promise<void>) | undefined;
   readonly #throttle = new ProgressThrottle<UploadProgress>((p) => this.emit('progress', p));
+  /** Options from a saved upload (`resume(id)`): it resumes onto its own file only (lib/upload/locate.ts). */
+  readonly #resumingSaved: boolean;
 
   /**
    * `opts`, or (to resume a saved upload by id) a lookup that yields them: the handle exists at
@@ -48,6 +50,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
    */
   constructor(deps: UploadDeps, opts: UploadOptions | DeferredUploadOptions) {
     super();
+    this.#resumingSaved = 'resolve' in opts;
     this.#signal = opts.signal ? AbortSignal.any([opts.signal, this.#abort.signal]) : this.#abort.signal;
     // Start on the next microtask so that callers can attach listeners first.
     this.#promise = Promise.resolve()
@@ -149,7 +152,7 @@ export class BootResourceUpload extends EventEmitter<UploadEvents> implements As
       // The last sample always goes out: a log must not end on "hashing … 99.5 %".
       hash: (p) => this.#progress('hash', p.bytesHashed, 0, p.total, p.bytesHashed === p.total),
       warning: (m) => this.emit('warning', m),
-    });
+    }, this.#resumingSaved);
     this.#unlock = await ctx.deps.store.lock(located.stateId);
     return located;
   }
