@@ -47,6 +47,25 @@ function progressEvent(out: Output, s: ProgressSample): void {
   out.event({ event: 'progress', phase: s.phase, ...counted, total: s.total, rate: Math.round(s.rate), etaSeconds: s.eta ?? null });
 }
 
+/**
+ * Which end of which phase was shown: the SDK reports an end again (all sent, then acknowledged
+ * after MAAS's check), and a view shows each end once; a sample below 100 % again (an upload
+ * started over) makes its end news again.
+ */
+class ShownEnds {
+  #shown: { label: string; end: string } | undefined;
+  /** Whether this sample is an end already shown (`end`: which end it is, undefined below 100 %). */
+  repeats(label: string, end: string | undefined): boolean {
+    if (label !== this.#shown?.label) return false;
+    if (end === undefined) this.#shown = undefined;
+    return end !== undefined && end === this.#shown?.end;
+  }
+  /** A sample was shown: remember its end, or forget the last one when it was none. */
+  shown(label: string, end: string | undefined): void {
+    this.#shown = end === undefined ? undefined : { label, end };
+  }
+}
+
 type LineViewOptions = Required<ViewTiming> & {
   prefix: string;
   emit: (out: Output, s: ProgressSample, prefix: string) => void;
@@ -65,8 +84,7 @@ class LineView implements ProgressView {
   /** The latest sample of a phase in progress, and when it came: what a quiet interval repeats. */
   #latest: { s: ProgressSample; at: number } | undefined;
   #ticker: NodeJS.Timeout | undefined;
-  /** The phase whose end is out, and which end (sent, acknowledged): the SDK reports an end again. */
-  #finished: { label: string; end: string } | undefined;
+  readonly #ends = new ShownEnds();
   readonly #out: Output;
   readonly #o: LineViewOptions;
   constructor(out: Output, o: LineViewOptions) {
@@ -76,14 +94,11 @@ class LineView implements ProgressView {
   update(s: ProgressSample): void {
     const t = this.#o.now();
     const end = this.#o.endOf(s);
-    const same = s.label === this.#finished?.label;
-    // Below 100 % again (an upload started over): its end is news again.
-    if (end === undefined && same) this.#finished = undefined;
-    if (end !== undefined && same && end === this.#finished?.end) return;
+    if (this.#ends.repeats(s.label, end)) return;
     this.#latest = end === undefined ? { s, at: t } : undefined;
     this.#ticker ??= setInterval(() => this.#quiet(), this.#o.tickMs).unref();
     if (s.label === this.#label && end === undefined && t - this.#last < this.#o.intervalMs) return;
-    this.#finished = end === undefined ? undefined : { label: s.label, end };
+    this.#ends.shown(s.label, end);
     this.#label = s.label;
     this.#last = t;
     this.#o.emit(this.#out, s, this.#o.prefix);
@@ -113,8 +128,7 @@ class BarView implements ProgressView {
   readonly #bar: SingleBar;
   #active = false;
   #label = '';
-  /** The phase whose bar ended at 100 %: the SDK reports the end again (sent, then acknowledged after MAAS's check). */
-  #finishedLabel: string | undefined;
+  readonly #ends = new ShownEnds();
   readonly #out: Output;
   constructor(out: Output) {
     this.#out = out;
@@ -130,12 +144,9 @@ class BarView implements ProgressView {
     });
   }
   update(s: ProgressSample): void {
-    const finished = s.done >= s.total;
-    if (s.label === this.#finishedLabel) {
-      if (finished) return;
-      this.#finishedLabel = undefined; // below 100 % again: an upload started over
-    }
-    if (finished) this.#finishedLabel = s.label;
+    const end = s.done >= s.total ? 'sent' : undefined;
+    if (this.#ends.repeats(s.label, end)) return;
+    if (end !== undefined) this.#ends.shown(s.label, end);
     const d = describe(s);
     const payload = { label: s.label.padEnd(9), pct: d.pct, amount: d.amount, speed: d.speed, etaText: d.eta };
     if (!this.#active || s.label !== this.#label) {
