@@ -20,16 +20,15 @@ const quoteList = (names: readonly string[]): string => names.join(', ');
 /** `maas-esxi PROFILE …`: the profile command, group or group action the next words name. */
 function resolveProfileWords(profile: string, words: readonly string[], wantsHelp: boolean): CommandPath {
   const [second, third] = words;
-  const names = PROFILE_WORDS;
   if (second === undefined) {
     if (wantsHelp) return { kind: 'profile-help', profile, group: undefined };
-    throw new UsageError(`Choose a command after the profile: ${quoteList(names)}.`, `Run 'maas-esxi ${profile} --help' for usage.`);
+    throw new UsageError(`Choose a command after the profile: ${quoteList(PROFILE_WORDS)}.`, `Run 'maas-esxi ${profile} --help' for usage.`);
   }
   const spec = PROFILE.find((c) => commandName(c) === second);
   if (spec) return { kind: 'command', spec, profile, path: [profile, second] };
   const group = GROUPS.find((g) => g.name === second);
   if (!group) {
-    throw new UsageError(`Unknown command '${second}'${didYouMean(second, names) || `; choose ${quoteList(names)}.`}`, `Run 'maas-esxi ${profile} --help' for usage.`);
+    throw new UsageError(`Unknown command '${second}'${didYouMean(second, PROFILE_WORDS) || `; choose ${quoteList(PROFILE_WORDS)}.`}`, `Run 'maas-esxi ${profile} --help' for usage.`);
   }
   const actions = group.commands.map(commandName);
   if (third === undefined) {
