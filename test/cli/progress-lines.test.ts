@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { startMaasSimulator } from '../../lib/testing/index.js';
-import { cli, runContext } from '../fixtures/cli-harness.js';
+import { cli, runContext, withoutEscapes } from '../fixtures/cli-harness.js';
 import { createProgressView } from '../../lib/cli/progress-view.js';
 import { pollUntil } from '../fixtures/poll.js';
 import { KiB, makeImage, tempDir } from '../fixtures/upload-env.js';
@@ -55,7 +55,7 @@ t.test('the 100 % uploading line comes before "Waiting for MAAS to verify", and 
     const image = makeImage(home, 1024 * KiB, `order-${i}.dd.gz`);
     const r = await cli(['admin', ...CREATE, `content@=${image.path}`, '--chunk-size', '256KiB'], { home, tty });
     t.equal(r.code, 0, r.stderr);
-    const text = r.stderr.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]/g, '');
+    const text = withoutEscapes(r.stderr);
     const wait = text.indexOf('Waiting for MAAS to verify the image');
     t.ok(wait > 0, 'the wait is said');
     const before = text.slice(0, wait);

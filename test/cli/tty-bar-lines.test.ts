@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { startMaasSimulator } from '../../lib/testing/index.js';
-import { cli } from '../fixtures/cli-harness.js';
+import { cli, withoutEscapes } from '../fixtures/cli-harness.js';
 import { esxiLikeFiles, writeFakeIso } from '../fixtures/packer/fake-iso.js';
 import { template } from '../fixtures/packer/paths.js';
 import { makeImage, tempDir } from '../fixtures/upload-env.js';
@@ -19,7 +19,7 @@ function linesUnderLiveBars(stderr: string): string[] {
   while (from !== -1) {
     const end = stderr.indexOf(RESTORE, from);
     const live = stderr.slice(from, end === -1 ? undefined : end);
-    if (live.includes('\n')) torn.push(live.replace(/\u001b\[[0-9;?]*[A-Za-z]|\u001b[78]/g, ''));
+    if (live.includes('\n')) torn.push(withoutEscapes(live));
     from = end === -1 ? -1 : stderr.indexOf(SAVE, end);
   }
   return torn;
@@ -43,7 +43,7 @@ t.test('on a terminal, Ctrl-C: the notice and the closing line are written below
   t.equal(r.code, 130, r.stderr);
   t.ok(r.stderr.includes(SAVE), 'a bar was drawn');
   t.same(linesUnderLiveBars(r.stderr), [], 'no line written while a bar was live');
-  const shown = r.stderr.replace(/\u001b\[[0-9;?]*[A-Za-z]|\u001b[78]/g, '');
+  const shown = withoutEscapes(r.stderr);
   t.match(shown, /\nmaas-esxi: SIGINT received; stopping cleanly \(press Ctrl-C again to quit at once\)…\n/, 'the notice on a line of its own');
   t.match(shown.trimEnd().split('\n').at(-1), /^maas-esxi: error: /, 'the closing line last');
   // --debug traces every request while the bar is drawn: each trace line ends the bar first.
