@@ -253,7 +253,11 @@ function resumeWouldReplace(state: UploadState, holder: number): UploadConflictE
   const { name, architecture } = state.params;
   return new UploadConflictError(
     `Upload ${state.id} of ${name} cannot resume: MAAS no longer holds its file, and ${name} (${architecture}) now holds another image (boot resource ${holder}); resuming would replace that image.`,
-    { code: 'RESUME_REPLACED', hint: `To replace it with this file on purpose, upload the file again; to keep it, drop the saved upload with bootResources.forget('${state.id}').`, fix: { option: 'path' } },
+    // No structured fix: the two ways out are commands with this upload's own id and file.
+    {
+      code: 'RESUME_REPLACED',
+      hint: `To keep that image, drop this saved upload with bootResources.forget('${state.id}'); to replace it with ${state.fingerprint.path} on purpose, upload that file with bootResources.upload (which drops the saved upload itself).`,
+    },
   );
 }
 

@@ -45,6 +45,12 @@ t.test('resuming an upload whose name a later upload took over is refused; MAAS 
 
   const err = await env.client.bootResources.resume(pending!.id, { stateDir: env.stateDir, ...env.options(b) }).done().catch((e: unknown) => e);
   t.match(err, { name: 'UploadConflictError', code: 'RESUME_REPLACED', message: new RegExp(`now holds another image \\(boot resource ${later.resource.id}\\)`) });
+  // Trial: the advice named a literal ID and "the current file"; followed in order, its second step failed.
+  t.equal(
+    (err as { hint?: string }).hint,
+    `To keep that image, drop this saved upload with bootResources.forget('${pending!.id}'); to replace it with ${b.path} on purpose, upload that file with bootResources.upload (which drops the saved upload itself).`,
+  );
+  t.equal((err as { fix?: unknown }).fix, undefined, 'no generic fix: the hint is this upload\'s own');
   t.equal(env.sim.requests.filter((r) => r.method === 'PUT').length, puts, 'nothing sent');
   const stored = await env.client.bootResources.read(later.resource.id);
   const files = Object.values(stored.sets).flatMap((set) => Object.values(set.files));
