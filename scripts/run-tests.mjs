@@ -76,7 +76,7 @@ const GROUPS = [
       'test/cli/compile-cache.test.ts',
       'test/cli/command-modules.test.ts',
       'test/cli/completion.test.ts',
-      'test/cli/json-progress.test.ts',
+      'test/cli/json-output.test.ts',
       'test/cli/human-output.test.ts',
       'test/cli/ops.test.ts',
       'test/scripts/ensure-install.test.ts',

@@ -5,7 +5,7 @@ import t from 'tap';
 import { startMaasSimulator } from '../../lib/testing/index.js';
 import { startConnectProxy } from '../fixtures/connect-proxy.js';
 import { modulesLoadedBy } from '../fixtures/modules-loaded.js';
-import { makeImage, tempDir } from '../fixtures/upload-env.js';
+import { makeImage, tempDir, KiB } from '../fixtures/upload-env.js';
 
 const UNDICI = /node_modules\/undici\//;
 const PROGRESS = /dist\/cli\/progress-view\.js$|node_modules\/cli-progress\//;
@@ -50,4 +50,19 @@ t.test('create --quiet loads no progress view; off a TTY the view loads for its 
   t.equal(lines.code, 0, lines.stderr);
   t.ok(lines.modules.some((u) => u.endsWith('dist/cli/progress-view.js')), 'without --quiet the view loads');
   t.notOk(lines.modules.some((u) => /node_modules\/cli-progress\//.test(u)), 'but no bar off a TTY');
+});
+
+// What a create against an http:// MAAS loads (the CPU of a fresh create): no TLS stack and
+// no help renderer. Time is measured by bench/run.mjs (BENCH_ONLY=maascli), not here.
+t.test('a create over http:// loads neither node:https nor node:tls, nor cliui or string-width', async (t) => {
+  const sim = await startMaasSimulator({ era: '3.8' });
+  t.teardown(() => sim.close());
+  const home = tempDir(t);
+  const image = makeImage(home, 600 * KiB);
+  const args = ['env', 'create', `content@=${image.path}`, 'architecture=amd64/generic', 'filetype=ddgz', '--quiet'];
+  const r = await modulesLoadedBy(home, args, 'create', { MAAS_API_URL: sim.url, MAAS_API_KEY: sim.adminKey });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(sim.requests.filter((q) => q.method === 'PUT').length > 0, true, 'the image was sent');
+  t.ok(r.modules.includes('node:http'), 'the log sees builtins');
+  t.same(r.modules.filter((u) => /^node:(https|tls)$|node_modules\/(cliui|string-width|wrap-ansi)\//.test(u)), [], 'none of them');
 });
