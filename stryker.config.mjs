@@ -14,7 +14,6 @@ const UNIT_TESTS = [
   'test/upload/checks.test.ts',
   'test/upload/rate-limit.test.ts',
   'test/http/classify.test.ts',
-  'test/upload/sniff.test.ts',
 ];
 // Against the in-process simulator, a few seconds each: uploader.ts's own steps, what it tells the
 // caller, a file changed mid-upload or a chunk left in flight, the handle, and its state writes.

@@ -61,6 +61,7 @@ t.test('follow: yields new events in order as they arrive; leaving the loop stop
   t.match(got.at(-1)!.description, /^'maas-esxi' maas-esxi first boot finished: SUCCESS \(11 steps\)$/);
 });
 
+// The first boot's events as the payload posts them (lib/resources/first-boot-events.ts): steps and the verdict.
 const ev = (description: string, level: EventLevel = 'DEBUG') => ({ description, level });
 
 t.test('the first-boot contract as MAAS shows it', async (t) => {

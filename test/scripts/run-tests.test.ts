@@ -69,9 +69,8 @@ t.test("CI's Node.js 22 and 24 runs cover every Node.js API the product drives",
     'test/upload/kill-resume.test.ts', // signals, child processes
     'test/upload/lost-tail-reset.test.ts', // socket resets
     'test/testing/serve.test.ts', // the simulator's node:http server
-    'test/inspect/streaming.test.ts', // zlib
-    'test/cli/startup.test.ts', // module loading
-    'test/cli/compile-cache.test.ts', // module.enableCompileCache
+    'test/inspect/inspect-image.test.ts', // zlib
+    'test/cli/startup.test.ts', // module loading, module.enableCompileCache
     'test/install/fresh-clone.test.ts', // npm ci on a fresh clone
     'test/install/package.test.ts', // the package's entry points
   ];
