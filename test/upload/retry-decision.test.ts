@@ -4,6 +4,9 @@
 import t from 'tap';
 import type { MaasEra } from '../../lib/resources/types.js';
 import { COMPLETE_FILE, decideAfterFailure, NO_SPACE, SHA_MISMATCH, TOO_MUCH_DATA, type Failure, type RetryAction, type RetryState } from '../../lib/upload/retry-decision.js';
+import { exitCodeFor } from '../../lib/cli/exit-codes.js';
+import { UploadRetryError } from '../../lib/errors/index.js';
+import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
 
 const ERAS: MaasEra[] = ['3.4', '3.7', '3.8'];
 const MiB = 1024 * 1024;
@@ -148,4 +151,39 @@ t.test('the budget: retries + 1 failures in a row; a lost connection waits only 
   t.same(decideAfterFailure(edgeState({ attempts: 1 }), { ...lost, status: 503 }, top), { type: 'resend', delayMs: 100 }, "MAAS's own answer backs off from the first");
   t.same(decideAfterFailure(edgeState({ attempts: 3 }), { ...lost, during: 'short' }, top), { type: 'resend', delayMs: 0 }, 'a short file: read again at once');
   t.same(decideAfterFailure(edgeState({ attempts: 4 }), { ...lost, kind: 'aborted' }, top), { type: 'give-up', reason: 'aborted' }, 'Ctrl-C is Ctrl-C, budget or not');
+});
+
+// One retry budget, honoured. `backoff.retries` bounds the failed attempts in a
+// row of an upload — chunk PUTs and the offset reads between them together — and MaasApiClient
+// does not retry those reads on its own (its loop around ours multiplied the two budgets).
+const RESOURCE = /^\/MAAS\/api\/2\.0\/boot-resources\/\d+\/$/;
+
+t.test('every PUT answered 503: backoff.retries 3 means 4 PUTs, then exit 5', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8' });
+  const image = makeImage(tempDir(t), 300 * KiB);
+  env.sim.faults.add({ match: { method: 'PUT', times: Infinity }, action: { type: 'status', status: 503, body: 'Service Unavailable' } });
+  const err = await env.client.bootResources.upload(env.options(image, { backoff: { baseMs: 5, maxMs: 20, retries: 3 } })).done().catch((e: unknown) => e);
+  t.ok(err instanceof UploadRetryError, 'gave up with UploadRetryError');
+  t.equal(exitCodeFor(err), 5);
+  t.equal(env.sim.requests.filter((r) => r.method === 'PUT').length, 4, '1 attempt + 3 retries');
+});
+
+t.test('a reset chunk, then every offset read answered 503: the reads count against the same budget', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8' });
+  const image = makeImage(tempDir(t), 300 * KiB);
+  env.sim.faults.add({ match: { method: 'PUT', times: Infinity }, action: { type: 'cut', afterBytes: 1000, apply: false } });
+  env.sim.faults.add({ match: { method: 'GET', path: RESOURCE, times: Infinity }, action: { type: 'status', status: 503, body: 'Service Unavailable' } });
+  const err = await env.client.bootResources.upload(env.options(image, { backoff: { baseMs: 5, maxMs: 20, retries: 3 } })).done().catch((e: unknown) => e);
+  t.ok(err instanceof UploadRetryError, 'gave up with UploadRetryError');
+  const puts = env.sim.requests.filter((r) => r.method === 'PUT').length;
+  const reads = env.sim.requests.filter((r) => r.method === 'GET' && RESOURCE.test(r.path)).length;
+  t.equal(puts + reads, 4, `4 failed requests in all (${puts} PUT, ${reads} reads)`);
+});
+
+t.test('`retries` overrides backoff.retries', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8' });
+  const image = makeImage(tempDir(t), 300 * KiB);
+  env.sim.faults.add({ match: { method: 'PUT', times: Infinity }, action: { type: 'status', status: 503, body: 'Service Unavailable' } });
+  await env.client.bootResources.upload(env.options(image, { retries: 1, backoff: { baseMs: 5, maxMs: 20, retries: 3 } })).done().catch(() => undefined);
+  t.equal(env.sim.requests.filter((r) => r.method === 'PUT').length, 2, '1 attempt + 1 retry');
 });
