@@ -2,9 +2,7 @@
 // Each mutant runs only the test files that cover it (coverageAnalysis perTest), one at a time
 // (the machine is shared); the TypeScript checker drops mutants that would not compile.
 const UNIT_TESTS = [
-  'test/upload/checks-units.test.ts',
   'test/upload/retry-decision.test.ts',
-  'test/upload/retry-decision-units.test.ts',
   'test/upload/failure-handling-units.test.ts',
   'test/upload/server-watch-units.test.ts',
   'test/upload/upload-context-units.test.ts',
@@ -16,18 +14,15 @@ const UNIT_TESTS = [
   'test/upload/checks.test.ts',
   'test/upload/rate-limit.test.ts',
   'test/http/classify.test.ts',
-  'test/http/classify-units.test.ts',
-  'test/upload/sniff.test.ts',
 ];
 // Against the in-process simulator, a few seconds each: uploader.ts's own steps, what it tells the
-// caller, a file changed mid-upload, a chunk left in flight, the handle and its state writes.
+// caller, a file changed mid-upload or a chunk left in flight, the handle, and its state writes.
 const UPLOADER_TESTS = [
   'test/upload/uploader-steps.test.ts',
   'test/upload/uploader-events.test.ts',
   'test/upload/uploader-file-changed.test.ts',
-  'test/upload/uploader-in-flight.test.ts',
   'test/upload/upload-handle.test.ts',
-  'test/upload/state-writes.test.ts',
+  'test/upload/state.test.ts',
 ];
 // The full end-to-end files (upload.test.ts alone takes ~12 s per mutant here).
 const END_TO_END_TESTS = [...UPLOADER_TESTS, 'test/http/api-client.test.ts', 'test/upload/upload.test.ts', 'test/upload/failure-modes.test.ts'];

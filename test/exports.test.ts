@@ -3,6 +3,10 @@
  * the TypeScript checker from the sources) and the runtime values the published package
  * resolves through package.json "exports". Adding or removing a name must change this file,
  * so it is a decision, not an accident (docs/architecture.md, "Public surface").
+ *
+ * And the SDK's types refuse wrong calls: test/fixtures/types/wrong-calls.ts holds each wrong
+ * call under a `@ts-expect-error`; compiled as is it must be clean (every directive used, so every
+ * line is an error), and compiled with the directives removed, exactly those lines must fail.
  */
 import t from 'tap';
 import { readFileSync } from 'node:fs';
@@ -229,15 +233,39 @@ const ENTRY_POINTS: Record<string, { source: string; values: string[]; types: st
   },
 };
 
-/** Every export of each source file, split into runtime values and type-only names. */
-function declaredExports(): Map<string, { values: string[]; types: string[] }> {
-  const files = Object.values(ENTRY_POINTS).map((e) => join(root, e.source));
+const entryFiles = Object.values(ENTRY_POINTS).map((e) => join(root, e.source));
+const fixture = join(root, 'test/fixtures/types/wrong-calls.ts');
+/** The fixture without its directives: a file beside it that exists only in the compiler host. */
+const strippedFixture = join(root, 'test/fixtures/types/wrong-calls.stripped.ts');
+const DIRECTIVE = '// @ts-expect-error';
+const fixtureLines = readFileSync(fixture, 'utf8').split('\n');
+/** 0-based line numbers of the wrong calls: the line after each directive. */
+const wrongLines = fixtureLines.flatMap((line, i) => (line.trim().startsWith(DIRECTIVE) ? [i + 1] : []));
+const stripped = fixtureLines.map((line) => (line.trim().startsWith(DIRECTIVE) ? '' : line)).join('\n');
+
+/**
+ * One TypeScript program, with the repository's options, for the entry points and both texts of
+ * the fixture: the SDK's sources and the lib files are parsed and bound once per test process, not
+ * once per question (building a program is the bulk of this file's CPU).
+ */
+function publicProgram(): ts.Program {
   const config = ts.readConfigFile(join(root, 'tsconfig.json'), (p) => ts.sys.readFile(p));
   const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
-  const program = ts.createProgram(files, { ...options, noEmit: true });
+  const host = ts.createCompilerHost(options);
+  const readFile = host.readFile.bind(host);
+  const fileExists = host.fileExists.bind(host);
+  host.readFile = (file) => (file === strippedFixture ? stripped : readFile(file));
+  host.fileExists = (file) => file === strippedFixture || fileExists(file);
+  return ts.createProgram([...entryFiles, fixture, strippedFixture], { ...options, noEmit: true }, host);
+}
+
+const program = publicProgram();
+
+/** Every export of each source file, split into runtime values and type-only names. */
+function declaredExports(): Map<string, { values: string[]; types: string[] }> {
   const checker = program.getTypeChecker();
   const out = new Map<string, { values: string[]; types: string[] }>();
-  for (const file of files) {
+  for (const file of entryFiles) {
     const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
     const values: string[] = [];
     const types: string[] = [];
@@ -291,4 +319,17 @@ t.test('package.json "exports" maps each entry point to the built module with th
 t.test('the main entry point does not load Packer support', async (t) => {
   const main = readFileSync(join(root, 'dist/index.js'), 'utf8');
   t.notMatch(main, /packer\//, 'dist/index.js imports nothing from packer/');
+});
+
+t.test('the fixture compiles: every @ts-expect-error marks a real error', async (t) => {
+  t.equal(wrongLines.length, 15, 'the wrong calls');
+  const diagnostics = ts.getPreEmitDiagnostics(program, program.getSourceFile(fixture));
+  t.same(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')), []);
+});
+
+t.test('without the directives, exactly the marked lines fail', async (t) => {
+  const diagnostics = ts.getPreEmitDiagnostics(program, program.getSourceFile(strippedFixture));
+  t.ok(diagnostics.every((d) => d.file?.fileName === strippedFixture), 'every error is in the stripped text');
+  const failing = new Set(diagnostics.map((d) => d.file!.getLineAndCharacterOfPosition(d.start!).line));
+  t.same([...failing].sort((a, b) => a - b), wrongLines, 'one error per wrong call, none elsewhere');
 });

@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const IMPORT = /^import\s[^;]*?from\s+['"]([^'"]+)['"]/gms;
 
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : /\.(ts|mjs)$/.test(e.name) ? [join(dir, e.name)] : [],
+/** The files under `dir` (relative to the repository) whose names match `ext`, as repository paths. */
+function sources(dir: string, ext: RegExp): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name), ext) : ext.test(e.name) ? [join(dir, e.name)] : [],
   );
 }
 
@@ -34,9 +35,50 @@ t.test('the scan sees a module imported twice, type-only or not', async (t) => {
 t.test('no file in lib/, test/, bench/ or scripts/ imports a module twice', async (t) => {
   const found: string[] = [];
   for (const dir of ['lib', 'test', 'bench', 'scripts']) {
-    for (const file of sources(join(root, dir))) {
-      for (const from of duplicatedImports(readFileSync(file, 'utf8'))) found.push(`${relative(root, file)}: ${from}`);
+    for (const file of sources(dir, /\.(ts|mjs)$/)) {
+      for (const from of duplicatedImports(readFileSync(join(root, file), 'utf8'))) found.push(`${file}: ${from}`);
     }
   }
   t.same(found, []);
+});
+
+/**
+ * Nothing is exported that only its own file uses: an `export` is a promise to other modules
+ * (or, through an entry point, to users), so one nobody takes up is noise a maintainer has to
+ * read past. Entry points (pinned by exports.test.ts) count as users; the internal barrel
+ * lib/profiles/index.ts does not, so a name it re-exports still needs a real importer.
+ */
+const ENTRY_POINTS = new Set(['lib/index.ts', 'lib/advanced.ts', 'lib/packer/index.ts', 'lib/testing/index.ts']);
+const BARRELS = new Set(['lib/profiles/index.ts']);
+const DECLARATION = /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:const|let|function\*?|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm;
+
+/** `file → name` for every declared export no other file mentions. */
+function deadExports(files: Record<string, string>): string[] {
+  const dead: string[] = [];
+  for (const [file, text] of Object.entries(files)) {
+    if (!file.startsWith('lib/') || ENTRY_POINTS.has(file) || BARRELS.has(file)) continue;
+    for (const [, name] of text.matchAll(DECLARATION)) {
+      const word = new RegExp(`\\b${name!.replace(/\$/g, '\\$')}\\b`);
+      const used = Object.entries(files).some(([other, body]) => other !== file && !BARRELS.has(other) && word.test(body));
+      if (!used) dead.push(`${file} → ${name}`);
+    }
+  }
+  return dead;
+}
+
+t.test('the scan finds an export only its own file uses, and accepts one used elsewhere', async (t) => {
+  const files = {
+    'lib/a.ts': 'export function lonely() {}\nexport const shared = 1;\nlonely();\n',
+    'lib/b.ts': "import { shared } from './a.js';\n",
+    'lib/profiles/index.ts': "export { lonely } from '../a.js';\n",
+  };
+  t.same(deadExports(files), ['lib/a.ts → lonely']);
+});
+
+t.test('no export in lib/ is used only by its own file', async (t) => {
+  const files: Record<string, string> = {};
+  for (const dir of ['lib', 'test', 'bench', 'scripts', 'bin']) {
+    for (const file of sources(dir, /\.(ts|mjs|js)$/)) files[relative(root, join(root, file))] = readFileSync(join(root, file), 'utf8');
+  }
+  t.same(deadExports(files), [], 'drop `export` from these (or use them elsewhere)');
 });

@@ -5,7 +5,9 @@ import t from 'tap';
 import { startMaasSimulator } from '../../lib/testing/index.js';
 import { startConnectProxy } from '../fixtures/connect-proxy.js';
 import { modulesLoadedBy } from '../fixtures/modules-loaded.js';
-import { makeImage, tempDir } from '../fixtures/upload-env.js';
+import { makeImage, tempDir, KiB } from '../fixtures/upload-env.js';
+import type { Argv } from 'yargs';
+import { loadYargs, type YargsFactory } from '../../lib/cli/yargs-loader.js';
 
 const UNDICI = /node_modules\/undici\//;
 const PROGRESS = /dist\/cli\/progress-view\.js$|node_modules\/cli-progress\//;
@@ -50,4 +52,53 @@ t.test('create --quiet loads no progress view; off a TTY the view loads for its 
   t.equal(lines.code, 0, lines.stderr);
   t.ok(lines.modules.some((u) => u.endsWith('dist/cli/progress-view.js')), 'without --quiet the view loads');
   t.notOk(lines.modules.some((u) => /node_modules\/cli-progress\//.test(u)), 'but no bar off a TTY');
+});
+
+// What a create against an http:// MAAS loads (the CPU of a fresh create): no TLS stack and
+// no help renderer. Time is measured by bench/run.mjs (BENCH_ONLY=maascli), not here.
+t.test('a create over http:// loads neither node:https nor node:tls, nor cliui or string-width', async (t) => {
+  const sim = await startMaasSimulator({ era: '3.8' });
+  t.teardown(() => sim.close());
+  const home = tempDir(t);
+  const image = makeImage(home, 600 * KiB);
+  const args = ['env', 'create', `content@=${image.path}`, 'architecture=amd64/generic', 'filetype=ddgz', '--quiet'];
+  const r = await modulesLoadedBy(home, args, 'create', { MAAS_API_URL: sim.url, MAAS_API_KEY: sim.adminKey });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(sim.requests.filter((q) => q.method === 'PUT').length > 0, true, 'the image was sent');
+  t.ok(r.modules.includes('node:http'), 'the log sees builtins');
+  t.same(r.modules.filter((u) => /^node:(https|tls)$|node_modules\/(cliui|string-width|wrap-ansi)\//.test(u)), [], 'none of them');
+});
+
+// yargs without its help renderer (lib/cli/yargs-loader.ts): a command that parses its flags loads
+// no cliui or string-width, and the parser built that way fails with yargs' own messages (the
+// ones lib/cli/parse-args.ts rewrites), checked against yargs' standard entry.
+t.test('a command that parses its flags loads yargs but not its help renderer', async (t) => {
+  const home = tempDir(t);
+  const image = makeImage(home, 600 * KiB);
+  const r = await modulesLoadedBy(home, ['inspect', image.path, '--json'], 'inspect');
+  t.equal(r.code, 0, r.stderr);
+  t.ok(r.modules.some((u) => u.endsWith('yargs/build/lib/yargs-factory.js')), 'yargs parsed the flags');
+  t.same(r.modules.filter((u) => /node_modules\/(cliui|string-width|wrap-ansi|emoji-regex)\//.test(u)), [], 'no help renderer');
+});
+
+/** The error message (or the parsed values) of one parse. */
+async function outcome(yargs: YargsFactory, args: string[]): Promise<string> {
+  const parser = (yargs() as Argv)
+    .command('$0 <id>', 'read one', (b: Argv) => b.positional('id', { type: 'string' }).option('mode', { choices: ['fast', 'safe'] }).option('count', { type: 'number' }))
+    .strict()
+    .help(false)
+    .version(false)
+    .exitProcess(false);
+  return new Promise((resolve) => {
+    void parser.parse(args, {}, (err, argv) => resolve(err ? err.message : JSON.stringify({ id: argv['id'], mode: argv['mode'], count: argv['count'] })));
+  });
+}
+
+t.test('fails and parses as yargs does', async (t) => {
+  const light = await loadYargs();
+  const { default: standard } = await import('yargs');
+  t.not(light, standard, 'built by the factory, not the fallback to the standard entry');
+  for (const args of [[], ['7', '--mode', 'slow'], ['7', '8'], ['7', '--bogus'], ['7', '--count'], ['7', '--mode', 'safe', '--count', '3']]) {
+    t.equal(await outcome(light, args), await outcome(standard, args), `[${args.join(' ')}]`);
+  }
 });

@@ -3,6 +3,7 @@ import { GROUPS, PROFILE, TOP_LEVEL } from '../../lib/cli/commands/index.js';
 import { commandName } from '../../lib/cli/command.js';
 import { cli } from '../fixtures/cli-harness.js';
 import { tempDir } from '../fixtures/upload-env.js';
+import { startExampleWorld } from '../fixtures/example-world.js';
 
 // A new user with a fresh HOME reads the README's own help commands.
 t.test('help of every command works with a fresh HOME (no profile, no login)', async (t) => {
@@ -68,4 +69,18 @@ t.test('help pages: every argument described, a value flag shows its placeholder
   t.match(create, /--same-image VALUE +MAAS 3\.8/, '--same-image shows its VALUE');
   t.notMatch(create, /until done\) \(refuse, reuse,/, 'its choices, already in the text, are not repeated');
   t.match((await cli(['logout', '--help'], { home })).stdout, /\n {2}profile +the profile to forget/);
+});
+
+/** Every `--help` example, in registry order (login first, so the profile exists; logout last). */
+function helpExamples(): string[] {
+  const specs = [...TOP_LEVEL, ...PROFILE, ...GROUPS.flatMap((g) => g.commands)];
+  const all = [...new Set(specs.flatMap((s) => s.examples.map(([line]) => line)))];
+  return [...all.filter((l) => !l.includes(' logout ')), ...all.filter((l) => l.includes(' logout '))];
+}
+
+// An example that no longer works fails the build (build/Packer examples are parsed only).
+t.test("every example in every command's --help works against the simulator", async (t) => {
+  const world = await startExampleWorld(t);
+  for (const example of helpExamples()) await world.run(example);
+  t.ok(world.admin.requests.some((q) => q.method === 'POST' && q.path.includes('machines/')), 'the deploy examples reached MAAS');
 });

@@ -9,6 +9,8 @@ import type { CreateOptions } from '../../lib/cli/commands/create.js';
 import { startMaasSimulator } from '../../lib/testing/index.js';
 import { cli, runContext } from '../fixtures/cli-harness.js';
 import { tempDir } from '../fixtures/upload-env.js';
+// @ts-expect-error: a plain .mjs script without types
+import { shellLine } from '../../scripts/demo.mjs';
 
 /** Split a line as the user's shell would: real bash, with $PROFILE and friends set to `admin`. */
 function shellWords(line: string): string[] {
@@ -145,4 +147,18 @@ t.test('keep_old follows Django BooleanField: false, 0 and empty are false', asy
   const bad = await cli(['env', 'create', 'name=custom/k', 'architecture=amd64/generic', 'size=big', 'content@=k.dd.gz'], { home, env: { MAAS_API_URL: 'http://127.0.0.1:9/MAAS/', MAAS_API_KEY: 'a:b:c' } });
   t.equal(bad.code, 2);
   t.match(bad.stderr, /size=big is not a whole number of bytes\. Leave size= out/);
+});
+
+// scripts/demo.mjs echoes each command it runs: the same bash reads it back word for word.
+t.test('the demo echoes commands that paste into a shell unchanged', async (t) => {
+  const cases: string[][] = [
+    ['demo', 'boot-resources', 'create', 'name=esxi/8.0', 'title=VMware ESXi 8.0', 'architecture=amd64/generic', 'content@=/tmp/a b/vmware-esxi.dd.gz', '--chunk-size', '4MiB'],
+    ['login', 'demo', 'http://127.0.0.1:5240/MAAS/', '-'],
+    ["title=it's $HOME", 'x;y', ''],
+  ];
+  for (const args of cases) {
+    const line = (shellLine as (a: string[]) => string)(args);
+    t.same(shellWords(line), args, line);
+  }
+  t.equal((shellLine as (a: string[]) => string)(['title=VMware ESXi 8.0']), "title='VMware ESXi 8.0'", 'key=value keeps the key outside the quotes, as people write it');
 });

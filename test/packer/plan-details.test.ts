@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PackerError, PrerequisiteError } from '../../lib/errors/index.js';
@@ -13,6 +13,12 @@ import { planBuild, startPackerBuild } from '../../lib/packer/index.js';
 import { unmetVersionTerms } from '../../lib/packer/version-constraint.js';
 import { esxiLikeFiles, writeFakeIso } from '../fixtures/packer/fake-iso.js';
 import { template } from '../fixtures/packer/paths.js';
+import { execFileSync } from 'node:child_process';
+import { chooseRootPassword, passwordFileFor, randomPassword, writePasswordFile } from '../../lib/packer/root-password.js';
+import { REPO, tempDir } from '../fixtures/inspect/esxi-disk.js';
+import { createHash } from 'node:crypto';
+import { writeProvenanceInput } from '../../lib/packer/provenance-record.js';
+import { defaultTemplateDir } from '../../lib/packer/template-dir.js';
 
 t.test('required_version constraints as hashicorp/go-version reads them', async (t) => {
   t.same(unmetVersionTerms('1.6.6', '>= 1.12.0'), ['>= 1.12.0']);
@@ -83,4 +89,72 @@ t.test('a plan made for other inputs does not drive a build', async (t) => {
   const err = await startPackerBuild({ iso, templateDir: template('file-chain'), outputDir: dir, plan }).done().catch((e: unknown) => e);
   t.type(err, PackerError);
   t.match(err, { code: 'PLAN_MISMATCH', message: /made for other inputs: ISO \(none\)/ });
+});
+
+/**
+ * No image with a public root password: without MAAS_ESXI_ROOT_PASSWORD a
+ * random password is generated that ESXi's rules accept — checked by the recipe's own Python
+ * checker (packer/vmware-esxi/scripts/esxi_password.py), the one the kickstart step applies —
+ * and written once to a 0600 file next to the image.
+ */
+t.test('generated passwords pass ESXi rules as the kickstart step checks them, and differ', async (t) => {
+  const passwords = Array.from({ length: 200 }, () => randomPassword());
+  t.equal(new Set(passwords).size, passwords.length, 'no repeats');
+  const script = `import sys, json\nsys.path.insert(0, ${JSON.stringify(join(REPO, 'packer/vmware-esxi/scripts'))})\nimport esxi_password\nprint(json.dumps([esxi_password.password_problems(p) for p in json.load(sys.stdin)]))`;
+  const problems = JSON.parse(execFileSync('python3', ['-c', script], { input: JSON.stringify(passwords) }).toString()) as string[][];
+  t.same(problems.filter((p) => p.length > 0), [], 'the recipe accepts every one');
+});
+
+t.test('origin: the environment first, then the published default only when asked, else random', async (t) => {
+  t.same(chooseRootPassword({ MAAS_ESXI_ROOT_PASSWORD: 'Maas-Esxi%42x' }, 'MAAS_ESXI_ROOT_PASSWORD', true), { origin: 'environment', generated: undefined });
+  t.same(chooseRootPassword({}, 'MAAS_ESXI_ROOT_PASSWORD', true), { origin: 'published-default', generated: undefined });
+  const random = chooseRootPassword({ MAAS_ESXI_ROOT_PASSWORD: '' }, 'MAAS_ESXI_ROOT_PASSWORD', false);
+  t.equal(random.origin, 'random');
+  t.match(random.generated, /^.{20}$/);
+});
+
+t.test('the password file sits next to the image, mode 0600, also when an older one was 0644', async (t) => {
+  const tmp = tempDir();
+  t.teardown(tmp.remove);
+  const file = passwordFileFor(join(tmp.dir, 'vmware-esxi.dd.gz'));
+  t.equal(file, join(tmp.dir, 'vmware-esxi.root-password'));
+  writeFileSync(file, 'old\n', { mode: 0o644 });
+  await writePasswordFile(file, 'Abc-def-123x');
+  t.equal(statSync(file).mode & 0o777, 0o600);
+  t.equal(readFileSync(file, 'utf8'), 'Abc-def-123x\n');
+});
+
+/**
+ * The provenance input a build prepares for the post-processor (docs/image-inspection.md#provenance):
+ * ISO name, size and sha256 (compared with an independent hash), template, Packer version, the
+ * kickstart snippet's sha256, where the root password came from — never the password.
+ */
+const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+t.test('the record names its inputs and holds no secret', async (t) => {
+  const tmp = tempDir();
+  t.teardown(tmp.remove);
+  const iso = join(tmp.dir, 'VMware-VMvisor-Installer-8.0U3-24022510.x86_64.iso');
+  writeFileSync(iso, Buffer.alloc(300 * 1024, 7));
+  const ks = join(tmp.dir, 'site.ks');
+  writeFileSync(ks, 'keyboard German\n');
+  const path = await writeProvenanceInput(tmp.dir, {
+    iso,
+    isoInfo: { volumeId: 'ESXI-8.0U3-24022510-STANDARD', isEsxi: true, esxiVersion: '8.0U3', build: '24022510', rootEntries: [] },
+    templateDir: defaultTemplateDir(),
+    packerVersion: '1.6.6',
+    kickstartExtra: ks,
+    rootPassword: 'random',
+  });
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  t.same(JSON.parse(readFileSync(path, 'utf8')), {
+    format: 1,
+    maasEsxiVersion: pkg.version,
+    template: { name: 'maas-esxi vmware-esxi', version: pkg.version },
+    iso: { name: 'VMware-VMvisor-Installer-8.0U3-24022510.x86_64.iso', size: 300 * 1024, sha256: sha(iso) },
+    esxi: { version: '8.0U3', build: '24022510' },
+    kickstartExtraSha256: sha(ks),
+    packerVersion: '1.6.6',
+    rootPassword: 'random',
+  });
 });

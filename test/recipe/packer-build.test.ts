@@ -39,3 +39,19 @@ t.test('build with a disk that has a FAT partition 1 yields a .dd.gz with the ho
   t.equal(image.hooks.kind, 'maas-esxi');
   t.match(image.provenance, { ...record, builtAt: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/ });
 });
+
+/**
+ * When the image-modification step fails, the build fails and no .dd.gz is written: the
+ * post-processors are chained, unlike packer-maas's independent blocks that compress anyway
+ * (docs/packer.md, packer-maas issue #225).
+ */
+t.test('a disk without GPT fails the build and leaves no image', { skip }, async (t) => {
+  const dir = t.testdir();
+  const run = await fakeInstallerBuild(dir, { gpt: false });
+  t.equal(run.exitCode, 1, 'packer build fails', { output: run.stdout.slice(-3000) });
+  t.match(run.stdout, /install-curtin-hook: ERROR: .*has no GPT header/);
+  t.match(run.stdout, /,error-count,1/);
+  t.match(run.stdout, /Post-processor failed/);
+  t.notMatch(run.stdout, /type compress/);
+  t.notOk(existsSync(join(run.outDir, 'esxi-test.dd.gz')), 'no .dd.gz written');
+});

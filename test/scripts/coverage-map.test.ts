@@ -58,13 +58,15 @@ t.test('the coverage report maps back to lib/*.ts: a function no test calls is r
 });
 
 // What .taprc's node-arg test/fixtures/child-env.mjs promises: a child marked NO_TAP_HOOK (npm
-// on a scratch copy) runs without tap's hook and its V8 coverage; any other child (the CLI, the
-// simulator: their dist/ code maps back to lib/) keeps them, and so does this test process.
+// on a scratch copy, a shell running the built CLI) and the built CLI itself (bin/maas-esxi.js
+// runs dist/, which the report leaves out) run without tap's hook and its V8 coverage; any other
+// child (one that runs lib/ through the swc loader) keeps them, and so does this test process.
 t.test("a child marked NO_TAP_HOOK runs without tap's coverage hook; others keep it", async (t) => {
   const show = 'process.stdout.write(JSON.stringify([process.env.NODE_OPTIONS ?? null, process.env._TAPJS_PROCESSINFO_COVERAGE_ ?? null]))';
-  const seen = (env?: NodeJS.ProcessEnv) => JSON.parse(spawnSync(process.execPath, ['-e', show], { encoding: 'utf8', env }).stdout) as [string | null, string | null];
+  const seen = (env?: NodeJS.ProcessEnv, args: string[] = []) => JSON.parse(spawnSync(process.execPath, ['-e', show, ...args], { encoding: 'utf8', env }).stdout) as [string | null, string | null];
   t.same(seen({ ...process.env, ...NO_TAP_HOOK }), [null, null], 'no hook, no processinfo variables in the marked child');
   t.same(seen({ ...process.env, ...NO_TAP_HOOK, NODE_OPTIONS: '--max-old-space-size=200' }), ['--max-old-space-size=200', null], "the test's own NODE_OPTIONS stays");
+  t.same(seen(process.env, [resolve('bin/maas-esxi.js'), '--help']), [null, null], 'a child started on the built CLI: no hook, unmarked');
   const [options, coverage] = seen();
   t.match(options, /@tapjs\/processinfo/, 'an unmarked child loads the hook');
   // '1' in `npm test`; '0' in this process too under --disable-coverage.

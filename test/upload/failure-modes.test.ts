@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MaasClient } from '../../lib/client/maas-client.js';
 import { exitCodeFor } from '../../lib/cli/exit-codes.js';
-import { MaasAbortError, MaasAuthError, UploadConflictError, UploadRetryError } from '../../lib/errors/index.js';
+import { MaasAbortError, MaasAuthError, UploadConflictError, UploadRetryError, UploadIntegrityError } from '../../lib/errors/index.js';
 import type { MaasSimulator } from '../../lib/testing/index.js';
 import { fileIdOf, KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
 import { ledgerOf, uploadPuts } from '../fixtures/server-ledger.js';
@@ -223,4 +223,55 @@ t.test('a second client with another state directory does not join a running upl
   t.equal(err.code, 'UPLOAD_BUSY');
   t.equal(tooMuchData(env.sim), 0);
   t.equal(await env.storedSha256(lastPutFileId(env.sim)), image.sha256);
+});
+
+// MAAS checks an OAuth signature's age after its proxy has read the whole body
+// (docs/maas-api.md#the-300-s-window). When a chunk crosses slower than the window, every resend
+// of the same size is refused again: the client must shrink until a chunk crosses well inside
+// the window, say the size it really uses, and complete.
+const MiB = 1024 * KiB;
+const WINDOW_S = 2;
+const LINK = 500_000;
+
+t.test('a 2 s signature window at 500 kB/s with 2 MiB chunks: shrink, complete', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8', signatureWindowS: WINDOW_S });
+  const image = makeImage(tempDir(t), 5 * MiB);
+  env.sim.faults.throttle(LINK);
+  const up = env.client.bootResources.upload(env.options(image, { chunkSize: 2 * MiB }));
+  const warnings: string[] = [];
+  up.on('warning', (w) => warnings.push(w));
+  const result = await up.done();
+  const puts = env.sim.requests.filter((r) => r.method === 'PUT');
+  t.equal(result.file.complete, true);
+  t.equal(await env.storedSha256(fileIdOf(puts.at(-1)!.path)), image.sha256, 'stored sha256 == source');
+  const refused = puts.filter((r) => r.status === 401);
+  t.ok(refused.length >= 1 && refused.length <= 2, `${refused.length} chunk(s) refused as expired, then none`);
+  const accepted = puts.filter((r) => r.status === 200);
+  // Well inside the window: at most half of it at the link's rate.
+  for (const r of accepted) t.ok(r.bodyBytes <= (LINK * WINDOW_S) / 2, `a ${r.bodyBytes}-byte chunk crosses in ${(r.bodyBytes / LINK).toFixed(2)} s`);
+  const said = warnings.map((w) => /sending (\d+)-byte chunks/.exec(w)?.[1]).filter((n) => n !== undefined).map(Number);
+  t.ok(said.length >= 1, 'the client said which size it uses');
+  // The next chunk is the size announced; later ones follow the rate measured on each.
+  const next = puts[puts.indexOf(refused.at(-1)!) + 1];
+  t.equal(next?.bodyBytes, said.at(-1), `the chunk after the refusal is the size announced (${said.at(-1)} bytes)`);
+});
+
+// A sha256 the caller passes that is not the file's: MAAS compares the stored bytes with it at the
+// last chunk and answers "Saved content does not match given SHA256 value."
+// (docs/maas-upload-protocol.md). The error must name that option as the likely cause, not
+// another client, and leave no half-made resource behind.
+t.test('a wrong sha256 option: exit 7, the hint names the option, no resource left', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8' });
+  const image = makeImage(tempDir(t), 300 * KiB);
+  const wrong = '0'.repeat(64);
+  const err = await env.client.bootResources
+    .upload(env.options(image, { sha256: wrong }))
+    .done()
+    .catch((e: unknown) => e);
+  t.ok(err instanceof UploadIntegrityError, String(err));
+  t.equal(exitCodeFor(err as UploadIntegrityError), 7);
+  t.match((err as UploadIntegrityError).hint, `The sha256 option (${wrong}) may not be the file's`);
+  t.notMatch((err as UploadIntegrityError).hint, /nothing else uploads/);
+  const left = (await env.client.bootResources.list()).filter((r) => r.type === 'Uploaded');
+  t.same(left, [], 'the broken resource was deleted');
 });

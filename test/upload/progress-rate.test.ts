@@ -6,6 +6,8 @@
 // trace's own, so the expectation does not come from the code under test.
 import t from 'tap';
 import { ProgressRate, RateMeter } from '../../lib/upload/rate.js';
+import { ProgressThrottle } from '../../lib/upload/progress-throttle.js';
+import { pollUntil } from '../fixtures/poll.js';
 
 const MiB = 1024 * 1024;
 const LINK = 2 * MiB; // bytes per second
@@ -55,4 +57,46 @@ t.test('hashing reports the hash rate', async (t) => {
   const r = rate.observe('hash', MiB, 0, 4 * MiB);
   t.equal(r.rate, MiB);
   t.equal(r.eta, 3);
+});
+
+// A resume or a restart from 0 sends bytesSent back (docs/architecture.md#data-flow-of-an-upload):
+// the progress rate starts a new window there and is never negative.
+t.test('the rate is never negative when the byte count goes back', async (t) => {
+  let now = 0;
+  const meter = new RateMeter(5_000, () => now);
+  meter.record(4_000_000);
+  now = 1_000;
+  meter.record(12_000_000);
+  t.equal(meter.rate(), 8_000_000, 'bytes per second over the window');
+  now = 1_100;
+  meter.record(0);
+  t.equal(meter.rate(), 0, 'restart from 0: unknown, not negative');
+  t.equal(meter.eta(1_000), undefined, 'no ETA without a rate');
+  now = 2_100;
+  meter.record(4_000_000);
+  t.equal(meter.rate(), 4_000_000, 'measured again from the restart');
+});
+
+// A slow link's burst: the kernel takes a chunk's slices at once, then nothing moves for seconds.
+// The last event of a burst must reach the listener when the window ends, not be dropped.
+t.test('progress throttle: one event per window, the last of a burst sent at its end, a forced one at once', async (t) => {
+  const sent: number[] = [];
+  const throttle = new ProgressThrottle<number>((n) => sent.push(n), 50);
+  t.teardown(() => throttle.stop());
+  throttle.push(1);
+  throttle.push(2);
+  throttle.push(3);
+  t.same(sent, [1], 'the first at once, the rest held');
+  await pollUntil('the held event', () => sent.length === 2, { timeoutMs: 5_000 });
+  t.same(sent, [1, 3], 'the latest of the burst when the window ends; 2 superseded');
+  throttle.push(4);
+  throttle.push(5, true);
+  t.same(sent, [1, 3, 5], 'forced: at once, and the held one (4) dropped as stale');
+  await new Promise((r) => setTimeout(r, 120));
+  t.same(sent, [1, 3, 5], 'nothing stale sent afterwards');
+  throttle.push(6);
+  throttle.push(7);
+  throttle.stop();
+  await new Promise((r) => setTimeout(r, 120));
+  t.same(sent, [1, 3, 5, 6], 'stop() drops what was held');
 });

@@ -3,16 +3,10 @@
 // #integrity-errors, docs/maas-api.md#the-300-s-window), written out per row, not computed.
 import t from 'tap';
 import type { MaasEra } from '../../lib/resources/types.js';
-import {
-  COMPLETE_FILE,
-  decideAfterFailure,
-  NO_SPACE,
-  SHA_MISMATCH,
-  TOO_MUCH_DATA,
-  type Failure,
-  type RetryAction,
-  type RetryState,
-} from '../../lib/upload/retry-decision.js';
+import { COMPLETE_FILE, decideAfterFailure, NO_SPACE, SHA_MISMATCH, TOO_MUCH_DATA, type Failure, type RetryAction, type RetryState } from '../../lib/upload/retry-decision.js';
+import { exitCodeFor } from '../../lib/cli/exit-codes.js';
+import { UploadRetryError } from '../../lib/errors/index.js';
+import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
 
 const ERAS: MaasEra[] = ['3.4', '3.7', '3.8'];
 const MiB = 1024 * 1024;
@@ -88,4 +82,108 @@ t.test('the delay is full jitter: anywhere from 0 to the ceiling', async (t) => 
   t.same(decideAfterFailure(s, failure, () => 0), { type: 'resend', delayMs: 0 });
   t.same(decideAfterFailure(s, failure, () => 0.5), { type: 'resend', delayMs: 200 });
   t.same(decideAfterFailure({ ...s, attempts: 9, policy: { ...policy, retries: 20 } }, failure, top), { type: 'resend', delayMs: 1000 }, 'capped at maxMs');
+});
+
+// The edges of the retry decision that the era table above does not reach:
+// the expired-signature arithmetic (docs/maas-api.md#the-300-s-window, "chunks cross in a third
+// of the window"), which failures count as integrity answers, and the budget's bounds
+// (docs/architecture.md#where-the-retry-decision-lives). Each expected value is worked out by hand.
+const KiB64 = 64 * 1024;
+const edgeState = (over: Partial<RetryState> = {}): RetryState => ({
+  era: '3.7',
+  offset: 4 * MiB,
+  attempts: 1,
+  recreated: false,
+  repeatedFirstChunk: false,
+  chunkSize: 8 * MiB,
+  crossingMs: 100_000,
+  policy: { baseMs: 100, maxMs: 10_000, retries: 3 },
+  ...over,
+});
+const expired = (text: string, elapsedMs: number | undefined, handedOver: number | undefined = 8 * MiB): Failure => ({
+  during: 'put-not-applied',
+  status: 401,
+  text,
+  kind: 'expired',
+  elapsedMs,
+  handedOver,
+});
+const stated = (given: number, now: number, threshold: number): string => `Expired timestamp: given ${given} and now ${now} has a greater difference than threshold ${threshold}`;
+
+t.test('expired signature: window and lateness from MAAS text, rate from the attempt', async (t) => {
+  // 8 MiB in 20 s = 419,430.4 B/s; no numbers in the text: the window is the crossing, 20 s; a
+  // third is 6,666 ms → 2,795,923 B → 42 × 64 KiB.
+  t.same(decideAfterFailure(edgeState(), expired('Expired timestamp', 20_000), top), { type: 'shrink', chunkSize: 42 * KiB64, crossingMs: 6_666 });
+  // late 12 s, crossing 10 s: 10 + 2 is not below 12, so the crossing was slow: shrink (window 10 s → 3,333 ms; 838,861 B/s → 2,795,923 B → 42 chunks of 64 KiB).
+  t.same(decideAfterFailure(edgeState(), expired(stated(1000, 1012, 10), 10_000), top), { type: 'shrink', chunkSize: 42 * KiB64, crossingMs: 3_333 });
+  // 1 ms quicker and the 2 s rounding explains the rest: clock skew, resend at once.
+  t.same(decideAfterFailure(edgeState(), expired(stated(1000, 1012, 10), 9_999), top), { type: 'resend', delayMs: 0 });
+});
+
+t.test('expired signature: the crossing time never grows, never reaches 0, and chunks stay 64 KiB to the configured size', async (t) => {
+  t.same(decideAfterFailure(edgeState({ crossingMs: 2_000 }), expired(stated(1000, 1030, 30), 30_000), top), { type: 'shrink', chunkSize: 8 * KiB64, crossingMs: 2_000 }, 'narrowed before: stays narrow (279,620 B/s × 2 s = 559,241 B → 8 × 64 KiB)');
+  t.same(decideAfterFailure(edgeState(), expired(stated(1000, 1003, 0), 3_000), top), { type: 'shrink', chunkSize: KiB64, crossingMs: 1 }, 'a 0 s window: 1 ms, the smallest chunk');
+  t.same(decideAfterFailure(edgeState(), expired(stated(1000, 1001, 0), undefined), top), { type: 'shrink', chunkSize: 8 * MiB, crossingMs: 1 }, 'no timing known: no rate, the configured size');
+  t.same(decideAfterFailure(edgeState(), expired(stated(1000, 1030, 30), 30_000, 0), top), { type: 'shrink', chunkSize: 8 * MiB, crossingMs: 10_000 }, 'nothing handed over: no rate');
+  t.same(decideAfterFailure(edgeState({ chunkSize: 16 * MiB }), expired(stated(1000, 1030, 30), 30_000, 0), top), { type: 'shrink', chunkSize: 10 * MiB, crossingMs: 10_000 }, 'never above 10 MiB');
+});
+
+t.test('an expired signature on the offset read is no slow chunk: back off and read again', async (t) => {
+  t.same(decideAfterFailure(edgeState({ attempts: 2 }), { ...expired(stated(1, 400, 300), 100), during: 'read' }, top), { type: 'resend', delayMs: 200 });
+});
+
+t.test('integrity texts count only as the answer to a chunk MAAS refused', async (t) => {
+  const put = { status: 400, text: TOO_MUCH_DATA, kind: 'rejected' } as const;
+  t.same(decideAfterFailure(edgeState(), { ...put, during: 'put-not-applied' }, top), { type: 'recreate' });
+  t.same(decideAfterFailure(edgeState(), { ...put, during: 'read' }, top), { type: 'give-up', reason: 'rejected' }, 'the same text on a read: a refusal');
+  t.same(decideAfterFailure(edgeState(), { ...put, during: 'put-not-applied', status: 409 }, top), { type: 'give-up', reason: 'rejected' }, 'another status: a refusal');
+  t.same(decideAfterFailure(edgeState(), { during: 'put-not-applied', status: 409, text: COMPLETE_FILE, kind: 'rejected' }, top), { type: 'give-up', reason: 'rejected' });
+  t.same(decideAfterFailure(edgeState({ era: '3.8', offset: 1 }), { ...put, during: 'put-not-applied' }, top), { type: 'recreate' }, '3.8 past the first byte: a real overflow');
+  t.same(decideAfterFailure(edgeState({ era: '3.8', offset: 0 }), { ...put, text: 'Saved content does not match given SHA256 value.', during: 'put-not-applied' }, top), { type: 'recreate' }, "3.8's repeat is for too much data only");
+  t.same(decideAfterFailure(edgeState({ recreated: true }), { ...put, kind: 'not-found', during: 'put-not-applied', text: 'No space left on device' }, top), { type: 'give-up', reason: 'no-space' }, 'no space wins over the error class');
+});
+
+t.test('the budget: retries + 1 failures in a row; a lost connection waits only the first time', async (t) => {
+  const lost: Failure = { during: 'put-not-applied', status: undefined, text: '', kind: 'transient' };
+  t.same(decideAfterFailure(edgeState({ attempts: 3 }), lost, top), { type: 'resend', delayMs: 400 }, 'the last allowed retry (100 × 2²)');
+  t.same(decideAfterFailure(edgeState({ attempts: 4 }), lost, top), { type: 'give-up', reason: 'retries-exhausted' });
+  t.same(decideAfterFailure(edgeState({ attempts: 2 }), lost, top), { type: 'resend', delayMs: 200 }, 'the second lost connection in a row backs off');
+  t.same(decideAfterFailure(edgeState({ attempts: 1 }), { ...lost, status: 503 }, top), { type: 'resend', delayMs: 100 }, "MAAS's own answer backs off from the first");
+  t.same(decideAfterFailure(edgeState({ attempts: 3 }), { ...lost, during: 'short' }, top), { type: 'resend', delayMs: 0 }, 'a short file: read again at once');
+  t.same(decideAfterFailure(edgeState({ attempts: 4 }), { ...lost, kind: 'aborted' }, top), { type: 'give-up', reason: 'aborted' }, 'Ctrl-C is Ctrl-C, budget or not');
+});
+
+// One retry budget, honoured. `backoff.retries` bounds the failed attempts in a
+// row of an upload — chunk PUTs and the offset reads between them together — and MaasApiClient
+// does not retry those reads on its own (its loop around ours multiplied the two budgets).
+const RESOURCE = /^\/MAAS\/api\/2\.0\/boot-resources\/\d+\/$/;
+
+t.test('every PUT answered 503: backoff.retries 3 means 4 PUTs, then exit 5', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8' });
+  const image = makeImage(tempDir(t), 300 * KiB);
+  env.sim.faults.add({ match: { method: 'PUT', times: Infinity }, action: { type: 'status', status: 503, body: 'Service Unavailable' } });
+  const err = await env.client.bootResources.upload(env.options(image, { backoff: { baseMs: 5, maxMs: 20, retries: 3 } })).done().catch((e: unknown) => e);
+  t.ok(err instanceof UploadRetryError, 'gave up with UploadRetryError');
+  t.equal(exitCodeFor(err), 5);
+  t.equal(env.sim.requests.filter((r) => r.method === 'PUT').length, 4, '1 attempt + 3 retries');
+});
+
+t.test('a reset chunk, then every offset read answered 503: the reads count against the same budget', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8' });
+  const image = makeImage(tempDir(t), 300 * KiB);
+  env.sim.faults.add({ match: { method: 'PUT', times: Infinity }, action: { type: 'cut', afterBytes: 1000, apply: false } });
+  env.sim.faults.add({ match: { method: 'GET', path: RESOURCE, times: Infinity }, action: { type: 'status', status: 503, body: 'Service Unavailable' } });
+  const err = await env.client.bootResources.upload(env.options(image, { backoff: { baseMs: 5, maxMs: 20, retries: 3 } })).done().catch((e: unknown) => e);
+  t.ok(err instanceof UploadRetryError, 'gave up with UploadRetryError');
+  const puts = env.sim.requests.filter((r) => r.method === 'PUT').length;
+  const reads = env.sim.requests.filter((r) => r.method === 'GET' && RESOURCE.test(r.path)).length;
+  t.equal(puts + reads, 4, `4 failed requests in all (${puts} PUT, ${reads} reads)`);
+});
+
+t.test('`retries` overrides backoff.retries', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8' });
+  const image = makeImage(tempDir(t), 300 * KiB);
+  env.sim.faults.add({ match: { method: 'PUT', times: Infinity }, action: { type: 'status', status: 503, body: 'Service Unavailable' } });
+  await env.client.bootResources.upload(env.options(image, { retries: 1, backoff: { baseMs: 5, maxMs: 20, retries: 3 } })).done().catch(() => undefined);
+  t.equal(env.sim.requests.filter((r) => r.method === 'PUT').length, 2, '1 attempt + 1 retry');
 });

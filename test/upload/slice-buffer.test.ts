@@ -4,6 +4,7 @@
 // file's, computed from the file here.
 import t from 'tap';
 import { fileIdOf, KiB, makeImage, sha256Of, tempDir, uploadEnv } from '../fixtures/upload-env.js';
+import { readBuffer } from '../../lib/upload/read-buffer.js';
 
 const MiB = 1024 * KiB;
 
@@ -21,4 +22,16 @@ t.test('5 MiB chunks of ten slices each, cuts inside slices: the stored bytes ar
   t.equal(result.retries, 2);
   const put = [...env.sim.requests].reverse().find((r) => r.method === 'PUT')!;
   t.equal(await env.storedSha256(fileIdOf(put.path)), image.sha256, 'the server holds exactly the file');
+});
+
+// Read buffers start 64 bytes into their own allocation, never where Node's allocator put it
+// (page-aligned for these sizes): lib/upload/read-buffer.ts; the cost is measured by
+// `BENCH_ONLY=align node bench/run.mjs`, not here.
+t.test('a read buffer is its own allocation, entered 64 bytes in', async (t) => {
+  for (const bytes of [128 * 1024, 512 * 1024, 1024 * 1024]) {
+    const b = readBuffer(bytes);
+    t.equal(b.length, bytes, `${bytes} bytes usable`);
+    t.equal(b.byteOffset, 64, 'starts 64 bytes past the allocation (so not at its page-aligned start)');
+    t.equal(b.buffer.byteLength, bytes + 64, 'not a slice of the shared pool');
+  }
 });

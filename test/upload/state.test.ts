@@ -1,10 +1,13 @@
 import t from 'tap';
-import { statSync, writeFileSync, readdirSync } from 'node:fs';
+import { statSync, writeFileSync, readdirSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { HashCache, sha256File } from '../../lib/upload/hash.js';
 import { fingerprintId, UploadStateStore, type UploadState } from '../../lib/upload/state-store.js';
 import { defaultStateDir } from '../../lib/upload/state-dir.js';
+import { BootResourceUpload } from '../../lib/upload/uploader.js';
+import { KiB, makeImage, tempDir, uploadEnv } from '../fixtures/upload-env.js';
+import { writeFileAtomic } from '../../lib/upload/atomic-file.js';
 
 t.test('state dir follows XDG_STATE_HOME, default ~/.local/state/maas-esxi', async (t) => {
   t.equal(defaultStateDir({ XDG_STATE_HOME: '/s' }, '/home/u'), '/s/maas-esxi');
@@ -55,4 +58,60 @@ t.test('sha256 is streamed and cached by (dev, inode, size, mtime)', async (t) =
   t.equal(await cache.get(st), expected);
   t.equal(await cache.get({ ...st, mtimeMs: st.mtimeMs + 1, dev: st.dev, ino: st.ino, size: st.size }), undefined, 'a changed mtime misses');
   t.equal(statSync(cache.path).mode & 0o777, 0o600);
+});
+
+// The resume state stays crash-safe (the chunk in flight is recorded before it is sent)
+// but costs one small write + rename per chunk, not two.
+const CHUNK = 64 * KiB;
+
+class CountingStore extends UploadStateStore {
+  saves: Array<{ durable: boolean; inFlight: UploadState['inFlight'] }> = [];
+  override async save(state: UploadState, durable = true): Promise<void> {
+    this.saves.push({ durable, inFlight: state.inFlight && { ...state.inFlight } });
+    await super.save(state, durable);
+  }
+}
+
+t.test('a clean upload writes its state once per chunk (plus once at create), each recording the chunk in flight', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8' });
+  const image = makeImage(tempDir(t), 900 * KiB);
+  const store = new CountingStore(env.stateDir);
+  const result = await new BootResourceUpload({ api: env.client.api, resources: env.client.bootResources, store }, env.options(image)).done();
+  const chunks = Math.ceil(image.size / CHUNK);
+  t.equal(result.file.complete, true);
+  t.equal(env.sim.requests.filter((r) => r.method === 'PUT').length, chunks, `${chunks} PUTs`);
+  const perChunk = store.saves.filter((s) => !s.durable);
+  t.equal(perChunk.length, chunks, 'one (unsynced) write per chunk');
+  t.ok(perChunk.every((s) => s.inFlight !== undefined), 'each one records the chunk about to go');
+  t.equal(store.saves.length - chunks, 1, 'and one durable write when the resource is created');
+});
+
+// The state file's atomic write (lib/upload/atomic-file.ts): one open, write, close and rename,
+// done before the call returns (no thread-pool hand-overs per chunk), crash-safe, 0600.
+t.test('the file is in place when the call returns, before its promise is awaited', async (t) => {
+  const dir = t.testdir({});
+  const path = join(dir, 'uploads', 'a.json');
+  const pending = writeFileAtomic(path, '{"offset":1}\n', false);
+  t.equal(readFileSync(path, 'utf8'), '{"offset":1}\n', 'written synchronously');
+  await pending;
+  t.equal(statSync(path).mode & 0o777, 0o600);
+  t.equal(statSync(join(dir, 'uploads')).mode & 0o777, 0o700);
+});
+
+t.test('a directory removed between two saves is made again', async (t) => {
+  const dir = t.testdir({});
+  const path = join(dir, 'uploads', 'a.json');
+  await writeFileAtomic(path, 'one', false);
+  rmSync(join(dir, 'uploads'), { recursive: true });
+  await writeFileAtomic(path, 'two', false);
+  t.equal(readFileSync(path, 'utf8'), 'two');
+  t.same(readdirSync(join(dir, 'uploads')), ['a.json'], 'no temp file left');
+});
+
+t.test('a failed rename keeps the old content and leaves no temp file', async (t) => {
+  const dir = t.testdir({});
+  const path = join(dir, 'busy');
+  mkdirSync(join(path, 'inside'), { recursive: true });
+  await t.rejects(writeFileAtomic(path, 'new'), { code: /EISDIR|ENOTEMPTY|EEXIST|EPERM/ });
+  t.same(readdirSync(dir), ['busy'], 'only what was there');
 });
