@@ -93,6 +93,24 @@ t.test('--only runs exactly its groups, less what --leave-out names; an unknown 
   t.match(unknown.stderr, /--only: unknown group 'nodelines'; use one or more of /);
 });
 
+t.test('--only whose files are all left out is a usage error: tap is not started (it would run every file)', async (t) => {
+  const r = runTests(t, ['--only', 'zsh', '--leave-out', 'zsh']);
+  t.equal(r.status, 2);
+  t.match(r.stderr, /maas-esxi tests: --only zsh: nothing to run, every file of it is left out \(zsh\)\. Drop it from --leave-out, or install the tools named above\.\n$/);
+  t.equal(r.tapArgs, undefined, 'tap did not run');
+  const one = runTests(t, ['--only', 'zsh']);
+  t.match(one.stderr, /--only\), 1 file, coverage gate relaxed/, 'one file, not "1 files"');
+});
+
+t.test('named test files alone: the whole-suite coverage gate is relaxed, and said so', async (t) => {
+  const r = runTests(t, ['test/upload/hash.test.ts']);
+  t.equal(r.status, 0);
+  t.same(r.tapArgs, ['--allow-incomplete-coverage', 'test/upload/hash.test.ts']);
+  t.match(r.stderr, /only the named test files: the coverage gate, which is for the whole suite, is relaxed/);
+  const grep = runTests(t, ['--grep', 'x']);
+  t.same(grep.tapArgs, ['--grep', 'x'], 'options alone keep the gate');
+});
+
 t.test('--leave-out=GROUP and repeated flags add up', async (t) => {
   const r = runTests(t, ['--leave-out=openssl', '--leave-out', 'file']);
   t.equal(r.status, 0);
