@@ -173,7 +173,7 @@ if (only.length > 0) {
   process.stderr.write(`\nmaas-esxi tests: only the ${only.map((g) => g.name).join(', ')} suites as asked (--only), ${chosen.length} file${chosen.length === 1 ? '' : 's'}, coverage gate relaxed.\n\n`);
   if (excluded.length === 0) args.push('--allow-incomplete-coverage');
 }
-// `npm test -- test/x.test.ts`: a few files cover a fraction of lib/, and .taprc's gate is for the
+// `npm test -- FILE.test.ts`: a few files cover a fraction of lib/, and .taprc's gate is for the
 // whole suite; without this the run fails on the gate after every test passed, and says not why.
 const named = rest.filter((a) => /\.test\.[cm]?[jt]s$/.test(a));
 if (named.length > 0 && !rest.includes('--disable-coverage') && !args.includes('--allow-incomplete-coverage')) {
