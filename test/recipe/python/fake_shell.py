@@ -57,13 +57,18 @@ fi
 """
 
 
-# Asks the NetworkServer: a reply FIFO of this call's own, the request, then the answer (sh that
-# prints the stdout/stderr and exits with the code) run here.
+# Asks the NetworkServer: a reply FIFO of this call's own (the server removes it once open), the
+# request, then the answer (sh that prints the stdout/stderr and exits with the code) run here.
+# The answer is read with the shell's own `read`, line by line, not a `cat` process per call.
 _SERVED = """reply=%(requests)s.$$
 mkfifo -m 600 "$reply"
 printf '%%s\\0' "$reply" "$#" "$@" >%(requests)s
-answer=$(cat "$reply")
-rm -f "$reply"
+answer=
+while IFS= read -r part; do
+  answer="$answer$part
+"
+done <"$reply"
+answer="$answer$part"
 eval "$answer"
 echo "fake esxcli: no answer from the NetworkServer" >&2
 exit 70

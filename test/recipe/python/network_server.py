@@ -59,6 +59,7 @@ class NetworkServer(object):
         descriptor = _open_reply(reply)
         if descriptor is None:
             return
+        os.unlink(reply)  # the caller has it open: the FIFO goes without an `rm` process
         with os.fdopen(descriptor, "w") as handle:
             handle.write(fake_shell.answer(response))
 

@@ -4,7 +4,7 @@ import os
 import subprocess
 import unittest
 
-from fake_esxi_network import image_state
+from fake_esxi_network import Network, image_state
 from fake_host import FakeHost
 
 NICS = [("vmnic0", "52:54:00:12:34:56"), ("vmnic1", "52:54:00:12:34:57")]
@@ -55,7 +55,7 @@ class FakeShellTest(unittest.TestCase):
             self.assertEqual((refused.returncode, refused.stdout, refused.stderr),
                              (1, b"", b"Cannot remove vSwitch0: a VMkernel NIC uses it\n"))
             listed = self.run_fake(host, ["esxcli", "--formatter=csv", "network", "nic", "list"])
-            self.assertEqual(listed.returncode, 0)
+            self.assertEqual((listed.returncode, listed.stdout.decode("utf-8")), (0, Network(host.network()).nic_list()))
             self.assertEqual([line.split(",")[8] for line in listed.stdout.decode("utf-8").splitlines()[1:]],
                              ["vmnic0", "vmnic1"])
             self.assertEqual(self.run_fake(host, SWITCHES).stdout, b"canned\n")  # a canned line wins
