@@ -1,12 +1,11 @@
-"""What a recorded command's sh script (fake_shell.py) hands over: the answers that need logic.
+"""What a recorded command's sh script (fake_shell.py) hands over: the fake device's mount.
 
 Run as `python3 -S fake_command.py NAME ARG...` by the script FakeHost installs under the
 command's name, which has already logged the call and answered every command line that has a
 canned response. Here (stdlib only, and no json: a process per call):
 - with FAKE_ESXI_MOUNT_ROOT set, `mount -t vfat /dev/X DIR` / `umount DIR` copy the fake
-  device directory MOUNT_ROOT/X into DIR and back, so what a hook writes can be inspected;
-- with FAKE_ESXI_NETWORK set (a network state file), `esxcli network ...` is answered by the
-  stateful fake in fake_esxi_network; a command it does not model succeeds silently.
+  device directory MOUNT_ROOT/X into DIR and back, so what a hook writes can be inspected.
+The stateful `esxcli network` fake is answered in the test process (network_server.py).
 """
 
 import os
@@ -47,15 +46,6 @@ def main():
     mount_root = os.environ.get("FAKE_ESXI_MOUNT_ROOT")
     if name in ("mount", "umount") and mount_root:
         return (mount if name == "mount" else umount)(mount_root, argv)
-    network_state = os.environ.get("FAKE_ESXI_NETWORK")
-    if name == "esxcli" and network_state:
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        import fake_esxi_network
-        answer = fake_esxi_network.run(network_state, argv[1:])
-        if answer is not None:
-            sys.stdout.write(answer[1])
-            sys.stderr.write(answer[2])
-            return answer[0]
     return 0
 
 

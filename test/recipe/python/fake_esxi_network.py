@@ -1,7 +1,7 @@
 """A stateful fake of ESXi's `esxcli network` (standard vSwitches, port groups, vmks, DNS).
 
-Used by fake_command when a FakeHost has a network state (a file in marshal's format:
-each `esxcli network` call is a process of its own, and importing json costs it ~15 ms):
+Used by network_server when a FakeHost has a network state (a file in marshal's format,
+kept from when each `esxcli network` call was a Python process of its own):
 commands change that state and the list commands answer from it, in the
 CSV layout of the recorded `esxcli --formatter=csv` output under
 test/fixtures/recipe/esxi/, so a test can check what the host is left with

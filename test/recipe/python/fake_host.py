@@ -9,6 +9,7 @@ import tempfile
 
 import fake_esxi_network
 import fake_shell
+from network_server import NetworkServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
@@ -59,10 +60,12 @@ class FakeHost(object):
         self.responses = dict(responses or {})
         self.mount_root = mount_root
         self.network_state = None
+        self.server = None
         if network is not None:  # a fake_esxi_network state: esxcli network becomes stateful
             self.network_state = os.path.join(self.dir, "network.state")
             # Through JSON first, as the state was kept before: tuples become lists.
             fake_esxi_network.save(self.network_state, json.loads(json.dumps(network)))
+            self.server = NetworkServer(self.dir, self.network_state)
         self.write_scripts()
         open(self.log, "w").close()
         self.saved_env = None
@@ -73,10 +76,9 @@ class FakeHost(object):
             hand_over = None  # what fake_command.py answers, with the settings it needs
             if name in ("mount", "umount") and self.mount_root:
                 hand_over = {"FAKE_ESXI_MOUNT_ROOT": self.mount_root}
-            elif name == "esxcli" and self.network_state:
-                hand_over = {"FAKE_ESXI_NETWORK": self.network_state}
+            served = self.server.requests if name == "esxcli" and self.server else None
             fake_shell.write_script(os.path.join(self.bin, name), fake_shell.script(
-                name, self.responses, sys.executable, FAKE_COMMAND, hand_over))
+                name, self.responses, sys.executable, FAKE_COMMAND, hand_over, served))
 
     def respond(self, command, stdout="", rc=0, stderr=""):
         self.responses[command] = {"stdout": stdout, "rc": rc, "stderr": stderr}
@@ -109,6 +111,8 @@ class FakeHost(object):
         return self
 
     def __exit__(self, *exc):
+        if self.server is not None:
+            self.server.stop()
         os.environ.clear()
         os.environ.update(self.saved_env)
         shutil.rmtree(self.dir, ignore_errors=True)

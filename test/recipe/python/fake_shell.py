@@ -5,9 +5,10 @@ of them per `npm test`, ~35 ms of CPU each to start Python and import json.
 A shell script starts in ~2 ms. FakeHost writes one script per command name
 with that name's canned answers inlined as a `case` on the command line; the
 script logs its argv (and stdin, when it is a pipe) and prints the answer.
-What a script cannot answer from its table (mount/umount copying a fake
-device, `esxcli network` against the stateful fake_esxi_network) it hands to
-fake_command.py, which keeps that logic in one place.
+What a script cannot answer from its table it hands over: mount/umount copying
+a fake device to fake_command.py, `esxcli` against the stateful
+fake_esxi_network to the FakeHost's NetworkServer (network_server.py) through
+FIFOs, without a Python start per call.
 
 Log record (NUL-terminated fields): the argv count N, N argv words, then
 "-" for no stdin or "+" followed by the stdin text. Two limits, neither met by
@@ -24,7 +25,7 @@ def quote(text):
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def _answer(response):
+def answer(response):
     """The case arm's body: print the canned stdout/stderr, exit with its code."""
     if not isinstance(response, dict):  # a plain string is the command's stdout
         response = {"stdout": response}
@@ -56,22 +57,43 @@ fi
 """
 
 
-def script(name, responses, python, fake_command, hand_over):
+# Asks the NetworkServer: a reply FIFO of this call's own (the server removes it once open), the
+# request, then the answer (sh that prints the stdout/stderr and exits with the code) run here.
+# The answer is read with the shell's own `read`, line by line, not a `cat` process per call.
+_SERVED = """reply=%(requests)s.$$
+mkfifo -m 600 "$reply"
+printf '%%s\\0' "$reply" "$#" "$@" >%(requests)s
+answer=
+while IFS= read -r part; do
+  answer="$answer$part
+"
+done <"$reply"
+answer="$answer$part"
+eval "$answer"
+echo "fake esxcli: no answer from the NetworkServer" >&2
+exit 70
+"""
+
+
+def script(name, responses, python, fake_command, hand_over, served=None):
     """The sh fake for one command name.
 
     responses: command line -> answer (a dict with stdout/stderr/rc, or the stdout alone).
     hand_over: None, or the environment fake_command.py needs for what this name answers with
-    logic: mount/umount then always go there (the device copy), esxcli when no answer is canned.
+    logic: mount/umount then always go there (the device copy).
+    served: None, or the NetworkServer's request FIFO, which answers what no canned answer does.
     """
-    if hand_over is None:
+    if served is not None:
+        tail = _SERVED % {"requests": quote(served)}
+    elif hand_over is None:
         tail = "exit 0\n"  # a command line without an answer succeeds silently
     else:
         settings = "".join("export %s=%s\n" % (key, quote(value)) for key, value in sorted(hand_over.items()))
         tail = "%sexec %s -S %s \"$@\"\n" % (settings, quote(python), quote(fake_command))
         if name in ("mount", "umount"):
             return _PROLOGUE + tail
-    arms = ["  %s) %s;;\n" % (quote(line), _answer(answer))
-            for line, answer in sorted(responses.items())
+    arms = ["  %s) %s;;\n" % (quote(line), answer(reply))
+            for line, reply in sorted(responses.items())
             if line.split(" ", 1)[0] == name]
     table = "case \"$line\" in\n%sesac\n" % "".join(arms) if arms else ""
     return _PROLOGUE + table + tail
