@@ -203,7 +203,7 @@ async function readRegions(deps: LocateDeps, o: UploadOptions, on: LocateEvents)
  * Without saved state, look for an uploaded resource with the same name and architecture whose
  * file has the same sha256 and size. ≤3.7 stores `custom/x` as `x`.
  */
-async function findOnServer(deps: LocateDeps, o: UploadOptions, sha256: string, size: number): Promise<Located['found']> {
+export async function findOnServer(deps: LocateDeps, o: UploadOptions, sha256: string, size: number): Promise<Located['found']> {
   const candidates = (await deps.resources.list('uploaded', o.signal)).filter((r) => sameNameAndArchitecture(r, o));
   for (const summary of candidates) {
     const resource = await deps.resources.read(summary.id, o.signal);

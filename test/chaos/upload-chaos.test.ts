@@ -33,8 +33,9 @@ t.test('chaos: fault schedules never corrupt, re-send an applied chunk or report
       await runSchedule(s, [main, second], CHUNK);
     }),
     // Shrinking stays on: a failure is reported as the smallest schedule that still fails.
-    // fast-check counts the examples among numRuns.
-    { numRuns: (PATH ? 0 : fixed.length) + RUNS, seed: SEED, ...(PATH ? { path: PATH } : {}), examples: PATH ? [] : fixed.map((s) => [s] as [Schedule]), timeout: 60_000 },
+    // fast-check counts the examples among numRuns, and a replayed path indexes the runs with
+    // the examples first: a replay keeps them, or the path points past the runs.
+    { numRuns: fixed.length + RUNS, seed: SEED, ...(PATH ? { path: PATH } : {}), examples: fixed.map((s) => [s] as [Schedule]), timeout: 60_000 },
   );
   if (details.failed) {
     const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);

@@ -275,3 +275,23 @@ t.test('a wrong sha256 option: exit 7, the hint names the option, no resource le
   const left = (await env.client.bootResources.list()).filter((r) => r.type === 'Uploaded');
   t.same(left, [], 'the broken resource was deleted');
 });
+
+// The create POST is not idempotent (docs/maas-upload-protocol.md#creating-the-resource): a
+// connection lost before MAAS answered leaves it unknown whether MAAS created the resource. The
+// uploader looks for it (name, architecture, sha256) before posting again, so neither a second
+// resource nor a failed upload follows. Found by the chaos suite: a region restart during the
+// second client's POST (seed 1879979501).
+for (const applied of [true, false]) {
+  t.test(`2d. the connection drops during the create POST (${applied ? 'MAAS created it' : 'nothing created'}): one resource, uploaded`, async (t) => {
+    const env = await uploadEnv(t, { era: '3.8' });
+    const image = makeImage(tempDir(t), 300 * KiB);
+    env.sim.faults.add({ match: { method: 'POST', path: /boot-resources\/$/, nth: 1 }, action: applied ? { type: 'cut', apply: true } : { type: 'cut', afterBytes: 0, apply: false } });
+    const result = await env.client.bootResources.upload(env.options(image)).done();
+    const posts = env.sim.requests.filter((q) => q.method === 'POST' && /boot-resources\/$/.test(q.path));
+    t.equal(posts.length, applied ? 1 : 2, applied ? 'no second POST: the created resource was found' : 'posted again once nothing was found');
+    const resources = (await env.client.bootResources.list('uploaded')).filter((r) => r.name === result.resource.name);
+    t.equal(resources.length, 1, 'one resource of that name');
+    t.equal(result.file.complete, true);
+    t.equal(await env.storedSha256(lastPutFileId(env.sim)), image.sha256, 'stored sha256 == source');
+  });
+}
