@@ -3,7 +3,7 @@
 // sha256 and size but no content, the file is the one with our sha256, and a file MAAS already
 // holds complete (3.4 with the same content) is reported, not sent.
 import t from 'tap';
-import { UploadIntegrityError } from '../../lib/errors/index.js';
+import { MaasNetworkError, UploadIntegrityError } from '../../lib/errors/index.js';
 import { createResource, newSession } from '../../lib/upload/create-resource.js';
 import { fakeUpload, OTHER_SHA, SHA } from '../fixtures/fake-upload.js';
 
@@ -67,4 +67,23 @@ t.test('MAAS answers without our file: an integrity error, nothing saved', async
   t.same([e.constructor, e.message], [UploadIntegrityError, `MAAS created resource 8 but it has no file with sha256 ${SHA}.`]);
   t.match(e.hint, /check its logs/);
   t.same(log.saves, []);
+});
+
+t.test('a create POST that never gets an answer: look, post again, back off as the policy says, and give up after its retries', async (t) => {
+  const { ctx, s, log } = fakeUpload({ backoff: { baseMs: 20, maxMs: 10_000, retries: 3 } });
+  const lost = new MaasNetworkError('Cannot reach 127.0.0.1:1: socket hang up (ECONNRESET)');
+  let posts = 0;
+  let looks = 0;
+  ctx.deps.resources = {
+    create: async () => {
+      posts += 1;
+      throw lost;
+    },
+    list: async () => ((looks += 1), []),
+  } as unknown as typeof ctx.deps.resources;
+  await t.rejects(createResource(ctx, s.located), lost, "the last POST's error");
+  t.equal(posts, 4, 'the first POST and three more');
+  t.equal(looks, 3, 'each POST after the first comes after a look found nothing');
+  t.same(log.retries.map((r) => r.attempt), [1, 2, 3]);
+  log.retries.forEach((r, i) => t.ok(r.delayMs <= 20 * 2 ** i, `retry ${i + 1} waits within the policy's ${20 * 2 ** i} ms`));
 });
