@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 /** What tsc writes for each lib/ source (tsconfig.json: declaration and sourceMap, no declarationMap). */
 const OUTPUTS = ['.js', '.js.map', '.d.ts'];
-export const BUILD_INFO = '.tsbuildinfo';
+const BUILD_INFO = '.tsbuildinfo';
 
 /**
  * Given the sources (`a/b.ts`, relative to lib/) and the files in dist/ (relative to it): the

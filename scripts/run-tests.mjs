@@ -105,6 +105,9 @@ function filesMatching(pattern) {
   return names.filter((n) => re.test(n)).sort().map((n) => `${dirname(pattern)}/${n}`);
 }
 
+/** The files of these groups, each once, in group order. */
+const filesOf = (groups) => [...new Set(groups.flatMap((g) => g.files.flatMap(filesMatching)))];
+
 const fail = (message) => {
   process.stderr.write(`maas-esxi tests: ${message}\n`);
   process.exit(2);
@@ -142,7 +145,7 @@ const { groups: only, rest } = takeGroups(afterLeaveOut, '--only');
 const missing = process.env.CI === 'true' ? [] : GROUPS.filter((g) => g.tools.some((t) => !onPath(t)));
 
 if (leftOut.length > 0) {
-  const files = [...new Set(leftOut.flatMap((g) => g.files.flatMap(filesMatching)))];
+  const files = filesOf(leftOut);
   process.stderr.write(
     `\nmaas-esxi tests: leaving out the ${leftOut.map((g) => g.name).join(', ')} suites as asked (--leave-out), and relaxing the coverage gate:\n` +
       `  ${files.join(' ')}\n\n`,
@@ -159,13 +162,14 @@ if (missing.length > 0) {
 
 const args = [];
 const excluded = [...leftOut, ...missing];
+const excludedFiles = filesOf(excluded);
 if (excluded.length > 0) {
   // A command-line --exclude replaces .taprc's list, so repeat the fixtures exclusion.
-  for (const file of new Set(['test/fixtures/**', ...excluded.flatMap((g) => g.files.flatMap(filesMatching))])) args.push('--exclude', file);
+  for (const file of ['test/fixtures/**', ...excludedFiles]) args.push('--exclude', file);
   args.push('--allow-incomplete-coverage');
 }
 // --only GROUP: exactly that group's files (less any left out), e.g. the Node.js 22/24 lines.
-const chosen = [...new Set(only.flatMap((g) => g.files.flatMap(filesMatching)).filter((f) => !excluded.some((g) => g.files.flatMap(filesMatching).includes(f))))];
+const chosen = filesOf(only).filter((f) => !excludedFiles.includes(f));
 if (only.length > 0) {
   const names = only.map((g) => g.name).join(',');
   // tap given no file runs every file: an --only that chose nothing must not start it.
