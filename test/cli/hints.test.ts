@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { startMaasSimulator } from '../../lib/testing/index.js';
-import { cli } from '../fixtures/cli-harness.js';
+import { cli, ctrlCOnceAcked } from '../fixtures/cli-harness.js';
 import { makeImage, tempDir } from '../fixtures/upload-env.js';
 import { cliHint } from '../../lib/cli/hint-flags.js';
 
@@ -26,13 +26,9 @@ t.test('the known-sha256 line names its source: the saved upload, the sha256= fi
   t.teardown(() => sim.close());
   await cli(['login', 'admin', sim.url, sim.adminKey], { home });
   const image = makeImage(home, 512 * 1024);
-  const ac = new AbortController();
-  const watch = setInterval(() => {
-    if (sim.requests.filter((r) => r.method === 'PUT' && r.status === 200).length >= 1) ac.abort(new Error('SIGINT'));
-  }, 5);
-  t.teardown(() => clearInterval(watch));
+  const interrupt = ctrlCOnceAcked(t, sim, 1);
   sim.faults.latency(40);
-  const cut = await cli(['admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`, '--chunk-size', '64KiB'], { home, signal: ac.signal });
+  const cut = await cli(['admin', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`, '--chunk-size', '64KiB'], { home, signal: interrupt });
   t.equal(cut.code, 130);
   sim.faults.latency(null);
   const [upload] = JSON.parse((await cli(['admin', 'uploads', 'list', '--json'], { home })).stdout) as { id: string }[];

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { startMaasSimulator } from '../../lib/testing/index.js';
-import { cli } from '../fixtures/cli-harness.js';
+import { cli, ctrlCOnceAcked } from '../fixtures/cli-harness.js';
 import { makeImage, tempDir } from '../fixtures/upload-env.js';
 
 // Without --json a person reads a line or a table (as gh and rclone print);
@@ -29,13 +29,9 @@ t.test('login, uploads list and --dry-run print lines or a table; JSON only with
   t.equal(empty.stdout, '', 'no uploads: nothing on stdout');
   t.match(empty.stderr, /No unfinished uploads\./);
   // Leave one unfinished: Ctrl-C once MAAS has acknowledged two chunks (watched in its request log).
-  const ac = new AbortController();
-  const watch = setInterval(() => {
-    if (sim.requests.filter((r) => r.method === 'PUT' && r.status === 200).length >= 2) ac.abort(new Error('SIGINT'));
-  }, 5);
-  t.teardown(() => clearInterval(watch));
+  const interrupt = ctrlCOnceAcked(t, sim, 2);
   sim.faults.latency(40);
-  t.equal((await cli(create, { home, signal: ac.signal })).code, 130, 'the upload stopped unfinished');
+  t.equal((await cli(create, { home, signal: interrupt })).code, 130, 'the upload stopped unfinished');
   sim.faults.latency(null);
   const table = await cli(['admin', 'uploads', 'list'], { home });
   t.equal(table.code, 0, table.stderr);

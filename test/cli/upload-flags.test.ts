@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { startMaasSimulator } from '../../lib/testing/index.js';
-import { cli } from '../fixtures/cli-harness.js';
+import { cli, ctrlCOnceAcked } from '../fixtures/cli-harness.js';
 import { KiB, makeImage, tempDir } from '../fixtures/upload-env.js';
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
@@ -79,13 +79,9 @@ t.test('site1,site2 create passes --same-image to every site (refused without it
 
 t.test('uploads resume takes the upload flags: --limit-rate holds the rate, a bad one is refused', async (t) => {
   const { home, env, create, sim, image } = await setup(t);
-  const ac = new AbortController();
-  const watch = setInterval(() => {
-    if (sim.requests.filter((r) => r.method === 'PUT' && r.status === 200).length >= 2) ac.abort(new Error('SIGINT'));
-  }, 5);
-  t.teardown(() => clearInterval(watch));
+  const interrupt = ctrlCOnceAcked(t, sim, 2);
   sim.faults.latency(40);
-  t.equal((await cli(create('esxi/8.0'), { home, env, signal: ac.signal })).code, 130);
+  t.equal((await cli(create('esxi/8.0'), { home, env, signal: interrupt })).code, 130);
   sim.faults.latency(0);
   const list = JSON.parse((await cli(['env', 'uploads', 'list', '--json'], { home, env })).stdout) as { id: string; offset: number }[];
   t.equal(list.length, 1);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { startMaasSimulator } from '../../lib/testing/index.js';
 import { GROUPS, PROFILE, TOP_LEVEL } from '../../lib/cli/commands/index.js';
 import { commandName } from '../../lib/cli/command.js';
-import { cli } from '../fixtures/cli-harness.js';
+import { cli, ctrlCOnceAcked } from '../fixtures/cli-harness.js';
 import { makeImage, tempDir } from '../fixtures/upload-env.js';
 
 t.test('global flags are accepted before the profile, as in maas', async (t) => {
@@ -129,13 +129,9 @@ t.test("uploads resume and forget --delete-remote refuse another profile's uploa
   const image = makeImage(home, 512 * 1024);
   const create = ['site2', 'create', 'name=esxi/8.0', 'architecture=amd64/generic', `content@=${image.path}`, '--chunk-size', '64KiB'];
   // Ctrl-C once site2's MAAS has acknowledged two chunks (its request log).
-  const ac = new AbortController();
-  const watch = setInterval(() => {
-    if (site2.requests.filter((r) => r.method === 'PUT' && r.status === 200).length >= 2) ac.abort(new Error('SIGINT'));
-  }, 5);
-  t.teardown(() => clearInterval(watch));
+  const interrupt = ctrlCOnceAcked(t, site2, 2);
   site2.faults.latency(40);
-  t.equal((await cli(create, { home, signal: ac.signal })).code, 130, 'the upload to site2 stopped unfinished');
+  t.equal((await cli(create, { home, signal: interrupt })).code, 130, 'the upload to site2 stopped unfinished');
   site2.faults.latency(null);
 
   const [saved] = JSON.parse((await cli(['site2', 'uploads', 'list', '--json'], { home })).stdout) as Array<{ id: string; offset: number; resourceId: number }>;
