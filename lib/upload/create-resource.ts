@@ -65,7 +65,10 @@ async function postOrFind(ctx: UploadContext, located: Located): Promise<BootRes
       ctx.retry({ attempt, delayMs, offset: 0, error: err });
       await pause(ctx, delayMs);
       const created = await findOnServer(ctx.deps, { ...o, signal: ctx.signal }, located.sha256, located.st.size);
-      if (created) return created.resource;
+      if (!created) continue;
+      // Said, so that the operator knows no duplicate or orphan was left behind.
+      ctx.warning(`The answer to the create request was lost, but MAAS had created boot resource ${created.resource.id}; continuing with it.`);
+      return created.resource;
     }
   }
 }

@@ -286,7 +286,12 @@ for (const applied of [true, false]) {
     const env = await uploadEnv(t, { era: '3.8' });
     const image = makeImage(tempDir(t), 300 * KiB);
     env.sim.faults.add({ match: { method: 'POST', path: /boot-resources\/$/, nth: 1 }, action: applied ? { type: 'cut', apply: true } : { type: 'cut', afterBytes: 0, apply: false } });
-    const result = await env.client.bootResources.upload(env.options(image)).done();
+    const up = env.client.bootResources.upload(env.options(image));
+    const warnings: string[] = [];
+    up.on('warning', (m) => warnings.push(m));
+    const result = await up.done();
+    const taken = `The answer to the create request was lost, but MAAS had created boot resource ${result.resource.id}; continuing with it.`;
+    t.same(warnings.filter((w) => w.startsWith('The answer to the create')), applied ? [taken] : [], applied ? 'says it took over what MAAS created' : 'nothing to take over');
     const posts = env.sim.requests.filter((q) => q.method === 'POST' && /boot-resources\/$/.test(q.path));
     t.equal(posts.length, applied ? 1 : 2, applied ? 'no second POST: the created resource was found' : 'posted again once nothing was found');
     const resources = (await env.client.bootResources.list('uploaded')).filter((r) => r.name === result.resource.name);
