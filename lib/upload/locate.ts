@@ -6,7 +6,7 @@ import { MaasError, MaasNotFoundError, UploadConflictError, UploadInputError } f
 import type { BootResources } from '../resources/boot-resources.js';
 import { imageNameKey } from '../resources/image-name.js';
 import { readVersion, whoami } from '../resources/server.js';
-import type { BootResource, BootResourceFile, BootResourceFiletype, MaasEra } from '../resources/types.js';
+import type { BootResource, BootResourceFile, BootResourceFiletype, BootResourceSummary, MaasEra } from '../resources/types.js';
 import { assertChunkSize, assertFiletype, assertNameAndArchitecture, DEFAULT_CHUNK_SIZE, serverNameRules } from './checks.js';
 import { sha256File } from './hash.js';
 import { findFileBySha256 } from './server-offset.js';
@@ -118,9 +118,11 @@ export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: Locat
   const state = resume ? await deps.store.get(stateId) : undefined;
   const saved = state && state.sha256 === sha256 ? state : undefined;
   let found = saved ? await fromSavedState(deps, o, saved) : undefined;
-  if (!found && resume) found = await findOnServer(deps, o, sha256, st.size);
-  if (!found && era === '3.8') found = await findSameImage(deps, o, sha256, st.size);
-  const replaces = found ? undefined : await sameNameResource(deps, o);
+  // One `GET boot-resources/?type=uploaded` for the three lookups below, read only when needed.
+  const uploaded = once(() => deps.resources.list('uploaded', o.signal));
+  if (!found && resume) found = await findOnServer(deps, o, sha256, st.size, await uploaded());
+  if (!found && era === '3.8') found = await findSameImage(deps, o, sha256, st.size, await uploaded());
+  const replaces = found ? undefined : sameNameResource(await uploaded(), o);
   // A saved upload MAAS no longer holds (deleted, or replaced by a later upload of the name,
   // whose older files MAAS deletes) cannot resume: say why this run sends from byte 0. When the
   // name now holds another image, a resume by id would replace it, which its user may not know:
@@ -203,8 +205,14 @@ async function readRegions(deps: LocateDeps, o: UploadOptions, on: LocateEvents)
  * Without saved state, look for an uploaded resource with the same name and architecture whose
  * file has the same sha256 and size. ≤3.7 stores `custom/x` as `x`.
  */
-export async function findOnServer(deps: LocateDeps, o: UploadOptions, sha256: string, size: number): Promise<Located['found']> {
-  const candidates = (await deps.resources.list('uploaded', o.signal)).filter((r) => sameNameAndArchitecture(r, o));
+export async function findOnServer(
+  deps: LocateDeps,
+  o: UploadOptions,
+  sha256: string,
+  size: number,
+  uploaded?: BootResourceSummary[],
+): Promise<Located['found']> {
+  const candidates = (uploaded ?? (await deps.resources.list('uploaded', o.signal))).filter((r) => sameNameAndArchitecture(r, o));
   for (const summary of candidates) {
     const resource = await deps.resources.read(summary.id, o.signal);
     const match = findFileBySha256(resource, sha256);
@@ -221,10 +229,10 @@ export async function findOnServer(deps: LocateDeps, o: UploadOptions, sha256: s
  * (src/maasservicelayer/utils/image_local_files.py) deletes the copy the other resource serves.
  * Nothing in MAAS's API avoids that, so the choice is the user's (UploadOptions.sameImage).
  */
-async function findSameImage(deps: LocateDeps, o: UploadOptions, sha256: string, size: number): Promise<Located['found']> {
+async function findSameImage(deps: LocateDeps, o: UploadOptions, sha256: string, size: number, uploaded: BootResourceSummary[]): Promise<Located['found']> {
   const choice = o.sameImage ?? 'refuse';
   if (choice === 'rebuild') return undefined;
-  for (const summary of await deps.resources.list('uploaded', o.signal)) {
+  for (const summary of uploaded) {
     const resource = await deps.resources.read(summary.id, o.signal);
     const match = findFileBySha256(resource, sha256);
     if (!match?.file.complete || match.file.size !== size) continue;
@@ -245,8 +253,14 @@ async function findSameImage(deps: LocateDeps, o: UploadOptions, sha256: string,
  * MAAS's BootResourceForm.save reuses it, adds a set, and deletes the older sets' files unless
  * keep_old (docs/maas-upload-protocol.md#same-name-and-architecture-twice).
  */
-async function sameNameResource(deps: LocateDeps, o: UploadOptions): Promise<number | undefined> {
-  return (await deps.resources.list('uploaded', o.signal)).find((r) => sameNameAndArchitecture(r, o))?.id;
+function sameNameResource(uploaded: BootResourceSummary[], o: UploadOptions): number | undefined {
+  return uploaded.find((r) => sameNameAndArchitecture(r, o))?.id;
+}
+
+/** `read`'s first result, for every later call too (read at the first call, not before). */
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= read());
 }
 
 function resumeWouldReplace(state: UploadState, holder: number): UploadConflictError {

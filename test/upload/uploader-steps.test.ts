@@ -35,6 +35,12 @@ t.test('a fresh upload: one PUT per chunk in order, the result counts exactly wh
   );
   t.ok(r.elapsedMs >= 0 && r.stateId.length > 0);
   t.equal(env.sim.requests.filter((q) => q.method === 'POST').length, 1, 'one create');
+  const beforeCreate = env.sim.requests.slice(0, env.sim.requests.findIndex((q) => q.method === 'POST'));
+  t.same(
+    beforeCreate.filter((q) => q.query.includes('type=uploaded')).map((q) => `${q.method} ${q.path}${q.query}`),
+    ['GET /MAAS/api/2.0/boot-resources/?type=uploaded'],
+    'one list of uploaded resources serves the three lookups before a create (lib/upload/locate.ts)',
+  );
 });
 
 t.test('an interrupted upload: the rerun starts at the server offset and counts only what it sent', async (t) => {
