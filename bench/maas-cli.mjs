@@ -14,9 +14,25 @@ import { join } from 'node:path';
 
 const TIME = '/usr/bin/time';
 
-export function maasCliSource() {
-  const src = process.env.MAAS_CLI_SRC;
-  return src && existsSync(join(src, 'maascli', '__main__.py')) && existsSync(join(src, 'apiclient')) ? src : undefined;
+/**
+ * The maas CLI's source and interpreter, or why the baseline cannot run (one line naming the fix):
+ * MAAS_CLI_SRC unset or not a MAAS `src/` directory, or the interpreter lacking its libraries.
+ */
+export function maasCliSource(env = process.env) {
+  const src = env.MAAS_CLI_SRC;
+  if (!src) return { problem: 'MAAS_CLI_SRC unset (bench/maas-cli.mjs says how to obtain the maas CLI)' };
+  if (!existsSync(join(src, 'maascli', '__main__.py')) || !existsSync(join(src, 'apiclient'))) {
+    return { problem: `MAAS_CLI_SRC=${src} holds no maascli/__main__.py and apiclient/: point it at the src/ directory of canonical/maas` };
+  }
+  const python = env.MAAS_CLI_PYTHON ?? '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import httplib2, oauthlib, yaml, netaddr, macaroonbakery'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    const missing = /No module named '([^']+)'/.exec(probe.stderr ?? '')?.[1];
+    const libraries = 'python3-httplib2 python3-oauthlib python3-yaml python3-netaddr python3-macaroonbakery';
+    if (probe.error) return { problem: `cannot run ${python}: set MAAS_CLI_PYTHON to a python3 with ${libraries}` };
+    return { problem: `${python} lacks ${missing ?? 'a library'}: apt-get install ${libraries} (or set MAAS_CLI_PYTHON)` };
+  }
+  return { src, python };
 }
 
 /** Run `argv` under GNU time; wall, user and sys seconds and peak RSS (KiB) from its -f line. */
@@ -30,9 +46,8 @@ export function timed(argv, env) {
 }
 
 /** One fresh create with the maas CLI (login into a private HOME first). */
-export function maasCliCreate(src, sim, path, name, home) {
+export function maasCliCreate({ src, python }, sim, path, name, home) {
   mkdirSync(home, { recursive: true });
-  const python = process.env.MAAS_CLI_PYTHON ?? '/usr/bin/python3';
   const env = { HOME: home, PYTHONPATH: src };
   execFileSync(python, ['-m', 'maascli', 'login', 'bench', sim.url, sim.adminKey], { env: { ...process.env, ...env }, stdio: 'ignore' });
   return timed([python, '-m', 'maascli', 'bench', 'boot-resources', 'create', `name=${name}`, 'architecture=amd64/generic', 'filetype=ddraw', `title=${name}`, `content@=${path}`], env);

@@ -40,9 +40,11 @@ export async function benchReadAlignment({ env, rows, makeFile, GiB }) {
     const at = (o) => raw.subarray(o, o + 512 * KiB);
     const probe = Array.from({ length: 64 }, (_, i) => ({ o: i * 64, s: pass(fd, 16 * 1024 * KiB, at(i * 64), false) }));
     const page = probe.reduce((a, b) => (b.s > a.s ? b : a)).o;
+    // No slower than page-aligned, within the noise: on CPUs without the aligned-copy penalty
+    // both take the same time and a bound of 1.00 would be decided by chance.
     const aligned = best(rounds, () => pass(fd, size, at(page), false));
     const offset = best(rounds, () => pass(fd, size, at((page + 64) % 4096), false));
-    rows.push({ bench: `read ${size / GiB} GiB, 512 KiB reads, buffer 64 B past a page`, baseline: `page-aligned ${sec(aligned)}`, ours: sec(offset), ratio: (offset / aligned).toFixed(2), goal: '≤ 1.00', met: offset <= aligned });
+    rows.push({ bench: `read ${size / GiB} GiB, 512 KiB reads, buffer 64 B past a page`, baseline: `page-aligned ${sec(aligned)}`, ours: sec(offset), ratio: (offset / aligned).toFixed(2), goal: '≤ 1.05', met: offset <= aligned * 1.05 });
     const hash = (n) => best(rounds, () => pass(fd, size, Buffer.allocUnsafeSlow(n + 64).subarray(64), true));
     const small = hash(128 * KiB);
     const large = hash(1024 * KiB);

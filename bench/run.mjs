@@ -154,9 +154,10 @@ async function benchMemory() {
 
 /** The official maas CLI against ours, fresh 1 GiB create each, A/B pairs in turn on fresh simulators. */
 async function benchMaasCli() {
-  const src = maasCliSource();
-  if (!src) {
-    rows.push({ bench: 'maas CLI baseline', baseline: 'MAAS_CLI_SRC unset', ours: '-', ratio: '-', goal: 'see bench/maas-cli.mjs', met: false });
+  const maas = maasCliSource();
+  if (maas.problem) {
+    log(`… no maas CLI baseline: ${maas.problem}`);
+    rows.push({ bench: 'maas CLI baseline', baseline: maas.problem.split(':')[0], ours: '-', ratio: '-', goal: 'see bench/maas-cli.mjs', met: false });
     return;
   }
   const size = Number(env('BENCH_MAASCLI_GIB', '1')) * GiB;
@@ -167,7 +168,7 @@ async function benchMaasCli() {
     for (const who of ['maas', 'ours']) {
       const sim = await startServe(['--data-dir', join(work, `sim-${who}-${i}`)]);
       const name = `esxi/${who}${i}`;
-      runs[who].push(who === 'maas' ? maasCliCreate(src, sim, path, name, join(work, `home-${i}`)) : oursCreate(root, sim, path, name, join(work, `state-cli-${i}`)));
+      runs[who].push(who === 'maas' ? maasCliCreate(maas, sim, path, name, join(work, `home-${i}`)) : oursCreate(root, sim, path, name, join(work, `state-cli-${i}`)));
       await stopServe(sim);
     }
   }
