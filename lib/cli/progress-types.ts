@@ -1,5 +1,5 @@
 // What a progress view is, apart from the views themselves (lib/cli/progress-view.ts), so that
-// --quiet can use the silent one without loading them (README "Performance").
+// --quiet can use the silent one without loading them (docs/performance.md).
 
 export interface ProgressSample {
   label: string;

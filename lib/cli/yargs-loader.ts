@@ -21,7 +21,7 @@ function plainColumns(): { div: (...cols: unknown[]) => void; span: (...cols: un
  * and string-width. Those render yargs' usage text, which the CLI never shows (help is lib/cli/help.ts, and parse-args
  * turns yargs' failures into our own lines), yet loading them cost ~50 ms of CPU on every command
  * (three copies of string-width, each building Unicode-property regexes and an Intl.Segmenter;
- * README "Performance"). The factory and its dependencies are found from yargs' own entry, so the
+ * docs/performance.md). The factory and its dependencies are found from yargs' own entry, so the
  * copies yargs was installed with are used.
  */
 async function lightYargs(): Promise<YargsFactory> {

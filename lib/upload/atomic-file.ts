@@ -9,8 +9,8 @@ import { dirname } from 'node:path';
  *
  * Synchronous inside: the upload saves its state before every chunk, and through fs/promises
  * each of mkdir, open, write, close and rename was a hand-over to libuv's thread pool (a futex
- * and an epoll wake each: about 0.3 ms of CPU per save on the bench machine, README
- * "Performance"), where a small file's write to the page cache takes microseconds. So a save is
+ * and an epoll wake each: about 0.3 ms of CPU per save on the bench machine,
+ * docs/performance.md), where a small file's write to the page cache takes microseconds. So a save is
  * open, write, close, rename, and a mkdir only when the directory is missing. Being synchronous
  * also makes the temp name safe without random bytes: no other save of this process can run
  * between its open and its rename, and another process has another pid.

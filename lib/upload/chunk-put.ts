@@ -43,7 +43,7 @@ interface AttemptHooks {
  * controller and an add/remove of listeners on the long-lived signals left old-space garbage that
  * only a full collection frees (Node's AbortSignal is an EventTarget whose listener map reallocates
  * its table on every add and remove): 2.3 KiB per chunk, so V8's heap grew with the image size
- * (README "Performance", test/upload/old-space-per-chunk.test.ts).
+ * (docs/performance.md, test/upload/old-space-per-chunk.test.ts).
  */
 class AttemptSignals {
   #controller = new AbortController();

@@ -12,7 +12,7 @@ import { readBuffer } from './read-buffer.js';
  * 1 MiB from the page cache takes microseconds, while libuv's thread pool costs a hand-over (futex,
  * epoll wake) per read. The buffer is not page-aligned (lib/upload/read-buffer.ts): that, not the
  * read size, decided the cost. SHA-256 of 1 GiB from the page cache, 64 bytes past a page: 0.78 s
- * of CPU with 128 KiB reads, 0.76 s with 1 MiB reads (`BENCH_ONLY=align`, README "Performance").
+ * of CPU with 128 KiB reads, 0.76 s with 1 MiB reads (`BENCH_ONLY=align`, docs/performance.md).
  */
 const HASH_READ_BYTES = 1024 * 1024;
 

@@ -13,7 +13,7 @@ const OFFSET_BYTES = 64;
  * slower on the bench machine's AMD EPYC cores: 512 MiB read from the page cache into a 512 KiB
  * buffer took 200 ms of CPU at offset 0 and 40 ms at offset 16, 64, 4032 or 4080 (any offset but
  * a multiple of 4096). The same holds for 128 KiB and 1 MiB buffers. `BENCH_ONLY=align`
- * (bench/read-alignment.mjs) measures it (README "Performance"). Allocated once per hash or
+ * (bench/read-alignment.mjs) measures it (docs/performance.md). Allocated once per hash or
  * upload and reused for every read, so the 64 bytes cost nothing.
  */
 export function readBuffer(bytes: number): Buffer {

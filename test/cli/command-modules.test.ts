@@ -1,4 +1,4 @@
-// What a command loads decides its fixed cost (README "Performance", bench/startup.mjs measures
+// What a command loads decides its fixed cost (docs/performance.md, bench/startup.mjs measures
 // it): a direct connection loads no undici (docs/dependencies.md#undici), a proxied one does and
 // goes through the proxy. Asserted on the modules the built CLI loads, never on timing.
 import t from 'tap';

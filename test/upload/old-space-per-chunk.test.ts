@@ -1,7 +1,7 @@
 // What each acknowledged chunk leaves in V8's old space must not scale the heap with the image:
 // garbage promoted there is freed only by a full collection, which V8 runs late (its old
 // generation may grow by 8 MiB or more first), so a few KiB per chunk made a 16 GiB upload's heap
-// 8 MiB larger than a 1 GiB one's (README "Performance"). Measured in a child process with the
+// 8 MiB larger than a 1 GiB one's (docs/performance.md). Measured in a child process with the
 // shim's young-generation cap, on the built SDK, summing every increase of old-space use between
 // chunk 128 and chunk 512 (a full collection's drop is skipped, so the collector's timing does not
 // decide the result). Before lib/upload/chunk-put.ts made its abort plumbing once per upload:
