@@ -14,6 +14,13 @@ import { join } from 'node:path';
 
 const TIME = '/usr/bin/time';
 
+const DEFAULT_PYTHON = '/usr/bin/python3';
+/** The Python modules the maas CLI imports, each packaged by Debian as python3-NAME. */
+const LIBRARIES = ['httplib2', 'oauthlib', 'yaml', 'netaddr', 'macaroonbakery'];
+const debianPackages = (names) => names.map((n) => `python3-${n}`).join(' ');
+/** Prints the names of the libraries that do not import. */
+const PROBE = `import importlib\nfor m in ${JSON.stringify(LIBRARIES)}:\n    try: importlib.import_module(m)\n    except Exception: print(m)`;
+
 /**
  * The maas CLI's source and interpreter, or why the baseline cannot run (one line naming the fix):
  * MAAS_CLI_SRC unset or not a MAAS `src/` directory, or the interpreter lacking its libraries.
@@ -21,16 +28,22 @@ const TIME = '/usr/bin/time';
 export function maasCliSource(env = process.env) {
   const src = env.MAAS_CLI_SRC;
   if (!src) return { problem: 'MAAS_CLI_SRC unset (bench/maas-cli.mjs says how to obtain the maas CLI)' };
+  if (!existsSync(src)) return { problem: `MAAS_CLI_SRC=${src} does not exist: point it at the src/ directory of a canonical/maas checkout` };
   if (!existsSync(join(src, 'maascli', '__main__.py')) || !existsSync(join(src, 'apiclient'))) {
-    return { problem: `MAAS_CLI_SRC=${src} holds no maascli/__main__.py and apiclient/: point it at the src/ directory of canonical/maas` };
+    const fix = existsSync(join(src, 'src', 'maascli', '__main__.py')) ? `use MAAS_CLI_SRC=${join(src, 'src')}` : 'point it at the src/ directory of a canonical/maas checkout';
+    return { problem: `MAAS_CLI_SRC=${src} holds no maascli/__main__.py and apiclient/: ${fix}` };
   }
-  const python = env.MAAS_CLI_PYTHON ?? '/usr/bin/python3';
-  const probe = spawnSync(python, ['-c', 'import httplib2, oauthlib, yaml, netaddr, macaroonbakery'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    const missing = /No module named '([^']+)'/.exec(probe.stderr ?? '')?.[1];
-    const libraries = 'python3-httplib2 python3-oauthlib python3-yaml python3-netaddr python3-macaroonbakery';
-    if (probe.error) return { problem: `cannot run ${python}: set MAAS_CLI_PYTHON to a python3 with ${libraries}` };
-    return { problem: `${python} lacks ${missing ?? 'a library'}: apt-get install ${libraries} (or set MAAS_CLI_PYTHON)` };
+  const python = env.MAAS_CLI_PYTHON ?? DEFAULT_PYTHON;
+  // Each library tried on its own, so the line names every one that is missing.
+  const probe = spawnSync(python, ['-c', PROBE], { encoding: 'utf8' });
+  if (probe.error) return { problem: `cannot run ${python}: set MAAS_CLI_PYTHON to a python3 that has ${debianPackages(LIBRARIES)}, or unset it for ${DEFAULT_PYTHON}` };
+  const missing = (probe.stdout ?? '').split(/\s+/).filter((m) => LIBRARIES.includes(m));
+  if (probe.status !== 0 || missing.length > 0) {
+    const which = missing.length > 0 ? missing.join(', ') : 'a library';
+    const fix = python === DEFAULT_PYTHON
+      ? `apt-get install ${debianPackages(missing.length > 0 ? missing : LIBRARIES)}`
+      : `unset MAAS_CLI_PYTHON to use ${DEFAULT_PYTHON} (apt-get install ${debianPackages(LIBRARIES)}), or install ${which} into ${python}`;
+    return { problem: `${python} lacks ${which}: ${fix}` };
   }
   return { src, python };
 }
@@ -55,11 +68,13 @@ export function maasCliCreate({ src, python }, sim, path, name, home) {
 
 /**
  * The node flags on bin/maas-esxi.js's `#!/usr/bin/env -S node …` line: an installed `maas-esxi`
- * runs with them, so every bench that starts our CLI with process.execPath passes them too.
+ * runs with them, so every bench that starts our CLI with process.execPath passes them too. Then
+ * BENCH_NODE_FLAGS, to measure a flag before it goes on that line (e.g. "--lite-mode").
  */
-export function shimNodeFlags(root) {
+export function shimNodeFlags(root, env = process.env) {
   const first = readFileSync(join(root, 'bin', 'maas-esxi.js'), 'utf8').split('\n', 1)[0];
-  return first.split(/\s+/).filter((word) => word.startsWith('--'));
+  const extra = (env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  return [...first.split(/\s+/).filter((word) => word.startsWith('--')), ...extra];
 }
 
 /** One fresh create with our CLI, with an empty state directory (so it hashes, as the maas CLI does). */

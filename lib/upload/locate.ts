@@ -118,11 +118,11 @@ export async function locateUpload(deps: LocateDeps, o: UploadOptions, on: Locat
   const state = resume ? await deps.store.get(stateId) : undefined;
   const saved = state && state.sha256 === sha256 ? state : undefined;
   let found = saved ? await fromSavedState(deps, o, saved) : undefined;
-  // One `GET boot-resources/?type=uploaded` for the three lookups below, read only when needed.
-  const uploaded = once(() => deps.resources.list('uploaded', o.signal));
-  if (!found && resume) found = await findOnServer(deps, o, sha256, st.size, await uploaded());
-  if (!found && era === '3.8') found = await findSameImage(deps, o, sha256, st.size, await uploaded());
-  const replaces = found ? undefined : sameNameResource(await uploaded(), o);
+  // The three lookups below share one `GET boot-resources/?type=uploaded` and one read per resource.
+  const server = serverReads(deps, o.signal);
+  if (!found && resume) found = await findOnServer(deps, o, sha256, st.size, server);
+  if (!found && era === '3.8') found = await findSameImage(o, sha256, st.size, server);
+  const replaces = found ? undefined : sameNameResource(await server.uploaded(), o);
   // A saved upload MAAS no longer holds (deleted, or replaced by a later upload of the name,
   // whose older files MAAS deletes) cannot resume: say why this run sends from byte 0. When the
   // name now holds another image, a resume by id would replace it, which its user may not know:
@@ -210,11 +210,11 @@ export async function findOnServer(
   o: UploadOptions,
   sha256: string,
   size: number,
-  uploaded?: BootResourceSummary[],
+  server: ServerReads = serverReads(deps, o.signal),
 ): Promise<Located['found']> {
-  const candidates = (uploaded ?? (await deps.resources.list('uploaded', o.signal))).filter((r) => sameNameAndArchitecture(r, o));
+  const candidates = (await server.uploaded()).filter((r) => sameNameAndArchitecture(r, o));
   for (const summary of candidates) {
-    const resource = await deps.resources.read(summary.id, o.signal);
+    const resource = await server.read(summary.id);
     const match = findFileBySha256(resource, sha256);
     if (match && match.file.size === size && (match.file.complete || match.file.upload_uri)) return { resource, file: match.file, via: 'server' };
   }
@@ -229,11 +229,11 @@ export async function findOnServer(
  * (src/maasservicelayer/utils/image_local_files.py) deletes the copy the other resource serves.
  * Nothing in MAAS's API avoids that, so the choice is the user's (UploadOptions.sameImage).
  */
-async function findSameImage(deps: LocateDeps, o: UploadOptions, sha256: string, size: number, uploaded: BootResourceSummary[]): Promise<Located['found']> {
+async function findSameImage(o: UploadOptions, sha256: string, size: number, server: ServerReads): Promise<Located['found']> {
   const choice = o.sameImage ?? 'refuse';
   if (choice === 'rebuild') return undefined;
-  for (const summary of uploaded) {
-    const resource = await deps.resources.read(summary.id, o.signal);
+  for (const summary of await server.uploaded()) {
+    const resource = await server.read(summary.id);
     const match = findFileBySha256(resource, sha256);
     if (!match?.file.complete || match.file.size !== size) continue;
     if (choice === 'reuse') return { resource, file: match.file, via: 'same-image' };
@@ -257,10 +257,23 @@ function sameNameResource(uploaded: BootResourceSummary[], o: UploadOptions): nu
   return uploaded.find((r) => sameNameAndArchitecture(r, o))?.id;
 }
 
-/** `read`'s first result, for every later call too (read at the first call, not before). */
-function once<T>(read: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () => (value ??= read());
+/** The uploaded resources and each one's details, each read from MAAS at its first use and then reused. */
+interface ServerReads {
+  uploaded(): Promise<BootResourceSummary[]>;
+  read(id: number): Promise<BootResource>;
+}
+
+function serverReads(deps: LocateDeps, signal: AbortSignal | undefined): ServerReads {
+  let uploaded: Promise<BootResourceSummary[]> | undefined;
+  const reads = new Map<number, Promise<BootResource>>();
+  return {
+    uploaded: () => (uploaded ??= deps.resources.list('uploaded', signal)),
+    read(id) {
+      let reading = reads.get(id);
+      if (!reading) reads.set(id, (reading = deps.resources.read(id, signal)));
+      return reading;
+    },
+  };
 }
 
 function resumeWouldReplace(state: UploadState, holder: number): UploadConflictError {

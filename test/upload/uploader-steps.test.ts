@@ -43,6 +43,20 @@ t.test('a fresh upload: one PUT per chunk in order, the result counts exactly wh
   );
 });
 
+t.test('MAAS 3.8, replacing a name: the resource it replaces is read once, though two lookups look at it (lib/upload/locate.ts)', async (t) => {
+  const env = await uploadEnv(t, { era: '3.8' });
+  const dir = tempDir(t);
+  await env.client.bootResources.upload(env.options(makeImage(dir, 200 * KiB, 'a.dd.gz'))).done();
+  const from = env.sim.requests.length;
+  const r = await env.client.bootResources.upload(env.options(makeImage(dir, 300 * KiB, 'b.dd.gz'))).done();
+  const second = env.sim.requests.slice(from);
+  const reads = second
+    .slice(0, second.findIndex((q) => q.method === 'POST'))
+    .filter((q) => q.method === 'GET' && /\/boot-resources\/\d+\/$/.test(q.path))
+    .map((q) => q.path.replace(/.*\/boot-resources\//, ''));
+  t.same(reads, [`${r.resource.id}/`], 'one GET of the replaced resource (which the new image joins): the same-name and same-image lookups share it');
+});
+
 t.test('an interrupted upload: the rerun starts at the server offset and counts only what it sent', async (t) => {
   const env = await uploadEnv(t, { era: '3.8' });
   const image = makeImage(tempDir(t), 400 * KiB);
