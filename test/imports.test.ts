@@ -42,6 +42,22 @@ t.test('no file in lib/, test/, bench/ or scripts/ imports a module twice', asyn
   t.same(found, []);
 });
 
+/** Files whose runtime imports (not `import type`) name node:http, as `import … from` or `import(…)`. */
+function runtimeNodeHttp(files: Record<string, string>): string[] {
+  const runtime = /^import\s(?!type\s)[^;]*?from\s+['"](?:node:)?http['"]|\bimport\(\s*['"](?:node:)?http['"]\s*\)/m;
+  return Object.entries(files).filter(([, text]) => runtime.test(text)).map(([file]) => file);
+}
+
+t.test('the node:http scan: a runtime import, named, default or dynamic, is seen; a type-only one is not', async (t) => {
+  t.same(runtimeNodeHttp({ a: "import { request } from 'node:http';", b: "import * as http from 'http';", c: "const h = await import('node:http');", d: "import type { Agent } from 'node:http';", e: "import { type Agent } from 'node:https';" }), ['a', 'b', 'c']);
+});
+
+// lib/http/node-http.ts says why: an ESM import of node:http loads Node's bundled undici on Node ≥ 22.
+t.test('lib/ imports node:http at runtime only through lib/http/node-http.ts', async (t) => {
+  const files = Object.fromEntries(sources('lib', /\.ts$/).filter((f) => f !== 'lib/http/node-http.ts').map((f) => [f, readFileSync(join(root, f), 'utf8')]));
+  t.same(runtimeNodeHttp(files), []);
+});
+
 /**
  * Nothing is exported that only its own file uses: an `export` is a promise to other modules
  * (or, through an entry point, to users), so one nobody takes up is noise a maintainer has to

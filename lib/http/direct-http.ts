@@ -1,7 +1,8 @@
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { Agent as HttpAgent, ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { nodeHttp } from './node-http.js';
 
 /** A body already in memory (JSON, a multipart form), one read piece by piece (an upload chunk), or none. */
 type WireBody = string | Buffer | AsyncIterable<Uint8Array> | null | undefined;
@@ -80,8 +81,8 @@ export class DirectHttp {
 
   #open(req: WireRequest, url: URL, https: { agent: HttpsAgent; request: typeof httpsRequest } | undefined): ClientRequest {
     const o = this.#opts;
-    const agent = https ? https.agent : (this.#http ??= new HttpAgent(this.#agentOptions()));
-    const cr = (https ? https.request : httpRequest)(url, { method: req.method, headers: req.headers, agent, signal: req.signal });
+    const agent = https ? https.agent : (this.#http ??= new nodeHttp.Agent(this.#agentOptions()));
+    const cr = (https ? https.request : nodeHttp.request)(url, { method: req.method, headers: req.headers, agent, signal: req.signal });
     cr.on('socket', (socket: Socket) => {
       o.onSocket(socket);
       // Connecting has its own bound; once connected, the idle timer (refreshed by every write and read).

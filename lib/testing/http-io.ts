@@ -1,4 +1,5 @@
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { nodeHttp } from '../http/node-http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { textResponse, type SimResponse } from './responses.js';
 import type { RequestRecord } from './types.js';
@@ -12,7 +13,7 @@ const NGINX_REASONS: Record<number, string> = {
 
 /** nginx's own error page (docs/maas-upload-protocol.md#body-size-and-chunk-size): the body is nginx's, not MAAS's. */
 export function nginxPage(status: number): string {
-  const line = `${status} ${NGINX_REASONS[status] ?? STATUS_CODES[status] ?? 'Error'}`;
+  const line = `${status} ${NGINX_REASONS[status] ?? nodeHttp.STATUS_CODES[status] ?? 'Error'}`;
   return `<html>\r\n<head><title>${line}</title></head>\r\n<body>\r\n<center><h1>${line}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
 }
 

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { nodeHttp } from '../http/node-http.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { isAbort, nginxPage, send413, sendResponse, type SendContext } from './http-io.js';
 import { loseTail } from './lose-tail.js';
@@ -140,7 +141,7 @@ class Simulator implements MaasSimulator, SimContext {
     }
     this.#stopping = new AbortController();
     this.#closed = false;
-    const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => this.#track(this.#handle(req, res)));
+    const server = nodeHttp.createServer({ keepAliveTimeout: 30_000 }, (req, res) => this.#track(this.#handle(req, res)));
     server.on('connection', (s: Socket) => {
       this.#sockets.add(s);
       s.on('close', () => this.#sockets.delete(s));

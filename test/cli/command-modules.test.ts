@@ -10,6 +10,8 @@ import type { Argv } from 'yargs';
 import { loadYargs, type YargsFactory } from '../../lib/cli/yargs-loader.js';
 
 const UNDICI = /node_modules\/undici\//;
+/** Node's own copy of undici, which node:http's WebSocket getter loads on Node ≥ 22 (lib/http/node-http.ts). */
+const NODE_UNDICI = 'internal:internal/deps/undici/undici';
 const PROGRESS = /dist\/cli\/progress-view\.js$|node_modules\/cli-progress\//;
 const NO_PROXY_ENV = { HTTP_PROXY: undefined, HTTPS_PROXY: undefined, http_proxy: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined };
 
@@ -25,6 +27,8 @@ t.test('a direct connection loads no undici; with HTTP_PROXY set, undici carries
   t.equal(direct.code, 0, direct.stderr);
   t.ok(direct.modules.some((u) => u.endsWith('dist/http/direct-http.js')), 'the log sees the HTTP client load');
   t.same(direct.modules.filter((u) => UNDICI.test(u)), [], 'no undici module');
+  t.ok(direct.modules.some((u) => u.startsWith('internal:')), 'the log sees Node\'s internal modules');
+  t.notOk(direct.modules.includes(NODE_UNDICI), `nor Node's bundled undici (${process.version})`);
   const before = sim.requests.length;
   const proxied = await modulesLoadedBy(home, args, 'proxied', { ...env, HTTP_PROXY: proxy.url });
   t.equal(proxied.code, 0, proxied.stderr);
@@ -65,8 +69,9 @@ t.test('a create over http:// loads neither node:https nor node:tls, nor cliui o
   const r = await modulesLoadedBy(home, args, 'create', { MAAS_API_URL: sim.url, MAAS_API_KEY: sim.adminKey });
   t.equal(r.code, 0, r.stderr);
   t.equal(sim.requests.filter((q) => q.method === 'PUT').length > 0, true, 'the image was sent');
-  t.ok(r.modules.includes('node:http'), 'the log sees builtins');
-  t.same(r.modules.filter((u) => /^node:(https|tls)$|node_modules\/(cliui|string-width|wrap-ansi)\//.test(u)), [], 'none of them');
+  t.ok(r.modules.includes('internal:http'), 'the log sees built-in modules (node:http)');
+  t.same(r.modules.filter((u) => /^(node|internal):(https|tls)$|node_modules\/(cliui|string-width|wrap-ansi)\//.test(u)), [], 'none of them');
+  t.notOk(r.modules.includes(NODE_UNDICI), `nor Node's bundled undici, 13 MiB on Node 22 and 24 (${process.version})`);
 });
 
 // yargs without its help renderer (lib/cli/yargs-loader.ts): a command that parses its flags loads
