@@ -16,7 +16,7 @@ t.test("the shim's first line starts node with its memory flags, and node accept
   const first = readFileSync(bin, 'utf8').split('\n', 1)[0]!;
   t.match(first, /^#!\/usr\/bin\/env -S node( --\S+)+$/);
   const flags = first.split(/\s+/).filter((w) => w.startsWith('--'));
-  t.same(flags, ['--max-semi-space-size=1', '--no-opt', '--no-maglev']);
+  t.same(flags, ['--max-semi-space-size=1', '--no-opt', '--no-maglev', '--optimize-for-size']);
   const r = spawnSync(process.execPath, [...flags, bin, '--help'], { encoding: 'utf8' });
   t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, /maas-esxi/);
