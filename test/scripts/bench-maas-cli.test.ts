@@ -77,3 +77,16 @@ t.test('shimNodeFlags: the installed shim\'s node flags, then BENCH_NODE_FLAGS t
   t.same(shimNodeFlags(root, {}), own);
   t.same(shimNodeFlags(root, { BENCH_NODE_FLAGS: ' --lite-mode  --jitless ' }), [...own, '--lite-mode', '--jitless']);
 });
+
+t.test('bench settings: an unknown bench or a setting that is not a number is one line naming it and an example', async (t) => {
+  // @ts-expect-error -- a plain .mjs script without types
+  const { checkSettings } = (await import('../../bench/settings.mjs')) as { checkSettings: (env: Record<string, string>) => string | undefined };
+  t.equal(checkSettings({}), undefined);
+  t.equal(checkSettings({ BENCH_ONLY: 'maascli,memory', BENCH_RSS_GIB: '1 4 16', BENCH_PAIRS: '3', BENCH_MAASCLI_GIB: '0.015625' }), undefined);
+  t.match(checkSettings({ BENCH_ONLY: 'maascli,mem' }), /^BENCH_ONLY names no bench called mem; the benches are hash, align, .*fanout\.$/);
+  t.equal(checkSettings({ BENCH_RSS_GIB: '1,4' }), `BENCH_RSS_GIB='1,4' is not numbers above 0 separated by spaces (e.g. "1 4").`);
+  t.equal(checkSettings({ BENCH_PAIRS: '0' }), `BENCH_PAIRS='0' is not a whole number above 0 (e.g. 5).`);
+  t.equal(checkSettings({ BENCH_PAIRS: '2.5' }), `BENCH_PAIRS='2.5' is not a whole number above 0 (e.g. 5).`);
+  t.equal(checkSettings({ BENCH_SEEDS: '11 x' }), `BENCH_SEEDS='11 x' is not whole numbers above 0 separated by spaces (e.g. "11 12").`);
+  t.equal(checkSettings({ BENCH_HASH_GIB: '1G' }), `BENCH_HASH_GIB='1G' is not a number above 0 (e.g. 1).`);
+});
