@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => join(root, 'dist', p);
-const { checkSettings, machineLine } = await import('./settings.mjs');
+const { chosenBenches, checkSettings, machineLine } = await import('./settings.mjs');
 if (!existsSync(dist('index.js'))) {
   process.stderr.write('bench: dist/ is not built: run npm run build first (npm run bench does both).\n');
   process.exit(2);
@@ -38,7 +38,6 @@ const { benchReadAlignment } = await import('./read-alignment.mjs');
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const env = (k, d) => process.env[k] ?? d;
-const { BENCHES } = await import('./settings.mjs');
 const work = mkdtempSync(join(env('BENCH_DIR', tmpdir()), 'maas-esxi-bench-'));
 const rows = [];
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -319,7 +318,7 @@ async function benchFanOut() {
   rmSync(path);
 }
 
-const only = env('BENCH_ONLY', BENCHES.join(',')).split(',');
+const only = chosenBenches(process.env);
 const machine = machineLine(process.env);
 log(`bench: ${machine}`);
 try {

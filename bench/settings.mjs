@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 
-export const BENCHES = ['hash', 'align', 'throughput', 'maascli', 'memory', 'flaky', 'interrupt', 'final503', 'limit', 'fanout'];
+const BENCHES = ['hash', 'align', 'throughput', 'maascli', 'memory', 'flaky', 'interrupt', 'final503', 'limit', 'fanout'];
 
 /** Numeric settings: one positive number, or (`list`) several separated by spaces. */
 const NUMBERS = {
@@ -13,10 +13,12 @@ const NUMBERS = {
   BENCH_LIMIT_MIB_S: {}, BENCH_FANOUT_MIB: {},
 };
 
+/** The benches BENCH_ONLY names (every bench without it). */
+export const chosenBenches = (env) => (env.BENCH_ONLY ?? BENCHES.join(',')).split(',');
+
 /** Why the settings in `env` cannot run (one line naming the setting and the fix), or undefined. */
 export function checkSettings(env) {
-  const only = (env.BENCH_ONLY ?? BENCHES.join(',')).split(',');
-  const unknown = only.filter((name) => !BENCHES.includes(name));
+  const unknown = chosenBenches(env).filter((name) => !BENCHES.includes(name));
   if (unknown.length > 0) return `BENCH_ONLY names no bench called ${unknown.join(', ')}; the benches are ${BENCHES.join(', ')}.`;
   for (const [name, { list, whole }] of Object.entries(NUMBERS)) {
     const value = env[name];

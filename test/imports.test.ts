@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,6 +16,11 @@ function sources(dir: string, ext: RegExp): string[] {
     e.isDirectory() ? sources(join(dir, e.name), ext) : ext.test(e.name) ? [join(dir, e.name)] : [],
   );
 }
+
+/** Every source file of lib/, test/, bench/, scripts/ and bin/ with its text, read once for all the checks below. */
+const TREE: Record<string, string> = Object.fromEntries(
+  ['lib', 'test', 'bench', 'scripts', 'bin'].flatMap((dir) => sources(dir, /\.(ts|mjs|js)$/)).map((file) => [file, readFileSync(join(root, file), 'utf8')]),
+);
 
 function duplicatedImports(text: string): string[] {
   const seen = new Set<string>();
@@ -34,10 +39,9 @@ t.test('the scan sees a module imported twice, type-only or not', async (t) => {
 
 t.test('no file in lib/, test/, bench/ or scripts/ imports a module twice', async (t) => {
   const found: string[] = [];
-  for (const dir of ['lib', 'test', 'bench', 'scripts']) {
-    for (const file of sources(dir, /\.(ts|mjs)$/)) {
-      for (const from of duplicatedImports(readFileSync(join(root, file), 'utf8'))) found.push(`${file}: ${from}`);
-    }
+  for (const [file, text] of Object.entries(TREE)) {
+    if (!/^(lib|test|bench|scripts)\//.test(file) || !/\.(ts|mjs)$/.test(file)) continue;
+    for (const from of duplicatedImports(text)) found.push(`${file}: ${from}`);
   }
   t.same(found, []);
 });
@@ -54,8 +58,8 @@ t.test('the node:http scan: a runtime import, named, default or dynamic, is seen
 
 // lib/http/node-http.ts says why: an ESM import of node:http loads Node's bundled undici on Node ≥ 22.
 t.test('lib/ imports node:http at runtime only through lib/http/node-http.ts', async (t) => {
-  const files = Object.fromEntries(sources('lib', /\.ts$/).filter((f) => f !== 'lib/http/node-http.ts').map((f) => [f, readFileSync(join(root, f), 'utf8')]));
-  t.same(runtimeNodeHttp(files), []);
+  const lib = Object.fromEntries(Object.entries(TREE).filter(([f]) => f.startsWith('lib/') && f.endsWith('.ts') && f !== 'lib/http/node-http.ts'));
+  t.same(runtimeNodeHttp(lib), []);
 });
 
 /**
@@ -92,9 +96,5 @@ t.test('the scan finds an export only its own file uses, and accepts one used el
 });
 
 t.test('no export in lib/ is used only by its own file', async (t) => {
-  const files: Record<string, string> = {};
-  for (const dir of ['lib', 'test', 'bench', 'scripts', 'bin']) {
-    for (const file of sources(dir, /\.(ts|mjs|js)$/)) files[relative(root, join(root, file))] = readFileSync(join(root, file), 'utf8');
-  }
-  t.same(deadExports(files), [], 'drop `export` from these (or use them elsewhere)');
+  t.same(deadExports(TREE), [], 'drop `export` from these (or use them elsewhere)');
 });
